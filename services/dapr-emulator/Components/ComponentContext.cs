@@ -1,0 +1,4 @@
+namespace Suite.DaprEmulator.Components;
+
+/// <summary>What every component gets besides its own metadata.</summary>
+public sealed record ComponentContext(string AppId, ILoggerFactory LoggerFactory, TimeProvider Time);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine that has only the .NET SDK:
+# installs the real brokers the tests start (redis-server, nats-server), restores, builds, tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # The Debian packages start system-wide servers; the tests start their own on free ports.
+  $sudo_cmd systemctl disable --now redis-server nats-server >/dev/null 2>&1 || true
+fi
+
+dotnet restore Suite.sln
+dotnet build Suite.sln --no-restore -c Release
+dotnet test --solution Suite.sln --no-build -c Release "$@"

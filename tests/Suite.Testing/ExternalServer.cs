@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Suite.Testing;
+
+/// <summary>
+/// A real server process (redis-server, nats-server, a suite service) started for a test. It is
+/// ready once its TCP port accepts, and it is killed with its whole process tree on dispose, so a
+/// failed test never leaves a server behind.
+/// </summary>
+public sealed class ExternalServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private int _disposed;
+
+    private ExternalServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the process wrote so far, for assertion messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<ExternalServer> StartAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        int port,
+        TimeSpan startTimeout,
+        IReadOnlyDictionary<string, string>? environment = null,
+        CancellationToken cancellationToken = default)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var server = new ExternalServer(process, port);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"could not start {fileName}");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        try
+        {
+            await server.WaitUntilListeningAsync(startTimeout, cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Kills the process without warning, as a crash or OOM kill would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped: nothing left to stop.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitUntilListeningAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException(
+                    $"{_process.StartInfo.FileName} exited with {_process.ExitCode} before listening on {Port}:\n{Output}");
+            }
+
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync("127.0.0.1", Port, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                throw new TimeoutException($"{_process.StartInfo.FileName} did not listen on {Port} within {timeout}:\n{Output}");
+            }
+        }
+    }
+}
