@@ -1,0 +1,3 @@
+namespace Suite.DaprEmulator.Resiliency;
+
+public sealed class CircuitBreakerOpenException() : Exception("circuit breaker is open");
