@@ -8,7 +8,7 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private const string DefaultExecutable = "/usr/bin/redis-server";
 
-    private readonly ExternalServer _process;
+    private ExternalServer _process;
 
     private RedisServer(ExternalServer process)
     {
@@ -25,10 +25,24 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Everything the server logged, for assertion messages.</summary>
     public string Output => _process.Output;
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken = default)
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken = default) =>
+        new(await StartProcessAsync(FreePort.Next(), cancellationToken));
+
+    /// <summary>
+    /// Kills the server and starts an empty one on the same port, as a crash and restart without
+    /// persistence would: clients see a dropped connection, then a Redis with no keys.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await _process.DisposeAsync();
+        _process = await StartProcessAsync(Port, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static async Task<ExternalServer> StartProcessAsync(int port, CancellationToken cancellationToken)
     {
         var executable = File.Exists(DefaultExecutable) ? DefaultExecutable : "redis-server";
-        var port = FreePort.Next();
         string[] arguments =
         [
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -38,9 +52,6 @@ public sealed class RedisServer : IAsyncDisposable
             "--daemonize", "no",
             "--dir", Path.GetTempPath(),
         ];
-        var process = await ExternalServer.StartAsync(executable, arguments, port, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
-        return new RedisServer(process);
+        return await ExternalServer.StartAsync(executable, arguments, port, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
     }
-
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -275,6 +275,25 @@ public sealed class RedisPubSubTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task Stream_ttl_trims_entries_older_than_the_ttl()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = RedisFixture.Unique("topic");
+        for (var i = 1; i <= 250; i++)
+        {
+            // Ids from 1970: far older than any TTL.
+            await redis.Database.StreamAddAsync(topic, "data", "old", messageId: $"1-{i}");
+        }
+
+        await using var pubsub = await StartAsync(("streamTTL", "1h"));
+        await pubsub.PublishAsync(topic, "new"u8.ToArray(), NoMetadata, ct);
+
+        // MINID ~ drops only whole nodes (100 entries by default) that are entirely expired.
+        var length = await redis.Database.StreamLengthAsync(topic);
+        Assert.InRange(length, 1, 101);
+    }
+
+    [Fact]
     public void Missing_redis_host_is_a_configuration_error()
     {
         var definition = new ComponentDefinition(

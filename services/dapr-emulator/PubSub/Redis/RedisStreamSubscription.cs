@@ -78,7 +78,6 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
-        _queue.Writer.TryComplete();
         if (_reader is not null)
         {
             await _reader.DisposeAsync();
@@ -153,7 +152,7 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
             }
             while (await timer.WaitForNextTickAsync(stopping));
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception) when (stopping.IsCancellationRequested)
         {
         }
     }
@@ -228,7 +227,7 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (Exception) when (stopping.IsCancellationRequested)
         {
         }
     }
