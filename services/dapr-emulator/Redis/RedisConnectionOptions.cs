@@ -4,11 +4,9 @@ using Suite.DaprEmulator.Components;
 
 namespace Suite.DaprEmulator.Redis;
 
-/// <summary>
-/// Reads the connection fields pubsub.redis and state.redis share (contrib
-/// <c>common/component/redis/settings.go</c>) into StackExchange.Redis options. Fields that tune
-/// go-redis's pool or retries have no counterpart here and are ignored.
-/// </summary>
+// Reads the connection fields pubsub.redis and state.redis share (contrib
+// common/component/redis/settings.go) into StackExchange.Redis options. Fields that tune
+// go-redis's pool or retries have no counterpart here and are ignored.
 internal static class RedisConnectionOptions
 {
     private const int DefaultPort = 6379;

@@ -5,7 +5,7 @@ using Suite.Testing;
 
 namespace Suite.DaprEmulator.Tests.Redis;
 
-/// <summary>One real redis-server per test class; tests isolate themselves with unique keys and topics.</summary>
+// One real redis-server per test class; tests isolate themselves with unique keys and topics.
 public sealed class RedisFixture : IAsyncLifetime
 {
     private const string FilePath = "components/redis.yaml";
@@ -15,7 +15,7 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public RedisServer Server => _server ?? throw new InvalidOperationException("fixture not initialised");
 
-    /// <summary>A plain client for arranging and inspecting Redis behind the component's back.</summary>
+    // A plain client for arranging and inspecting Redis behind the component's back.
     public IDatabase Database => (_client ?? throw new InvalidOperationException("fixture not initialised")).GetDatabase();
 
     public static ComponentContext Context(string appId = "test-app") => new(appId, NullLoggerFactory.Instance, TimeProvider.System);
@@ -41,7 +41,7 @@ public sealed class RedisFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A component pointing at this server; <paramref name="metadata"/> adds or overrides fields.</summary>
+    // A component pointing at this server; metadata adds or overrides fields.
     public ComponentDefinition Component(string type, params (string Name, string Value)[] metadata)
     {
         var values = new Dictionary<string, string> { ["redisHost"] = Server.ConnectionString };

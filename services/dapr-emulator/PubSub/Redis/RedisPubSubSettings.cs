@@ -3,7 +3,7 @@ using Suite.DaprEmulator.Components;
 
 namespace Suite.DaprEmulator.PubSub.Redis;
 
-/// <summary>The pub/sub fields of pubsub.redis (contract §3.4), with contrib's defaults.</summary>
+// The pub/sub fields of pubsub.redis (contract §3.4), with contrib's defaults.
 internal sealed record RedisPubSubSettings(
     string ConsumerId,
     TimeSpan ProcessingTimeout,
@@ -17,7 +17,7 @@ internal sealed record RedisPubSubSettings(
     public static readonly TimeSpan DefaultProcessingTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultRedeliverInterval = TimeSpan.FromSeconds(15);
 
-    /// <summary>Redelivery runs only when both knobs are non-zero, as in contrib.</summary>
+    // Redelivery runs only when both knobs are non-zero, as in contrib.
     public bool RedeliveryEnabled => ProcessingTimeout > TimeSpan.Zero && RedeliverInterval > TimeSpan.Zero;
 
     public static RedisPubSubSettings Read(ComponentMetadata metadata, string appId)

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace Suite.DaprEmulator.PubSub.Redis;
 
-/// <summary>One stream entry as pubsub.redis writes it: fields <c>data</c> and, optionally, <c>metadata</c>.</summary>
+// One stream entry as pubsub.redis writes it: fields data and, optionally, metadata.
 internal sealed record RedisStreamMessage(string Id, ReadOnlyMemory<byte> Data, IReadOnlyDictionary<string, string> Metadata)
 {
     public const string DataField = "data";

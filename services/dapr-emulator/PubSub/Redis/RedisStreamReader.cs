@@ -3,14 +3,12 @@ using StackExchange.Redis;
 
 namespace Suite.DaprEmulator.PubSub.Redis;
 
-/// <summary>
-/// Issues the blocking <c>XREADGROUP … BLOCK</c> for one subscription on a connection of its own.
-/// StackExchange.Redis pipelines all commands of a multiplexer over one socket and has no BLOCK
-/// option, so a block on the shared multiplexer would stall every publish and ack behind it. A
-/// dedicated multiplexer, whose command timeout exceeds the block time, keeps the read a real
-/// server-side block (push-like latency, no polling) without a hand-written RESP client, and
-/// closing it ends an in-flight block at once so disposal never waits out the block.
-/// </summary>
+// Issues the blocking XREADGROUP … BLOCK for one subscription on a connection of its own.
+// StackExchange.Redis pipelines all commands of a multiplexer over one socket and has no BLOCK
+// option, so a block on the shared multiplexer would stall every publish and ack behind it. A
+// dedicated multiplexer, whose command timeout exceeds the block time, keeps the read a real
+// server-side block (push-like latency, no polling) without a hand-written RESP client, and
+// closing it ends an in-flight block at once so disposal never waits out the block.
 internal sealed class RedisStreamReader : IAsyncDisposable
 {
     // Short enough that a half-open socket is noticed quickly; the block is re-issued at once, so
@@ -55,8 +53,8 @@ internal sealed class RedisStreamReader : IAsyncDisposable
         return new RedisStreamReader(connection, arguments);
     }
 
-    /// <summary>Returns the new entries, or none when the block timed out.</summary>
-    /// <exception cref="RedisServerException">For example NOGROUP after the stream or group vanished.</exception>
+    // Returns the new entries, or none when the block timed out.
+    // Throws RedisServerException on server errors, e.g. NOGROUP once the stream or group vanished.
     public async Task<IReadOnlyList<RedisStreamMessage>> ReadAsync(CancellationToken cancellationToken)
     {
         var reply = await _database.ExecuteAsync("XREADGROUP", _arguments).WaitAsync(cancellationToken);

@@ -3,10 +3,8 @@ using StackExchange.Redis;
 
 namespace Suite.DaprEmulator.PubSub.Redis;
 
-/// <summary>
-/// One topic consumed by one consumer group, as contrib's pubsub.redis does it: a blocking
-/// XREADGROUP loop and a reclaim loop feed a bounded queue that <c>concurrency</c> workers drain.
-/// </summary>
+// One topic consumed by one consumer group, as contrib's pubsub.redis does it: a blocking
+// XREADGROUP loop and a reclaim loop feed a bounded queue that concurrency workers drain.
 internal sealed class RedisStreamSubscription : IAsyncDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);

@@ -1,10 +1,8 @@
 namespace Suite.DaprEmulator.State.Redis;
 
-/// <summary>
-/// The Lua scripts behind Set and Delete. They implement contrib state.redis's version rules
-/// (contract §4.2) so keys written here and by daprd are interchangeable; a rejected write returns
-/// an error starting with <see cref="MismatchError"/>.
-/// </summary>
+// The Lua scripts behind Set and Delete. They implement contrib state.redis's version rules
+// (contract §4.2) so keys written here and by daprd are interchangeable; a rejected write returns
+// an error starting with MismatchError.
 internal static class RedisStateScripts
 {
     public const string MismatchError = "ETAGMISMATCH";
