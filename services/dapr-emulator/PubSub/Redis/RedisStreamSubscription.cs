@@ -104,10 +104,17 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
     private async Task ReadLoopAsync()
     {
         var stopping = _stopping.Token;
+        var groupMissing = false;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
+                if (groupMissing)
+                {
+                    await EnsureGroupAsync();
+                    groupMissing = false;
+                }
+
                 var messages = await _reader!.ReadAsync(stopping);
                 foreach (var message in messages)
                 {
@@ -122,7 +129,7 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
             {
                 // The stream or group vanished (FLUSHALL, restart without persistence, DEL).
                 RedisPubSubLog.GroupMissing(_logger, _topic, Group);
-                await RetryAsync(EnsureGroupAsync, stopping);
+                groupMissing = true;
             }
             catch (Exception e)
             {
@@ -261,19 +268,6 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             RedisPubSubLog.AckFailed(_logger, e, _topic, message.Id);
-        }
-    }
-
-    private async Task RetryAsync(Func<Task> action, CancellationToken stopping)
-    {
-        try
-        {
-            await action();
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            RedisPubSubLog.ReadFailed(_logger, e, _topic);
-            await DelayAsync(stopping);
         }
     }
 
