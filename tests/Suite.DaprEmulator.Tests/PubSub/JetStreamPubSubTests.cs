@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using Suite.DaprEmulator.Components;
 using Suite.DaprEmulator.PubSub;
 using Suite.DaprEmulator.PubSub.Jetstream;
@@ -254,6 +256,65 @@ public sealed class JetStreamPubSubTests(NatsServerFixture nats) : IClassFixture
 
         await recorder.WaitForHandledAsync(2, ct);
         Assert.Equal([cloudEvent, "marker"], recorder.Texts);
+    }
+
+    [Fact]
+    public async Task Idle_heartbeats_and_flow_control_are_answered_and_never_reach_the_handler()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = await CreateStreamAsync(ct);
+        var durable = $"hb{Guid.NewGuid():N}";
+        await using var pubsub = await StartAsync(ct, ("durableName", durable), ("flowControl", "true"), ("heartbeat", "1s"));
+        var recorder = new MessageRecorder();
+        await using var subscription = await pubsub.SubscribeAsync(new TopicSubscription(topic, NoMetadata), recorder.HandleAsync, ct);
+        await PublishTextAsync(pubsub, topic, "m1", ct);
+        await recorder.WaitForHandledAsync(1, ct);
+
+        // Watch the consumer's deliver subject (derived from stream and durable) until the server has sent an
+        // idle heartbeat, so the next message is known to come after one.
+        var stream = "S" + topic["test.".Length..];
+        await using var observer = new NatsConnection(NatsOpts.Default with { Url = nats.Server.Url });
+        using var heartbeatWait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        heartbeatWait.CancelAfter(TimeSpan.FromSeconds(5));
+        await foreach (var msg in observer.SubscribeAsync<byte[]>($"_dapr.deliver.{stream}.{durable}", cancellationToken: heartbeatWait.Token))
+        {
+            if (msg.Headers is { Code: 100 })
+            {
+                break;
+            }
+        }
+
+        await PublishTextAsync(pubsub, topic, "m2", ct);
+
+        await recorder.WaitForHandledAsync(2, ct);
+        Assert.Equal(["m1", "m2"], recorder.Texts);
+    }
+
+    [Fact]
+    public async Task Disposing_an_ephemeral_subscription_deletes_its_consumer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = await CreateStreamAsync(ct);
+        var stream = "S" + topic["test.".Length..];
+        await using var pubsub = await StartAsync(ct);
+        await using var observer = new NatsConnection(NatsOpts.Default with { Url = nats.Server.Url });
+        var jetStream = new NatsJSContext(observer);
+
+        var subscription = await pubsub.SubscribeAsync(new TopicSubscription(topic, NoMetadata), new MessageRecorder().HandleAsync, ct);
+        Assert.Equal(1, (await jetStream.GetStreamAsync(stream, cancellationToken: ct)).Info.State.ConsumerCount);
+        await subscription.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), ct);
+
+        Assert.Equal(0, (await jetStream.GetStreamAsync(stream, cancellationToken: ct)).Info.State.ConsumerCount);
+    }
+
+    [Fact]
+    public async Task Init_fails_when_no_server_listens()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pubsub = CreateComponent(new Dictionary<string, string> { ["natsURL"] = $"nats://127.0.0.1:{FreePort.Next()}" });
+        await using var _ = pubsub;
+
+        await Assert.ThrowsAnyAsync<NatsException>(() => pubsub.InitAsync(ct).WaitAsync(TimeSpan.FromSeconds(10), ct));
     }
 
     [Fact]

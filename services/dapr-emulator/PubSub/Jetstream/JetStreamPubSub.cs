@@ -16,6 +16,7 @@ public sealed class JetStreamPubSub : IPubSub
     private const int StreamNotFoundErrorCode = 10059;
 
     private readonly JetStreamMetadata _metadata;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<JetStreamSubscription, byte> _subscriptions = new();
     private NatsConnection? _connection;
@@ -27,6 +28,7 @@ public sealed class JetStreamPubSub : IPubSub
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(context);
         _metadata = JetStreamMetadata.Parse(definition.Metadata);
+        _loggerFactory = context.LoggerFactory;
         _logger = context.LoggerFactory.CreateLogger<JetStreamPubSub>();
     }
 
@@ -44,6 +46,7 @@ public sealed class JetStreamPubSub : IPubSub
             Name = _metadata.Name,
             AuthOpts = CreateAuthOptions(),
             TlsOpts = CreateTlsOptions(),
+            LoggerFactory = _loggerFactory,
         };
         var connection = new NatsConnection(options);
         try
