@@ -1,7 +1,10 @@
 using Suite.DaprEmulator.PubSub;
 using Suite.DaprEmulator.PubSub.InMemory;
+using Suite.DaprEmulator.PubSub.Jetstream;
+using Suite.DaprEmulator.PubSub.Redis;
 using Suite.DaprEmulator.State;
 using Suite.DaprEmulator.State.InMemory;
+using Suite.DaprEmulator.State.Redis;
 
 namespace Suite.DaprEmulator.Components;
 
@@ -11,11 +14,14 @@ public static class ComponentFactory
     private static readonly Dictionary<string, Func<ComponentDefinition, ComponentContext, IPubSub>> PubSubs = new(StringComparer.Ordinal)
     {
         ["pubsub.in-memory"] = (d, c) => new InMemoryPubSub(d, c),
+        ["pubsub.redis"] = (d, c) => new RedisPubSub(d, c),
+        ["pubsub.jetstream"] = (d, c) => new JetStreamPubSub(d, c),
     };
 
     private static readonly Dictionary<string, Func<ComponentDefinition, ComponentContext, IStateStore>> StateStores = new(StringComparer.Ordinal)
     {
         ["state.in-memory"] = (d, c) => new InMemoryStateStore(d, c),
+        ["state.redis"] = (d, c) => new RedisStateStore(d, c),
     };
 
     public static bool IsPubSub(ComponentDefinition definition) => definition.Type.StartsWith("pubsub.", StringComparison.Ordinal);

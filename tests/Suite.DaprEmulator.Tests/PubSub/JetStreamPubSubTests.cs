@@ -270,13 +270,13 @@ public sealed class JetStreamPubSubTests(NatsServerFixture nats) : IClassFixture
         await PublishTextAsync(pubsub, topic, "m1", ct);
         await recorder.WaitForHandledAsync(1, ct);
 
-        // Watch the consumer's deliver subject (derived from stream and durable) until the server has sent an
+        // Watch the consumer's deliver subject (derived from stream, durable and topic) until the server has sent an
         // idle heartbeat, so the next message is known to come after one.
         var stream = "S" + topic["test.".Length..];
         await using var observer = new NatsConnection(NatsOpts.Default with { Url = nats.Server.Url });
         using var heartbeatWait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         heartbeatWait.CancelAfter(TimeSpan.FromSeconds(5));
-        await foreach (var msg in observer.SubscribeAsync<byte[]>($"_dapr.deliver.{stream}.{durable}", cancellationToken: heartbeatWait.Token))
+        await foreach (var msg in observer.SubscribeAsync<byte[]>($"_dapr.deliver.{stream}.{durable}-{topic.Replace('.', '_')}", cancellationToken: heartbeatWait.Token))
         {
             if (msg.Headers is { Code: 100 })
             {

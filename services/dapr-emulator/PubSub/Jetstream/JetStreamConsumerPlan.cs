@@ -21,8 +21,11 @@ internal sealed record JetStreamConsumerPlan(
             // from stream + durable makes every replica send the identical config, which the server accepts as
             // a no-op, and the replicas then share the messages through the queue group (deliver group).
             // The same subject also lets a restarted subscriber rebind without changing the consumer's config.
+            // The topic is part of the consumer name because one durable filters one subject: with contrib,
+            // a sidecar that subscribes to two topics of one stream cannot use durableName at all.
+            var durableConsumer = $"{durable}-{ConsumerSafe(topic)}";
             return new JetStreamConsumerPlan(
-                topic, streamName, durable, $"_dapr.deliver.{streamName}.{durable}", metadata.QueueGroupName, IsEphemeral: false);
+                topic, streamName, durableConsumer, $"_dapr.deliver.{streamName}.{durableConsumer}", metadata.QueueGroupName, IsEphemeral: false);
         }
 
         // Named ephemeral (server >= 2.9): the name goes into the API subject, so the filter subject can follow
@@ -31,6 +34,16 @@ internal sealed record JetStreamConsumerPlan(
         return new JetStreamConsumerPlan(
             topic, streamName, name, $"_dapr.deliver.{streamName}.{name}", metadata.QueueGroupName, IsEphemeral: true);
     }
+
+    // Consumer names may not contain '.', '*', '>' or whitespace; topics usually contain dots.
+    private static string ConsumerSafe(string topic) =>
+        string.Create(topic.Length, topic, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = source[i] is '.' or '*' or '>' || char.IsWhiteSpace(source[i]) ? '_' : source[i];
+            }
+        });
 
     public ConsumerConfig ToConsumerConfig(JetStreamMetadata metadata)
     {
