@@ -19,4 +19,13 @@ fi
 
 dotnet restore Suite.sln
 dotnet build Suite.sln --no-restore -c Release
-dotnet test --solution Suite.sln --no-build -c Release "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test --solution Suite.sln --no-build -c Release "$@" 2>&1 | tee "$log" || status=$?
+# One plain closing line, so any reader of the log sees the count without knowing the runner.
+passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"
