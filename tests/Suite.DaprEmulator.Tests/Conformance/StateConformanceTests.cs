@@ -6,60 +6,65 @@ using Suite.Testing;
 namespace Suite.DaprEmulator.Tests.Conformance;
 
 /// <summary>What every state store must do behind the emulator, driven only through the Dapr SDK.</summary>
-public abstract class StateConformanceTests
+public abstract class StateConformanceTests : IAsyncLifetime
 {
+    private ResourcesFolder? _resources;
+    private SubscriberApp? _app;
+
     protected abstract string StateYaml { get; }
 
-    private async Task<(ResourcesFolder Resources, SubscriberApp App)> StartAsync(CancellationToken ct)
+    private DaprClient Dapr => _app!.Dapr;
+
+    public async ValueTask InitializeAsync()
     {
-        var resources = new ResourcesFolder(("statestore.yaml", StateYaml));
-        var app = await SubscriberApp.StartAsync("state" + Guid.NewGuid().ToString("N")[..8], resources.Path, ct, subscribe: false);
-        return (resources, app);
+        _resources = new ResourcesFolder(("statestore.yaml", StateYaml));
+        _app = await SubscriberApp.StartAsync("state" + Guid.NewGuid().ToString("N")[..8], _resources.Path, TestContext.Current.CancellationToken, subscribe: false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        _resources?.Dispose();
     }
 
     [Fact]
     public async Task Saved_state_reads_back()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (resources, app) = await StartAsync(ct);
-        using var _ = resources;
-        await using var __ = app;
 
-        await app.Dapr.SaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-0", 2), cancellationToken: ct);
+        await Dapr.SaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-0", 2), cancellationToken: ct);
 
-        Assert.Equal(new Mapping("edge-0", 2), await app.Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "user-1", cancellationToken: ct));
-        Assert.Null(await app.Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "nobody", cancellationToken: ct));
+        Assert.Equal(new Mapping("edge-0", 2), await Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "user-1", cancellationToken: ct));
+        Assert.Null(await Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "nobody", cancellationToken: ct));
     }
 
     [Fact]
     public async Task Save_with_a_stale_etag_is_refused()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (resources, app) = await StartAsync(ct);
-        using var _ = resources;
-        await using var __ = app;
-        await app.Dapr.SaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-0", 1), cancellationToken: ct);
-        var (_, etag) = await app.Dapr.GetStateAndETagAsync<Mapping>(SubscriberApp.Store, "user-1", cancellationToken: ct);
+        await Dapr.SaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-0", 1), cancellationToken: ct);
+        var (_, etag) = await Dapr.GetStateAndETagAsync<Mapping>(SubscriberApp.Store, "user-1", cancellationToken: ct);
 
-        Assert.True(await app.Dapr.TrySaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-1", 2), etag, cancellationToken: ct));
-        Assert.False(await app.Dapr.TrySaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-2", 3), etag, cancellationToken: ct));
-        Assert.False(await app.Dapr.TryDeleteStateAsync(SubscriberApp.Store, "user-1", etag, cancellationToken: ct));
-        Assert.Equal(new Mapping("edge-1", 2), await app.Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "user-1", cancellationToken: ct));
+        Assert.True(await Dapr.TrySaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-1", 2), etag, cancellationToken: ct));
+        Assert.False(await Dapr.TrySaveStateAsync(SubscriberApp.Store, "user-1", new Mapping("edge-2", 3), etag, cancellationToken: ct));
+        Assert.False(await Dapr.TryDeleteStateAsync(SubscriberApp.Store, "user-1", etag, cancellationToken: ct));
+        Assert.Equal(new Mapping("edge-1", 2), await Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "user-1", cancellationToken: ct));
     }
 
     [Fact]
     public async Task State_with_a_ttl_expires()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (resources, app) = await StartAsync(ct);
-        using var _ = resources;
-        await using var __ = app;
 
-        await app.Dapr.SaveStateAsync(SubscriberApp.Store, "lease", new Mapping("edge-0", 1), metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "1" }, cancellationToken: ct);
-        Assert.NotNull(await app.Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "lease", cancellationToken: ct));
+        await Dapr.SaveStateAsync(SubscriberApp.Store, "lease", new Mapping("edge-0", 1), metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "1" }, cancellationToken: ct);
+        Assert.NotNull(await Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "lease", cancellationToken: ct));
 
         await Eventually.UntilAsync(
-            () => app.Dapr.GetStateAsync<Mapping?>(SubscriberApp.Store, "lease", cancellationToken: ct),
+            () => Dapr.GetStateAsync<Mapping?>(SubscriberApp.Store, "lease", cancellationToken: ct),
             value => value is null,
             TimeSpan.FromSeconds(5),
             ct,
@@ -70,13 +75,10 @@ public abstract class StateConformanceTests
     public async Task Bulk_get_returns_every_key_asked_for()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (resources, app) = await StartAsync(ct);
-        using var _ = resources;
-        await using var __ = app;
-        await app.Dapr.SaveStateAsync(SubscriberApp.Store, "a", new Mapping("edge-a", 1), cancellationToken: ct);
-        await app.Dapr.SaveStateAsync(SubscriberApp.Store, "b", new Mapping("edge-b", 1), cancellationToken: ct);
+        await Dapr.SaveStateAsync(SubscriberApp.Store, "a", new Mapping("edge-a", 1), cancellationToken: ct);
+        await Dapr.SaveStateAsync(SubscriberApp.Store, "b", new Mapping("edge-b", 1), cancellationToken: ct);
 
-        var items = await app.Dapr.GetBulkStateAsync<Mapping>(SubscriberApp.Store, ["a", "b", "missing"], parallelism: 2, cancellationToken: ct);
+        var items = await Dapr.GetBulkStateAsync<Mapping>(SubscriberApp.Store, ["a", "b", "missing"], parallelism: 2, cancellationToken: ct);
 
         Assert.Equal(["a", "b", "missing"], items.Select(i => i.Key).Order());
         Assert.Equal("edge-a", items.Single(i => i.Key == "a").Value.Edge);
@@ -88,12 +90,9 @@ public abstract class StateConformanceTests
     public async Task Transaction_applies_all_its_operations()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (resources, app) = await StartAsync(ct);
-        using var _ = resources;
-        await using var __ = app;
-        await app.Dapr.SaveStateAsync(SubscriberApp.Store, "old", new Mapping("edge-0", 1), cancellationToken: ct);
+        await Dapr.SaveStateAsync(SubscriberApp.Store, "old", new Mapping("edge-0", 1), cancellationToken: ct);
 
-        await app.Dapr.ExecuteStateTransactionAsync(
+        await Dapr.ExecuteStateTransactionAsync(
             SubscriberApp.Store,
             [
                 new StateTransactionRequest("new", System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Mapping("edge-1", 1), System.Text.Json.JsonSerializerOptions.Web), StateOperationType.Upsert),
@@ -101,19 +100,16 @@ public abstract class StateConformanceTests
             ],
             cancellationToken: ct);
 
-        Assert.Equal(new Mapping("edge-1", 1), await app.Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "new", cancellationToken: ct));
-        Assert.Null(await app.Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "old", cancellationToken: ct));
+        Assert.Equal(new Mapping("edge-1", 1), await Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "new", cancellationToken: ct));
+        Assert.Null(await Dapr.GetStateAsync<Mapping>(SubscriberApp.Store, "old", cancellationToken: ct));
     }
 
     [Fact]
     public async Task Unknown_store_name_is_an_invalid_argument()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (resources, app) = await StartAsync(ct);
-        using var _ = resources;
-        await using var __ = app;
 
-        var error = await Assert.ThrowsAsync<DaprException>(() => app.Dapr.GetStateAsync<Mapping>("no-such-store", "k", cancellationToken: ct));
+        var error = await Assert.ThrowsAsync<DaprException>(() => Dapr.GetStateAsync<Mapping>("no-such-store", "k", cancellationToken: ct));
 
         Assert.Equal(StatusCode.InvalidArgument, Assert.IsType<RpcException>(error.InnerException).StatusCode);
     }
