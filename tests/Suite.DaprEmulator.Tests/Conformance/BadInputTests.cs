@@ -93,4 +93,26 @@ public sealed class BadInputTests
         await trusted.PublishEventAsync("pubsub", "orders", new { n = 1 }, ct);
         Assert.True(await anonymous.CheckHealthAsync(ct), "health stays open without a token, as in daprd");
     }
+
+    [Fact]
+    public async Task App_api_token_is_sent_to_the_app()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var resources = new ResourcesFolder(("pubsub.yaml", InMemoryPubSub));
+        var appPort = Suite.Testing.FreePort.Next();
+        var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{appPort}");
+        await using var app = builder.Build();
+        app.MapGet("/dapr/subscribe", (HttpRequest request) =>
+        {
+            seen.TrySetResult(request.Headers["dapr-api-token"].ToString());
+            return Results.Json(Array.Empty<object>());
+        });
+        await app.StartAsync(ct);
+
+        await using var sidecar = await Sidecar.StartAsync(Sidecar.OptionsFor("app", appPort, resources.Path) with { AppApiToken = "to-the-app" }, ct);
+
+        Assert.Equal("to-the-app", await seen.Task.WaitAsync(TimeSpan.FromSeconds(10), ct));
+    }
 }

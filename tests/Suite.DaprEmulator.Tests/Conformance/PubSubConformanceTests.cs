@@ -62,6 +62,20 @@ public abstract partial class PubSubConformanceTests
     }
 
     [Fact]
+    public async Task Bulk_publish_delivers_every_entry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var resources = Resources("main");
+        await using var app = await StartAppAsync(resources, "app", ct);
+
+        var response = await app.Dapr.BulkPublishEventAsync(SubscriberApp.PubSub, "orders", Enumerable.Range(0, 20).Select(n => new { n }).ToList(), cancellationToken: ct);
+
+        Assert.Empty(response.FailedEntries);
+        var received = await WaitForAsync(app, "orders", 20, ct);
+        Assert.Equal(Enumerable.Range(0, 20), received.Select(e => e.CloudEvent.GetProperty("data").GetProperty("n").GetInt32()).Order());
+    }
+
+    [Fact]
     public async Task Retry_status_is_retried_under_the_inbound_policy()
     {
         var ct = TestContext.Current.CancellationToken;
