@@ -27,7 +27,7 @@ public sealed class CloudEventWriter(string appId, TimeProvider time)
     public static bool IsRawPayload(IReadOnlyDictionary<string, string> metadata) =>
         TryGet(metadata, "rawPayload", out var raw) && bool.TryParse(raw, out var isRaw) && isRaw;
 
-    private byte[] NewEnvelope(PublishedEvent published)
+    private ReadOnlyMemory<byte> NewEnvelope(PublishedEvent published)
     {
         var contentType = string.IsNullOrEmpty(published.ContentType) ? "text/plain" : published.ContentType;
         var traceParent = published.TraceParent ?? NewTraceParent();
@@ -60,7 +60,8 @@ public sealed class CloudEventWriter(string appId, TimeProvider time)
             json.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        // The writer is not reused, so its array can travel to the broker without another copy.
+        return buffer.WrittenMemory;
     }
 
     private static void WriteData(Utf8JsonWriter json, ReadOnlySpan<byte> data, string contentType)

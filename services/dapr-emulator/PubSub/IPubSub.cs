@@ -9,7 +9,10 @@ public interface IPubSub : IAsyncDisposable
     /// <summary>Connects to the broker. Failing here stops the emulator at start, as in daprd.</summary>
     Task InitAsync(CancellationToken cancellationToken);
 
-    /// <summary>Stores <paramref name="data"/> on <paramref name="topic"/>; returns once the broker accepted it.</summary>
+    /// <summary>
+    /// Stores <paramref name="data"/> on <paramref name="topic"/>; returns once the broker accepted it.
+    /// Callers never reuse <paramref name="data"/> afterwards, so a component may keep it without copying.
+    /// </summary>
     Task PublishAsync(string topic, ReadOnlyMemory<byte> data, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
 
     /// <summary>

@@ -25,8 +25,7 @@ public sealed partial class InMemoryPubSub(ComponentDefinition definition, Compo
             return;
         }
 
-        // The publisher may reuse its buffer once the call returns; subscribers read later.
-        var message = new PubSubMessage(topic, data.ToArray(), metadata.Count == 0 ? NoMetadata : new Dictionary<string, string>(metadata));
+        var message = new PubSubMessage(topic, data, metadata.Count == 0 ? NoMetadata : new Dictionary<string, string>(metadata));
         foreach (var subscriber in subscribers.Items)
         {
             await subscriber.EnqueueAsync(message, cancellationToken);

@@ -17,6 +17,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
         : definition.Metadata.GetInt(StateTtl.MetadataKey, 0);
 
     private readonly TimeProvider _time = context.Time;
+    private int _writesSinceSweep;
 
     public Task InitAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -116,12 +117,30 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
         switch (operation)
         {
             case StateOperation.Upsert { Request: var request }:
+                SweepExpiredNowAndThen();
                 DateTimeOffset? expiresAt = ttlSeconds is > 0 ? _time.GetUtcNow().AddSeconds(ttlSeconds.Value) : null;
                 _items[request.Key] = new Item(request.Value.ToArray(), Guid.NewGuid().ToString(), expiresAt);
                 break;
             case StateOperation.Delete { Request: var request }:
                 _items.Remove(request.Key);
                 break;
+        }
+    }
+
+    // contrib sweeps every second; sweeping every few thousand writes bounds memory the same way
+    // without a timer, and readers never see expired items either way.
+    private void SweepExpiredNowAndThen()
+    {
+        if (++_writesSinceSweep < 4096)
+        {
+            return;
+        }
+
+        _writesSinceSweep = 0;
+        var now = _time.GetUtcNow();
+        foreach (var key in _items.Where(i => i.Value.ExpiresAt <= now).Select(i => i.Key).ToList())
+        {
+            _items.Remove(key);
         }
     }
 
