@@ -1,0 +1,23 @@
+namespace Suite.ServiceDefaults;
+
+/// <summary>
+/// Dapr component names and topics, in one place: they are contracts with the component YAML in
+/// components/ and deploy/, and with every business team that publishes to the suite.
+/// </summary>
+public static class DaprNames
+{
+    public const string PubSub = "pubsub";
+    public const string StateStore = "statestore";
+
+    /// <summary>Business teams publish here through their own sidecar.</summary>
+    public const string NotificationsTopic = "notifications";
+    public const string NotificationsDeadLetterTopic = "notifications.deadletter";
+    public const string PresenceChangedTopic = "presence.changed";
+    public const string PresenceEdgesTopic = "presence.edges";
+
+    /// <summary>Normal-priority deliveries for one edge.</summary>
+    public static string EdgeTopic(string edgeId) => $"edge.{edgeId}";
+
+    /// <summary>High-priority deliveries for one edge, consumed apart from the normal backlog.</summary>
+    public static string EdgeUrgentTopic(string edgeId) => $"edge.{edgeId}.urgent";
+}
