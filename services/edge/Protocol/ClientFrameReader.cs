@@ -1,0 +1,178 @@
+using System.Text.Json;
+
+namespace Suite.Edge.Protocol;
+
+// One forward pass of Utf8JsonReader over the frame's top-level properties: no DOM, and strings
+// are materialised only for known fields. Malformed JSON surfaces as JsonException.
+internal static class ClientFrameReader
+{
+    // Matches the reader's default; deep nesting inside `content` beyond this is refused as malformed.
+    private const int MaxDepth = 64;
+
+    // A JSON escape (\uXXXX) is the widest form of one UTF-16 character, so a raw value longer than
+    // this many bytes per allowed character is over the limit without decoding it.
+    private const int MaxBytesPerChar = 6;
+
+    // Unknown types are quoted back in the error message, cut short so a client cannot make the
+    // server echo a large string.
+    private const int MaxQuotedTypeLength = 64;
+
+    private static readonly JsonReaderOptions Options = new()
+    {
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+        MaxDepth = MaxDepth,
+    };
+
+    public static ProtocolError? Read(ReadOnlySpan<byte> utf8, ProtocolLimits limits, out ClientFrameFields fields)
+    {
+        fields = default;
+        var reader = new Utf8JsonReader(utf8, Options);
+        if (!reader.Read())
+        {
+            return new(ErrorCodes.InvalidJson, "The frame is empty.");
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return new(ErrorCodes.InvalidJson, $"The frame must be a JSON object, not {Describe(reader.TokenType)}.");
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                Store(ref fields.Type, ReadType(ref reader, out var typeName));
+                fields.TypeName ??= typeName;
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                Store(ref fields.Id, ReadString(ref reader, limits.MaxIdLength));
+            }
+            else if (reader.ValueTextEquals("roomId"u8))
+            {
+                reader.Read();
+                Store(ref fields.RoomId, ReadString(ref reader, limits.MaxIdLength));
+            }
+            else if (reader.ValueTextEquals("content"u8))
+            {
+                reader.Read();
+                Store(ref fields.Content, ReadRaw(ref reader));
+            }
+            else if (reader.ValueTextEquals("to"u8))
+            {
+                reader.Read();
+                Store(ref fields.To, ReadString(ref reader, limits.MaxIdLength));
+            }
+            else if (reader.ValueTextEquals("channel"u8))
+            {
+                reader.Read();
+                Store(ref fields.Channel, ReadString(ref reader, limits.MaxIdLength));
+            }
+            else if (reader.ValueTextEquals("token"u8))
+            {
+                reader.Read();
+                Store(ref fields.Token, ReadString(ref reader, limits.MaxTokenLength));
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        // Anything after the closing brace makes this throw, so `{"type":"ping"} x` is malformed too.
+        if (reader.Read())
+        {
+            return new(ErrorCodes.InvalidJson, "The frame must hold exactly one JSON object.");
+        }
+
+        return null;
+    }
+
+    public static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        _ => token.ToString(),
+    };
+
+    // The first occurrence wins and a repeat is remembered, so the parser can refuse a frame whose
+    // meaning would depend on which duplicate a reader picks.
+    private static void Store(ref FieldValue slot, FieldValue value) =>
+        slot = slot.IsPresent ? slot with { Duplicate = true } : value;
+
+    private static FieldValue ReadType(ref Utf8JsonReader reader, out string? typeName)
+    {
+        typeName = null;
+        var token = reader.TokenType;
+        if (token != JsonTokenType.String)
+        {
+            reader.Skip();
+            return new(token);
+        }
+
+        typeName = MatchType(ref reader);
+        if (typeName is not null || reader.ValueSpan.Length > MaxQuotedTypeLength * MaxBytesPerChar)
+        {
+            return new(JsonTokenType.String, typeName);
+        }
+
+        return ReadString(ref reader, int.MaxValue) is { Text: { } text } value
+            ? value with { Text = text.Length > MaxQuotedTypeLength ? text[..MaxQuotedTypeLength] + "…" : text }
+            : new(JsonTokenType.String);
+    }
+
+    // Compared on the reader's bytes (escapes included) so the common case allocates nothing, and
+    // the interned constant is used as the name.
+    private static string? MatchType(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("message"u8) ? ClientMessageTypes.Message
+        : reader.ValueTextEquals("ping"u8) ? ClientMessageTypes.Ping
+        : reader.ValueTextEquals("direct"u8) ? ClientMessageTypes.Direct
+        : reader.ValueTextEquals("join"u8) ? ClientMessageTypes.Join
+        : reader.ValueTextEquals("leave"u8) ? ClientMessageTypes.Leave
+        : reader.ValueTextEquals("subscribe"u8) ? ClientMessageTypes.Subscribe
+        : reader.ValueTextEquals("unsubscribe"u8) ? ClientMessageTypes.Unsubscribe
+        : reader.ValueTextEquals("auth"u8) ? ClientMessageTypes.Auth
+        : null;
+
+    private static FieldValue ReadString(ref Utf8JsonReader reader, int maxChars)
+    {
+        var token = reader.TokenType;
+        if (token != JsonTokenType.String)
+        {
+            reader.Skip();
+            return new(token);
+        }
+
+        if (reader.ValueSpan.Length > (long)maxChars * MaxBytesPerChar)
+        {
+            return new(token, TooLong: true);
+        }
+
+        try
+        {
+            var text = reader.GetString()!;
+            return new(token, text, TooLong: text.Length > maxChars);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate (e.g. "\uD800") is valid JSON but not a valid string.
+            return new(token, InvalidText: true);
+        }
+    }
+
+    private static FieldValue ReadRaw(ref Utf8JsonReader reader)
+    {
+        var token = reader.TokenType;
+        var start = checked((int)reader.TokenStartIndex);
+        reader.Skip();
+        return new(token, RawStart: start, RawLength: checked((int)reader.BytesConsumed) - start);
+    }
+}

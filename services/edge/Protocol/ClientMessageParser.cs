@@ -1,0 +1,162 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Suite.Edge.Protocol;
+
+// Lenient where clients differ harmlessly (`type` anywhere, unknown properties ignored) and strict
+// where a bad value would travel on to other users or to state-store keys (ids, content size).
+/// <summary>Parses protocol v1 (JSON) client frames into <see cref="ClientMessage"/>s.</summary>
+public static class ClientMessageParser
+{
+    public static ParseResult Parse(ReadOnlySpan<byte> utf8, ProtocolLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+
+        // WebSocket text frames are already UTF-8 checked by the server, but callers may pass other
+        // bytes, and `content` is forwarded verbatim, so it must never carry invalid UTF-8 onwards.
+        if (!Utf8.IsValid(utf8))
+        {
+            return Fail(ErrorCodes.InvalidJson, "The frame is not valid UTF-8.");
+        }
+
+        if (utf8.TrimStart(" \t\r\n"u8).IsEmpty)
+        {
+            return Fail(ErrorCodes.InvalidJson, "The frame is empty.");
+        }
+
+        ClientFrameFields fields;
+        try
+        {
+            if (ClientFrameReader.Read(utf8, limits, out fields) is { } structural)
+            {
+                return ParseResult.Failure(structural);
+            }
+        }
+        catch (JsonException ex)
+        {
+            return Fail(ErrorCodes.InvalidJson, $"Malformed JSON: {ex.Message}");
+        }
+
+        if (CheckType(fields.Type) is { } typeError)
+        {
+            return ParseResult.Failure(typeError);
+        }
+
+        if (CheckOptionalId(fields.Id, limits, out var id) is { } idError)
+        {
+            return ParseResult.Failure(idError);
+        }
+
+        if (fields.TypeName is null)
+        {
+            return ParseResult.Failure(new(ErrorCodes.UnknownType, $"Unknown message type '{fields.Type.Text}'."), id);
+        }
+
+        return Build(utf8, limits, fields, id);
+    }
+
+    private static ParseResult Build(ReadOnlySpan<byte> utf8, ProtocolLimits limits, in ClientFrameFields fields, string? id)
+    {
+        var max = limits.MaxIdLength;
+        switch (fields.TypeName)
+        {
+            case ClientMessageTypes.Auth:
+                return RequireText(fields.Token, "token", limits.MaxTokenLength, out var token) is { } tokenError
+                    ? ParseResult.Failure(tokenError, id)
+                    : ParseResult.Success(new AuthMessage(token, id));
+            case ClientMessageTypes.Join:
+                return RequireText(fields.RoomId, "roomId", max, out var joinRoom) is { } joinError
+                    ? ParseResult.Failure(joinError, id)
+                    : ParseResult.Success(new JoinMessage(joinRoom, id));
+            case ClientMessageTypes.Leave:
+                return RequireText(fields.RoomId, "roomId", max, out var leaveRoom) is { } leaveError
+                    ? ParseResult.Failure(leaveError, id)
+                    : ParseResult.Success(new LeaveMessage(leaveRoom, id));
+            case ClientMessageTypes.Message:
+                if ((RequireText(fields.RoomId, "roomId", max, out var room)
+                    ?? RequireContent(fields.Content, limits)) is { } messageError)
+                {
+                    return ParseResult.Failure(messageError, id);
+                }
+
+                return ParseResult.Success(new RoomMessage(room, CopyContent(utf8, fields.Content), id));
+            case ClientMessageTypes.Direct:
+                if ((RequireText(fields.To, "to", max, out var to)
+                    ?? RequireContent(fields.Content, limits)) is { } directError)
+                {
+                    return ParseResult.Failure(directError, id);
+                }
+
+                return ParseResult.Success(new DirectMessage(to, CopyContent(utf8, fields.Content), id));
+            case ClientMessageTypes.Subscribe:
+                return RequireText(fields.Channel, "channel", max, out var subscribe) is { } subscribeError
+                    ? ParseResult.Failure(subscribeError, id)
+                    : ParseResult.Success(new SubscribeMessage(subscribe, id));
+            case ClientMessageTypes.Unsubscribe:
+                return RequireText(fields.Channel, "channel", max, out var unsubscribe) is { } unsubscribeError
+                    ? ParseResult.Failure(unsubscribeError, id)
+                    : ParseResult.Success(new UnsubscribeMessage(unsubscribe, id));
+            default:
+                return ParseResult.Success(new PingMessage(id));
+        }
+    }
+
+    private static ProtocolError? CheckType(in FieldValue type) =>
+        !type.IsPresent ? new(ErrorCodes.MissingField, "Field 'type' is required.")
+        : type.Duplicate ? Duplicate("type")
+        : type.Token != JsonTokenType.String ? WrongKind("type", type.Token)
+        : null;
+
+    // An id that fails the checks is not echoed as `ref`: replies quote only what passed them.
+    private static ProtocolError? CheckOptionalId(in FieldValue value, ProtocolLimits limits, out string? id)
+    {
+        id = null;
+        if (!value.IsPresent)
+        {
+            return null;
+        }
+
+        var error = RequireText(value, "id", limits.MaxIdLength, out var text);
+        id = error is null ? text : null;
+        return error;
+    }
+
+    private static ProtocolError? RequireText(in FieldValue value, string name, int maxLength, out string text)
+    {
+        text = value.Text ?? "";
+        return !value.IsPresent ? new(ErrorCodes.MissingField, $"Field '{name}' is required.")
+            : value.Duplicate ? Duplicate(name)
+            : value.Token != JsonTokenType.String ? WrongKind(name, value.Token)
+            : value.InvalidText ? new(ErrorCodes.InvalidField, $"Field '{name}' is not valid Unicode text.")
+            : value.TooLong ? new(ErrorCodes.InvalidField, $"Field '{name}' is longer than {maxLength} characters.")
+            : text.Length == 0 ? new(ErrorCodes.InvalidField, $"Field '{name}' must not be empty.")
+            : HasControlCharacters(text) ? new(ErrorCodes.InvalidField, $"Field '{name}' must not contain control characters.")
+            : null;
+    }
+
+    // `null` is refused although it is a JSON value: a message with nothing in it is a client bug,
+    // and forwarding it would make every recipient handle an empty message.
+    private static ProtocolError? RequireContent(in FieldValue value, ProtocolLimits limits) =>
+        !value.IsPresent ? new(ErrorCodes.MissingField, "Field 'content' is required.")
+        : value.Duplicate ? Duplicate("content")
+        : value.Token == JsonTokenType.Null ? new(ErrorCodes.InvalidField, "Field 'content' must not be null.")
+        : value.RawLength > limits.MaxContentBytes
+            ? new(ErrorCodes.ContentTooLarge, $"Field 'content' is {value.RawLength} bytes; the limit is {limits.MaxContentBytes}.")
+        : null;
+
+    // A copy: the receive buffer is reused for the next frame, and the message outlives it.
+    private static byte[] CopyContent(ReadOnlySpan<byte> utf8, in FieldValue value) =>
+        utf8.Slice(value.RawStart, value.RawLength).ToArray();
+
+    // C0, DEL and C1: invisible in logs and UIs, and a classic way to forge log lines.
+    private static bool HasControlCharacters(string text) =>
+        text.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || text.AsSpan().ContainsAnyInRange('\u007f', '\u009f');
+
+    private static ProtocolError Duplicate(string name) =>
+        new(ErrorCodes.InvalidField, $"Field '{name}' appears more than once.");
+
+    private static ProtocolError WrongKind(string name, JsonTokenType token) =>
+        new(ErrorCodes.InvalidField, $"Field '{name}' must be a string, not {ClientFrameReader.Describe(token)}.");
+
+    private static ParseResult Fail(string code, string message) => ParseResult.Failure(new(code, message));
+}
