@@ -5,6 +5,8 @@ using Grpc.Core;
 using Suite.DaprEmulator.Components;
 using Suite.DaprEmulator.Hosting;
 
+using Suite.Testing;
+
 namespace Suite.DaprEmulator.Tests.Conformance;
 
 public sealed class BadInputTests

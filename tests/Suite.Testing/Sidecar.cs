@@ -1,7 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using Suite.DaprEmulator.Hosting;
-using Suite.Testing;
 
-namespace Suite.DaprEmulator.Tests.Conformance;
+namespace Suite.Testing;
 
 /// <summary>An emulator sidecar hosted in the test process on real loopback ports.</summary>
 public sealed class Sidecar : IAsyncDisposable

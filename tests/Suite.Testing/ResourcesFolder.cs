@@ -1,4 +1,4 @@
-namespace Suite.DaprEmulator.Tests.Conformance;
+namespace Suite.Testing;
 
 /// <summary>A temporary <c>--resources-path</c> folder holding the YAML a test gives it.</summary>
 public sealed class ResourcesFolder : IDisposable
