@@ -164,6 +164,12 @@ public sealed class LocalIndex<TConnection>
     /// <summary>How many channels the connection subscribes to, for the per-connection limit.</summary>
     public int ChannelCountOf(TConnection connection) => Count(connection, static entry => entry.Channels);
 
+    /// <summary>Whether the connection is in the room (e.g. before it may send to it).</summary>
+    public bool IsInRoom(string roomId, TConnection connection) => Contains(connection, roomId, static entry => entry.Rooms);
+
+    /// <summary>Whether the connection subscribes to the channel.</summary>
+    public bool IsSubscribed(string channel, TConnection connection) => Contains(connection, channel, static entry => entry.Channels);
+
     /// <summary>A copy of the rooms the connection is in.</summary>
     public string[] RoomsOf(TConnection connection) => Copy(connection, static entry => entry.Rooms);
 
@@ -249,6 +255,19 @@ public sealed class LocalIndex<TConnection>
         lock (entry)
         {
             return entry.Removed ? 0 : memberships(entry)?.Count ?? 0;
+        }
+    }
+
+    private bool Contains(TConnection connection, string key, Func<Entry, HashSet<string>?> memberships)
+    {
+        if (!_connections.TryGetValue(connection, out var entry))
+        {
+            return false;
+        }
+
+        lock (entry)
+        {
+            return !entry.Removed && memberships(entry)?.Contains(key) == true;
         }
     }
 

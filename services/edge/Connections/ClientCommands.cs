@@ -1,0 +1,277 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Dapr.Client;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Suite.Contracts.Edge.V1;
+using Suite.Contracts.Presence.V1;
+using Suite.Contracts.Room.V1;
+using RoomMessage = Suite.Edge.Protocol.RoomMessage;
+using Suite.Edge.Auth;
+using Suite.Edge.Protocol;
+using Suite.Edge.Routing;
+using Suite.Edge.Upstream;
+using Suite.ServiceDefaults;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>
+/// What the edge does with each client frame. Frames of one connection are handled one at a
+/// time, in order; a bad frame gets an <c>error</c> frame and the connection stays usable.
+/// </summary>
+public sealed partial class ClientCommands(
+    ConnectionLifecycle lifecycle,
+    TokenValidator tokens,
+    LocalIndex<Connection> index,
+    RoomService.RoomServiceClient room,
+    PresenceService.PresenceServiceClient presence,
+    DaprClient dapr,
+    ServerFrames frames,
+    IOptions<ConnectionOptions> connectionOptions,
+    IOptions<EdgeOptions> edgeOptions,
+    ProtocolLimits limits,
+    EdgeMetrics metrics,
+    ILogger<ClientCommands> logger)
+{
+    public async Task HandleAsync(Connection connection, WebSocketMessageType type, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        if (!connection.TryConsumeRate(frame.Length))
+        {
+            if (connection.RateStrikes > connectionOptions.Value.RateLimitStrikes)
+            {
+                connection.RequestClose(new CloseRequest(CloseCodes.PolicyViolation, "rate limit exceeded repeatedly", Flush: true));
+            }
+            else
+            {
+                Error(connection, ErrorCodes.RateLimited, "too many frames; slow down", null);
+            }
+
+            return;
+        }
+
+        if (type == WebSocketMessageType.Binary)
+        {
+            Error(connection, ErrorCodes.BinaryNotSupported, "binary frames are not part of the JSON protocol; send text frames", null);
+            return;
+        }
+
+        var parsed = ClientMessageParser.Parse(frame.Span, limits);
+        if (!parsed.IsSuccess)
+        {
+            Error(connection, parsed.Error.Code, parsed.Error.Message, parsed.ClientId);
+            return;
+        }
+
+        var message = parsed.Message;
+        metrics.FramesReceived.Add(1, new KeyValuePair<string, object?>("type", message.Type));
+        if (message is AuthMessage auth)
+        {
+            await AuthenticateAsync(connection, auth, cancellationToken);
+            return;
+        }
+
+        if (connection.Identity is not { } identity)
+        {
+            Error(connection, ErrorCodes.NotAuthenticated, $"send {{\"type\":\"auth\",\"token\":...}} before '{message.Type}'", message.Id);
+            return;
+        }
+
+        try
+        {
+            await (message switch
+            {
+                PingMessage ping => Reply(connection, frames.Pong(ping.Id)),
+                JoinMessage join => JoinAsync(connection, identity, join, cancellationToken),
+                LeaveMessage leave => LeaveAsync(connection, identity, leave, cancellationToken),
+                RoomMessage chat => PublishToRoomAsync(connection, identity, chat, cancellationToken),
+                DirectMessage direct => DirectAsync(connection, identity, direct, cancellationToken),
+                SubscribeMessage subscribe => SubscribeAsync(connection, identity, subscribe, cancellationToken),
+                UnsubscribeMessage unsubscribe => UnsubscribeAsync(connection, identity, unsubscribe, cancellationToken),
+                _ => Reply(connection, frames.Error(ErrorCodes.UnknownType, $"'{message.Type}' is not handled", message.Id)),
+            });
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, message.Type, ex.Status.Detail);
+            var (code, text) = ex.StatusCode switch
+            {
+                StatusCode.PermissionDenied => (ErrorCodes.Forbidden, ex.Status.Detail),
+                StatusCode.InvalidArgument => (ErrorCodes.InvalidField, ex.Status.Detail),
+                _ => (ErrorCodes.UpstreamUnavailable, $"'{message.Type}' could not be completed; try again"),
+            };
+            Error(connection, code, text, message.Id);
+        }
+    }
+
+    private async Task AuthenticateAsync(Connection connection, AuthMessage auth, CancellationToken cancellationToken)
+    {
+        var outcome = await tokens.ValidateAsync(auth.Token, cancellationToken);
+        if (connection.Identity is { } current)
+        {
+            // A fresh token keeps the session alive; it must be the same user.
+            if (outcome.IsValid && outcome.UserId == current.UserId)
+            {
+                connection.Authenticate(ConnectionLifecycle.IdentityFrom(outcome));
+                connection.Send(frames.AuthOk(current.UserId, connection.Id, connectionOptions.Value.HeartbeatInterval, outcome.ExpiresAt));
+            }
+            else
+            {
+                Error(connection, ErrorCodes.Forbidden, outcome.IsValid ? "a fresh token must be for the same user" : outcome.FailureReason!, auth.Id);
+            }
+
+            return;
+        }
+
+        if (!outcome.IsValid)
+        {
+            ConnectionsLog.AuthFailed(logger, connection.Id, outcome.FailureReason!);
+            connection.Send(frames.AuthFail(outcome.FailureReason!));
+            connection.RequestClose(new CloseRequest(CloseCodes.AuthFailed, outcome.FailureReason!, Flush: true));
+            return;
+        }
+
+        await lifecycle.ActivateAsync(connection, ConnectionLifecycle.IdentityFrom(outcome), cancellationToken);
+    }
+
+    private async Task JoinAsync(Connection connection, ClientIdentity identity, JoinMessage join, CancellationToken cancellationToken)
+    {
+        // Index first, so the user:joined this join causes is delivered to the joiner too.
+        switch (index.Join(join.RoomId, connection, connectionOptions.Value.MaxRoomsPerConnection))
+        {
+            case MembershipResult.AlreadyMember:
+                connection.Send(frames.Joined(join.RoomId, join.Id));
+                return;
+            case MembershipResult.LimitReached:
+                Error(connection, ErrorCodes.TooManyRooms, $"a connection may join at most {connectionOptions.Value.MaxRoomsPerConnection} rooms", join.Id);
+                return;
+            case MembershipResult.NotConnected:
+                return;
+        }
+
+        try
+        {
+            await room.JoinAsync(
+                new JoinRequest { RoomId = join.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id, TokenClaims = Struct.Parser.ParseJson(identity.ClaimsJson) },
+                deadline: Deadline(), cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            index.Leave(join.RoomId, connection);
+            throw;
+        }
+
+        connection.Send(frames.Joined(join.RoomId, join.Id));
+    }
+
+    private async Task LeaveAsync(Connection connection, ClientIdentity identity, LeaveMessage leave, CancellationToken cancellationToken)
+    {
+        if (!index.IsInRoom(leave.RoomId, connection))
+        {
+            // Leaving is idempotent: the client wanted out and is out.
+            connection.Send(frames.Left(leave.RoomId, leave.Id));
+            return;
+        }
+
+        await room.LeaveAsync(new LeaveRequest { RoomId = leave.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, deadline: Deadline(), cancellationToken: cancellationToken);
+        index.Leave(leave.RoomId, connection);
+        connection.Send(frames.Left(leave.RoomId, leave.Id));
+    }
+
+    private async Task PublishToRoomAsync(Connection connection, ClientIdentity identity, RoomMessage chat, CancellationToken cancellationToken)
+    {
+        if (!index.IsInRoom(chat.RoomId, connection))
+        {
+            Error(connection, ErrorCodes.NotAMember, $"join room '{chat.RoomId}' before sending to it", chat.Id);
+            return;
+        }
+
+        await room.PublishToRoomAsync(
+            new PublishToRoomRequest
+            {
+                RoomId = chat.RoomId,
+                UserId = identity.UserId,
+                EdgeId = EdgeId,
+                ConnectionId = connection.Id,
+                ContentJson = Encoding.UTF8.GetString(chat.Content.Span),
+                IdempotencyKey = $"{connection.Id}:{connection.NextSequence()}",
+            },
+            deadline: Deadline(),
+            cancellationToken: cancellationToken);
+    }
+
+    // Direct messages need no room: presence says which edges hold the user's devices, and each of
+    // those edges gets one delivery through its own topic.
+    private async Task DirectAsync(Connection connection, ClientIdentity identity, DirectMessage direct, CancellationToken cancellationToken)
+    {
+        var lookup = await presence.LookupUsersAsync(new LookupUsersRequest { UserIds = { direct.To } }, deadline: Deadline(), cancellationToken: cancellationToken);
+        var stamp = frames.NewStamp();
+        var frame = frames.Direct(identity.UserId, direct.Content.Span, stamp);
+        var message = new ServerMessage
+        {
+            Id = stamp.Id,
+            Type = ServerMessageTypes.Direct,
+            Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(stamp.Timestamp)),
+            Json = Encoding.UTF8.GetString(frame.Payload.Span),
+        };
+        foreach (var edge in lookup.Users.SelectMany(u => u.EdgeIds).Distinct())
+        {
+            var delivery = new EdgeDelivery { EdgeId = edge, Users = new UserIds { Ids = { direct.To } }, Message = message };
+            using var json = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
+            await dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), json.RootElement, cancellationToken);
+        }
+    }
+
+    private async Task SubscribeAsync(Connection connection, ClientIdentity identity, SubscribeMessage subscribe, CancellationToken cancellationToken)
+    {
+        switch (index.Subscribe(subscribe.Channel, connection, connectionOptions.Value.MaxChannelsPerConnection))
+        {
+            case MembershipResult.AlreadyMember:
+                connection.Send(frames.Subscribed(subscribe.Channel, subscribe.Id));
+                return;
+            case MembershipResult.LimitReached:
+                Error(connection, ErrorCodes.TooManyChannels, $"a connection may subscribe to at most {connectionOptions.Value.MaxChannelsPerConnection} channels", subscribe.Id);
+                return;
+            case MembershipResult.NotConnected:
+                return;
+        }
+
+        try
+        {
+            await room.SubscribeAsync(new SubscribeRequest { Channel = subscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, deadline: Deadline(), cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            index.Unsubscribe(subscribe.Channel, connection);
+            throw;
+        }
+
+        connection.Send(frames.Subscribed(subscribe.Channel, subscribe.Id));
+    }
+
+    private async Task UnsubscribeAsync(Connection connection, ClientIdentity identity, UnsubscribeMessage unsubscribe, CancellationToken cancellationToken)
+    {
+        index.Unsubscribe(unsubscribe.Channel, connection);
+        await room.UnsubscribeAsync(new UnsubscribeRequest { Channel = unsubscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, deadline: Deadline(), cancellationToken: cancellationToken);
+        connection.Send(frames.Unsubscribed(unsubscribe.Channel, unsubscribe.Id));
+    }
+
+    private string EdgeId => edgeOptions.Value.EdgeId;
+
+    private DateTime Deadline() => UpstreamDeadline.After(edgeOptions.Value.UpstreamTimeout);
+
+    private static Task Reply(Connection connection, Delivery.OutboundFrame frame)
+    {
+        connection.Send(frame);
+        return Task.CompletedTask;
+    }
+
+    private void Error(Connection connection, string code, string text, string? clientId)
+    {
+        metrics.ProtocolErrors.Add(1, new KeyValuePair<string, object?>("code", code));
+        ConnectionsLog.ProtocolError(logger, connection.Id, connection.Identity?.UserId, code, text);
+        connection.Send(frames.Error(code, text, clientId));
+    }
+}

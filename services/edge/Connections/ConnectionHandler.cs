@@ -1,0 +1,214 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using Suite.Edge.Delivery;
+using Suite.Edge.Protocol;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>
+/// Runs one accepted WebSocket: accept → register → read loop (and a send loop beside it) →
+/// finally unregister and release upstream. The send loop is the only writer to the socket, and
+/// it also performs every close, so a close always follows the frames queued before it.
+/// </summary>
+public sealed partial class ConnectionHandler(
+    ConnectionRegistry registry,
+    ClientCommands commands,
+    ConnectionLifecycle lifecycle,
+    IOptions<ConnectionOptions> options,
+    TimeProvider time,
+    EdgeMetrics metrics,
+    ILogger<ConnectionHandler> logger)
+{
+    // A first read of this size covers almost every client frame; bigger ones grow up to MaxFrameBytes.
+    private const int InitialReceiveBuffer = 4 * 1024;
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    public async Task RunAsync(Connection connection, ClientIdentity? preAuthenticated, CancellationToken aborted)
+    {
+        registry.Add(connection);
+        metrics.ConnectionsOpened.Add(1);
+        metrics.Connections.Add(1);
+        ConnectionsLog.Opened(logger, connection.Id);
+        var sendLoop = SendLoopAsync(connection);
+        try
+        {
+            if (preAuthenticated is not null)
+            {
+                await lifecycle.ActivateAsync(connection, preAuthenticated, aborted);
+            }
+            else
+            {
+                connection.TransitionTo(ConnectionState.Authenticating);
+            }
+
+            await ReadLoopAsync(connection, aborted);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The client vanished or the heartbeat gave up on it; there is nobody to tell.
+            connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "aborted", Flush: false));
+        }
+        finally
+        {
+            connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "", Flush: false));
+            await sendLoop;
+            connection.TransitionTo(ConnectionState.Closed);
+            await lifecycle.ReleaseAsync(connection);
+            registry.Remove(connection);
+            metrics.Connections.Add(-1);
+            var code = connection.Close?.Code ?? (int)WebSocketCloseStatus.NormalClosure;
+            metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("code", code));
+            ConnectionsLog.Closed(logger, connection.Id, connection.Identity?.UserId, code, connection.Close?.Reason ?? "");
+            connection.Socket.Dispose();
+        }
+    }
+
+    private async Task ReadLoopAsync(Connection connection, CancellationToken aborted)
+    {
+        var socket = connection.Socket;
+        var maxFrame = options.Value.MaxFrameBytes;
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            // A zero-byte read waits for data without holding a buffer, so an idle connection
+            // costs no receive buffer at all.
+            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+            if (peek.MessageType == WebSocketMessageType.Close)
+            {
+                ClientClosed(connection);
+                return;
+            }
+
+            var message = await ReceiveMessageAsync(socket, maxFrame, aborted);
+            try
+            {
+                if (message.Type == WebSocketMessageType.Close)
+                {
+                    ClientClosed(connection);
+                    return;
+                }
+
+                connection.Touch(time.GetUtcNow());
+                if (message.TooBig)
+                {
+                    connection.RequestClose(new CloseRequest(CloseCodes.MessageTooBig, $"frame larger than {maxFrame} bytes", Flush: false));
+                    return;
+                }
+
+                await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(message.Buffer);
+            }
+
+            if (connection.Close is not null)
+            {
+                await WaitForClientCloseAsync(connection, aborted);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads one whole message into a pooled buffer the caller returns; a message over the limit is read to its end and discarded.</summary>
+    private static async Task<ReceivedMessage> ReceiveMessageAsync(WebSocket socket, int maxFrame, CancellationToken aborted)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+        var length = 0;
+        var tooBig = false;
+        while (true)
+        {
+            if (length == buffer.Length && !tooBig)
+            {
+                if (buffer.Length > maxFrame)
+                {
+                    tooBig = true;
+                }
+                else
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxFrame + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+            }
+
+            var target = tooBig ? buffer.AsMemory() : buffer.AsMemory(length);
+            var received = await socket.ReceiveAsync(target, aborted);
+            if (!tooBig)
+            {
+                length += received.Count;
+            }
+
+            if (received.MessageType == WebSocketMessageType.Close || received.EndOfMessage)
+            {
+                return new ReceivedMessage(buffer, length, received.MessageType, tooBig || length > maxFrame);
+            }
+        }
+    }
+
+    private readonly record struct ReceivedMessage(byte[] Buffer, int Length, WebSocketMessageType Type, bool TooBig);
+
+    private static void ClientClosed(Connection connection) =>
+        connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "client closed", Flush: false));
+
+    // After the edge sent its close frame the client answers with its own; stop waiting after a bound.
+    private async Task WaitForClientCloseAsync(Connection connection, CancellationToken aborted)
+    {
+        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
+        try
+        {
+            while (connection.Socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await connection.Socket.ReceiveAsync(Memory<byte>.Empty, linked.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                var discard = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+                try
+                {
+                    await connection.Socket.ReceiveAsync(discard.AsMemory(), linked.Token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(discard);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            connection.Socket.Abort();
+        }
+    }
+
+    private async Task SendLoopAsync(Connection connection)
+    {
+        var socket = connection.Socket;
+        try
+        {
+            while (await connection.Queue.ReadAsync(CancellationToken.None) is { } frame)
+            {
+                if (connection.Close is { Flush: false })
+                {
+                    break;
+                }
+
+                await socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                metrics.FramesSent.Add(1);
+            }
+
+            if (connection.Close is { } close && socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
+        {
+            connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "send failed", Flush: false));
+            socket.Abort();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using Grpc.Core;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using Suite.Contracts.Presence.V1;
+using Suite.Contracts.Room.V1;
+using Suite.Edge.Auth;
+using Suite.Edge.Protocol;
+using Suite.Edge.Routing;
+using Suite.Edge.Upstream;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>
+/// The two moments upstream must hear about: a connection becomes someone (presence learns the
+/// user is here, the routing index starts delivering to it), and a connection goes away (both
+/// forget it, and room drops its memberships).
+/// </summary>
+public sealed class ConnectionLifecycle(
+    LocalIndex<Connection> index,
+    PresenceService.PresenceServiceClient presence,
+    RoomService.RoomServiceClient room,
+    ServerFrames frames,
+    IOptions<EdgeOptions> edgeOptions,
+    IOptions<ConnectionOptions> connectionOptions,
+    TimeProvider time,
+    ILogger<ConnectionLifecycle> logger)
+{
+    public static ClientIdentity IdentityFrom(TokenValidationOutcome outcome) => new(
+        outcome.UserId!,
+        outcome.ExpiresAt,
+        outcome.Tags.ToHashSet(StringComparer.Ordinal),
+        outcome.Region,
+        outcome.Platform,
+        outcome.ClaimsJson!);
+
+    public async Task ActivateAsync(Connection connection, ClientIdentity identity, CancellationToken cancellationToken)
+    {
+        connection.Authenticate(identity);
+        var edge = edgeOptions.Value;
+        try
+        {
+            await presence.ConnectAsync(
+                new ConnectRequest
+                {
+                    UserId = identity.UserId,
+                    EdgeId = edge.EdgeId,
+                    ConnectionId = connection.Id,
+                    Attributes = new ConnectionAttributes { Tags = { identity.Tags }, Region = identity.Region ?? "", Platform = identity.Platform ?? "" },
+                    ConnectedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+                },
+                deadline: UpstreamDeadline.After(edge.UpstreamTimeout),
+                cancellationToken: cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            // Local delivery still works without presence; only lookups from other edges miss this
+            // connection until presence is back and the edge re-registers.
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Connect", ex.Status.Detail);
+        }
+
+        index.AddConnection(identity.UserId, connection);
+        connection.TransitionTo(ConnectionState.Active);
+        ConnectionsLog.StateChanged(logger, connection.Id, ConnectionState.Active);
+        connection.Send(frames.AuthOk(identity.UserId, connection.Id, connectionOptions.Value.HeartbeatInterval, identity.TokenExpiresAt));
+    }
+
+    public async Task ReleaseAsync(Connection connection)
+    {
+        if (connection.Identity is not { } identity)
+        {
+            return;
+        }
+
+        var left = index.RemoveConnection(connection);
+        if (left is null)
+        {
+            return;
+        }
+
+        var edge = edgeOptions.Value;
+        try
+        {
+            await presence.DisconnectAsync(
+                new DisconnectRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, Reason = connection.Close?.Reason ?? "" },
+                deadline: UpstreamDeadline.After(edge.UpstreamTimeout));
+            if (left.Rooms.Count + left.Channels.Count > 0)
+            {
+                await room.ReleaseConnectionAsync(
+                    new ReleaseConnectionRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, RoomIds = { left.Rooms }, Channels = { left.Channels } },
+                    deadline: UpstreamDeadline.After(edge.UpstreamTimeout));
+            }
+        }
+        catch (RpcException ex)
+        {
+            // Presence expires what a lost Disconnect leaves behind with the edge's lease.
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, "release", ex.Status.Detail);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>Every open connection on this edge, authenticated or not, for timers, drain and metrics.</summary>
+public sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+    private TaskCompletionSource? _empty;
+
+    public int Count => _connections.Count;
+
+    public ICollection<Connection> All => _connections.Values;
+
+    public void Add(Connection connection) => _connections[connection.Id] = connection;
+
+    public void Remove(Connection connection)
+    {
+        if (_connections.TryRemove(connection.Id, out _) && _connections.IsEmpty)
+        {
+            Volatile.Read(ref _empty)?.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes once no connection is left (at once if none is open now).</summary>
+    public Task WhenEmptyAsync()
+    {
+        var empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _empty, empty);
+        if (_connections.IsEmpty)
+        {
+            empty.TrySetResult();
+        }
+
+        return empty.Task;
+    }
+
+    public Connection? Find(string id) => _connections.TryGetValue(id, out var connection) ? connection : null;
+}

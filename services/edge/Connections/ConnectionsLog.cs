@@ -1,0 +1,22 @@
+namespace Suite.Edge.Connections;
+
+internal static partial class ConnectionsLog
+{
+    [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId} opened")]
+    public static partial void Opened(ILogger logger, string connectionId);
+
+    [LoggerMessage(2, LogLevel.Information, "Connection {ConnectionId} of {UserId} closed with {CloseCode}: {Reason}")]
+    public static partial void Closed(ILogger logger, string connectionId, string? userId, int closeCode, string reason);
+
+    [LoggerMessage(3, LogLevel.Debug, "Connection {ConnectionId} is now {State}")]
+    public static partial void StateChanged(ILogger logger, string connectionId, ConnectionState state);
+
+    [LoggerMessage(4, LogLevel.Information, "Connection {ConnectionId} failed to authenticate: {Reason}")]
+    public static partial void AuthFailed(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "Connection {ConnectionId}: upstream call {Call} failed: {Reason}")]
+    public static partial void UpstreamFailed(ILogger logger, string connectionId, string call, string reason);
+
+    [LoggerMessage(6, LogLevel.Information, "Connection {ConnectionId} of {UserId} refused frame: {Code} {Message}")]
+    public static partial void ProtocolError(ILogger logger, string connectionId, string? userId, string code, string message);
+}

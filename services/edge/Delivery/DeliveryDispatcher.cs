@@ -1,0 +1,104 @@
+using System.Text;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Suite.Contracts.Edge.V1;
+using Suite.Edge.Connections;
+using Suite.Edge.Routing;
+
+namespace Suite.Edge.Delivery;
+
+/// <summary>
+/// Expands one EdgeDelivery to this edge's local connections: the frame is encoded once and the
+/// same instance goes to every target's send queue, and nothing here waits for a socket.
+/// </summary>
+public sealed partial class DeliveryDispatcher(
+    LocalIndex<Connection> index,
+    IOptions<EdgeOptions> edgeOptions,
+    TimeProvider time,
+    EdgeMetrics metrics,
+    ILogger<DeliveryDispatcher> logger)
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+    private readonly RecentMessageIds _recent = new(16_384);
+
+    public static EdgeDelivery Parse(string json) => Parser.Parse<EdgeDelivery>(json);
+
+    /// <summary>Returns the number of connections the frame was queued for, or null when the delivery is unusable.</summary>
+    public int? Dispatch(EdgeDelivery delivery, bool urgentTopic)
+    {
+        if (delivery.EdgeId != edgeOptions.Value.EdgeId || delivery.Message is null || string.IsNullOrEmpty(delivery.Message.Json)
+            || delivery.TargetCase == EdgeDelivery.TargetOneofCase.None)
+        {
+            Count("invalid");
+            LogInvalid(logger, delivery.EdgeId, delivery.TargetCase.ToString());
+            return null;
+        }
+
+        var expiresAt = delivery.ExpiresAt?.ToDateTimeOffset();
+        if (expiresAt <= time.GetUtcNow())
+        {
+            Count("expired");
+            return 0;
+        }
+
+        if (!string.IsNullOrEmpty(delivery.Message.Id) && !_recent.TryAdd(delivery.Message.Id))
+        {
+            Count("duplicate");
+            return 0;
+        }
+
+        var frame = new OutboundFrame(
+            Encoding.UTF8.GetBytes(delivery.Message.Json),
+            delivery.Message.Type,
+            string.IsNullOrEmpty(delivery.DroppableKey) ? null : delivery.DroppableKey,
+            Urgent: urgentTopic || delivery.Priority == Priority.High,
+            expiresAt);
+        var delivered = 0;
+        foreach (var connection in Targets(delivery))
+        {
+            if (Excluded(delivery, connection) || !Matches(delivery.Filter, connection.Identity!))
+            {
+                continue;
+            }
+
+            var outcome = connection.Send(frame);
+            if (outcome is EnqueueOutcome.Accepted or EnqueueOutcome.Coalesced)
+            {
+                delivered++;
+            }
+
+            if (outcome != EnqueueOutcome.Accepted)
+            {
+                metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
+            }
+        }
+
+        Count("delivered");
+        metrics.DeliveryFanout.Record(delivered);
+        return delivered;
+    }
+
+    private IEnumerable<Connection> Targets(EdgeDelivery delivery) => delivery.TargetCase switch
+    {
+        EdgeDelivery.TargetOneofCase.Users => delivery.Users.Ids.SelectMany(user => index.ConnectionsOf(user)),
+        EdgeDelivery.TargetOneofCase.RoomId => index.RoomMembers(delivery.RoomId),
+        EdgeDelivery.TargetOneofCase.Channel => index.ChannelSubscribers(delivery.Channel),
+        EdgeDelivery.TargetOneofCase.Everyone when delivery.Everyone => index.AllConnections(),
+        _ => [],
+    };
+
+    private static bool Excluded(EdgeDelivery delivery, Connection connection) =>
+        (delivery.ExceptConnectionIds.Count > 0 && delivery.ExceptConnectionIds.Contains(connection.Id))
+        || (delivery.ExceptUserIds.Count > 0 && delivery.ExceptUserIds.Contains(connection.Identity!.UserId));
+
+    private static bool Matches(ConnectionFilter? filter, ClientIdentity identity) =>
+        filter is null
+        || ((filter.Tags.Count == 0 || filter.Tags.Any(identity.Tags.Contains))
+            && (filter.Regions.Count == 0 || filter.Regions.Contains(identity.Region ?? ""))
+            && (filter.Platforms.Count == 0 || filter.Platforms.Contains(identity.Platform ?? "")));
+
+    private void Count(string outcome) => metrics.Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    [LoggerMessage(1, LogLevel.Warning, "dropping a delivery for edge '{EdgeId}' with target {Target}: wrong edge, no message or no target")]
+    private static partial void LogInvalid(ILogger logger, string edgeId, string target);
+}

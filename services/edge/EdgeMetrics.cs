@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+
+namespace Suite.Edge;
+
+/// <summary>The edge's instruments; exported on /metrics through the service defaults.</summary>
+public sealed class EdgeMetrics
+{
+    public const string MeterName = "Suite.Edge";
+
+    public EdgeMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        Connections = meter.CreateUpDownCounter<long>("suite.edge.connections", "{connection}", "Open connections by state");
+        ConnectionsOpened = meter.CreateCounter<long>("suite.edge.connections.opened", "{connection}", "Connections accepted");
+        ConnectionsClosed = meter.CreateCounter<long>("suite.edge.connections.closed", "{connection}", "Connections closed, by close code");
+        AdmissionsRejected = meter.CreateCounter<long>("suite.edge.admissions.rejected", "{connection}", "Upgrades refused by the admission rate or drain");
+        FramesReceived = meter.CreateCounter<long>("suite.edge.frames.received", "{frame}", "Client frames, by type");
+        FramesSent = meter.CreateCounter<long>("suite.edge.frames.sent", "{frame}", "Server frames written to sockets");
+        FramesDropped = meter.CreateCounter<long>("suite.edge.frames.dropped", "{frame}", "Frames not sent, by reason (backpressure, coalesced, expired)");
+        ProtocolErrors = meter.CreateCounter<long>("suite.edge.protocol.errors", "{frame}", "Error frames sent, by code");
+        Deliveries = meter.CreateCounter<long>("suite.edge.deliveries", "{delivery}", "Deliveries received from Dapr, by outcome");
+        DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
+    }
+
+    public UpDownCounter<long> Connections { get; }
+
+    public Counter<long> ConnectionsOpened { get; }
+
+    public Counter<long> ConnectionsClosed { get; }
+
+    public Counter<long> AdmissionsRejected { get; }
+
+    public Counter<long> FramesReceived { get; }
+
+    public Counter<long> FramesSent { get; }
+
+    public Counter<long> FramesDropped { get; }
+
+    public Counter<long> ProtocolErrors { get; }
+
+    public Counter<long> Deliveries { get; }
+
+    public Histogram<int> DeliveryFanout { get; }
+}

@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Suite.Edge;
+
+/// <summary>Who this edge is and where its upstream services are (section "Edge").</summary>
+public sealed class EdgeOptions
+{
+    public const string Section = "Edge";
+
+    /// <summary>
+    /// Stable across restarts (a StatefulSet ordinal such as "edge-0"), so the edge's topics and
+    /// consumer groups are reused instead of leaking. Defaults to POD_NAME, then the host name.
+    /// </summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_-]{1,64}$", ErrorMessage = "EdgeId may hold letters, digits, '-' and '_' (it becomes a topic and consumer name)")]
+    public string EdgeId { get; set; } = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
+
+    [Required]
+    [Url]
+    public string PresenceAddress { get; set; } = "http://127.0.0.1:5101";
+
+    [Required]
+    [Url]
+    public string RoomAddress { get; set; } = "http://127.0.0.1:5102";
+
+    /// <summary>How long presence keeps this edge's connections without a renewal (crash detection).</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Deadline of each upstream gRPC call.</summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

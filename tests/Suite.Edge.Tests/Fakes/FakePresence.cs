@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Suite.Contracts.Presence.V1;
+
+namespace Suite.Edge.Tests.Fakes;
+
+/// <summary>An in-memory presence service speaking the real contract, recording what edges told it.</summary>
+public sealed class FakePresence : PresenceService.PresenceServiceBase
+{
+    private readonly ConcurrentDictionary<string, ConnectRequest> _connections = new();
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    public ConcurrentDictionary<string, string> Leases { get; } = new();
+
+    public IReadOnlyCollection<ConnectRequest> Connections => _connections.Values.ToList();
+
+    public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
+    {
+        Calls.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
+        var cameOnline = _connections.Values.All(c => c.UserId != request.UserId);
+        _connections[request.ConnectionId] = request;
+        return Task.FromResult(new ConnectResponse { UserCameOnline = cameOnline });
+    }
+
+    public override Task<DisconnectResponse> Disconnect(DisconnectRequest request, ServerCallContext context)
+    {
+        Calls.Enqueue($"Disconnect {request.UserId} {request.ConnectionId}");
+        _connections.TryRemove(request.ConnectionId, out _);
+        return Task.FromResult(new DisconnectResponse { UserWentOffline = _connections.Values.All(c => c.UserId != request.UserId) });
+    }
+
+    public override Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
+    {
+        var response = new LookupUsersResponse();
+        foreach (var user in request.UserIds)
+        {
+            var edges = _connections.Values.Where(c => c.UserId == user).Select(c => c.EdgeId).Distinct();
+            response.Users.Add(new UserEdges { UserId = user, EdgeIds = { edges } });
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<EdgeLease> RegisterEdge(RegisterEdgeRequest request, ServerCallContext context)
+    {
+        Calls.Enqueue($"RegisterEdge {request.EdgeId}");
+        Leases[request.EdgeId] = request.Incarnation;
+        return Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation, LeaseDuration = request.LeaseDuration });
+    }
+
+    public override Task<EdgeLease> RenewEdgeLease(RenewEdgeLeaseRequest request, ServerCallContext context) =>
+        Leases.TryGetValue(request.EdgeId, out var incarnation) && incarnation == request.Incarnation
+            ? Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation })
+            : throw new RpcException(new Status(StatusCode.NotFound, "no lease"));
+
+    public override Task<DeregisterEdgeResponse> DeregisterEdge(DeregisterEdgeRequest request, ServerCallContext context)
+    {
+        Calls.Enqueue($"DeregisterEdge {request.EdgeId}");
+        Leases.TryRemove(request.EdgeId, out _);
+        return Task.FromResult(new DeregisterEdgeResponse());
+    }
+}

@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Dapr.Client;
+using Google.Protobuf;
+using Grpc.Core;
+using Suite.Contracts.Edge.V1;
+using Suite.Contracts.Room.V1;
+using Suite.ServiceDefaults;
+
+namespace Suite.Edge.Tests.Fakes;
+
+/// <summary>
+/// An in-memory room service speaking the real contract. It fans out the way the real one must:
+/// one EdgeDelivery per edge hosting members, published through Dapr to <c>edge.{id}</c>.
+/// </summary>
+public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBase
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _rooms = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _channels = new();
+    private long _seq;
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Set to make every call fail as an unreachable upstream would.</summary>
+    public StatusCode? FailWith { get; set; }
+
+    public override async Task<JoinResponse> Join(JoinRequest request, ServerCallContext context)
+    {
+        Fail();
+        Calls.Enqueue($"Join {request.RoomId} {request.UserId} {request.ConnectionId}");
+        var members = _rooms.GetOrAdd(request.RoomId, _ => new());
+        var first = members.Values.All(m => m.UserId != request.UserId);
+        members[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
+        if (first)
+        {
+            await PublishAsync(members.Values, Frame("user:joined", new { userId = request.UserId, roomId = request.RoomId }), d => d.RoomId = request.RoomId);
+        }
+
+        return new JoinResponse { UserJoined = first, MemberCount = members.Values.Select(m => m.UserId).Distinct().Count() };
+    }
+
+    public override async Task<LeaveResponse> Leave(LeaveRequest request, ServerCallContext context)
+    {
+        Fail();
+        Calls.Enqueue($"Leave {request.RoomId} {request.UserId} {request.ConnectionId}");
+        var members = _rooms.GetOrAdd(request.RoomId, _ => new());
+        members.TryRemove(request.ConnectionId, out var left);
+        var last = left is not null && members.Values.All(m => m.UserId != request.UserId);
+        if (last)
+        {
+            await PublishAsync(members.Values.Append(left!), Frame("user:left", new { userId = request.UserId, roomId = request.RoomId }), d => d.RoomId = request.RoomId);
+        }
+
+        return new LeaveResponse { UserLeft = last };
+    }
+
+    public override Task<ReleaseConnectionResponse> ReleaseConnection(ReleaseConnectionRequest request, ServerCallContext context)
+    {
+        Calls.Enqueue($"Release {request.ConnectionId}");
+        foreach (var room in _rooms.Values.Concat(_channels.Values))
+        {
+            room.TryRemove(request.ConnectionId, out _);
+        }
+
+        return Task.FromResult(new ReleaseConnectionResponse());
+    }
+
+    public override async Task<PublishToRoomResponse> PublishToRoom(PublishToRoomRequest request, ServerCallContext context)
+    {
+        Fail();
+        var seq = (ulong)Interlocked.Increment(ref _seq);
+        var id = Guid.NewGuid().ToString("N");
+        var frame = $$"""{"type":"message","roomId":{{JsonSerializer.Serialize(request.RoomId)}},"from":{{JsonSerializer.Serialize(request.UserId)}},"content":{{request.ContentJson}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{id}}","seq":{{seq}}}""";
+        var members = _rooms.GetOrAdd(request.RoomId, _ => new()).Values;
+        var edges = await PublishAsync(members, new ServerMessage { Id = id, Type = "message", Seq = seq, Json = frame }, d =>
+        {
+            d.RoomId = request.RoomId;
+            d.ExceptUserIds.Add(request.UserId);
+        });
+        return new PublishToRoomResponse { MessageId = id, Seq = seq, EdgesTargeted = edges };
+    }
+
+    public override Task<SubscribeResponse> Subscribe(SubscribeRequest request, ServerCallContext context)
+    {
+        Fail();
+        Calls.Enqueue($"Subscribe {request.Channel} {request.ConnectionId}");
+        _channels.GetOrAdd(request.Channel, _ => new())[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
+        return Task.FromResult(new SubscribeResponse());
+    }
+
+    public override Task<UnsubscribeResponse> Unsubscribe(UnsubscribeRequest request, ServerCallContext context)
+    {
+        Calls.Enqueue($"Unsubscribe {request.Channel} {request.ConnectionId}");
+        _channels.GetOrAdd(request.Channel, _ => new()).TryRemove(request.ConnectionId, out _);
+        return Task.FromResult(new UnsubscribeResponse());
+    }
+
+    /// <summary>What a business publication on a channel does: one delivery per subscribed edge.</summary>
+    public Task<int> PublishToChannelAsync(string channel, string type, string contentJson, string? droppableKey = null)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var frame = $$"""{"type":{{JsonSerializer.Serialize(type)}},"channel":{{JsonSerializer.Serialize(channel)}},"content":{{contentJson}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{id}}"}""";
+        return PublishAsync(_channels.GetOrAdd(channel, _ => new()).Values, new ServerMessage { Id = id, Type = type, Json = frame }, d =>
+        {
+            d.Channel = channel;
+            if (droppableKey is not null)
+            {
+                d.DroppableKey = droppableKey;
+            }
+        });
+    }
+
+    private void Fail()
+    {
+        if (FailWith is { } code)
+        {
+            throw new RpcException(new Status(code, "room is down (test)"));
+        }
+    }
+
+    private static ServerMessage Frame(string type, object body)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var fields = JsonSerializer.SerializeToElement(body);
+        var json = "{\"type\":\"" + type + "\"," + fields.GetRawText()[1..^1] + $",\"timestamp\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()},\"id\":\"{id}\"}}";
+        return new ServerMessage { Id = id, Type = type, Json = json };
+    }
+
+    private async Task<int> PublishAsync(IEnumerable<Member> members, ServerMessage message, Action<EdgeDelivery> target)
+    {
+        var edges = members.Select(m => m.EdgeId).Distinct().ToList();
+        foreach (var edge in edges)
+        {
+            var delivery = new EdgeDelivery { EdgeId = edge, Message = message };
+            target(delivery);
+            await dapr().PublishEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), JsonDocument.Parse(JsonFormatter.Default.Format(delivery)).RootElement);
+        }
+
+        return edges.Count;
+    }
+
+    private sealed record Member(string UserId, string EdgeId);
+}

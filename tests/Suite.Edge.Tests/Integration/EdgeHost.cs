@@ -1,0 +1,128 @@
+using Dapr.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Suite.Edge.Auth;
+using Suite.Testing;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>
+/// A real edge on real Kestrel, beside an in-memory emulator sidecar and fake presence and room
+/// services on real gRPC ports. Its timers run on <see cref="Time"/>; WebSocket keep-alive, which
+/// the runtime times itself, runs on the real clock.
+/// </summary>
+public sealed class EdgeHost : IAsyncDisposable
+{
+    public const string SigningKey = "edge-tests-signing-key-0123456789abcdef";
+
+    private readonly EdgeFactory _factory;
+    private readonly Sidecar _sidecar;
+    private readonly ResourcesFolder _resources;
+
+    private EdgeHost(EdgeFactory factory, Sidecar sidecar, ResourcesFolder resources, FakeUpstream upstream, FakeTimeProvider time, int port, string edgeId)
+    {
+        _factory = factory;
+        _sidecar = sidecar;
+        _resources = resources;
+        Upstream = upstream;
+        Time = time;
+        Port = port;
+        EdgeId = edgeId;
+    }
+
+    public FakeUpstream Upstream { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public int Port { get; }
+
+    public string EdgeId { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{Port}/ws");
+
+    public static async Task<EdgeHost> StartAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var edgeId = "edge-" + Guid.NewGuid().ToString("N")[..6];
+        var port = FreePort.Next();
+        var resources = new ResourcesFolder(
+            ("pubsub.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.in-memory\n  version: v1\n  metadata: []\n"),
+            ("statestore.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n"));
+        var sidecarOptions = Sidecar.OptionsFor(edgeId, port, resources.Path);
+        var upstream = await FakeUpstream.StartAsync($"http://127.0.0.1:{sidecarOptions.GrpcPort}", cancellationToken);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var all = new Dictionary<string, string>
+        {
+            ["Edge:EdgeId"] = edgeId,
+            ["Edge:PresenceAddress"] = upstream.Address,
+            ["Edge:RoomAddress"] = upstream.Address,
+            ["Auth:SigningKey"] = SigningKey,
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        var factory = new EdgeFactory(all, time);
+        factory.UseKestrel(port);
+        factory.StartServer();
+        var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
+        using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
+        await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the edge");
+        return new EdgeHost(factory, sidecar, resources, upstream, time, port, edgeId);
+    }
+
+    public string Token(string userId, TimeSpan? lifetime = null, IDictionary<string, object>? claims = null) =>
+        DevTokens.Create(SigningKey, userId, lifetime ?? TimeSpan.FromHours(1), Time, claims);
+
+    /// <summary>A connected client that has not authenticated yet.</summary>
+    public async Task<TestClient> ConnectAsync(CancellationToken cancellationToken, Action<System.Net.WebSockets.ClientWebSocketOptions>? configure = null, string? query = null)
+    {
+        var uri = query is null ? WebSocketUri : new Uri(WebSocketUri + "?" + query);
+        return await TestClient.ConnectAsync(uri, cancellationToken, configure);
+    }
+
+    /// <summary>A client authenticated as <paramref name="userId"/> with the auth frame, after its auth:ok.</summary>
+    public async Task<TestClient> ConnectAsAsync(string userId, CancellationToken cancellationToken, IDictionary<string, object>? claims = null)
+    {
+        var client = await ConnectAsync(cancellationToken);
+        await client.SendAsync(new { type = "auth", token = Token(userId, claims: claims) }, cancellationToken);
+        var ok = await client.ReceiveAsync("auth:ok", cancellationToken);
+        client.ConnectionId = ok.GetProperty("connectionId").GetString();
+        return client;
+    }
+
+    /// <summary>Stops the edge as SIGTERM would (graceful drain), leaving the rest running.</summary>
+    public Task StopEdgeAsync() => _factory.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sidecar.DisposeAsync();
+        await _factory.DisposeAsync();
+        await Upstream.DisposeAsync();
+        _resources.Dispose();
+    }
+
+    private sealed class EdgeFactory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
+    {
+        public Task StopAsync() => Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time));
+        }
+    }
+}

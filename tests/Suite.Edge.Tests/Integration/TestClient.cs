@@ -1,0 +1,105 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>A real ClientWebSocket speaking protocol v1, with every wait bounded.</summary>
+public sealed class TestClient : IAsyncDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+
+    private TestClient(ClientWebSocket socket) => Socket = socket;
+
+    public ClientWebSocket Socket { get; }
+
+    public string? ConnectionId { get; set; }
+
+    public static async Task<TestClient> ConnectAsync(Uri uri, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null)
+    {
+        var socket = new ClientWebSocket();
+        configure?.Invoke(socket.Options);
+        await socket.ConnectAsync(uri, cancellationToken).WaitAsync(Wait, cancellationToken);
+        return new TestClient(socket);
+    }
+
+    public Task SendAsync(object frame, CancellationToken cancellationToken) =>
+        SendTextAsync(JsonSerializer.Serialize(frame), cancellationToken);
+
+    public Task SendTextAsync(string text, CancellationToken cancellationToken) =>
+        Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken).WaitAsync(Wait, cancellationToken);
+
+    /// <summary>The next frame; throws if the server closes instead.</summary>
+    public async Task<JsonElement> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        var (type, bytes) = await ReceiveRawAsync(cancellationToken);
+        if (type == WebSocketMessageType.Close)
+        {
+            throw new InvalidOperationException($"the server closed with {Socket.CloseStatus} '{Socket.CloseStatusDescription}'");
+        }
+
+        return JsonDocument.Parse(bytes).RootElement;
+    }
+
+    /// <summary>The next frame of <paramref name="type"/>, skipping others.</summary>
+    public async Task<JsonElement> ReceiveAsync(string type, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var frame = await ReceiveAsync(cancellationToken);
+            if (frame.GetProperty("type").GetString() == type)
+            {
+                return frame;
+            }
+        }
+    }
+
+    /// <summary>Reads until the server's close frame; returns its code and the frames before it.</summary>
+    public async Task<(int? Code, string? Reason, List<JsonElement> Frames)> ReceiveCloseAsync(CancellationToken cancellationToken)
+    {
+        var frames = new List<JsonElement>();
+        while (true)
+        {
+            var (type, bytes) = await ReceiveRawAsync(cancellationToken);
+            if (type == WebSocketMessageType.Close)
+            {
+                return ((int?)Socket.CloseStatus, Socket.CloseStatusDescription, frames);
+            }
+
+            frames.Add(JsonDocument.Parse(bytes).RootElement);
+        }
+    }
+
+    private async Task<(WebSocketMessageType Type, byte[] Bytes)> ReceiveRawAsync(CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        while (true)
+        {
+            var result = await Socket.ReceiveAsync(chunk, cancellationToken).WaitAsync(Wait, cancellationToken);
+            buffer.Write(chunk, 0, result.Count);
+            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close)
+            {
+                return (result.MessageType, buffer.ToArray());
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "test done", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The server may already be gone; the socket is disposed either way.
+            }
+        }
+
+        Socket.Dispose();
+    }
+}
