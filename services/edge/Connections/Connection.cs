@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
-using System.Threading.RateLimiting;
 using Suite.Edge.Delivery;
+using Suite.Edge.Limits;
 
 namespace Suite.Edge.Connections;
 
@@ -10,12 +10,9 @@ namespace Suite.Edge.Connections;
 /// </summary>
 public sealed class Connection
 {
-    private readonly TokenBucketRateLimiter _messages;
-    private readonly TokenBucketRateLimiter _bytes;
-    private readonly int _bytesPerSecond;
+    private RateBudget _rate;
     private int _state;
     private long _lastClientFrameTicks;
-    private int _rateStrikes;
     private CloseRequest? _close;
     private long _sequence;
 
@@ -26,25 +23,7 @@ public sealed class Connection
         Queue = queue;
         ConnectedAt = now;
         _lastClientFrameTicks = now.UtcTicks;
-        _bytesPerSecond = options.BytesPerSecond;
-        // Replenished by the sweeper's one-second tick rather than a timer per limiter: one timer
-        // for the whole edge instead of two per connection.
-        _messages = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.MessagesPerSecond,
-            TokensPerPeriod = options.MessagesPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            AutoReplenishment = false,
-            QueueLimit = 0,
-        });
-        _bytes = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.BytesPerSecond,
-            TokensPerPeriod = options.BytesPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            AutoReplenishment = false,
-            QueueLimit = 0,
-        });
+        _rate = new RateBudget(options.MessagesPerSecond, options.BytesPerSecond);
     }
 
     public string Id { get; }
@@ -96,31 +75,14 @@ public sealed class Connection
         }
     }
 
-    /// <summary>Takes one frame of <paramref name="bytes"/> from the rate budget; false when over it.</summary>
-    public bool TryConsumeRate(int bytes)
-    {
-        using var message = _messages.AttemptAcquire(1);
-        // A frame larger than a whole second's budget costs the whole budget rather than never passing.
-        using var volume = message.IsAcquired ? _bytes.AttemptAcquire(Math.Min(bytes, _bytesPerSecond)) : null;
-        if (volume?.IsAcquired == true)
-        {
-            return true;
-        }
-
-        Interlocked.Increment(ref _rateStrikes);
-        return false;
-    }
+    /// <summary>Takes one frame of <paramref name="bytes"/> from this second's budget; false when over it.</summary>
+    public bool TryConsumeRate(int bytes) => _rate.TryConsume(bytes);
 
     /// <summary>Refused frames since the last tick.</summary>
-    public int RateStrikes => Volatile.Read(ref _rateStrikes);
+    public int RateStrikes => _rate.Refused;
 
-    /// <summary>The one-second tick: refill the budgets and forget old strikes.</summary>
-    public void ReplenishRate()
-    {
-        _messages.TryReplenish();
-        _bytes.TryReplenish();
-        Volatile.Write(ref _rateStrikes, 0);
-    }
+    /// <summary>The one-second tick: refill the budget and forget old strikes.</summary>
+    public void ReplenishRate() => _rate.Refill();
 
     /// <summary>
     /// Queues a frame. A queue that overflows (the client reads too slowly) closes the connection

@@ -152,10 +152,11 @@ public sealed partial class ConnectionHandler(
     private static void ClientClosed(Connection connection) =>
         connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "client closed", Flush: false));
 
-    // After the edge sent its close frame the client answers with its own; stop waiting after a bound.
-    private async Task WaitForClientCloseAsync(Connection connection, CancellationToken aborted)
+    // After the edge sent its close frame the client answers with its own; stop waiting after a
+    // bound. A transport timer like keep-alive, so it runs on the system clock.
+    private static async Task WaitForClientCloseAsync(Connection connection, CancellationToken aborted)
     {
-        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout, time);
+        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
         try
         {

@@ -19,13 +19,17 @@ public sealed partial class EdgeDrain(
     TimeProvider time,
     ILogger<EdgeDrain> logger) : IHostedLifecycleService, IHealthCheck
 {
-    private volatile bool _draining;
+    private int _draining;
 
-    public bool IsDraining => _draining;
+    public bool IsDraining => Volatile.Read(ref _draining) == 1;
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        _draining = true;
+        if (Interlocked.Exchange(ref _draining, 1) == 1)
+        {
+            return;
+        }
+
         var connections = registry.All.ToList();
         LogDraining(logger, connections.Count);
         var jitter = options.Value.ReconnectJitter;
@@ -53,7 +57,7 @@ public sealed partial class EdgeDrain(
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_draining ? HealthCheckResult.Unhealthy("draining") : HealthCheckResult.Healthy());
+        Task.FromResult(IsDraining ? HealthCheckResult.Unhealthy("draining") : HealthCheckResult.Healthy());
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

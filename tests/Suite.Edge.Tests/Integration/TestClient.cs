@@ -42,12 +42,16 @@ public sealed class TestClient : IAsyncDisposable
     }
 
     /// <summary>The next frame of <paramref name="type"/>, skipping others.</summary>
-    public async Task<JsonElement> ReceiveAsync(string type, CancellationToken cancellationToken)
+    public Task<JsonElement> ReceiveAsync(string type, CancellationToken cancellationToken) =>
+        ReceiveAsync(frame => frame.GetProperty("type").GetString() == type, cancellationToken);
+
+    /// <summary>The next frame that <paramref name="wanted"/> accepts, skipping others.</summary>
+    public async Task<JsonElement> ReceiveAsync(Func<JsonElement, bool> wanted, CancellationToken cancellationToken)
     {
         while (true)
         {
             var frame = await ReceiveAsync(cancellationToken);
-            if (frame.GetProperty("type").GetString() == type)
+            if (wanted(frame))
             {
                 return frame;
             }
@@ -63,6 +67,8 @@ public sealed class TestClient : IAsyncDisposable
             var (type, bytes) = await ReceiveRawAsync(cancellationToken);
             if (type == WebSocketMessageType.Close)
             {
+                // Answer the close as a browser does, completing the handshake.
+                await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", cancellationToken).WaitAsync(Wait, cancellationToken);
                 return ((int?)Socket.CloseStatus, Socket.CloseStatusDescription, frames);
             }
 

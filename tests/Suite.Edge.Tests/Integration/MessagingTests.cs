@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Suite.Testing;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>Room, direct and channel traffic through the edge, its fake upstream and its Dapr topics.</summary>
+public sealed class MessagingTests : IAsyncLifetime
+{
+    private EdgeHost _edge = null!;
+
+    public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
+
+    [Fact]
+    public async Task Room_message_reaches_every_other_member_but_not_the_sender()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        await using var bob = await _edge.ConnectAsAsync("bob", ct);
+        await using var carol = await _edge.ConnectAsAsync("carol", ct);
+        foreach (var client in new[] { alice, bob })
+        {
+            await client.SendAsync(new { type = "join", roomId = "lobby" }, ct);
+            await client.ReceiveAsync("joined", ct);
+        }
+
+        await alice.SendAsync(new { type = "message", roomId = "lobby", content = new { text = "hi" } }, ct);
+
+        var message = await bob.ReceiveAsync("message", ct);
+        Assert.Equal("lobby", message.GetProperty("roomId").GetString());
+        Assert.Equal("alice", message.GetProperty("from").GetString());
+        Assert.Equal("hi", message.GetProperty("content").GetProperty("text").GetString());
+        Assert.True(message.GetProperty("seq").GetInt64() > 0);
+        Assert.False(string.IsNullOrEmpty(message.GetProperty("id").GetString()));
+
+        // alice and carol see nothing of it: a ping answered proves nothing was queued before the pong.
+        await alice.SendAsync(new { type = "ping" }, ct);
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(alice, ct));
+        await carol.SendAsync(new { type = "ping" }, ct);
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(carol, ct));
+    }
+
+    [Fact]
+    public async Task Joining_a_room_tells_its_members_the_user_joined()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        await alice.SendAsync(new { type = "join", roomId = "r1" }, ct);
+        await alice.ReceiveAsync("joined", ct);
+        await using var bob = await _edge.ConnectAsAsync("bob", ct);
+
+        await bob.SendAsync(new { type = "join", roomId = "r1" }, ct);
+
+        var joined = await alice.ReceiveAsync(f => f.GetProperty("type").GetString() == "user:joined" && f.GetProperty("userId").GetString() == "bob", ct);
+        Assert.Equal("bob", joined.GetProperty("userId").GetString());
+        Assert.Equal("r1", joined.GetProperty("roomId").GetString());
+    }
+
+    [Fact]
+    public async Task Direct_message_reaches_every_device_of_the_user()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var phone = await _edge.ConnectAsAsync("dana", ct);
+        await using var laptop = await _edge.ConnectAsAsync("dana", ct);
+        await using var sender = await _edge.ConnectAsAsync("eve", ct);
+
+        await sender.SendAsync(new { type = "direct", to = "dana", content = "psst" }, ct);
+
+        foreach (var device in new[] { phone, laptop })
+        {
+            var direct = await device.ReceiveAsync("direct", ct);
+            Assert.Equal("eve", direct.GetProperty("from").GetString());
+            Assert.Equal("psst", direct.GetProperty("content").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Channel_publication_reaches_subscribers_that_match_the_filter_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var subscriber = await _edge.ConnectAsAsync("frank", ct);
+        await using var unsubscribed = await _edge.ConnectAsAsync("gina", ct);
+        await subscriber.SendAsync(new { type = "subscribe", channel = "prices" }, ct);
+        await subscriber.ReceiveAsync("subscribed", ct);
+
+        await _edge.Upstream.Room.PublishToChannelAsync("prices", "price_update", """{"sym":"ACME","px":1}""");
+
+        var update = await subscriber.ReceiveAsync("price_update", ct);
+        Assert.Equal("ACME", update.GetProperty("content").GetProperty("sym").GetString());
+        await unsubscribed.SendAsync(new { type = "ping" }, ct);
+        Assert.DoesNotContain("price_update", await TypesUntilPongAsync(unsubscribed, ct));
+    }
+
+    [Fact]
+    public async Task Leaving_a_room_stops_its_messages()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        await using var bob = await _edge.ConnectAsAsync("bob", ct);
+        foreach (var client in new[] { alice, bob })
+        {
+            await client.SendAsync(new { type = "join", roomId = "r2" }, ct);
+            await client.ReceiveAsync("joined", ct);
+        }
+
+        await bob.SendAsync(new { type = "leave", roomId = "r2" }, ct);
+        await bob.ReceiveAsync("left", ct);
+        await alice.SendAsync(new { type = "message", roomId = "r2", content = "anyone?" }, ct);
+
+        await alice.SendAsync(new { type = "direct", to = "bob", content = "marker" }, ct);
+        var seen = new List<string>();
+        while (true)
+        {
+            var frame = await bob.ReceiveAsync(ct);
+            var type = frame.GetProperty("type").GetString()!;
+            if (type == "direct")
+            {
+                break;
+            }
+
+            seen.Add(type);
+        }
+
+        Assert.DoesNotContain("message", seen);
+    }
+
+    [Fact]
+    public async Task Closing_a_connection_releases_it_upstream()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = await _edge.ConnectAsAsync("hank", ct);
+        await client.SendAsync(new { type = "join", roomId = "r3" }, ct);
+        await client.ReceiveAsync("joined", ct);
+
+        await client.DisposeAsync();
+
+        await Eventually.UntilAsync(() => _edge.Upstream.Presence.Calls.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "presence hears of the disconnect");
+        await Eventually.UntilAsync(() => _edge.Upstream.Room.Calls.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships");
+    }
+
+    private static async Task<List<string>> TypesUntilPongAsync(TestClient client, CancellationToken ct)
+    {
+        var types = new List<string>();
+        while (true)
+        {
+            var type = (await client.ReceiveAsync(ct)).GetProperty("type").GetString()!;
+            if (type == "pong")
+            {
+                return types;
+            }
+
+            types.Add(type);
+        }
+    }
+}
