@@ -7,10 +7,13 @@ public sealed class EdgeMetrics
 {
     public const string MeterName = "Suite.Edge";
 
-    public EdgeMetrics(IMeterFactory meterFactory)
+    public EdgeMetrics(IMeterFactory meterFactory, Connections.ConnectionRegistry registry)
     {
         var meter = meterFactory.Create(MeterName);
-        Connections = meter.CreateUpDownCounter<long>("suite.edge.connections", "{connection}", "Open connections by state");
+        Connections = meter.CreateUpDownCounter<long>("suite.edge.connections", "{connection}", "Open connections");
+        // Counted when scraped rather than on every transition: a scrape every few seconds costs
+        // less than an Interlocked pair on every frame that turns a connection Active again.
+        meter.CreateObservableGauge("suite.edge.connections.by_state", () => CountByState(registry), "{connection}", "Open connections in each state of the connection state machine");
         ConnectionsOpened = meter.CreateCounter<long>("suite.edge.connections.opened", "{connection}", "Connections accepted");
         ConnectionsClosed = meter.CreateCounter<long>("suite.edge.connections.closed", "{connection}", "Connections closed, by close code");
         AdmissionsRejected = meter.CreateCounter<long>("suite.edge.admissions.rejected", "{connection}", "Upgrades refused by the admission rate or drain");
@@ -23,6 +26,20 @@ public sealed class EdgeMetrics
     }
 
     public UpDownCounter<long> Connections { get; }
+
+    private static IEnumerable<Measurement<int>> CountByState(Connections.ConnectionRegistry registry)
+    {
+        var counts = new int[Enum.GetValues<Connections.ConnectionState>().Length];
+        foreach (var connection in registry.All)
+        {
+            counts[(int)connection.State]++;
+        }
+
+        for (var state = 0; state < counts.Length; state++)
+        {
+            yield return new Measurement<int>(counts[state], new KeyValuePair<string, object?>("state", ((Connections.ConnectionState)state).ToString().ToLowerInvariant()));
+        }
+    }
 
     public Counter<long> ConnectionsOpened { get; }
 
