@@ -36,7 +36,7 @@ public static class EmulatorHost
         services.AddSingleton(options);
         services.AddSingleton(resources);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ComponentContext(options.AppId, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ComponentContext(options.AppId, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>(), options.SharedInMemoryBus));
         services.AddSingleton(sp => ComponentRegistry.Create(resources.Components, sp.GetRequiredService<ComponentContext>(), options.Namespace));
         services.AddSingleton(new SidecarInfo(options.AppId, resources.Components));
         services.AddSingleton(sp => new CloudEventWriter(options.AppId, sp.GetRequiredService<TimeProvider>()));

@@ -31,4 +31,10 @@ public sealed record SidecarOptions
 
     /// <summary>For {namespace} and keyPrefix namespace (NAMESPACE in Kubernetes).</summary>
     public string? Namespace { get; init; }
+
+    /// <summary>
+    /// Not a daprd flag: for hosts that run several sidecars in one process (the embedded suite),
+    /// a bus their <c>pubsub.in-memory</c> components share.
+    /// </summary>
+    public PubSub.InMemory.InMemoryBus? SharedInMemoryBus { get; init; }
 }

@@ -39,10 +39,11 @@ public sealed class SubscriberApp : IAsyncDisposable
     public Sidecar Sidecar => _sidecar;
 
     /// <summary>Starts the app and its sidecar; returns once the sidecar has subscribed for it.</summary>
-    public static async Task<SubscriberApp> StartAsync(string appId, string resourcesPath, CancellationToken cancellationToken, string? name = null, bool subscribe = true)
+    public static async Task<SubscriberApp> StartAsync(string appId, string resourcesPath, CancellationToken cancellationToken, string? name = null, bool subscribe = true, Func<SidecarOptions, SidecarOptions>? adjust = null)
     {
         var appPort = FreePort.Next();
         var sidecarOptions = Sidecar.OptionsFor(appId, subscribe ? appPort : null, resourcesPath);
+        sidecarOptions = adjust?.Invoke(sidecarOptions) ?? sidecarOptions;
         var received = new Received();
         var app = BuildApp(appPort, sidecarOptions, received, name ?? appId);
         await app.StartAsync(cancellationToken);
