@@ -1,0 +1,40 @@
+using Suite.Edge.Auth;
+using Suite.Edge.Connections;
+using Suite.Edge.Delivery;
+using Suite.Edge.Upstream;
+using Suite.ServiceDefaults;
+
+namespace Suite.Edge;
+
+/// <summary>
+/// The edge as a buildable app, so Program and hosts that run several services in one process
+/// (the embedded suite) build it the same way.
+/// </summary>
+public static class EdgeApp
+{
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.Services.AddOptions<EdgeOptions>().BindConfiguration(EdgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddEdgeAuth();
+        builder.AddUpstream();
+        builder.AddConnections();
+        builder.AddDelivery();
+
+        var app = builder.Build();
+
+        app.UseWebSockets();
+        app.UseRateLimiter();
+        app.UseCloudEvents();
+        app.MapDefaultEndpoints();
+        app.MapSubscribeHandler();
+        app.MapConnections();
+        app.MapDelivery();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDevTokens();
+        }
+
+        return app;
+    }
+}
