@@ -1,0 +1,65 @@
+using Suite.Launcher;
+using Suite.Testing;
+
+// Runs the suite as separate processes, each service beside its own emulator sidecar:
+//   dotnet build -c Debug && dotnet run --project services/launcher -- --components components/redis --edges 2 --start-brokers
+// --start-brokers starts redis-server (and nats-server for components/nats) on free ports;
+// without it the components' own addresses (localhost:6379, nats://localhost:4222) are used.
+var components = "components/redis";
+var edges = 2;
+var startBrokers = false;
+var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--components": components = args[++i]; break;
+        case "--edges": edges = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--start-brokers": startBrokers = true; break;
+        case "--configuration": configuration = args[++i]; break;
+        default:
+            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --start-brokers --configuration <Debug|Release>");
+            return 2;
+    }
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+var root = RepositoryRoot.Find();
+await using var redis = startBrokers ? await RedisServer.StartAsync(stop.Token) : null;
+await using var nats = startBrokers && components.Contains("nats", StringComparison.Ordinal) ? await NatsServer.StartAsync(stop.Token) : null;
+await using var suite = await SuiteTopology.StartAsync(
+    new TopologyOptions
+    {
+        RepositoryRoot = root,
+        ComponentsFolder = components,
+        Edges = edges,
+        Configuration = configuration,
+        RedisAddress = redis?.ConnectionString,
+        NatsUrl = nats?.Url,
+    },
+    stop.Token);
+
+Console.WriteLine($"suite running over {components} ({configuration} build)");
+foreach (var edge in suite.Edges)
+{
+    Console.WriteLine($"  {edge.AppId}: ws://127.0.0.1:{edge.HttpPort}/ws   token: http://127.0.0.1:{edge.HttpPort}/dev/token?user=alice");
+}
+
+Console.WriteLine($"  presence {suite.Presence.GrpcAddress}, room {suite.Room.GrpcAddress}, notification {suite.Notification.GrpcAddress}");
+Console.WriteLine("Ctrl+C stops everything.");
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine("stopping");
+}
+
+return 0;

@@ -1,0 +1,30 @@
+namespace Suite.Launcher;
+
+/// <summary>What to run: which components folder (the broker choice), how many edges, where brokers are.</summary>
+public sealed record TopologyOptions
+{
+    /// <summary>The folder holding Suite.sln; service builds are found below it.</summary>
+    public required string RepositoryRoot { get; init; }
+
+    /// <summary>A Dapr resources folder such as components/redis or components/nats.</summary>
+    public required string ComponentsFolder { get; init; }
+
+    public int Edges { get; init; } = 2;
+
+    /// <summary>The build configuration whose outputs are run (bin/&lt;Configuration&gt;/net10.0).</summary>
+    public string Configuration { get; init; } = "Debug";
+
+    /// <summary>Replaces <c>localhost:6379</c> in the components, for a Redis on another port.</summary>
+    public string? RedisAddress { get; init; }
+
+    /// <summary>Replaces <c>nats://localhost:4222</c> in the components, for a NATS server on another port.</summary>
+    public string? NatsUrl { get; init; }
+
+    public string SigningKey { get; init; } = "development-only-signing-key-change-me-0123456789";
+
+    /// <summary>Extra configuration for every service, as environment variables (e.g. Edge__LeaseDuration).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Edge HTTP ports in order (edge-0 first); free ports when empty.</summary>
+    public IReadOnlyList<int> EdgePorts { get; init; } = [];
+}
