@@ -1,6 +1,8 @@
 using System.Net.WebSockets;
 using System.Text;
 
+using Suite.Testing;
+
 namespace Suite.Edge.Tests.Integration;
 
 /// <summary>Every kind of bad frame gets an error naming the problem, and the connection stays usable.</summary>

@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 
-namespace Suite.Edge.Tests.Integration;
+namespace Suite.Testing;
 
 /// <summary>A real ClientWebSocket speaking protocol v1, with every wait bounded.</summary>
 public sealed class TestClient : IAsyncDisposable
