@@ -121,14 +121,14 @@ public sealed class NotificationValidator(IOptions<NotificationOptions> options)
             return new("missing_type", "payload.type", "is required");
         }
 
-        if (payload.Type.Length > limits.MaxIdLength)
-        {
-            return new("invalid_type", "payload.type", $"longer than {limits.MaxIdLength} characters");
-        }
-
         if (ReservedTypes.Contains(payload.Type))
         {
             return new("reserved_type", "payload.type", $"\"{payload.Type}\" is a client protocol v1 frame type");
+        }
+
+        if (payload.Type.Length > limits.MaxIdLength)
+        {
+            return new("invalid_type", "payload.type", $"longer than {limits.MaxIdLength} characters");
         }
 
         return payload.Content is null || payload.Content.KindCase == Value.KindOneofCase.None

@@ -12,6 +12,9 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public ConcurrentQueue<string> LookedUp { get; } = new();
 
+    /// <summary>The number of user ids in each LookupUsers call.</summary>
+    public ConcurrentQueue<int> BatchSizes { get; } = new();
+
     public IReadOnlyList<string> LiveEdges { get; set; } = [];
 
     public void Place(string userId, params string[] edgeIds) => _users[userId] = edgeIds;
@@ -21,6 +24,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public override Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
     {
+        BatchSizes.Enqueue(request.UserIds.Count);
         foreach (var user in request.UserIds)
         {
             LookedUp.Enqueue(user);

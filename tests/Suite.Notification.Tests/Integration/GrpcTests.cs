@@ -30,6 +30,24 @@ public sealed class GrpcTests(NotificationHost host)
     }
 
     [Fact]
+    public async Task Users_are_looked_up_in_batches_presence_accepts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var prefix = host.Unique("many");
+        var users = Enumerable.Range(0, 2_500).Select(i => $"{prefix}-{i}").ToArray();
+        host.Presence.Place(users[0], host.EdgeIds[0]);
+        host.Presence.Place(users[^1], host.EdgeIds[1]);
+        var before = host.Presence.BatchSizes.Count;
+
+        var response = await host.Grpc.PublishAsync(Event(host.Unique("grpc"), users), cancellationToken: ct);
+
+        Assert.Equal(2, response.EdgesTargeted);
+        Assert.Equal([500, 1000, 1000], host.Presence.BatchSizes.Skip(before).Order());
+        var deliveries = await host.Recorder.WaitForDeliveriesAsync(response.Id, 2, ct);
+        Assert.Contains(deliveries, d => d.Delivery.GetProperty("users").GetProperty("ids")[0].GetString() == users[^1]);
+    }
+
+    [Fact]
     public async Task Publish_without_an_id_generates_one()
     {
         var ct = TestContext.Current.CancellationToken;

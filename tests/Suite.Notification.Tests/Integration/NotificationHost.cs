@@ -78,6 +78,7 @@ public sealed class NotificationHost : IAsyncLifetime
             ["Notification:RoomAddress"] = $"http://127.0.0.1:{fakesPort}",
             ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
             ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",
+            ["Logging:LogLevel:Default"] = "Warning",
         }, Time);
         _factory.UseKestrel();
         _factory.StartServer();
