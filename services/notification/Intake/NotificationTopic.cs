@@ -1,0 +1,97 @@
+using Dapr;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Suite.Contracts.Notification.V1;
+using Suite.Notification.Upstream;
+using Suite.ServiceDefaults;
+
+namespace Suite.Notification.Intake;
+
+/// <summary>
+/// The <c>notifications</c> subscription. Outcomes for Dapr: a published or duplicate event is
+/// acknowledged; an invalid one is acknowledged after its DeadLetter is published (retrying cannot
+/// make it valid, and Dapr's own dead-letter topic keeps no reason); presence, room or broker
+/// trouble answers RETRY so the inbound resiliency policy tries again; a dead letter that cannot be
+/// published answers 500, so the event is never silently lost.
+/// </summary>
+public static class NotificationTopic
+{
+    public const string Route = "/dapr/notifications";
+
+    private const string CloudEventIdHeader = "Cloudevent.id";
+    private const string CloudEventSourceHeader = "Cloudevent.source";
+
+    /// <summary>
+    /// UseCloudEvents, also passing the envelope's id and source as headers: a DeadLetter names the
+    /// rejected CloudEvent so the publisher can find it.
+    /// </summary>
+    public static IApplicationBuilder UseNotificationCloudEvents(this IApplicationBuilder app) =>
+        app.UseCloudEvents(new CloudEventsMiddlewareOptions
+        {
+            ForwardCloudEventPropertiesAsHeaders = true,
+            IncludedCloudEventPropertiesAsHeaders = ["id", "source"],
+        });
+
+    public static IEndpointRouteBuilder MapNotificationTopic(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Route, HandleAsync).WithTopic(DaprNames.PubSub, DaprNames.NotificationsTopic);
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(
+        HttpRequest request,
+        NotificationValidator validator,
+        NotificationPipeline pipeline,
+        Dapr.Client.DaprClient dapr,
+        NotificationMetrics metrics,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(NotificationTopic).FullName!);
+        var cancellationToken = request.HttpContext.RequestAborted;
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync(cancellationToken);
+        var cloudEventId = request.Headers[CloudEventIdHeader].ToString();
+        var source = request.Headers[CloudEventSourceHeader].ToString();
+
+        var (evt, content, error) = NotificationIntake.Parse(body);
+        error ??= validator.Validate(evt!);
+        if (error is not null)
+        {
+            var deadLetter = new DeadLetter
+            {
+                Reason = error.Describe(),
+                Data = body,
+                EventId = cloudEventId,
+                EventSource = source,
+                ReceivedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+            };
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(JsonFormatter.Default.Format(deadLetter));
+                await dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.NotificationsDeadLetterTopic, json.RootElement, cancellationToken);
+            }
+            catch (DaprException e)
+            {
+                NotificationLog.DeadLetterFailed(logger, e, cloudEventId);
+                return Results.StatusCode(StatusCodes.Status500InternalServerError);
+            }
+
+            metrics.EventsDeadLettered.Add(1, new KeyValuePair<string, object?>("reason", error.Code));
+            NotificationLog.DeadLettered(logger, cloudEventId, source, deadLetter.Reason);
+            return Results.Ok();
+        }
+
+        try
+        {
+            await pipeline.PublishAsync(evt!, content!, "topic", cancellationToken);
+            return Results.Ok();
+        }
+        catch (UpstreamUnavailableException e)
+        {
+            metrics.EventsRetried.Add(1, new KeyValuePair<string, object?>("source", "topic"));
+            NotificationLog.Retry(logger, evt!.Id.Length > 0 ? evt.Id : cloudEventId, e.Message);
+            return Results.Json(new { status = "RETRY" });
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+
+namespace Suite.Notification;
+
+/// <summary>The notification service's instruments; exported on /metrics through the service defaults.</summary>
+public sealed class NotificationMetrics
+{
+    public const string MeterName = "Suite.Notification";
+
+    public NotificationMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        EventsAccepted = meter.CreateCounter<long>("suite.notification.events.accepted", "{event}", "Events resolved and published, by source (topic, grpc)");
+        EventsDuplicate = meter.CreateCounter<long>("suite.notification.events.duplicate", "{event}", "Events whose id was already accepted within the idempotency window");
+        EventsDeadLettered = meter.CreateCounter<long>("suite.notification.events.dead_lettered", "{event}", "Topic events sent to notifications.deadletter, by reason");
+        EventsRejected = meter.CreateCounter<long>("suite.notification.events.rejected", "{event}", "gRPC events refused as invalid, by reason");
+        EventsRetried = meter.CreateCounter<long>("suite.notification.events.retried", "{event}", "Events that failed on presence, room or the broker and were handed back for retry");
+        DeliveriesPublished = meter.CreateCounter<long>("suite.notification.deliveries.published", "{delivery}", "Edge deliveries published, by priority");
+        EdgesTargeted = meter.CreateHistogram<int>("suite.notification.edges.targeted", "{edge}", "Edges one event was delivered to");
+    }
+
+    public Counter<long> EventsAccepted { get; }
+
+    public Counter<long> EventsDuplicate { get; }
+
+    public Counter<long> EventsDeadLettered { get; }
+
+    public Counter<long> EventsRejected { get; }
+
+    public Counter<long> EventsRetried { get; }
+
+    public Counter<long> DeliveriesPublished { get; }
+
+    public Histogram<int> EdgesTargeted { get; }
+}

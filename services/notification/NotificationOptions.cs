@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Suite.Notification;
+
+/// <summary>Where presence and room are, call deadlines, idempotency and input limits (section "Notification").</summary>
+public sealed class NotificationOptions
+{
+    public const string Section = "Notification";
+
+    [Required]
+    [Url]
+    public string PresenceAddress { get; set; } = "http://127.0.0.1:5101";
+
+    [Required]
+    [Url]
+    public string RoomAddress { get; set; } = "http://127.0.0.1:5102";
+
+    /// <summary>Deadline of each presence or room call.</summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an accepted event id is remembered, so a repeat publishes nothing.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Users one event may target; a bigger audience is a room, a channel or everyone.</summary>
+    [Range(1, 100_000)]
+    public int MaxUsers { get; set; } = 10_000;
+
+    /// <summary>Longest id (event id, user id, room, channel, droppable key, payload type).</summary>
+    [Range(1, 4_096)]
+    public int MaxIdLength { get; set; } = 256;
+
+    /// <summary>Values per filter criterion (tags, regions, platforms).</summary>
+    [Range(1, 10_000)]
+    public int MaxFilterValues { get; set; } = 100;
+
+    /// <summary>Users per presence LookupUsers call (presence accepts at most 1000).</summary>
+    [Range(1, 1_000)]
+    public int LookupBatchSize { get; set; } = 1_000;
+}

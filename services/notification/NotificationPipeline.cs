@@ -1,0 +1,57 @@
+using Suite.Contracts.Notification.V1;
+using Suite.Notification.Delivery;
+using Suite.Notification.Idempotency;
+using Suite.Notification.Upstream;
+
+namespace Suite.Notification;
+
+/// <summary>
+/// What happens to a valid event, whichever way it came: idempotency check, resolution of the
+/// target to edges, one delivery per edge, publish, record. Throws
+/// <see cref="UpstreamUnavailableException"/> when trying again later may succeed.
+/// </summary>
+public sealed class NotificationPipeline(
+    EdgeTargetResolver resolver,
+    DeliveryPublisher publisher,
+    IdempotencyStore idempotency,
+    TimeProvider time,
+    NotificationMetrics metrics,
+    ILogger<NotificationPipeline> logger)
+{
+    /// <param name="contentJson">payload.content as compact JSON text.</param>
+    /// <param name="source">"topic" or "grpc", for metrics.</param>
+    public async Task<PublishResponse> PublishAsync(NotificationEvent evt, string contentJson, string source, CancellationToken cancellationToken)
+    {
+        var idempotent = evt.Id.Length > 0;
+        var id = idempotent ? evt.Id : Guid.NewGuid().ToString("N");
+        if (idempotent && await idempotency.FindAsync(id, cancellationToken) is { } first)
+        {
+            metrics.EventsDuplicate.Add(1, new KeyValuePair<string, object?>("source", source));
+            NotificationLog.Duplicate(logger, id);
+            return new PublishResponse { Id = id, EdgesTargeted = first.EdgesTargeted, Duplicate = true };
+        }
+
+        var edges = await resolver.ResolveAsync(evt, cancellationToken);
+        var now = time.GetUtcNow();
+        var message = DeliveryFactory.Message(evt, id, contentJson, now);
+        var deliveries = edges.Select(edge => DeliveryFactory.Create(evt, edge, message, now)).ToList();
+        await publisher.PublishAsync(deliveries, cancellationToken);
+
+        if (idempotent)
+        {
+            try
+            {
+                await idempotency.RecordAsync(id, new AcceptedRecord(deliveries.Count), cancellationToken);
+            }
+            catch (Exception e) when (e is Dapr.DaprException or OperationCanceledException)
+            {
+                NotificationLog.RecordFailed(logger, e, id);
+            }
+        }
+
+        metrics.EventsAccepted.Add(1, new KeyValuePair<string, object?>("source", source));
+        metrics.EdgesTargeted.Record(deliveries.Count);
+        NotificationLog.Published(logger, id, evt.Payload.Type, deliveries.Count);
+        return new PublishResponse { Id = id, EdgesTargeted = deliveries.Count };
+    }
+}

@@ -1,0 +1,23 @@
+using Suite.Notification.Delivery;
+using Suite.Notification.Idempotency;
+using Suite.Notification.Intake;
+using Suite.Notification.Upstream;
+
+namespace Suite.Notification;
+
+public static class NotificationRegistration
+{
+    public static IHostApplicationBuilder AddNotifications(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddGrpc();
+        builder.Services.AddDaprClient();
+        builder.Services.AddSingleton<NotificationMetrics>();
+        builder.Services.AddSingleton<NotificationValidator>();
+        builder.Services.AddSingleton<DeliveryPublisher>();
+        builder.Services.AddSingleton<IdempotencyStore>();
+        builder.Services.AddTransient<NotificationPipeline>();
+        builder.AddUpstream();
+        return builder;
+    }
+}
