@@ -28,6 +28,7 @@ internal static class LoadProgram
           --envelope cloudevent|bare
           --warmup N                connect: warm-up connections before the baseline (default 200)
           --edge-dll PATH           default services/edge/bin/Release/net10.0/Suite.Edge.dll
+          --edge-cpus LIST          run the edge under taskset -c LIST (e.g. 0)
           --edge-env KEY=VALUE      extra environment for the edge (repeatable)
           --url ws://h:p/ws --edge-id ID   mode urls (repeatable, pairwise)
           --signing-key KEY         HS256 key (>= 32 bytes)

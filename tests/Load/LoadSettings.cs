@@ -51,6 +51,9 @@ internal sealed record LoadSettings
     /// <summary>Extra environment for the edge process, KEY=VALUE (e.g. DOTNET_gcServer=0).</summary>
     public IReadOnlyList<string> EdgeEnv { get; init; } = [];
 
+    /// <summary>CPUs the edge process may run on (taskset list, e.g. "0"); null = any.</summary>
+    public string? EdgeCpus { get; init; }
+
     /// <summary>Mode urls: WebSocket URLs of running edges (ws://host:port/ws), with <see cref="EdgeIds"/> and <see cref="SigningKey"/>.</summary>
     public IReadOnlyList<string> Urls { get; init; } = [];
 
@@ -84,6 +87,7 @@ internal sealed record LoadSettings
                 "--warmup" => s with { Warmup = Int(Value()) },
                 "--out" or "-o" => s with { Out = Value() },
                 "--edge-dll" => s with { EdgeDll = Value() },
+                "--edge-cpus" => s with { EdgeCpus = Value() },
                 "--signing-key" => s with { SigningKey = Value() },
                 "--edge-env" => Add(env, Value(), s),
                 "--url" => Add(urls, Value(), s),

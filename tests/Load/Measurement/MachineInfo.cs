@@ -8,7 +8,8 @@ internal static class MachineInfo
 {
     public static JsonObject Describe() => new()
     {
-        ["cores"] = Environment.ProcessorCount,
+        ["cores"] = Cores(),
+        ["coresAvailableToLoad"] = Environment.ProcessorCount,
         ["memoryBytes"] = MemoryBytes(),
         ["cpu"] = CpuModel(),
         ["os"] = RuntimeInformation.OSDescription,
@@ -16,6 +17,20 @@ internal static class MachineInfo
         ["dotnet"] = RuntimeInformation.FrameworkDescription,
         ["host"] = Environment.MachineName,
     };
+
+    // The machine's cores, not this process's affinity (the generator may be pinned to one).
+    private static int Cores()
+    {
+        try
+        {
+            var count = File.ReadLines("/proc/cpuinfo").Count(l => l.StartsWith("processor", StringComparison.Ordinal));
+            return count > 0 ? count : Environment.ProcessorCount;
+        }
+        catch (IOException)
+        {
+            return Environment.ProcessorCount;
+        }
+    }
 
     private static long? MemoryBytes()
     {

@@ -54,9 +54,22 @@ internal static class ScenarioRunner
 
     public static async Task<ISystemUnderTest> StartAsync(LoadSettings settings, string repoRoot, CancellationToken cancellationToken) => settings.Mode switch
     {
-        "edge" => await EdgeProcess.StartAsync(settings.EdgeDll ?? EdgeProcess.DefaultEdgeDll(repoRoot), settings.SigningKey, settings.EdgeEnv, cancellationToken),
+        "edge" => await EdgeProcess.StartAsync(settings.EdgeDll ?? EdgeProcess.DefaultEdgeDll(repoRoot), settings.SigningKey, settings.EdgeEnv, cancellationToken, cpus: settings.EdgeCpus),
         _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey),
     };
+
+    // The generator's own affinity (Cpus_allowed_list), so a result says whether load and server shared cores.
+    private static string? LoadCpus()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     private static JsonObject Describe(LoadSettings s) => new()
     {
@@ -72,6 +85,8 @@ internal static class ScenarioRunner
         ["payloadBytes"] = s.PayloadBytes,
         ["envelope"] = s.Envelope,
         ["warmup"] = s.Warmup,
+        ["edgeCpus"] = s.EdgeCpus,
+        ["loadCpus"] = LoadCpus(),
         ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
     };
 }

@@ -44,7 +44,7 @@ internal sealed class EdgeProcess : ISystemUnderTest
 
     public static string DefaultEdgeDll(string repoRoot) => Path.Combine(repoRoot, "services", "edge", "bin", "Release", "net10.0", "Suite.Edge.dll");
 
-    public static async Task<EdgeProcess> StartAsync(string edgeDll, string signingKey, IReadOnlyList<string> extraEnv, CancellationToken cancellationToken, string edgeId = "edge-0")
+    public static async Task<EdgeProcess> StartAsync(string edgeDll, string signingKey, IReadOnlyList<string> extraEnv, CancellationToken cancellationToken, string edgeId = "edge-0", string? cpus = null)
     {
         if (!File.Exists(edgeDll))
         {
@@ -53,14 +53,22 @@ internal sealed class EdgeProcess : ISystemUnderTest
 
         var port = FreePort.Next();
         var deadPort = FreePort.Next();
-        var start = new ProcessStartInfo("dotnet")
+        // taskset execs dotnet, so the pid stays the edge's.
+        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
         {
-            ArgumentList = { edgeDll },
             WorkingDirectory = Path.GetDirectoryName(edgeDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (cpus is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(cpus);
+            start.ArgumentList.Add("dotnet");
+        }
+
+        start.ArgumentList.Add(edgeDll);
         var env = start.Environment;
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -95,6 +103,7 @@ internal sealed class EdgeProcess : ISystemUnderTest
             ["gc"] = GcMode(edgeDll, env),
             ["presence"] = "down (closed port): registrations fail and are logged",
             ["admissionsPerSecond"] = "1000000",
+            ["cpus"] = cpus ?? "any",
         };
         foreach (var pair in extraEnv)
         {
