@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Suite.Load.Measurement;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Clients;
+
+/// <summary>
+/// Opens many authenticated clients across the edges (round robin) at a bounded rate and keeps
+/// them: connect times go to a histogram, failures are counted by reason.
+/// </summary>
+internal sealed class ClientFleet : IAsyncDisposable
+{
+    private readonly ISystemUnderTest _system;
+    private readonly LoopbackSources _sources;
+    private readonly HttpMessageInvoker _invoker;
+    private readonly ConcurrentBag<LoadClient> _clients = [];
+    private readonly ConcurrentDictionary<string, int> _failures = new();
+    private int _attempted;
+    private int _failed;
+
+    public ClientFleet(ISystemUnderTest system, int sourceAddresses)
+    {
+        _system = system;
+        _sources = new LoopbackSources(sourceAddresses);
+        _invoker = new HttpMessageInvoker(_sources.CreateHandler());
+    }
+
+    public Latency ConnectTimes { get; } = new();
+
+    public int Attempted => Volatile.Read(ref _attempted);
+
+    public int Connected => _clients.Count;
+
+    public int Failed => Volatile.Read(ref _failed);
+
+    public IReadOnlyCollection<LoadClient> Clients => _clients;
+
+    public IReadOnlyDictionary<string, int> Failures => _failures;
+
+    /// <summary>Opens clients <paramref name="first"/> … first+count-1 (user ids "load-{index}") at up to <paramref name="perSecond"/> a second.</summary>
+    public async Task<TimeSpan> OpenAsync(int first, int count, int perSecond, int concurrency, IFrameObserver? observer, Func<LoadClient, object?>? state, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var inFlight = new SemaphoreSlim(concurrency);
+        var tasks = new List<Task>(count);
+        var tokenLifetime = TimeSpan.FromHours(6);
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / perSecond);
+            var wait = due - Stopwatch.GetElapsedTime(started);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            await inFlight.WaitAsync(cancellationToken);
+            var index = first + i;
+            tasks.Add(OpenOneAsync(index, tokenLifetime, observer, state, inFlight, cancellationToken));
+        }
+
+        await Task.WhenAll(tasks);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    public async Task CloseAllAsync(int concurrency = 256)
+    {
+        var all = new List<LoadClient>();
+        while (_clients.TryTake(out var client))
+        {
+            all.Add(client);
+        }
+
+        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, (client, _) => client.DisposeAsync());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAllAsync();
+        _invoker.Dispose();
+    }
+
+    private async Task OpenOneAsync(int index, TimeSpan tokenLifetime, IFrameObserver? observer, Func<LoadClient, object?>? state, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Interlocked.Increment(ref _attempted);
+        var edge = _system.Edges[index % _system.Edges.Count];
+        var client = new LoadClient(index, "load-" + index);
+        client.State = state?.Invoke(client);
+        try
+        {
+            var token = DevToken.Create(_system.SigningKey, client.UserId, tokenLifetime);
+            var elapsed = await client.ConnectAsync(edge.WebSocketUri, token, _invoker, observer, cancellationToken);
+            ConnectTimes.RecordMicros((long)elapsed.TotalMicroseconds);
+            _clients.Add(client);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _failed);
+            var reason = ex.GetBaseException().Message;
+            _failures.AddOrUpdate(reason.Length > 120 ? reason[..120] : reason, 1, (_, n) => n + 1);
+            await client.DisposeAsync();
+        }
+        finally
+        {
+            inFlight.Release();
+        }
+    }
+}

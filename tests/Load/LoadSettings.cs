@@ -1,0 +1,137 @@
+using System.Globalization;
+
+namespace Suite.Load;
+
+/// <summary>Everything a run is told on its command line; written verbatim into the result so a figure always comes with its settings.</summary>
+internal sealed record LoadSettings
+{
+    public string Scenario { get; init; } = "connect";
+
+    /// <summary><c>edge</c>: start one edge as a child process; <c>urls</c>: drive edges that already run (<see cref="Urls"/>).</summary>
+    public string Mode { get; init; } = "edge";
+
+    /// <summary>Connections to open (connect) or to fan out to (fanout-local).</summary>
+    public int Connections { get; init; } = 1000;
+
+    /// <summary>New connections per second the generator opens, at most.</summary>
+    public int ConnectRate { get; init; } = 1000;
+
+    /// <summary>Connection attempts in flight at once.</summary>
+    public int ConnectConcurrency { get; init; } = 128;
+
+    /// <summary>Loopback source addresses 127.0.0.2 … to spread connections over (each has its own ephemeral port range).</summary>
+    public int SourceAddresses { get; init; } = 16;
+
+    /// <summary>Deliveries per second the publisher sends (fanout-local).</summary>
+    public double Rate { get; init; } = 50;
+
+    /// <summary>How long the publisher sends (fanout-local).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Wait after the connections are open before measuring (connect), so the edge is idle.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait for the last frames after the publisher stops.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Extra bytes of padding in each fan-out frame's content.</summary>
+    public int PayloadBytes { get; init; }
+
+    /// <summary><c>cloudevent</c> (what Dapr sends) or <c>bare</c> EdgeDelivery JSON to /dapr/deliveries.</summary>
+    public string Envelope { get; init; } = "cloudevent";
+
+    /// <summary>Warm-up connections opened and closed before the baseline (connect), so JIT and pools are not counted per connection.</summary>
+    public int Warmup { get; init; } = 200;
+
+    public string? Out { get; init; }
+
+    /// <summary>The edge's built Suite.Edge.dll (mode edge); defaults to services/edge/bin/Release/net10.0 under the repository.</summary>
+    public string? EdgeDll { get; init; }
+
+    /// <summary>Extra environment for the edge process, KEY=VALUE (e.g. DOTNET_gcServer=0).</summary>
+    public IReadOnlyList<string> EdgeEnv { get; init; } = [];
+
+    /// <summary>CPUs the edge process may run on (taskset list, e.g. "0"); null = any.</summary>
+    public string? EdgeCpus { get; init; }
+
+    /// <summary>Mode urls: WebSocket URLs of running edges (ws://host:port/ws), with <see cref="EdgeIds"/> and <see cref="SigningKey"/>.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [];
+
+    public IReadOnlyList<string> EdgeIds { get; init; } = [];
+
+    public string SigningKey { get; init; } = "suite-load-signing-key-0123456789abcdef";
+
+    public static LoadSettings Parse(string scenario, IReadOnlyList<string> args)
+    {
+        var s = new LoadSettings { Scenario = scenario };
+        var env = new List<string>();
+        var urls = new List<string>();
+        var ids = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            s = name switch
+            {
+                "--mode" => s with { Mode = Value() },
+                "--connections" or "-n" => s with { Connections = Int(Value()) },
+                "--connect-rate" => s with { ConnectRate = Int(Value()) },
+                "--connect-concurrency" => s with { ConnectConcurrency = Int(Value()) },
+                "--source-addresses" => s with { SourceAddresses = Int(Value()) },
+                "--rate" or "-r" => s with { Rate = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--duration" or "-t" => s with { Duration = ParseDuration(Value()) },
+                "--settle" => s with { Settle = ParseDuration(Value()) },
+                "--drain-timeout" => s with { DrainTimeout = ParseDuration(Value()) },
+                "--payload-bytes" => s with { PayloadBytes = Int(Value()) },
+                "--envelope" => s with { Envelope = Value() },
+                "--warmup" => s with { Warmup = Int(Value()) },
+                "--out" or "-o" => s with { Out = Value() },
+                "--edge-dll" => s with { EdgeDll = Value() },
+                "--edge-cpus" => s with { EdgeCpus = Value() },
+                "--signing-key" => s with { SigningKey = Value() },
+                "--edge-env" => Add(env, Value(), s),
+                "--url" => Add(urls, Value(), s),
+                "--edge-id" => Add(ids, Value(), s),
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+
+        s = s with { EdgeEnv = env, Urls = urls, EdgeIds = ids };
+        if (s.Mode is not ("edge" or "urls"))
+        {
+            throw new ArgumentException("--mode is edge or urls");
+        }
+
+        if (s.Mode == "urls" && (urls.Count == 0 || urls.Count != ids.Count))
+        {
+            throw new ArgumentException("mode urls needs one --edge-id per --url");
+        }
+
+        if (s.Envelope is not ("cloudevent" or "bare"))
+        {
+            throw new ArgumentException("--envelope is cloudevent or bare");
+        }
+
+        return s.Connections <= 0 || s.ConnectRate <= 0 || s.Rate <= 0 || s.SourceAddresses is < 1 or > 250
+            ? throw new ArgumentException("connections, connect-rate and rate must be positive; source-addresses 1..250")
+            : s;
+    }
+
+    /// <summary>"10s", "500ms", "2m" or a number of seconds.</summary>
+    public static TimeSpan ParseDuration(string text)
+    {
+        static double Number(string t) => double.Parse(t, CultureInfo.InvariantCulture);
+        return text.EndsWith("ms", StringComparison.Ordinal) ? TimeSpan.FromMilliseconds(Number(text[..^2]))
+            : text.EndsWith('s') ? TimeSpan.FromSeconds(Number(text[..^1]))
+            : text.EndsWith('m') ? TimeSpan.FromMinutes(Number(text[..^1]))
+            : TimeSpan.FromSeconds(Number(text));
+    }
+
+    private static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+    private static LoadSettings Add(List<string> list, string value, LoadSettings s)
+    {
+        list.Add(value);
+        return s;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace Suite.Load.Measurement;
+
+/// <summary>A local process's resident memory and CPU time, read from /proc (Linux).</summary>
+internal static class ProcessStats
+{
+    // USER_HZ: 100 on every Linux the suite runs on.
+    private const double ClockTicksPerSecond = 100;
+
+    /// <summary>VmRSS in bytes, or null when the process or /proc is not there.</summary>
+    public static long? ResidentBytes(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>User + system CPU time the process has used so far, or null.</summary>
+    public static TimeSpan? CpuTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

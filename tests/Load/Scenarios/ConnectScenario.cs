@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Suite.Load.Clients;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Scenarios;
+
+/// <summary>
+/// <c>connect</c>: N authenticated idle connections opened at a bounded rate. The edge's memory is
+/// measured before and after, each time right after a forced full GC, and the difference divided by
+/// N gives the bytes one idle authenticated connection costs. A warm-up batch opened and closed
+/// first keeps JIT, pools and first-use caches out of that difference.
+/// </summary>
+internal sealed class ConnectScenario : IScenario
+{
+    public string Name => "connect";
+
+    public async Task<JsonObject> RunAsync(ISystemUnderTest system, LoadSettings settings, Progress progress, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var probes = system.Edges.Select(edge => new EdgeProbe(edge, http)).ToList();
+        var n = settings.Connections;
+
+        if (settings.Warmup > 0)
+        {
+            await using var warmup = new ClientFleet(system, settings.SourceAddresses);
+            progress.Phase("warm-up", () => $"{warmup.Connected}/{settings.Warmup} connected, {warmup.Failed} failed");
+            await warmup.OpenAsync(first: 1_000_000, settings.Warmup, settings.ConnectRate, settings.ConnectConcurrency, observer: null, state: null, cancellationToken);
+            await warmup.CloseAllAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        progress.Phase("baseline: forcing a GC in the edge");
+        var gcForced = await EdgeProbe.ForceGcAllAsync(probes, cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var before = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
+
+        await using var fleet = new ClientFleet(system, settings.SourceAddresses);
+        var started = Stopwatch.GetTimestamp();
+        progress.Phase($"connecting {n} at {settings.ConnectRate}/s", () =>
+            $"{fleet.Connected}/{n} connected, {fleet.Failed} failed, {fleet.Connected / Math.Max(0.001, Stopwatch.GetElapsedTime(started).TotalSeconds):F0}/s");
+        var openTime = await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, observer: null, state: null, cancellationToken);
+        var connected = fleet.Connected;
+        var failed = fleet.Failed;
+
+        // Idle: measure the CPU the edge spends just holding them, over the settle period.
+        progress.Phase($"idle for {settings.Settle.TotalSeconds:F0} s", () => $"{fleet.Clients.Count(c => c.Lost is null)} alive");
+        var idleStart = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
+        await Task.Delay(settings.Settle, cancellationToken);
+        var idleEnd = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
+
+        progress.Phase("after: forcing a GC in the edge");
+        gcForced &= await EdgeProbe.ForceGcAllAsync(probes, cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var after = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
+        var alive = fleet.Clients.Count(c => c.Lost is null);
+
+        progress.Phase("closing");
+        await fleet.CloseAllAsync();
+
+        var figures = new JsonObject
+        {
+            ["connectionsRequested"] = n,
+            ["connected"] = connected,
+            ["failed"] = failed,
+            ["failures"] = ToJson(fleet.Failures),
+            ["aliveAtMeasurement"] = alive,
+            ["openSeconds"] = Math.Round(openTime.TotalSeconds, 3),
+            ["connectsPerSecond"] = Math.Round(connected / openTime.TotalSeconds, 1),
+            ["connectTime"] = fleet.ConnectTimes.ToJson(),
+            ["gcForced"] = gcForced,
+            ["measuredAfter"] = gcForced ? "an induced full blocking GC (EventPipe GCHeapCollect) and 1 s" : "no forced GC (edge not reachable over the diagnostics port); settle period only",
+            ["before"] = EdgeProbe.Total(before).ToJson(),
+            ["after"] = EdgeProbe.Total(after).ToJson(),
+        };
+
+        var b = EdgeProbe.Total(before);
+        var a = EdgeProbe.Total(after);
+        if (alive > 0)
+        {
+            if (a.RssBytes is { } rssAfter && b.RssBytes is { } rssBefore)
+            {
+                figures["rssBytesPerConnection"] = Math.Round((double)(rssAfter - rssBefore) / alive, 0);
+            }
+
+            if (a.Heap is { } heapAfter && b.Heap is { } heapBefore)
+            {
+                figures["gcHeapBytesPerConnection"] = Math.Round((heapAfter.Value - heapBefore.Value) / alive, 0);
+            }
+        }
+
+        var s = EdgeProbe.Total(idleStart);
+        var e = EdgeProbe.Total(idleEnd);
+        if (s.Cpu is { } cpuStart && e.Cpu is { } cpuEnd)
+        {
+            figures["idleCpuPercentOfCore"] = Math.Round((cpuEnd - cpuStart).TotalSeconds / settings.Settle.TotalSeconds * 100, 2);
+        }
+
+        return figures;
+    }
+
+    internal static JsonObject ToJson(IReadOnlyDictionary<string, int> counts)
+    {
+        var json = new JsonObject();
+        foreach (var (reason, count) in counts)
+        {
+            json[reason] = count;
+        }
+
+        return json;
+    }
+}

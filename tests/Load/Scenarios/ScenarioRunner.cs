@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using Suite.Load.Measurement;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Scenarios;
+
+/// <summary>Starts the system for the mode, runs one scenario, stops the system, and wraps the figures into the result document.</summary>
+internal static class ScenarioRunner
+{
+    public static IReadOnlyDictionary<string, Func<IScenario>> Scenarios { get; } = new Dictionary<string, Func<IScenario>>
+    {
+        ["connect"] = () => new ConnectScenario(),
+        ["fanout-local"] = () => new FanoutLocalScenario(),
+    };
+
+    public static async Task<JsonObject> RunAsync(LoadSettings settings, string repoRoot, Progress progress, CancellationToken cancellationToken)
+    {
+        if (!Scenarios.TryGetValue(settings.Scenario, out var create))
+        {
+            throw new ArgumentException($"unknown scenario '{settings.Scenario}'; known: {string.Join(", ", Scenarios.Keys)}");
+        }
+
+        progress.Phase($"starting the system (mode {settings.Mode})");
+        await using var system = await StartAsync(settings, repoRoot, cancellationToken);
+        return await RunAsync(create(), system, settings, progress, cancellationToken);
+    }
+
+    /// <summary>Runs against a system someone else started (tests).</summary>
+    public static async Task<JsonObject> RunAsync(IScenario scenario, ISystemUnderTest system, LoadSettings settings, Progress progress, CancellationToken cancellationToken)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var figures = await scenario.RunAsync(system, settings, progress, cancellationToken);
+        var target = new JsonObject
+        {
+            ["mode"] = system.Mode,
+            ["edges"] = new JsonArray(system.Edges.Select(e => (JsonNode)new JsonObject { ["edgeId"] = e.EdgeId, ["url"] = e.WebSocketUri.ToString() }).ToArray()),
+        };
+        foreach (var (key, value) in system.Description)
+        {
+            target[key] = value;
+        }
+
+        return new JsonObject
+        {
+            ["scenario"] = scenario.Name,
+            ["startedAt"] = startedAt.ToString("O"),
+            ["finishedAt"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["settings"] = Describe(settings),
+            ["machine"] = MachineInfo.Describe(),
+            ["target"] = target,
+            ["figures"] = figures,
+        };
+    }
+
+    public static async Task<ISystemUnderTest> StartAsync(LoadSettings settings, string repoRoot, CancellationToken cancellationToken) => settings.Mode switch
+    {
+        "edge" => await EdgeProcess.StartAsync(settings.EdgeDll ?? EdgeProcess.DefaultEdgeDll(repoRoot), settings.SigningKey, settings.EdgeEnv, cancellationToken, cpus: settings.EdgeCpus),
+        _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey),
+    };
+
+    // The generator's own affinity (Cpus_allowed_list), so a result says whether load and server shared cores.
+    private static string? LoadCpus()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonObject Describe(LoadSettings s) => new()
+    {
+        ["mode"] = s.Mode,
+        ["connections"] = s.Connections,
+        ["connectRate"] = s.ConnectRate,
+        ["connectConcurrency"] = s.ConnectConcurrency,
+        ["sourceAddresses"] = s.SourceAddresses,
+        ["ratePerSecond"] = s.Rate,
+        ["durationSeconds"] = s.Duration.TotalSeconds,
+        ["settleSeconds"] = s.Settle.TotalSeconds,
+        ["drainTimeoutSeconds"] = s.DrainTimeout.TotalSeconds,
+        ["payloadBytes"] = s.PayloadBytes,
+        ["envelope"] = s.Envelope,
+        ["warmup"] = s.Warmup,
+        ["edgeCpus"] = s.EdgeCpus,
+        ["loadCpus"] = LoadCpus(),
+        ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
+    };
+}

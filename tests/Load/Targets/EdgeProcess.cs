@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Suite.Load.Targets;
+
+/// <summary>
+/// Mode <c>edge</c>: one edge as a child process on a free loopback port, with presence and room
+/// pointing at a closed port (the edge logs the failed registrations and carries on; local delivery
+/// does not need them) and admission control opened wide so the generator, not the edge, sets the pace.
+/// </summary>
+internal sealed class EdgeProcess : ISystemUnderTest
+{
+    private const int KeptOutputLines = 50;
+    private readonly Process _process;
+    private readonly Queue<string> _output = new();
+
+    private EdgeProcess(Process process, EdgeTarget edge, string signingKey, Dictionary<string, string> description)
+    {
+        _process = process;
+        Edges = [edge];
+        SigningKey = signingKey;
+        Description = description;
+    }
+
+    public string Mode => "edge";
+
+    public IReadOnlyList<EdgeTarget> Edges { get; }
+
+    public string SigningKey { get; }
+
+    public IReadOnlyDictionary<string, string> Description { get; }
+
+    /// <summary>The last lines the edge wrote, for a failure message.</summary>
+    public string RecentOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join(Environment.NewLine, _output);
+            }
+        }
+    }
+
+    public static string DefaultEdgeDll(string repoRoot) => Path.Combine(repoRoot, "services", "edge", "bin", "Release", "net10.0", "Suite.Edge.dll");
+
+    public static async Task<EdgeProcess> StartAsync(string edgeDll, string signingKey, IReadOnlyList<string> extraEnv, CancellationToken cancellationToken, string edgeId = "edge-0", string? cpus = null)
+    {
+        if (!File.Exists(edgeDll))
+        {
+            throw new FileNotFoundException($"the edge is not built at {edgeDll} (dotnet build -c Release services/edge)", edgeDll);
+        }
+
+        var port = FreePort.Next();
+        var deadPort = FreePort.Next();
+        // taskset execs dotnet, so the pid stays the edge's.
+        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
+        {
+            WorkingDirectory = Path.GetDirectoryName(edgeDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (cpus is not null)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(cpus);
+            start.ArgumentList.Add("dotnet");
+        }
+
+        start.ArgumentList.Add(edgeDll);
+        var env = start.Environment;
+        env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        env["ASPNETCORE_ENVIRONMENT"] = "Production";
+        env["Edge__EdgeId"] = edgeId;
+        env["Edge__PresenceAddress"] = $"http://127.0.0.1:{deadPort}";
+        env["Edge__RoomAddress"] = $"http://127.0.0.1:{deadPort}";
+        env["Auth__SigningKey"] = signingKey;
+        env["Connections__AdmissionsPerSecond"] = "1000000";
+        env["Logging__LogLevel__Default"] = "Warning";
+        // Presence is down on purpose; its per-connection failure warnings would only measure the console.
+        env["Logging__LogLevel__Suite.Edge.Connections.ConnectionLifecycle"] = "Error";
+        env["Logging__LogLevel__Suite.Edge.Upstream"] = "Error";
+        env["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{deadPort}";
+        env["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{deadPort}";
+        foreach (var pair in extraEnv)
+        {
+            var at = pair.IndexOf('=', StringComparison.Ordinal);
+            if (at <= 0)
+            {
+                throw new ArgumentException($"--edge-env wants KEY=VALUE, got '{pair}'");
+            }
+
+            env[pair[..at]] = pair[(at + 1)..];
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.Start();
+        ChildProcesses.Track(process);
+        var description = new Dictionary<string, string>
+        {
+            ["edgeDll"] = edgeDll,
+            ["gc"] = GcMode(edgeDll, env),
+            ["presence"] = "down (closed port): registrations fail and are logged",
+            ["admissionsPerSecond"] = "1000000",
+            ["cpus"] = cpus ?? "any",
+        };
+        foreach (var pair in extraEnv)
+        {
+            description["env:" + pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        }
+
+        var edge = new EdgeProcess(process, new EdgeTarget(edgeId, new Uri($"ws://127.0.0.1:{port}/ws"), new Uri($"http://127.0.0.1:{port}/"), process.Id), signingKey, description);
+        process.OutputDataReceived += (_, e) => edge.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => edge.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await edge.WaitHealthyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        catch
+        {
+            await edge.DisposeAsync();
+            throw;
+        }
+
+        return edge;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        ChildProcesses.Kill(_process);
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        var healthz = new Uri(Edges[0].HttpUri, "healthz");
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the edge exited with {_process.ExitCode}:{Environment.NewLine}{RecentOutput}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(healthz, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Slow first answer.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the edge did not answer /healthz within {timeout}:{Environment.NewLine}{RecentOutput}");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > KeptOutputLines)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
+    // What the runtime will use: DOTNET_gcServer wins over the runtimeconfig, whose default for a web app is server GC.
+    private static string GcMode(string edgeDll, IDictionary<string, string?> env)
+    {
+        if (env.TryGetValue("DOTNET_gcServer", out var forced) && forced is not null)
+        {
+            return forced == "0" ? "workstation (DOTNET_gcServer=0)" : "server (DOTNET_gcServer=1)";
+        }
+
+        var config = Path.ChangeExtension(edgeDll, ".runtimeconfig.json");
+        if (File.Exists(config))
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(config));
+            if (doc.RootElement.TryGetProperty("runtimeOptions", out var options) && options.TryGetProperty("configProperties", out var properties)
+                && properties.TryGetProperty("System.GC.Server", out var server))
+            {
+                var concurrent = properties.TryGetProperty("System.GC.Concurrent", out var c) && c.ValueKind == JsonValueKind.False ? ", non-concurrent" : "";
+                return (server.GetBoolean() ? "server" : "workstation") + concurrent + " (runtimeconfig)";
+            }
+        }
+
+        return "workstation (runtime default)";
+    }
+}

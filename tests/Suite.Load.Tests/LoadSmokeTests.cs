@@ -1,0 +1,90 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Suite.Load.Scenarios;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Tests;
+
+/// <summary>
+/// The load generator's scenarios, in-process for a few seconds against a real edge (the one this
+/// project builds, started as a child process the way the benchmark script starts it).
+/// </summary>
+public sealed class LoadSmokeTests
+{
+    private static readonly string EdgeDll = Path.GetFullPath(typeof(LoadSmokeTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EdgeDll").Value!);
+
+    [Fact]
+    public async Task Fanout_local_delivers_every_message_once_to_every_connection()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var settings = new LoadSettings
+        {
+            Scenario = "fanout-local",
+            Connections = 50,
+            SourceAddresses = 4,
+            Rate = 20,
+            Duration = TimeSpan.FromSeconds(3),
+            DrainTimeout = TimeSpan.FromSeconds(20),
+        };
+        await using var edge = await EdgeProcess.StartAsync(EdgeDll, settings.SigningKey, [], timeout.Token, edgeId: "edge-smoke");
+
+        var result = await ScenarioRunner.RunAsync(new FanoutLocalScenario(), edge, settings, Progress.Silent, timeout.Token);
+
+        var figures = Reparse(result)["figures"]!;
+        Assert.Equal(50, figures["connected"]!.GetValue<int>());
+        Assert.Equal(0, figures["publishFailed"]!.GetValue<long>());
+        Assert.True(figures["delivered"]!.GetValue<long>() > 0, "delivered > 0");
+        Assert.Equal(0, figures["lost"]!.GetValue<long>());
+        Assert.Equal(0, figures["duplicated"]!.GetValue<long>());
+        Assert.True(figures["deliveredPerSecond"]!.GetValue<double>() > 0);
+        Assert.True(figures["latency"]!["p99Ms"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public async Task Connect_measures_the_edge_memory_per_connection()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var settings = new LoadSettings { Scenario = "connect", Connections = 50, SourceAddresses = 4, Warmup = 10, Settle = TimeSpan.FromSeconds(1) };
+        await using var edge = await EdgeProcess.StartAsync(EdgeDll, settings.SigningKey, [], timeout.Token, edgeId: "edge-smoke");
+
+        var result = await ScenarioRunner.RunAsync(new ConnectScenario(), edge, settings, Progress.Silent, timeout.Token);
+
+        var figures = Reparse(result)["figures"]!;
+        Assert.Equal(50, figures["connected"]!.GetValue<int>());
+        Assert.Equal(0, figures["failed"]!.GetValue<int>());
+        Assert.True(figures["gcForced"]!.GetValue<bool>(), "a GC was induced in the edge");
+        Assert.NotNull(figures["rssBytesPerConnection"]);
+        Assert.NotNull(figures["gcHeapBytesPerConnection"]);
+        Assert.Equal(50, figures["after"]!["edgeConnectionsGauge"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void Parses_the_options_the_benchmark_script_passes()
+    {
+        var settings = LoadSettings.Parse("fanout-local", ["--connections", "1000", "--rate", "50", "--duration", "10s", "--out", "x.json", "--edge-env", "DOTNET_gcServer=0"]);
+
+        Assert.Equal(1000, settings.Connections);
+        Assert.Equal(50, settings.Rate);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.Duration);
+        Assert.Equal("x.json", settings.Out);
+        Assert.Equal(["DOTNET_gcServer=0"], settings.EdgeEnv);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), LoadSettings.ParseDuration("500ms"));
+    }
+
+    [Fact]
+    public void Reads_bench_frames_and_ignores_others()
+    {
+        var frame = DeliveryPublisher.Frame("run", 7, 123456, "xx");
+
+        Assert.True(FanoutTally.TryRead(System.Text.Encoding.UTF8.GetBytes(frame), out var n, out var sentAt));
+        Assert.Equal(7, n);
+        Assert.Equal(123456, sentAt);
+        Assert.False(FanoutTally.TryRead("""{"type":"auth:ok","userId":"u","connectionId":"c","timestamp":1,"id":"x"}"""u8, out _, out _));
+    }
+
+    // What a reader of the JSON result sees, not the in-memory nodes.
+    private static JsonNode Reparse(JsonObject result) => JsonNode.Parse(result.ToJsonString())!;
+}
