@@ -1,9 +1,11 @@
 using Dapr.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -64,7 +66,32 @@ public sealed class PresenceHost : IAsyncDisposable
     {
         appId ??= "presence-" + Guid.NewGuid().ToString("N")[..6];
         var ownedRedis = redis is null ? await RedisServer.StartAsync(cancellationToken) : null;
-        var server = redis ?? ownedRedis!;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(stateKind, redis ?? ownedRedis!, ownedRedis, appId, settings, cancellationToken);
+            }
+            catch (IOException ex) when (attempt < 3 && ex.InnerException is AddressInUseException)
+            {
+                // A port picked free was taken (often as an ephemeral client port) before the bind.
+            }
+            catch when (ownedRedis is not null)
+            {
+                await ownedRedis.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static async Task<PresenceHost> StartOnceAsync(
+        StateKind stateKind,
+        RedisServer server,
+        RedisServer? ownedRedis,
+        string appId,
+        IReadOnlyDictionary<string, string>? settings,
+        CancellationToken cancellationToken)
+    {
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
         var resources = new ResourcesFolder(
@@ -76,13 +103,28 @@ public sealed class PresenceHost : IAsyncDisposable
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var all = Settings(grpcPort, httpPort, $"http://127.0.0.1:{sidecarOptions.GrpcPort}", $"http://127.0.0.1:{sidecarOptions.HttpPort}", settings);
         var factory = new PresenceFactory(all, time);
-        factory.UseKestrel(_ => { });
-        factory.StartServer();
-        var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
-        using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
-        await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is up");
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
-        return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId);
+        Sidecar? sidecar = null;
+        try
+        {
+            factory.UseKestrel(_ => { });
+            factory.StartServer();
+            sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
+            using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
+            await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is up");
+            var multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+            return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId);
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            if (sidecar is not null)
+            {
+                await sidecar.DisposeAsync();
+            }
+
+            resources.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Presence pointed at a sidecar address where nothing listens, as when the sidecar or store is down.</summary>
@@ -131,12 +173,12 @@ public sealed class PresenceHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();
+        await _factory.DisposeAsync();
         if (_sidecar is not null)
         {
             await _sidecar.DisposeAsync();
         }
 
-        await _factory.DisposeAsync();
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
@@ -158,6 +200,7 @@ public sealed class PresenceHost : IAsyncDisposable
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
             ["DAPR_GRPC_ENDPOINT"] = daprGrpc,
             ["DAPR_HTTP_ENDPOINT"] = daprHttp,
+            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
@@ -175,11 +218,8 @@ public sealed class PresenceHost : IAsyncDisposable
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
+            // After appsettings.json, so the test's ports and options win over the defaults there.
+            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))));
             builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(time));
         }
