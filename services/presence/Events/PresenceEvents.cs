@@ -15,6 +15,8 @@ namespace Suite.Presence.Events;
 /// </summary>
 public sealed class PresenceEvents(DaprClient dapr, TimeProvider time, ILogger<PresenceEvents> logger)
 {
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
     public Task UserChangedAsync(string userId, PresenceStatus status, ulong version, string edgeId) =>
         PublishAsync(DaprNames.PresenceChangedTopic, new PresenceChanged
         {
@@ -41,7 +43,8 @@ public sealed class PresenceEvents(DaprClient dapr, TimeProvider time, ILogger<P
             var data = JsonDocument.Parse(JsonFormatter.Default.Format(message)).RootElement;
 
             // Not the caller's token: the change is already stored, and a cancelled caller must not lose its event.
-            await dapr.PublishEventAsync(DaprNames.PubSub, topic, data, CancellationToken.None);
+            using var timeout = new CancellationTokenSource(PublishTimeout, time);
+            await dapr.PublishEventAsync(DaprNames.PubSub, topic, data, timeout.Token);
         }
         catch (Exception ex) when (ex is DaprException or OperationCanceledException)
         {

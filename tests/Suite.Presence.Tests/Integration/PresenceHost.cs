@@ -51,6 +51,9 @@ public sealed class PresenceHost : IAsyncDisposable
 
     public string AppId { get; }
 
+    /// <summary>The Http endpoint: Dapr app callbacks, /healthz, /readyz, /metrics.</summary>
+    public Uri HttpAddress { get; private init; } = null!;
+
     public IServiceProvider Services => _factory.Services;
 
     /// <param name="redis">
@@ -112,7 +115,7 @@ public sealed class PresenceHost : IAsyncDisposable
             using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
             await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is up");
             var multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
-            return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId);
+            return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId) { HttpAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         }
         catch
         {
