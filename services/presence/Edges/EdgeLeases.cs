@@ -1,0 +1,241 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Suite.Contracts.Presence.V1;
+using Suite.Presence.Events;
+using Suite.Presence.State;
+using Suite.Presence.Users;
+
+namespace Suite.Presence.Edges;
+
+/// <summary>
+/// Edge leases. Every transition is one ETag-guarded write of the registry, so when several presence
+/// replicas race to expire or replace a lease exactly one of them ends it and publishes the event. An
+/// ended lease stays in the registry's Retired list until its connections are dropped, so a replica
+/// that dies half way leaves the rest to the next sweep.
+/// </summary>
+public sealed class EdgeLeases(
+    PresenceState state,
+    UserPresence users,
+    PresenceEvents events,
+    PresenceMetrics metrics,
+    IOptions<PresenceOptions> options,
+    TimeProvider time,
+    ILogger<EdgeLeases> logger)
+{
+    private const string RegistryKind = "edge-registry";
+
+    public async Task<EdgeLease> RegisterAsync(RegisterEdgeRequest request, CancellationToken cancellationToken)
+    {
+        var duration = GrantedDuration(request.LeaseDuration);
+        var transition = await state.UpdateAsync<EdgeRegistry, LeaseTransition>(StateKeys.Edges, RegistryKind, registry =>
+        {
+            var now = time.GetUtcNow();
+            registry.Edges.TryGetValue(request.EdgeId, out var existing);
+            if (existing is not null && existing.Incarnation == request.Incarnation && existing.IsLive(now))
+            {
+                existing.LeaseDuration = duration;
+                existing.ExpiresAt = now + duration;
+                return Update<LeaseTransition>.Save(new LeaseTransition(existing, null, false));
+            }
+
+            RetiredLease? ended = null;
+            if (existing is not null)
+            {
+                ended = RetiredLease.From(existing, existing.IsLive(now) ? EdgeChange.Replaced : EdgeChange.LeaseExpired, now);
+                registry.Retired.Add(ended);
+            }
+
+            var lease = new EdgeLeaseRecord
+            {
+                EdgeId = request.EdgeId,
+                Incarnation = request.Incarnation,
+                LeaseId = Guid.NewGuid().ToString("N"),
+                LeaseDuration = duration,
+                ExpiresAt = now + duration,
+                RegisteredAt = now,
+            };
+            registry.Edges[request.EdgeId] = lease;
+            return Update<LeaseTransition>.Save(new LeaseTransition(lease, ended, true));
+        }, cancellationToken);
+
+        if (transition.Ended is { } old)
+        {
+            await EndedAsync(old, cancellationToken);
+        }
+
+        var granted = transition.Lease!;
+        if (transition.Started)
+        {
+            metrics.EdgeChanges.Add(1, new KeyValuePair<string, object?>("change", nameof(EdgeChange.Registered)));
+            PresenceLog.EdgeRegistered(logger, granted.EdgeId, granted.Incarnation, granted.LeaseDuration);
+            await events.EdgeChangedAsync(granted.EdgeId, granted.Incarnation, EdgeChange.Registered);
+        }
+
+        return ToContract(granted);
+    }
+
+    public async Task<EdgeLease> RenewAsync(RenewEdgeLeaseRequest request, CancellationToken cancellationToken)
+    {
+        var transition = await state.UpdateAsync<EdgeRegistry, LeaseTransition>(StateKeys.Edges, RegistryKind, registry =>
+        {
+            var now = time.GetUtcNow();
+            if (!registry.Edges.TryGetValue(request.EdgeId, out var existing))
+            {
+                return Update<LeaseTransition>.Keep(default);
+            }
+
+            if (existing.Incarnation != request.Incarnation)
+            {
+                return Update<LeaseTransition>.Keep(new LeaseTransition(existing, null, false));
+            }
+
+            if (!existing.IsLive(now))
+            {
+                // Expired but not swept yet: end it here, so the edge's replay lands under a fresh lease.
+                var ended = Retire(registry, existing, EdgeChange.LeaseExpired, now);
+                return Update<LeaseTransition>.Save(new LeaseTransition(null, ended, false));
+            }
+
+            existing.ExpiresAt = now + existing.LeaseDuration;
+            return Update<LeaseTransition>.Save(new LeaseTransition(existing, null, false));
+        }, cancellationToken);
+
+        if (transition.Ended is { } old)
+        {
+            await EndedAsync(old, cancellationToken);
+        }
+
+        return transition.Lease switch
+        {
+            null => throw new RpcException(new Status(StatusCode.NotFound, $"edge {request.EdgeId} has no lease; RegisterEdge again and replay Connect")),
+            { Incarnation: var holder } when holder != request.Incarnation =>
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"edge {request.EdgeId} is held by incarnation {holder}; this process is stale")),
+            var lease => ToContract(lease),
+        };
+    }
+
+    public async Task<int> DeregisterAsync(DeregisterEdgeRequest request, CancellationToken cancellationToken)
+    {
+        var ended = await state.UpdateAsync<EdgeRegistry, RetiredLease?>(StateKeys.Edges, RegistryKind, registry =>
+            registry.Edges.TryGetValue(request.EdgeId, out var existing) && existing.Incarnation == request.Incarnation
+                ? Update<RetiredLease?>.Save(Retire(registry, existing, EdgeChange.Deregistered, time.GetUtcNow()))
+                : Update<RetiredLease?>.Keep(null), cancellationToken);
+
+        return ended is null ? 0 : await EndedAsync(ended, cancellationToken, throwOnFailure: true);
+    }
+
+    public async Task<IReadOnlyList<EdgeLease>> ListAsync(CancellationToken cancellationToken)
+    {
+        var registry = await state.ReadRegistryAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return registry.Edges.Values.Where(lease => lease.IsLive(now)).OrderBy(lease => lease.EdgeId, StringComparer.Ordinal).Select(ToContract).ToArray();
+    }
+
+    /// <summary>Ends every lease not renewed in time, then drops the connections of every ended lease still listed.</summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = await state.ReadRegistryAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (snapshot.Retired.Count == 0 && snapshot.Edges.Values.All(lease => lease.IsLive(now)))
+        {
+            return;
+        }
+
+        var expired = await state.UpdateAsync<EdgeRegistry, IReadOnlyList<RetiredLease>>(StateKeys.Edges, RegistryKind, registry =>
+        {
+            var ended = registry.Edges.Values
+                .Where(lease => !lease.IsLive(now))
+                .ToArray()
+                .Select(lease => Retire(registry, lease, EdgeChange.LeaseExpired, now))
+                .ToArray();
+            return ended.Length > 0 ? Update<IReadOnlyList<RetiredLease>>.Save(ended) : Update<IReadOnlyList<RetiredLease>>.Keep(ended);
+        }, cancellationToken);
+
+        foreach (var lease in expired)
+        {
+            await EndedAsync(lease, cancellationToken);
+        }
+
+        // Leftovers of calls or replicas that failed half way; dropping twice is harmless.
+        var leftovers = (await state.ReadRegistryAsync(cancellationToken)).Retired;
+        foreach (var lease in leftovers)
+        {
+            await DropConnectionsAsync(lease, cancellationToken, throwOnFailure: false);
+        }
+    }
+
+    private async Task<int> EndedAsync(RetiredLease ended, CancellationToken cancellationToken, bool throwOnFailure = false)
+    {
+        metrics.EdgeChanges.Add(1, new KeyValuePair<string, object?>("change", ended.Change.ToString()));
+        if (ended.Change == EdgeChange.LeaseExpired)
+        {
+            metrics.LeasesExpired.Add(1);
+        }
+
+        await events.EdgeChangedAsync(ended.EdgeId, ended.Incarnation, ended.Change);
+        return await DropConnectionsAsync(ended, cancellationToken, throwOnFailure);
+    }
+
+    private async Task<int> DropConnectionsAsync(RetiredLease ended, CancellationToken cancellationToken, bool throwOnFailure)
+    {
+        try
+        {
+            var settings = options.Value;
+            var shardKeys = StateKeys.EdgeIndexShards(ended.EdgeId, settings.EdgeIndexShards);
+            var shards = await state.ReadManyAsync<EdgeIndexShard>(shardKeys, cancellationToken);
+            var entries = shards
+                .SelectMany(shard => shard?.Connections ?? [])
+                .Where(entry => entry.Value.LeaseId == ended.LeaseId)
+                .ToArray();
+
+            var removed = 0;
+            await Parallel.ForEachAsync(
+                entries.Select(entry => entry.Value.UserId).Distinct(StringComparer.Ordinal),
+                new ParallelOptions { MaxDegreeOfParallelism = settings.CleanupParallelism, CancellationToken = cancellationToken },
+                async (userId, ct) => Interlocked.Add(ref removed, await users.DropLeaseAsync(userId, ended.LeaseId, ct)));
+
+            await users.RemoveIndexEntriesAsync(ended.EdgeId, entries.Select(entry => entry.Key).ToArray(), ended.LeaseId, cancellationToken);
+            await state.UpdateAsync<EdgeRegistry, bool>(StateKeys.Edges, RegistryKind, registry =>
+                registry.Retired.RemoveAll(lease => lease.LeaseId == ended.LeaseId) > 0 ? Update<bool>.Save(true) : Update<bool>.Keep(false), cancellationToken);
+
+            PresenceLog.LeaseEnded(logger, ended.EdgeId, ended.Incarnation, ended.Change.ToString(), removed);
+            return removed;
+        }
+        catch (Exception ex) when (!throwOnFailure && ex is not OperationCanceledException)
+        {
+            PresenceLog.CleanupFailed(logger, ex, ended.EdgeId, ended.Incarnation);
+            return 0;
+        }
+    }
+
+    private static RetiredLease Retire(EdgeRegistry registry, EdgeLeaseRecord lease, EdgeChange change, DateTimeOffset now)
+    {
+        var ended = RetiredLease.From(lease, change, now);
+        registry.Edges.Remove(lease.EdgeId);
+        registry.Retired.Add(ended);
+        return ended;
+    }
+
+    private TimeSpan GrantedDuration(Duration? requested)
+    {
+        var settings = options.Value;
+        if (requested is null || requested.ToTimeSpan() <= TimeSpan.Zero)
+        {
+            return settings.DefaultLeaseDuration;
+        }
+
+        var asked = requested.ToTimeSpan();
+        return asked < settings.MinLeaseDuration ? settings.MinLeaseDuration
+            : asked > settings.MaxLeaseDuration ? settings.MaxLeaseDuration
+            : asked;
+    }
+
+    private static EdgeLease ToContract(EdgeLeaseRecord lease) => new()
+    {
+        EdgeId = lease.EdgeId,
+        Incarnation = lease.Incarnation,
+        LeaseDuration = Duration.FromTimeSpan(lease.LeaseDuration),
+        ExpiresAt = Timestamp.FromDateTimeOffset(lease.ExpiresAt),
+    };
+}

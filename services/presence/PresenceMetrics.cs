@@ -1,0 +1,32 @@
+using System.Diagnostics.Metrics;
+
+namespace Suite.Presence;
+
+/// <summary>
+/// Presence's instruments. Online users and connections are up/down counters of the transitions
+/// this replica made, so their sum over all replicas is the suite-wide value without scanning state.
+/// </summary>
+public sealed class PresenceMetrics
+{
+    public const string MeterName = "Suite.Presence";
+
+    public PresenceMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        OnlineUsers = meter.CreateUpDownCounter<long>("suite.presence.users.online", "{user}", "Users with at least one connection");
+        Connections = meter.CreateUpDownCounter<long>("suite.presence.connections", "{connection}", "Recorded connections");
+        LeasesExpired = meter.CreateCounter<long>("suite.presence.leases.expired", "{lease}", "Edge leases that ended without renewal");
+        EdgeChanges = meter.CreateCounter<long>("suite.presence.edges.changes", "{change}", "Edge lease transitions, by change");
+        UpdateConflicts = meter.CreateCounter<long>("suite.presence.state.conflicts", "{conflict}", "ETag mismatches retried, by record kind");
+    }
+
+    public UpDownCounter<long> OnlineUsers { get; }
+
+    public UpDownCounter<long> Connections { get; }
+
+    public Counter<long> LeasesExpired { get; }
+
+    public Counter<long> EdgeChanges { get; }
+
+    public Counter<long> UpdateConflicts { get; }
+}

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Suite.Presence;
+
+public sealed class PresenceOptions : IValidatableObject
+{
+    public const string Section = "Presence";
+
+    /// <summary>Granted when RegisterEdge asks for none.</summary>
+    public TimeSpan DefaultLeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan MinLeaseDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxLeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often expired leases are looked for; an expired edge's users turn offline within lease + this.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// An edge's connection index is split over this many state keys, so connects on one busy edge
+    /// do not all contend for one ETag. Changing it strands index entries of live leases: keep it
+    /// stable for a deployment.
+    /// </summary>
+    [Range(1, 256)]
+    public int EdgeIndexShards { get; set; } = 16;
+
+    /// <summary>Read-modify-write attempts per state key before the call fails with ABORTED.</summary>
+    [Range(1, 10_000)]
+    public int MaxUpdateAttempts { get; set; } = 100;
+
+    [Range(1, 10_000)]
+    public int MaxLookupUsers { get; set; } = 1000;
+
+    /// <summary>Users whose records are updated in parallel while an edge's connections are dropped.</summary>
+    [Range(1, 256)]
+    public int CleanupParallelism { get; set; } = 16;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MinLeaseDuration <= TimeSpan.Zero || MinLeaseDuration > MaxLeaseDuration)
+        {
+            yield return new ValidationResult("MinLeaseDuration must be positive and at most MaxLeaseDuration", [nameof(MinLeaseDuration)]);
+        }
+
+        if (DefaultLeaseDuration < MinLeaseDuration || DefaultLeaseDuration > MaxLeaseDuration)
+        {
+            yield return new ValidationResult("DefaultLeaseDuration must lie within MinLeaseDuration..MaxLeaseDuration", [nameof(DefaultLeaseDuration)]);
+        }
+
+        if (SweepInterval <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("SweepInterval must be positive", [nameof(SweepInterval)]);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace Suite.Presence.State;
+
+/// <summary>
+/// The value under <see cref="StateKeys.Edges"/>. One record so that every lease transition (register,
+/// renew, expire, deregister) is one ETag-guarded write: of several replicas sweeping at once, only one
+/// ends a lease and publishes its event.
+/// </summary>
+public sealed class EdgeRegistry
+{
+    public Dictionary<string, EdgeLeaseRecord> Edges { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Ended leases whose connections are not all dropped yet; the sweeper finishes what a failed call left.</summary>
+    public List<RetiredLease> Retired { get; set; } = [];
+
+    public EdgeLeaseRecord? LiveLease(string edgeId, DateTimeOffset now) =>
+        Edges.TryGetValue(edgeId, out var lease) && lease.IsLive(now) ? lease : null;
+
+    /// <summary>Whether a connection recorded under <paramref name="leaseId"/> still counts.</summary>
+    public bool IsLive(string edgeId, string leaseId, DateTimeOffset now) =>
+        LiveLease(edgeId, now) is { } lease && lease.LeaseId == leaseId;
+}

@@ -1,0 +1,3 @@
+namespace Suite.Presence.Users;
+
+internal readonly record struct ConnectOutcome(bool Added, bool CameOnline, ulong Version);

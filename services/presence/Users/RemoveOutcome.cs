@@ -1,0 +1,3 @@
+namespace Suite.Presence.Users;
+
+internal readonly record struct RemoveOutcome(int Removed, bool WentOffline, ulong Version, string EdgeId);
