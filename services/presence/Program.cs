@@ -1,14 +1,4 @@
 using Suite.Presence;
-using Suite.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
-builder.AddPresence();
-
-var app = builder.Build();
-
-app.MapDefaultEndpoints();
-app.MapPresence();
-
+var app = PresenceApp.Build(WebApplication.CreateBuilder(args));
 app.Run();

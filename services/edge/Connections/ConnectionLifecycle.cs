@@ -22,7 +22,6 @@ public sealed class ConnectionLifecycle(
     ServerFrames frames,
     IOptions<EdgeOptions> edgeOptions,
     IOptions<ConnectionOptions> connectionOptions,
-    TimeProvider time,
     ILogger<ConnectionLifecycle> logger)
 {
     public static ClientIdentity IdentityFrom(TokenValidationOutcome outcome) => new(
@@ -33,6 +32,15 @@ public sealed class ConnectionLifecycle(
         outcome.Platform,
         outcome.ClaimsJson!);
 
+    public static ConnectRequest ConnectRequestFor(Connection connection, ClientIdentity identity, string edgeId) => new()
+    {
+        UserId = identity.UserId,
+        EdgeId = edgeId,
+        ConnectionId = connection.Id,
+        Attributes = new ConnectionAttributes { Tags = { identity.Tags }, Region = identity.Region ?? "", Platform = identity.Platform ?? "" },
+        ConnectedAt = Timestamp.FromDateTimeOffset(connection.ConnectedAt),
+    };
+
     public async Task ActivateAsync(Connection connection, ClientIdentity identity, CancellationToken cancellationToken)
     {
         connection.Authenticate(identity);
@@ -40,21 +48,14 @@ public sealed class ConnectionLifecycle(
         try
         {
             await presence.ConnectAsync(
-                new ConnectRequest
-                {
-                    UserId = identity.UserId,
-                    EdgeId = edge.EdgeId,
-                    ConnectionId = connection.Id,
-                    Attributes = new ConnectionAttributes { Tags = { identity.Tags }, Region = identity.Region ?? "", Platform = identity.Platform ?? "" },
-                    ConnectedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
-                },
+                ConnectRequestFor(connection, identity, edge.EdgeId),
                 deadline: UpstreamDeadline.After(edge.UpstreamTimeout),
                 cancellationToken: cancellationToken);
         }
         catch (RpcException ex)
         {
-            // Local delivery still works without presence; only lookups from other edges miss this
-            // connection until presence is back and the edge re-registers.
+            // Local delivery still works without presence; the lease service replays this
+            // connection to presence when it (re-)registers the edge.
             ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Connect", ex.Status.Detail);
         }
 

@@ -12,6 +12,7 @@ namespace Suite.Edge.Upstream;
 /// </summary>
 public sealed partial class EdgeLeaseService(
     PresenceService.PresenceServiceClient presence,
+    Connections.ConnectionRegistry connections,
     IOptions<EdgeOptions> options,
     TimeProvider time,
     ILogger<EdgeLeaseService> logger) : BackgroundService
@@ -76,6 +77,24 @@ public sealed partial class EdgeLeaseService(
             cancellationToken: cancellationToken);
         _registered = true;
         LogRegistered(logger, edge.EdgeId, Incarnation);
+        await ReplayConnectionsAsync(edge, cancellationToken);
+    }
+
+    // A new lease starts empty at presence (the contract drops what an earlier lease held), so the
+    // edge tells presence again about every connection it still has: after a presence outage, and
+    // for connections that authenticated before the first registration went through.
+    private async Task ReplayConnectionsAsync(EdgeOptions edge, CancellationToken cancellationToken)
+    {
+        foreach (var connection in connections.All)
+        {
+            if (connection.Identity is { } identity && connection.State is Connections.ConnectionState.Active or Connections.ConnectionState.Idle)
+            {
+                await presence.ConnectAsync(
+                    Connections.ConnectionLifecycle.ConnectRequestFor(connection, identity, edge.EdgeId),
+                    deadline: Deadline(edge),
+                    cancellationToken: cancellationToken);
+            }
+        }
     }
 
     private static DateTime Deadline(EdgeOptions edge) => UpstreamDeadline.After(edge.UpstreamTimeout);
