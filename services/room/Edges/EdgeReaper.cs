@@ -1,0 +1,73 @@
+using Suite.Contracts.Presence.V1;
+using Suite.Room.Fanout;
+using Suite.Room.State;
+
+namespace Suite.Room.Edges;
+
+/// <summary>
+/// Drops an edge whose lease ended (expired, deregistered, or replaced by a new incarnation) from
+/// the indexes of the rooms and channels its reverse record lists, so nothing more is published to
+/// its topic. A late DOWN for an older incarnation than the live one is ignored.
+/// </summary>
+internal sealed class EdgeReaper(StateStore state, EdgeIndexes indexes, RoomMetrics metrics, ILogger<EdgeReaper> logger)
+{
+    public async Task HandleAsync(EdgeChanged change, CancellationToken cancellationToken)
+    {
+        var key = StateKeys.Edge(change.EdgeId);
+        if (change.Change == EdgeChange.Registered)
+        {
+            await state.UpdateAsync<EdgeRecord>(key, "edge", current =>
+            {
+                var next = current ?? new EdgeRecord();
+                var changed = next.Incarnation != change.Incarnation;
+                next.Incarnation = change.Incarnation;
+                return (next, changed);
+            }, cancellationToken);
+            return;
+        }
+
+        if (change.Change is not (EdgeChange.LeaseExpired or EdgeChange.Deregistered or EdgeChange.Replaced))
+        {
+            return;
+        }
+
+        var record = await state.GetAsync<EdgeRecord>(key, cancellationToken);
+        if (record is null)
+        {
+            return;
+        }
+
+        // REPLACED always means the connections recorded so far belong to a dead process.
+        if (change.Change != EdgeChange.Replaced && record.Incarnation.Length > 0 && change.Incarnation.Length > 0 && record.Incarnation != change.Incarnation)
+        {
+            RoomLog.StaleEdgeEvent(logger, change.Change.ToString(), change.EdgeId, change.Incarnation, record.Incarnation);
+            return;
+        }
+
+        foreach (var room in record.Rooms)
+        {
+            await indexes.RemoveEdgeAsync(IndexKind.Room, room, change.EdgeId, cancellationToken);
+        }
+
+        foreach (var channel in record.Channels)
+        {
+            await indexes.RemoveEdgeAsync(IndexKind.Channel, channel, change.EdgeId, cancellationToken);
+        }
+
+        // Only what was dropped leaves the record; a join that re-added the edge meanwhile stays.
+        await state.UpdateAsync<EdgeRecord>(key, "edge", current =>
+        {
+            if (current is null)
+            {
+                return (current, false);
+            }
+
+            current.Rooms.ExceptWith(record.Rooms);
+            current.Channels.ExceptWith(record.Channels);
+            return (current, true);
+        }, cancellationToken);
+
+        metrics.EdgesDropped.Add(1, new KeyValuePair<string, object?>("change", change.Change.ToString()));
+        RoomLog.EdgeDropped(logger, change.EdgeId, change.Change.ToString(), change.Incarnation, record.Rooms.Count, record.Channels.Count);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Suite.Room.Fanout;
+
+internal enum IndexKind
+{
+    Room,
+    Channel,
+}

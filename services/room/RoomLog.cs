@@ -1,0 +1,22 @@
+namespace Suite.Room;
+
+internal static partial class RoomLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Publishing {Type} for room {RoomId} failed; the membership change stands")]
+    public static partial void MembershipEventFailed(ILogger logger, string type, string roomId, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "Join of {ConnectionId} to room {RoomId} failed after its user record was written; undone")]
+    public static partial void JoinUndone(ILogger logger, string connectionId, string roomId, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Information, "Edge {EdgeId} ({Change}, incarnation {Incarnation}) dropped from {Rooms} rooms and {Channels} channels")]
+    public static partial void EdgeDropped(ILogger logger, string edgeId, string change, string incarnation, int rooms, int channels);
+
+    [LoggerMessage(4, LogLevel.Information, "Ignored {Change} of edge {EdgeId} incarnation {Incarnation}: incarnation {Current} is live")]
+    public static partial void StaleEdgeEvent(ILogger logger, string change, string edgeId, string incarnation, string current);
+
+    [LoggerMessage(5, LogLevel.Warning, "Unreadable presence.edges event dropped")]
+    public static partial void BadEdgeEvent(ILogger logger, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Room {RoomId} message {Seq} was stored but publishing it failed")]
+    public static partial void PublishFailed(ILogger logger, string roomId, ulong seq, Exception exception);
+}

@@ -1,0 +1,33 @@
+using Suite.Room.Channels;
+using Suite.Room.Fanout;
+using Suite.Room.Membership;
+using Suite.Room.Messaging;
+using Suite.Room.State;
+
+namespace Suite.Room;
+
+public static class StateRegistration
+{
+    /// <summary>Options, metrics, the Dapr client and the features that keep room state in the Dapr state store.</summary>
+    public static IHostApplicationBuilder AddRoomState(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RoomOptions>()
+            .BindConfiguration(RoomOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Rules.All(r => !string.IsNullOrWhiteSpace(r.RequiredClaim)), "every Rooms:Rules entry needs a RequiredClaim")
+            .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Rooms:DefaultPageSize must not exceed MaxPageSize")
+            .Validate(o => o.DefaultHistoryLimit <= o.MaxHistoryLimit, "Rooms:DefaultHistoryLimit must not exceed MaxHistoryLimit")
+            .Validate(o => o.IdempotencyWindow >= TimeSpan.FromSeconds(1), "Rooms:IdempotencyWindow must be at least 1s")
+            .ValidateOnStart();
+        builder.Services.AddDaprClient();
+        builder.Services.AddSingleton<RoomMetrics>();
+        builder.Services.AddSingleton<StateStore>();
+        builder.Services.AddSingleton<EdgeIndexes>();
+        builder.Services.AddSingleton<EdgePublisher>();
+        builder.Services.AddSingleton<JoinAuthorizer>();
+        builder.Services.AddSingleton<RoomMembership>();
+        builder.Services.AddSingleton<RoomMessaging>();
+        builder.Services.AddSingleton<ChannelMembership>();
+        return builder;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Suite.Contracts.Presence.V1;
+using Suite.Contracts.Room.V1;
+using Suite.ServiceDefaults;
+using Suite.Testing;
+
+namespace Suite.Room.Tests.Integration;
+
+/// <summary>Edges that presence reports gone leave the indexes, so nothing more is published to their topics.</summary>
+public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
+{
+    private RoomHost _room = null!;
+
+    public async ValueTask InitializeAsync() => _room = await RoomHost.StartAsync(redis, StateKind.Redis, TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _room.DisposeAsync();
+
+    [Fact]
+    public async Task An_expired_edge_lease_stops_room_and_channel_deliveries_to_that_edge()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, channel, live, dead) = (RoomHost.NewId("r"), RoomHost.NewId("ch"), RoomHost.NewId("live"), RoomHost.NewId("dead"));
+        await PublishEdgeChangedAsync(dead, "inc-1", EdgeChange.Registered, ct);
+        await _room.JoinAsync(room, "alice", live, "a1", ct);
+        await _room.JoinAsync(room, "bob", dead, "b1", ct);
+        await _room.Client.SubscribeAsync(new SubscribeRequest { Channel = channel, UserId = "bob", EdgeId = dead, ConnectionId = "b1" }, cancellationToken: ct);
+        await _room.Client.SubscribeAsync(new SubscribeRequest { Channel = channel, UserId = "alice", EdgeId = live, ConnectionId = "a1" }, cancellationToken: ct);
+        var before = await _room.SendAsync(room, "alice", live, "a1", "1", ct);
+        Assert.Equal(2, before.EdgesTargeted);
+
+        // A DOWN for an older incarnation is ignored.
+        await PublishEdgeChangedAsync(dead, "inc-0", EdgeChange.LeaseExpired, ct);
+        await PublishEdgeChangedAsync(dead, "inc-1", EdgeChange.LeaseExpired, ct);
+
+        await Eventually.UntilAsync(
+            async () => (await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct)).Edges.Select(e => e.EdgeId).ToList(),
+            edges => !edges.Contains(dead),
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the room dropped the dead edge");
+        var channelEdges = await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct);
+        var after = await _room.SendAsync(room, "alice", live, "a1", "2", ct);
+        var publication = await _room.Client.PublishToChannelAsync(new PublishToChannelRequest { Channel = channel, ContentJson = "3" }, cancellationToken: ct);
+
+        Assert.Equal([live], channelEdges.Edges.Select(e => e.EdgeId));
+        Assert.Equal(1, after.EdgesTargeted);
+        Assert.Equal(1, publication.EdgesTargeted);
+        Assert.Equal([1UL], (await _room.DeliveriesAsync(dead, "message")).Where(d => d.RoomId == room).Select(d => d.Message.Seq));
+        Assert.DoesNotContain(await _room.DeliveriesAsync(dead), d => d.Channel == channel);
+        Assert.Equal([1UL, 2UL], (await _room.DeliveriesAsync(live, "message")).Where(d => d.RoomId == room).Select(d => d.Message.Seq));
+    }
+
+    [Fact]
+    public async Task A_late_down_event_of_an_old_incarnation_keeps_the_edge()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
+        await PublishEdgeChangedAsync(edge, "inc-2", EdgeChange.Registered, ct);
+        await _room.JoinAsync(room, "bob", edge, "b1", ct);
+
+        await PublishEdgeChangedAsync(edge, "inc-1", EdgeChange.LeaseExpired, ct);
+        // A marker edge dropped after the stale event proves the stale one was handled first.
+        var (markerRoom, marker) = (RoomHost.NewId("r"), RoomHost.NewId("marker"));
+        await _room.JoinAsync(markerRoom, "x", marker, "x1", ct);
+        await PublishEdgeChangedAsync(marker, "", EdgeChange.Deregistered, ct);
+        await Eventually.UntilAsync(
+            async () => (await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = markerRoom }, cancellationToken: ct)).Edges.Count,
+            count => count == 0,
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the marker edge was dropped");
+
+        var edges = await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct);
+        Assert.Equal([edge], edges.Edges.Select(e => e.EdgeId));
+    }
+
+    private Task PublishEdgeChangedAsync(string edgeId, string incarnation, EdgeChange change, CancellationToken cancellationToken)
+    {
+        var evt = new EdgeChanged { EdgeId = edgeId, Incarnation = incarnation, Change = change, Timestamp = Timestamp.FromDateTime(DateTime.UtcNow) };
+        return _room.Dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.PresenceEdgesTopic, JsonSerializer.Deserialize<JsonElement>(JsonFormatter.Default.Format(evt)), cancellationToken);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Dapr.Client;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+using Suite.Contracts.Edge.V1;
+using Suite.Contracts.Room.V1;
+using Suite.Testing;
+
+namespace Suite.Room.Tests.Integration;
+
+/// <summary>
+/// The real room service on Kestrel (a gRPC port and a Dapr app port) beside an in-process emulator
+/// sidecar whose pub/sub is Redis Streams, so every EdgeDelivery it publishes can be read back from
+/// the stream <c>edge.{id}</c>. State is in-memory or Redis.
+/// </summary>
+public sealed class RoomHost : IAsyncDisposable
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    private readonly RoomFactory _factory;
+    private readonly Sidecar _sidecar;
+    private readonly ResourcesFolder _resources;
+    private readonly GrpcChannel _channel;
+    private readonly IDatabase _redis;
+
+    private RoomHost(RoomFactory factory, Sidecar sidecar, ResourcesFolder resources, GrpcChannel channel, IDatabase redis, DaprClient dapr)
+    {
+        _factory = factory;
+        _sidecar = sidecar;
+        _resources = resources;
+        _channel = channel;
+        _redis = redis;
+        Dapr = dapr;
+        Client = new RoomService.RoomServiceClient(channel);
+    }
+
+    public RoomService.RoomServiceClient Client { get; }
+
+    /// <summary>A client of the room's own sidecar, for publishing events the room subscribes to.</summary>
+    public DaprClient Dapr { get; }
+
+    public static async Task<RoomHost> StartAsync(RedisFixture redis, StateKind state, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var appId = "room-" + Guid.NewGuid().ToString("N")[..6];
+        var grpcPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var stateYaml = state == StateKind.Redis
+            ? Component("statestore", "state.redis", redis.ConnectionString)
+            : Component("statestore", "state.in-memory", null);
+        var resources = new ResourcesFolder(
+            ("pubsub.yaml", Component("pubsub", "pubsub.redis", redis.ConnectionString)),
+            ("statestore.yaml", stateYaml));
+        var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path);
+        var all = new Dictionary<string, string>
+        {
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
+        // Free ports instead of appsettings.json's 5102/5112, so hosts can run side by side.
+        all["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}";
+        all["Kestrel:Endpoints:Grpc:Protocols"] = "Http2";
+        all["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}";
+        all["Kestrel:Endpoints:Http:Protocols"] = "Http1";
+        var factory = new RoomFactory(all);
+        factory.UseKestrel();
+        factory.StartServer();
+        var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
+        var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
+        await Eventually.UntilAsync(() => dapr.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the room service");
+        var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        return new RoomHost(factory, sidecar, resources, channel, redis.Connection.GetDatabase(), dapr);
+    }
+
+    public static string NewId(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    public Task<JoinResponse> JoinAsync(string roomId, string userId, string edgeId, string connectionId, CancellationToken cancellationToken, Google.Protobuf.WellKnownTypes.Struct? claims = null) =>
+        Client.JoinAsync(new JoinRequest { RoomId = roomId, UserId = userId, EdgeId = edgeId, ConnectionId = connectionId, TokenClaims = claims }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync;
+
+    public Task<PublishToRoomResponse> SendAsync(string roomId, string userId, string edgeId, string connectionId, string contentJson, CancellationToken cancellationToken, string idempotencyKey = "") =>
+        Client.PublishToRoomAsync(new PublishToRoomRequest { RoomId = roomId, UserId = userId, EdgeId = edgeId, ConnectionId = connectionId, ContentJson = contentJson, IdempotencyKey = idempotencyKey }, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync;
+
+    /// <summary>Every delivery published so far to <c>edge.{edgeId}</c>, oldest first.</summary>
+    public async Task<IReadOnlyList<EdgeDelivery>> DeliveriesAsync(string edgeId)
+    {
+        var entries = await _redis.StreamRangeAsync($"edge.{edgeId}");
+        var deliveries = new List<EdgeDelivery>();
+        foreach (var entry in entries)
+        {
+            var data = entry.Values.First(v => v.Name == "data").Value;
+            using var cloudEvent = JsonDocument.Parse((byte[])data!);
+            var payload = cloudEvent.RootElement.GetProperty("data");
+            deliveries.Add(Parser.Parse<EdgeDelivery>(payload.ValueKind == JsonValueKind.String ? payload.GetString() : payload.GetRawText()));
+        }
+
+        return deliveries;
+    }
+
+    /// <summary>Deliveries to an edge whose frame has the given type.</summary>
+    public async Task<IReadOnlyList<EdgeDelivery>> DeliveriesAsync(string edgeId, string type) =>
+        (await DeliveriesAsync(edgeId)).Where(d => d.Message.Type == type).ToList();
+
+    public static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        Dapr.Dispose();
+        await _sidecar.DisposeAsync();
+        await _factory.DisposeAsync();
+        _resources.Dispose();
+    }
+
+    private static string Component(string name, string type, string? redisHost) =>
+        $"apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {type}\n  version: v1\n  metadata:"
+        + (redisHost is null ? " []\n" : $"\n  - name: redisHost\n    value: \"{redisHost}\"\n");
+
+    private sealed class RoomFactory(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            // After appsettings.json, so the test's ports replace the service's defaults.
+            builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))));
+
+            builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        }
+    }
+}

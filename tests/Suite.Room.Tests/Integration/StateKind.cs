@@ -1,0 +1,7 @@
+namespace Suite.Room.Tests.Integration;
+
+public enum StateKind
+{
+    InMemory,
+    Redis,
+}
