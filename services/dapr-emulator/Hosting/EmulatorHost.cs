@@ -23,6 +23,14 @@ public static class EmulatorHost
         var resources = ResourceLoader.Load(options.ResourcesPaths, options.AppId, templates);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = typeof(EmulatorHost).Assembly.GetName().Name });
+
+        // Settings come from the daprd flags only. An appsettings.json in the working directory
+        // belongs to whatever app sits there (a service's Kestrel endpoints, in a test's output
+        // folder) and must not rebind the sidecar's ports.
+        foreach (var json in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json);
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = IPAddress.Parse(options.ListenAddress);
