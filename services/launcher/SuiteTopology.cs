@@ -101,7 +101,9 @@ public sealed class SuiteTopology : IAsyncDisposable
         if (grpc is { } grpcPort)
         {
             environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}";
+            environment["Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
             environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{http}";
+            environment["Kestrel__Endpoints__Http__Protocols"] = "Http1";
         }
 
         foreach (var (key, value) in settings(service).Concat(options.Settings))
@@ -109,13 +111,16 @@ public sealed class SuiteTopology : IAsyncDisposable
             environment[key] = value;
         }
 
+        // Run from its own output folder, so the service reads its own appsettings.json.
+        var assembly = Output(options, service.Folder, service.Assembly);
         var app = await ExternalServer.StartAsync(
             "dotnet",
-            [Output(options, service.Folder, service.Assembly)],
+            [assembly],
             http,
             TimeSpan.FromSeconds(60),
             environment,
-            cancellationToken);
+            cancellationToken,
+            Path.GetDirectoryName(assembly));
         ExternalServer sidecar;
         try
         {

@@ -48,13 +48,25 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>The next frame that <paramref name="wanted"/> accepts, skipping others.</summary>
     public async Task<JsonElement> ReceiveAsync(Func<JsonElement, bool> wanted, CancellationToken cancellationToken)
     {
+        var skipped = new List<string>();
         while (true)
         {
-            var frame = await ReceiveAsync(cancellationToken);
+            JsonElement frame;
+            try
+            {
+                frame = await ReceiveAsync(cancellationToken);
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException($"no wanted frame within {Wait}; skipped: [{string.Join(", ", skipped)}]", ex);
+            }
+
             if (wanted(frame))
             {
                 return frame;
             }
+
+            skipped.Add(frame.GetRawText());
         }
     }
 
