@@ -1,0 +1,163 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration.Json;
+using Suite.DaprEmulator.Hosting;
+using Suite.DaprEmulator.PubSub.InMemory;
+
+namespace Suite.Embedded;
+
+/// <summary>
+/// All four services and one emulator sidecar each, in one process, over in-memory components on
+/// one shared bus: the quick start, with no broker to install. Each service is built exactly as
+/// its own Program builds it; only its settings come from here.
+/// </summary>
+public sealed class EmbeddedSuite : IAsyncDisposable
+{
+    public const string DevelopmentSigningKey = "development-only-signing-key-change-me-0123456789";
+
+    private readonly List<WebApplication> _apps = [];
+
+    public int EdgePort { get; private set; }
+
+    public static async Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken)
+    {
+        var suite = new EmbeddedSuite { EdgePort = edgePort };
+        try
+        {
+            await suite.StartAllAsync(edgePort, cancellationToken);
+            return suite;
+        }
+        catch
+        {
+            await suite.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Edges first (they drain and deregister), then the services, sidecars last of each pair.
+        foreach (var app in Enumerable.Reverse(_apps))
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        _apps.Clear();
+    }
+
+    private async Task StartAllAsync(int edgePort, CancellationToken cancellationToken)
+    {
+        var bus = new InMemoryBus();
+        var components = Path.Combine(AppContext.BaseDirectory, "components", "memory");
+        var presence = Ports.Next();
+        var room = Ports.Next();
+        var notification = Ports.Next();
+
+        await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, bus, components, cancellationToken);
+        await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, bus, components, cancellationToken);
+        await StartServiceAsync(
+            "notification",
+            "Suite.Notification",
+            Notification.NotificationApp.Build,
+            [.. GrpcService(notification), new("Notification:PresenceAddress", presence.GrpcAddress), new("Notification:RoomAddress", room.GrpcAddress)],
+            notification.Http,
+            bus,
+            components,
+            cancellationToken);
+        await StartServiceAsync(
+            "edge-0",
+            "Suite.Edge",
+            Edge.EdgeApp.Build,
+            [
+                new("Urls", $"http://127.0.0.1:{edgePort}"),
+                new("Edge:EdgeId", "edge-0"),
+                new("Edge:PresenceAddress", presence.GrpcAddress),
+                new("Edge:RoomAddress", room.GrpcAddress),
+                new("Auth:SigningKey", DevelopmentSigningKey),
+            ],
+            edgePort,
+            bus,
+            components,
+            cancellationToken);
+    }
+
+    private static KeyValuePair<string, string?>[] GrpcService(ServicePorts ports) =>
+    [
+        new("Kestrel:Endpoints:Grpc:Url", ports.GrpcAddress),
+        new("Kestrel:Endpoints:Grpc:Protocols", "Http2"),
+        new("Kestrel:Endpoints:Http:Url", $"http://127.0.0.1:{ports.Http}"),
+        new("Kestrel:Endpoints:Http:Protocols", "Http1"),
+    ];
+
+    private async Task StartServiceAsync(
+        string appId,
+        string applicationName,
+        Func<WebApplicationBuilder, WebApplication> build,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        int appPort,
+        InMemoryBus bus,
+        string components,
+        CancellationToken cancellationToken)
+    {
+        var sidecar = new SidecarOptions
+        {
+            AppId = appId,
+            AppPort = appPort,
+            GrpcPort = Ports.Free(),
+            HttpPort = Ports.Free(),
+            ResourcesPaths = [components],
+            SharedInMemoryBus = bus,
+        };
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = applicationName,
+            EnvironmentName = Environments.Development,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        foreach (var json in builder.Configuration.Sources.OfType<JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(json);
+        }
+
+        builder.Configuration.AddInMemoryCollection(
+        [
+            .. settings,
+            new("DAPR_GRPC_ENDPOINT", $"http://127.0.0.1:{sidecar.GrpcPort}"),
+            new("DAPR_HTTP_ENDPOINT", $"http://127.0.0.1:{sidecar.HttpPort}"),
+            new("Logging:LogLevel:Default", "Warning"),
+        ]);
+        var app = build(builder);
+        await app.StartAsync(cancellationToken);
+        _apps.Add(app);
+
+        var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await emulator.StartAsync(cancellationToken);
+        _apps.Add(emulator);
+
+        // Ready means subscribed: nothing published after start is missed by this service.
+        var readiness = emulator.Services.GetRequiredService<SidecarReadiness>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!readiness.Ready)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private sealed record ServicePorts(int Grpc, int Http)
+    {
+        public string GrpcAddress => $"http://127.0.0.1:{Grpc.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    private static class Ports
+    {
+        public static ServicePorts Next() => new(Free(), Free());
+
+        public static int Free()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}
