@@ -194,6 +194,15 @@ public abstract class CrossEdgeTests(SuiteFixture suite)
             TimeSpan.FromSeconds(10),
             ct,
             "presence turns zed offline within the lease");
+        // Room learns of the expired lease from presence's event and drops the edge from the room.
+        using var roomChannel = GrpcChannel.ForAddress(suite.Suite.Room.GrpcAddress);
+        var rooms = new RoomService.RoomServiceClient(roomChannel);
+        await Eventually.UntilAsync(
+            async () => await rooms.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct),
+            edges => edges.Edges.All(e => e.EdgeId != "edge-2"),
+            TimeSpan.FromSeconds(10),
+            ct,
+            "room drops the dead edge");
         var before = watcher.On("edge.edge-2").Count;
         await using var listener = await suite.ConnectAsync(1, U("lou"), ct);
         await listener.SendAsync(new { type = "join", roomId = room }, ct);
