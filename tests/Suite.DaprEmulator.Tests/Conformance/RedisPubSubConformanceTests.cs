@@ -31,5 +31,11 @@ public sealed class RedisPubSubConformanceTests : PubSubConformanceTests, IAsync
           metadata:
           - name: redisHost
             value: "{_redis!.ConnectionString}"
+          # An app stopped mid-read can leave an entry pending on its consumer; Redis hands it out
+          # again after processingTimeout (60 s by default), which these tests shorten.
+          - name: processingTimeout
+            value: "2s"
+          - name: redeliverInterval
+            value: "500"
         """;
 }
