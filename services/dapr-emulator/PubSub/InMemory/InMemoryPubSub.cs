@@ -12,7 +12,7 @@ public sealed partial class InMemoryPubSub(ComponentDefinition definition, Compo
 {
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
     private readonly InMemoryBus _bus = context.SharedInMemoryBus ?? new InMemoryBus();
-    private readonly List<Unsubscriber> _own = [];
+    private readonly SubscriptionSet<Unsubscriber> _own = new();
     private readonly ILogger _logger = context.LoggerFactory.CreateLogger<InMemoryPubSub>();
 
     public Task InitAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -39,29 +39,13 @@ public sealed partial class InMemoryPubSub(ComponentDefinition definition, Compo
         _bus.Add(definition.Name, topic, subscriber);
         subscriber.Start();
         var unsubscriber = new Unsubscriber(_bus, definition.Name, topic, subscriber);
-        lock (_own)
-        {
-            _own.Add(unsubscriber);
-        }
+        _own.Add(unsubscriber);
 
         return Task.FromResult<IAsyncDisposable>(unsubscriber);
     }
 
     // Only this component's own subscriptions: a shared bus also carries other sidecars'.
-    public async ValueTask DisposeAsync()
-    {
-        Unsubscriber[] own;
-        lock (_own)
-        {
-            own = [.. _own];
-            _own.Clear();
-        }
-
-        foreach (var unsubscriber in own)
-        {
-            await unsubscriber.DisposeAsync();
-        }
-    }
+    public async ValueTask DisposeAsync() => await _own.DisposeAllAsync();
 
     private sealed class Unsubscriber(InMemoryBus bus, string component, string topic, InMemorySubscriber subscriber) : IAsyncDisposable
     {

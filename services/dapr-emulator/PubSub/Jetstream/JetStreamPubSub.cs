@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -18,7 +17,7 @@ public sealed class JetStreamPubSub : IPubSub
     private readonly JetStreamMetadata _metadata;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<JetStreamSubscription, byte> _subscriptions = new();
+    private readonly SubscriptionSet<JetStreamSubscription> _subscriptions = new();
     private NatsConnection? _connection;
     private NatsJSContext? _jetStream;
     private int _disposed;
@@ -134,8 +133,8 @@ public sealed class JetStreamPubSub : IPubSub
         }
 
         var result = new JetStreamSubscription(
-            connection, jetStream, sub, plan, _metadata, handler, _logger, done => _subscriptions.TryRemove(done, out _));
-        _subscriptions.TryAdd(result, 0);
+            connection, jetStream, sub, plan, _metadata, handler, _logger, done => _subscriptions.Remove(done));
+        _subscriptions.Add(result);
         JetStreamLog.Subscribed(_logger, plan.Topic, plan.ConsumerName, streamName, plan.DeliverSubject, plan.QueueGroup);
         return result;
     }
@@ -147,10 +146,7 @@ public sealed class JetStreamPubSub : IPubSub
             return;
         }
 
-        foreach (var subscription in _subscriptions.Keys)
-        {
-            await subscription.DisposeAsync();
-        }
+        await _subscriptions.DisposeAllAsync();
 
         if (_connection is not null)
         {

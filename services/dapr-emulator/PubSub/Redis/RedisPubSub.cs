@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using StackExchange.Redis;
 using Suite.DaprEmulator.Components;
@@ -18,7 +17,7 @@ public sealed class RedisPubSub : IPubSub
     private readonly ConfigurationOptions _connectionOptions;
     private readonly RedisPubSubSettings _settings;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<RedisStreamSubscription, byte> _subscriptions = new();
+    private readonly SubscriptionSet<RedisStreamSubscription> _subscriptions = new();
     private ConnectionMultiplexer? _connection;
     private int _disposed;
 
@@ -61,7 +60,7 @@ public sealed class RedisPubSub : IPubSub
             handler,
             _context.Time,
             _logger,
-            s => _subscriptions.TryRemove(s, out _));
+            s => _subscriptions.Remove(s));
         try
         {
             await stream.StartAsync(cancellationToken);
@@ -72,7 +71,7 @@ public sealed class RedisPubSub : IPubSub
             throw;
         }
 
-        _subscriptions.TryAdd(stream, 0);
+        _subscriptions.Add(stream);
         return stream;
     }
 
@@ -84,10 +83,7 @@ public sealed class RedisPubSub : IPubSub
         }
 
         // Subscriptions first: their workers ack over the shared connection until they stop.
-        foreach (var subscription in _subscriptions.Keys)
-        {
-            await subscription.DisposeAsync();
-        }
+        await _subscriptions.DisposeAllAsync();
 
         if (_connection is not null)
         {
