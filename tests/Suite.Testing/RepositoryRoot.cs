@@ -1,4 +1,4 @@
-namespace Suite.Launcher;
+namespace Suite.Testing;
 
 public static class RepositoryRoot
 {

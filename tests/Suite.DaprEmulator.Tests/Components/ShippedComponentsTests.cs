@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Suite.DaprEmulator.Components;
+using Suite.Testing;
 
 namespace Suite.DaprEmulator.Tests.Components;
 
@@ -12,7 +13,7 @@ public sealed class ShippedComponentsTests
     [InlineData("nats", "pubsub.jetstream", "state.redis")]
     public async Task Components_folder_loads_with_pubsub_and_statestore(string folder, string pubsubType, string stateType)
     {
-        var path = Path.Combine(RepositoryRoot(), "components", folder);
+        var path = Path.Combine(RepositoryRoot.Find(), "components", folder);
 
         var resources = ResourceLoader.Load([path], "edge-0", new MetadataTemplates("edge-0", null, null));
         await using var registry = ComponentRegistry.Create(resources.Components, new ComponentContext("edge-0", NullLoggerFactory.Instance, TimeProvider.System), null);
@@ -21,16 +22,5 @@ public sealed class ShippedComponentsTests
         Assert.Equal(stateType, resources.Components.Single(c => c.Name == "statestore").Type);
         Assert.Contains("pubsub", registry.PubSubs.Keys);
         Assert.Contains("statestore", registry.StateStores.Keys);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Suite.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Suite.sln not found above " + AppContext.BaseDirectory);
     }
 }
