@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Suite.Load.Clients;
 using Suite.Load.Scenarios;
 using Suite.Load.Targets;
 
@@ -75,14 +76,19 @@ public sealed class LoadSmokeTests
     }
 
     [Fact]
-    public void Reads_bench_frames_and_ignores_others()
+    public void Reads_bench_contents_from_v1_frames_and_ignores_others()
     {
         var frame = DeliveryPublisher.Frame("run", 7, 123456, "xx");
 
-        Assert.True(FanoutTally.TryRead(System.Text.Encoding.UTF8.GetBytes(frame), out var n, out var sentAt));
+        var (type, _, _, content) = ProtocolV1Client.Read(System.Text.Encoding.UTF8.GetBytes(frame));
+        Assert.Equal("bench", type);
+        Assert.True(BenchMarker.TryParse(content, out var n, out var sentAt));
         Assert.Equal(7, n);
         Assert.Equal(123456, sentAt);
-        Assert.False(FanoutTally.TryRead("""{"type":"auth:ok","userId":"u","connectionId":"c","timestamp":1,"id":"x"}"""u8, out _, out _));
+        Assert.False(BenchMarker.TryParse("hello", out _, out _));
+        Assert.False(BenchMarker.TryParse("bench:x:1", out _, out _));
+        var (authType, user, _, noContent) = ProtocolV1Client.Read("""{"type":"auth:ok","userId":"u","connectionId":"c","timestamp":1,"id":"x"}"""u8);
+        Assert.Equal(("auth:ok", "u", null), (authType, user, noContent));
     }
 
     // What a reader of the JSON result sees, not the in-memory nodes.

@@ -14,7 +14,7 @@ internal sealed class ClientFleet : IAsyncDisposable
     private readonly ISystemUnderTest _system;
     private readonly LoopbackSources _sources;
     private readonly HttpMessageInvoker _invoker;
-    private readonly ConcurrentBag<LoadClient> _clients = [];
+    private readonly ConcurrentBag<IGatewayClient> _clients = [];
     private readonly ConcurrentDictionary<string, int> _failures = new();
     private int _attempted;
     private int _failed;
@@ -34,12 +34,15 @@ internal sealed class ClientFleet : IAsyncDisposable
 
     public int Failed => Volatile.Read(ref _failed);
 
-    public IReadOnlyCollection<LoadClient> Clients => _clients;
+    public IReadOnlyCollection<IGatewayClient> Clients => _clients;
+
+    /// <summary>The connected clients by their index.</summary>
+    public IReadOnlyDictionary<int, IGatewayClient> ByIndex() => _clients.ToDictionary(c => c.Index);
 
     public IReadOnlyDictionary<string, int> Failures => _failures;
 
     /// <summary>Opens clients <paramref name="first"/> … first+count-1 (user ids "load-{index}") at up to <paramref name="perSecond"/> a second.</summary>
-    public async Task<TimeSpan> OpenAsync(int first, int count, int perSecond, int concurrency, IFrameObserver? observer, Func<LoadClient, object?>? state, CancellationToken cancellationToken)
+    public async Task<TimeSpan> OpenAsync(int first, int count, int perSecond, int concurrency, IBenchObserver? observer, Func<IGatewayClient, object?>? state, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var inFlight = new SemaphoreSlim(concurrency);
@@ -63,9 +66,15 @@ internal sealed class ClientFleet : IAsyncDisposable
         return Stopwatch.GetElapsedTime(started);
     }
 
+    /// <summary>The user id of client <paramref name="index"/>.</summary>
+    public static string UserId(int index) => "load-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The edge client <paramref name="index"/> connects to: round robin, so a room's or a pair's members land on different edges.</summary>
+    public EdgeTarget EdgeFor(int index) => _system.Edges[index % _system.Edges.Count];
+
     public async Task CloseAllAsync(int concurrency = 256)
     {
-        var all = new List<LoadClient>();
+        var all = new List<IGatewayClient>();
         while (_clients.TryTake(out var client))
         {
             all.Add(client);
@@ -80,17 +89,17 @@ internal sealed class ClientFleet : IAsyncDisposable
         _invoker.Dispose();
     }
 
-    private async Task OpenOneAsync(int index, TimeSpan tokenLifetime, IFrameObserver? observer, Func<LoadClient, object?>? state, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+    private async Task OpenOneAsync(int index, TimeSpan tokenLifetime, IBenchObserver? observer, Func<IGatewayClient, object?>? state, SemaphoreSlim inFlight, CancellationToken cancellationToken)
     {
         await Task.Yield();
         Interlocked.Increment(ref _attempted);
-        var edge = _system.Edges[index % _system.Edges.Count];
-        var client = new LoadClient(index, "load-" + index);
+        var edge = EdgeFor(index);
+        var client = _system.CreateClient(index, UserId(index), observer);
         client.State = state?.Invoke(client);
         try
         {
             var token = DevToken.Create(_system.SigningKey, client.UserId, tokenLifetime);
-            var elapsed = await client.ConnectAsync(edge.WebSocketUri, token, _invoker, observer, cancellationToken);
+            var elapsed = await client.ConnectAsync(edge, token, _invoker, cancellationToken);
             ConnectTimes.RecordMicros((long)elapsed.TotalMicroseconds);
             _clients.Add(client);
         }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Suite.Contracts.Edge.V1;
+using Suite.Load.Clients;
 using Suite.Load.Targets;
 
 namespace Suite.Load.Scenarios;
@@ -23,15 +24,9 @@ internal sealed class DeliveryPublisher(EdgeTarget edge, HttpClient http, bool c
 
     public string EdgeId() => edge.EdgeId;
 
-    /// <summary>The frame every connection receives: {"type":"bench","content":{"n","t","pad"?},"timestamp","id"}.</summary>
-    public static string Frame(string runId, long n, long sentAtStopwatch, string padding)
-    {
-        var id = $"{runId}-{n}";
-        var content = padding.Length == 0
-            ? string.Create(CultureInfo.InvariantCulture, $$"""{"n":{{n}},"t":{{sentAtStopwatch}}}""")
-            : string.Create(CultureInfo.InvariantCulture, $$"""{"n":{{n}},"t":{{sentAtStopwatch}},"pad":"{{padding}}"}""");
-        return string.Create(CultureInfo.InvariantCulture, $$"""{"type":"{{FanoutTally.FrameType}}","content":{{content}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{id}}"}""");
-    }
+    /// <summary>The frame every connection receives: {"type":"bench","content":"bench:n:t[:padding]","timestamp","id"}.</summary>
+    public static string Frame(string runId, long n, long sentAtStopwatch, string padding) =>
+        string.Create(CultureInfo.InvariantCulture, $$"""{"type":"{{FanoutTally.FrameType}}","content":"{{BenchMarker.Create(n, sentAtStopwatch, padding)}}","timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{runId}}-{{n}}"}""");
 
     public static EdgeDelivery Everyone(string edgeId, string messageId, string type, string frameJson) => new()
     {

@@ -1,16 +1,15 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Suite.Load.Clients;
 using Suite.Load.Measurement;
 
 namespace Suite.Load.Scenarios;
 
 /// <summary>
-/// Counts the numbered <c>bench</c> frames every client receives: which numbers each got (a bitmap,
+/// Counts the numbered benchmark messages (<see cref="BenchMarker"/>) every client receives: which numbers each got (a bitmap,
 /// so a repeat is a duplicate and a gap is a loss) and the latency from the time carried in the frame
 /// (a <see cref="Stopwatch"/> timestamp of this process, so no clock skew).
 /// </summary>
-internal sealed class FanoutTally(int expectedPerClient) : IFrameObserver
+internal sealed class FanoutTally(int expectedPerClient) : IBenchObserver
 {
     public const string FrameType = "bench";
     private long _frames;
@@ -34,13 +33,8 @@ internal sealed class FanoutTally(int expectedPerClient) : IFrameObserver
 
     public Received NewState() => new(expectedPerClient);
 
-    public void OnFrame(LoadClient client, ReadOnlySpan<byte> frame)
+    public void OnBench(IGatewayClient client, long n, long sentAt)
     {
-        if (!TryRead(frame, out var n, out var sentAt))
-        {
-            return;
-        }
-
         var now = Stopwatch.GetTimestamp();
         Latency.RecordMicros((long)Stopwatch.GetElapsedTime(sentAt, now).TotalMicroseconds);
         Interlocked.Increment(ref _frames);
@@ -60,52 +54,6 @@ internal sealed class FanoutTally(int expectedPerClient) : IFrameObserver
         {
             Interlocked.Increment(ref _duplicates);
         }
-    }
-
-    /// <summary>Reads {"type":"bench","content":{"n":…,"t":…},…}; false for any other frame.</summary>
-    internal static bool TryRead(ReadOnlySpan<byte> frame, out long n, out long sentAt)
-    {
-        n = -1;
-        sentAt = 0;
-        var bench = false;
-        var reader = new Utf8JsonReader(frame);
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType != JsonTokenType.PropertyName)
-                {
-                    continue;
-                }
-
-                if (reader.CurrentDepth == 1 && reader.ValueTextEquals("type"u8))
-                {
-                    reader.Read();
-                    if (!reader.ValueTextEquals(FrameType))
-                    {
-                        return false;
-                    }
-
-                    bench = true;
-                }
-                else if (reader.CurrentDepth == 2 && reader.ValueTextEquals("n"u8))
-                {
-                    reader.Read();
-                    n = reader.GetInt64();
-                }
-                else if (reader.CurrentDepth == 2 && reader.ValueTextEquals("t"u8))
-                {
-                    reader.Read();
-                    sentAt = reader.GetInt64();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-
-        return bench && n >= 0 && sentAt != 0;
     }
 
     /// <summary>One client's received numbers; touched only by that client's receive loop.</summary>
