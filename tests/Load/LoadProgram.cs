@@ -13,7 +13,8 @@ namespace Suite.Load;
 internal static class LoadProgram
 {
     private const string Usage = """
-        usage: Suite.Load <scenario> [options]      scenarios: connect, fanout-local
+        usage: Suite.Load <scenario>[,<scenario>...] [options]
+                 scenarios: connect, fanout, direct, notify, storm, fanout-local (one system, run in order)
                Suite.Load report <result.json>...   Markdown table of results
         options:
           --mode edge|urls          edge: start services/edge as a child process (default); urls: use --url/--edge-id
@@ -21,7 +22,10 @@ internal static class LoadProgram
           --connect-rate N          new connections per second (default 1000)
           --connect-concurrency N   connection attempts in flight (default 128)
           --source-addresses N      loopback source addresses 127.0.0.2.. (default 16)
-          --rate R --duration T     fanout-local: deliveries/s and how long (default 50, 10s)
+          --rate R --duration T     messages (fanout-local, direct) or events (notify) per second, and for how long (default 50, 10s)
+          --rooms R --members M     fanout: R rooms x M members (default 20 x 50); notify: rooms the clients join
+          --senders S --sender-rate X   fanout: S senders per room, X messages/s each (default 1, 10)
+          --storm-deadline T        storm: how long a client retries (default 30s)
           --settle T                connect: idle time before measuring (default 5s)
           --drain-timeout T         fanout-local: wait for the last frames (default 10s)
           --payload-bytes N         fanout-local: padding in each frame
@@ -33,6 +37,7 @@ internal static class LoadProgram
           --url ws://h:p/ws --edge-id ID   mode urls (repeatable, pairwise)
           --signing-key KEY         HS256 key (>= 32 bytes)
           --out FILE                write the JSON result there too
+          --out-dir DIR             write each scenario's result to DIR/<mode>-<scenario>.json
         """;
 
     public static async Task<int> Main(string[] args)
@@ -70,20 +75,29 @@ internal static class LoadProgram
         };
         try
         {
-            JsonObject result;
+            List<JsonObject> results;
             await using (var progress = new Progress(Console.Error))
             {
-                result = await ScenarioRunner.RunAsync(settings, FindRepoRoot(), progress, cancel.Token);
+                results = await ScenarioRunner.RunAsync(settings, FindRepoRoot(), progress, cancel.Token);
             }
 
-            var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            // One scenario: its result object; several: {"results":[...]}, still one object.
+            var document = results.Count == 1 ? results[0] : new JsonObject { ["results"] = new JsonArray([.. results]) };
+            var indented = new JsonSerializerOptions { WriteIndented = true };
             if (settings.Out is { } path)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                await File.WriteAllTextAsync(path, json + Environment.NewLine);
+                await WriteAsync(path, document.ToJsonString(indented));
             }
 
-            Console.WriteLine(json);
+            if (settings.OutDir is { } dir)
+            {
+                foreach (var result in results)
+                {
+                    await WriteAsync(Path.Combine(dir, $"{result["target"]!["mode"]}-{result["scenario"]}.json"), result.ToJsonString(indented));
+                }
+            }
+
+            Console.WriteLine(document.ToJsonString(indented));
             return 0;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -100,6 +114,12 @@ internal static class LoadProgram
         {
             ChildProcesses.KillAll();
         }
+    }
+
+    private static async Task WriteAsync(string path, string json)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, json + Environment.NewLine);
     }
 
     /// <summary>The folder holding Suite.sln, from the current directory or this assembly's location upwards.</summary>

@@ -43,7 +43,25 @@ internal sealed record LoadSettings
     /// <summary>Warm-up connections opened and closed before the baseline (connect), so JIT and pools are not counted per connection.</summary>
     public int Warmup { get; init; } = 200;
 
+    /// <summary>fanout: rooms; notify: rooms the clients are spread over.</summary>
+    public int Rooms { get; init; } = 20;
+
+    /// <summary>fanout: members per room (connections = rooms × members).</summary>
+    public int Members { get; init; } = 50;
+
+    /// <summary>fanout: senders per room.</summary>
+    public int Senders { get; init; } = 1;
+
+    /// <summary>fanout: messages per second each sender sends.</summary>
+    public double SenderRate { get; init; } = 10;
+
+    /// <summary>storm: how long a client keeps retrying before it gives up.</summary>
+    public TimeSpan StormDeadline { get; init; } = TimeSpan.FromSeconds(30);
+
     public string? Out { get; init; }
+
+    /// <summary>Several scenarios in one run: each result is written to OutDir/&lt;mode&gt;-&lt;scenario&gt;.json.</summary>
+    public string? OutDir { get; init; }
 
     /// <summary>The edge's built Suite.Edge.dll (mode edge); defaults to services/edge/bin/Release/net10.0 under the repository.</summary>
     public string? EdgeDll { get; init; }
@@ -85,7 +103,13 @@ internal sealed record LoadSettings
                 "--payload-bytes" => s with { PayloadBytes = Int(Value()) },
                 "--envelope" => s with { Envelope = Value() },
                 "--warmup" => s with { Warmup = Int(Value()) },
+                "--rooms" => s with { Rooms = Int(Value()) },
+                "--members" => s with { Members = Int(Value()) },
+                "--senders" => s with { Senders = Int(Value()) },
+                "--sender-rate" => s with { SenderRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--storm-deadline" => s with { StormDeadline = ParseDuration(Value()) },
                 "--out" or "-o" => s with { Out = Value() },
+                "--out-dir" => s with { OutDir = Value() },
                 "--edge-dll" => s with { EdgeDll = Value() },
                 "--edge-cpus" => s with { EdgeCpus = Value() },
                 "--signing-key" => s with { SigningKey = Value() },
@@ -113,7 +137,8 @@ internal sealed record LoadSettings
         }
 
         return s.Connections <= 0 || s.ConnectRate <= 0 || s.Rate <= 0 || s.SourceAddresses is < 1 or > 250
-            ? throw new ArgumentException("connections, connect-rate and rate must be positive; source-addresses 1..250")
+            || s.Rooms <= 0 || s.Members < 2 || s.Senders <= 0 || s.SenderRate <= 0
+            ? throw new ArgumentException("connections, connect-rate, rate, rooms, senders and sender-rate must be positive, members at least 2; source-addresses 1..250")
             : s;
     }
 

@@ -11,6 +11,7 @@ namespace Suite.Load.Clients;
 /// </summary>
 internal sealed class ClientFleet : IAsyncDisposable
 {
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(6);
     private readonly ISystemUnderTest _system;
     private readonly LoopbackSources _sources;
     private readonly HttpMessageInvoker _invoker;
@@ -47,7 +48,6 @@ internal sealed class ClientFleet : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         var inFlight = new SemaphoreSlim(concurrency);
         var tasks = new List<Task>(count);
-        var tokenLifetime = TimeSpan.FromHours(6);
         for (var i = 0; i < count; i++)
         {
             var due = TimeSpan.FromSeconds((double)i / perSecond);
@@ -59,7 +59,7 @@ internal sealed class ClientFleet : IAsyncDisposable
 
             await inFlight.WaitAsync(cancellationToken);
             var index = first + i;
-            tasks.Add(OpenOneAsync(index, tokenLifetime, observer, state, inFlight, cancellationToken));
+            tasks.Add(OpenOneAsync(index, observer, state, inFlight, cancellationToken));
         }
 
         await Task.WhenAll(tasks);
@@ -71,6 +71,15 @@ internal sealed class ClientFleet : IAsyncDisposable
 
     /// <summary>The edge client <paramref name="index"/> connects to: round robin, so a room's or a pair's members land on different edges.</summary>
     public EdgeTarget EdgeFor(int index) => _system.Edges[index % _system.Edges.Count];
+
+    /// <summary>Nothing to measure without a single client: say why they failed.</summary>
+    public void ThrowIfNoneConnected()
+    {
+        if (Connected == 0)
+        {
+            throw new InvalidOperationException($"no client connected: {string.Join("; ", _failures.Select(f => $"{f.Value} x {f.Key}"))}");
+        }
+    }
 
     public async Task CloseAllAsync(int concurrency = 256)
     {
@@ -89,19 +98,33 @@ internal sealed class ClientFleet : IAsyncDisposable
         _invoker.Dispose();
     }
 
-    private async Task OpenOneAsync(int index, TimeSpan tokenLifetime, IBenchObserver? observer, Func<IGatewayClient, object?>? state, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+    /// <summary>Drops every client at once without a close handshake (a network blip, a crashed load balancer); returns how many.</summary>
+    public int AbortAll()
     {
-        await Task.Yield();
+        var aborted = 0;
+        while (_clients.TryTake(out var client))
+        {
+            client.Abort();
+            _ = client.DisposeAsync().AsTask();
+            aborted++;
+        }
+
+        return aborted;
+    }
+
+    /// <summary>One connection attempt for client <paramref name="index"/>: counted, timed, its failure reason kept; true when it connected.</summary>
+    public async Task<bool> TryOpenAsync(int index, IBenchObserver? observer, Func<IGatewayClient, object?>? state, CancellationToken cancellationToken)
+    {
         Interlocked.Increment(ref _attempted);
-        var edge = EdgeFor(index);
         var client = _system.CreateClient(index, UserId(index), observer);
         client.State = state?.Invoke(client);
         try
         {
-            var token = DevToken.Create(_system.SigningKey, client.UserId, tokenLifetime);
-            var elapsed = await client.ConnectAsync(edge, token, _invoker, cancellationToken);
+            var token = DevToken.Create(_system.SigningKey, client.UserId, TokenLifetime);
+            var elapsed = await client.ConnectAsync(EdgeFor(index), token, _invoker, cancellationToken);
             ConnectTimes.RecordMicros((long)elapsed.TotalMicroseconds);
             _clients.Add(client);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -109,6 +132,16 @@ internal sealed class ClientFleet : IAsyncDisposable
             var reason = ex.GetBaseException().Message;
             _failures.AddOrUpdate(reason.Length > 120 ? reason[..120] : reason, 1, (_, n) => n + 1);
             await client.DisposeAsync();
+            return false;
+        }
+    }
+
+    private async Task OpenOneAsync(int index, IBenchObserver? observer, Func<IGatewayClient, object?>? state, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await TryOpenAsync(index, observer, state, cancellationToken);
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -94,7 +93,4 @@ internal sealed class DeliveryPublisher(EdgeTarget edge, HttpClient http, bool c
         Interlocked.Increment(ref _failed);
         LastFailure = reason;
     }
-
-    /// <summary>Stopwatch ticks for "now + offset", the clock frames carry.</summary>
-    public static long StopwatchAt(long start, TimeSpan offset) => start + (long)(offset.TotalSeconds * Stopwatch.Frequency);
 }

@@ -1,56 +1,91 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
 namespace Suite.Load.Scenarios;
 
 /// <summary>
-/// The live status line: scenarios set <see cref="Status"/> to a function of their counters, and a
-/// timer prints it to stderr (rewritten in place on a terminal, one line every few seconds otherwise),
-/// so stdout stays clean for the JSON result.
+/// The live display on stderr (stdout stays clean for the JSON result): scenarios set a phase and a
+/// function of their counters. On a terminal it is a Spectre.Console live panel redrawn four times a
+/// second; otherwise one line per phase and one status line every few seconds, for logs.
 /// </summary>
 internal sealed class Progress : IAsyncDisposable
 {
     private readonly TextWriter? _writer;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private readonly bool _inPlace;
     private volatile Func<string>? _status;
-    private string _phase = "";
+    private volatile string _phase = "";
+    private volatile string _title = "";
+    private DateTime _phaseStarted = DateTime.UtcNow;
 
     public Progress(TextWriter? writer)
     {
         _writer = writer;
-        _inPlace = writer is not null && !Console.IsErrorRedirected;
-        _loop = writer is null ? Task.CompletedTask : LoopAsync();
+        _loop = writer is null ? Task.CompletedTask
+            : Console.IsErrorRedirected ? PlainLoopAsync(writer)
+            : LiveLoopAsync(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) }));
     }
 
     /// <summary>No output (tests).</summary>
     public static Progress Silent => new(null);
 
+    /// <summary>What is running (system and scenario), shown above the phase.</summary>
+    public void Title(string title)
+    {
+        _title = title;
+        WritePlain($"== {title}");
+    }
+
     public void Phase(string phase, Func<string>? status = null)
     {
         _phase = phase;
         _status = status;
-        Print(newLine: true);
+        _phaseStarted = DateTime.UtcNow;
+        WritePlain($"[{DateTime.Now:HH:mm:ss}] {phase}");
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await _loop;
-        if (_writer is not null && _inPlace)
-        {
-            _writer.WriteLine();
-        }
-
         _stop.Dispose();
     }
 
-    private async Task LoopAsync()
+    private string StatusText()
     {
-        using var timer = new PeriodicTimer(_inPlace ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(3));
+        try
+        {
+            return _status is { } s ? s() : "";
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // A counter read mid-update; the next tick shows it.
+            return "";
+        }
+    }
+
+    private void WritePlain(string line)
+    {
+        if (_writer is not null && Console.IsErrorRedirected)
+        {
+            lock (_writer)
+            {
+                _writer.WriteLine(line);
+            }
+        }
+    }
+
+    private async Task PlainLoopAsync(TextWriter writer)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(3));
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
             {
-                Print(newLine: false);
+                if (_status is not null)
+                {
+                    WritePlain($"[{DateTime.Now:HH:mm:ss}] {_phase}: {StatusText()}");
+                }
             }
         }
         catch (OperationCanceledException)
@@ -58,35 +93,30 @@ internal sealed class Progress : IAsyncDisposable
         }
     }
 
-    private void Print(bool newLine)
+    private Task LiveLoopAsync(IAnsiConsole console) =>
+        console.Live(Render()).AutoClear(false).StartAsync(async context =>
+        {
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    context.UpdateTarget(Render());
+                    await Task.Delay(250, _stop.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            context.UpdateTarget(Render());
+        });
+
+    private IRenderable Render()
     {
-        if (_writer is null)
-        {
-            return;
-        }
-
-        string status;
-        try
-        {
-            status = _status is { } s ? ": " + s() : "";
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
-        {
-            // A counter read mid-update; the next tick shows it.
-            status = "";
-        }
-
-        var line = $"[{DateTime.Now:HH:mm:ss}] {_phase}{status}";
-        lock (_writer)
-        {
-            if (_inPlace)
-            {
-                _writer.Write((newLine ? "\n" : "\r") + line + "\u001b[K");
-            }
-            else if (newLine || _status is not null)
-            {
-                _writer.WriteLine(line);
-            }
-        }
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
+        grid.AddRow(new Markup("[bold]run[/]"), new Text(_title));
+        grid.AddRow(new Markup("[bold]phase[/]"), new Text($"{_phase} ({(DateTime.UtcNow - _phaseStarted).TotalSeconds:F0} s)"));
+        grid.AddRow(new Markup("[bold]status[/]"), new Text(StatusText()));
+        return new Panel(grid).Header("Suite.Load").Border(BoxBorder.Rounded);
     }
 }

@@ -11,18 +11,31 @@ internal static class ScenarioRunner
     {
         ["connect"] = () => new ConnectScenario(),
         ["fanout-local"] = () => new FanoutLocalScenario(),
+        ["fanout"] = () => new RoomFanoutScenario(),
+        ["direct"] = () => new DirectScenario(),
+        ["notify"] = () => new NotifyScenario(),
+        ["storm"] = () => new StormScenario(),
     };
 
-    public static async Task<JsonObject> RunAsync(LoadSettings settings, string repoRoot, Progress progress, CancellationToken cancellationToken)
+    /// <summary>Starts the system once and runs each scenario of <c>settings.Scenario</c> (comma-separated) against it, in order.</summary>
+    public static async Task<List<JsonObject>> RunAsync(LoadSettings settings, string repoRoot, Progress progress, CancellationToken cancellationToken)
     {
-        if (!Scenarios.TryGetValue(settings.Scenario, out var create))
-        {
-            throw new ArgumentException($"unknown scenario '{settings.Scenario}'; known: {string.Join(", ", Scenarios.Keys)}");
-        }
-
+        var scenarios = settings.Scenario.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(name => Scenarios.TryGetValue(name, out var create)
+                ? create()
+                : throw new ArgumentException($"unknown scenario '{name}'; known: {string.Join(", ", Scenarios.Keys)}"))
+            .ToList();
         progress.Phase($"starting the system (mode {settings.Mode})");
         await using var system = await StartAsync(settings, repoRoot, cancellationToken);
-        return await RunAsync(create(), system, settings, progress, cancellationToken);
+        var results = new List<JsonObject>();
+        foreach (var scenario in scenarios)
+        {
+            progress.Title($"{system.Mode}: {scenario.Name}");
+            results.Add(await RunAsync(scenario, system, settings, progress, cancellationToken));
+        }
+
+        progress.Phase("stopping the system");
+        return results;
     }
 
     /// <summary>Runs against a system someone else started (tests).</summary>
@@ -85,6 +98,11 @@ internal static class ScenarioRunner
         ["payloadBytes"] = s.PayloadBytes,
         ["envelope"] = s.Envelope,
         ["warmup"] = s.Warmup,
+        ["rooms"] = s.Rooms,
+        ["membersPerRoom"] = s.Members,
+        ["sendersPerRoom"] = s.Senders,
+        ["senderRatePerSecond"] = s.SenderRate,
+        ["stormDeadlineSeconds"] = s.StormDeadline.TotalSeconds,
         ["edgeCpus"] = s.EdgeCpus,
         ["loadCpus"] = LoadCpus(),
         ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Suite.Load.Clients;
+using Suite.Load.Measurement;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Scenarios;
+
+/// <summary>
+/// The measured part of every delivery scenario: CPU of all server processes and the room service's
+/// publish counter read before and after, then the tally turned into figures (delivered msgs/s,
+/// latency, lost, duplicated, server CPU per delivered message).
+/// </summary>
+internal sealed class DeliveryWindow
+{
+    private const string RoomPublishes = "suite_room_publishes_total";
+    private readonly ISystemUnderTest _system;
+    private readonly HttpClient _http;
+    private readonly TimeSpan _cpuBefore;
+    private readonly long _openedAt;
+    private readonly double? _roomPublishesBefore;
+
+    private DeliveryWindow(ISystemUnderTest system, HttpClient http, TimeSpan cpuBefore, double? roomPublishesBefore)
+    {
+        _system = system;
+        _http = http;
+        _cpuBefore = cpuBefore;
+        _roomPublishesBefore = roomPublishesBefore;
+        _openedAt = Stopwatch.GetTimestamp();
+    }
+
+    public static async Task<DeliveryWindow> OpenAsync(ISystemUnderTest system, HttpClient http, CancellationToken cancellationToken)
+    {
+        var publishes = await SumAsync(system, http, RoomPublishes, "kind=\"room\"", cancellationToken);
+        return new DeliveryWindow(system, http, ServerCpu.Total(system.ServerProcessIds()).Cpu, publishes);
+    }
+
+    /// <summary>Waits until every expected message arrived (or more: duplicates), every client is gone, or the timeout passed.</summary>
+    public static async Task DrainAsync(FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, TimeSpan timeout, Progress progress, CancellationToken cancellationToken)
+    {
+        progress.Phase("draining", () => $"received {tally.Frames}/{expected}");
+        var started = Stopwatch.GetTimestamp();
+        while (tally.Frames < expected && Stopwatch.GetElapsedTime(started) < timeout && clients.Any(c => c.Lost is null))
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>The figures of the window; <paramref name="scheduleStart"/> is when the first message was due.</summary>
+    public async Task<JsonObject> CloseAsync(FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, long scheduleStart, CancellationToken cancellationToken)
+    {
+        var (cpuAfter, processes) = ServerCpu.Total(_system.ServerProcessIds());
+        var cpu = cpuAfter - _cpuBefore;
+        var windowSeconds = Stopwatch.GetElapsedTime(_openedAt).TotalSeconds;
+        var received = clients.Sum(c => (long)((FanoutTally.Received)c.State!).Count);
+        var lastFrame = tally.LastFrame;
+        var deliverySeconds = lastFrame > scheduleStart ? Stopwatch.GetElapsedTime(scheduleStart, lastFrame).TotalSeconds : double.NaN;
+        var figures = new JsonObject
+        {
+            ["expectedDeliveries"] = expected,
+            ["delivered"] = received,
+            ["lost"] = expected - received,
+            ["duplicated"] = tally.Duplicates,
+            ["unexpected"] = tally.Unexpected,
+            ["disconnectedDuringRun"] = clients.Count(c => c.Lost is not null),
+            ["deliveredPerSecond"] = double.IsNaN(deliverySeconds) ? 0 : Math.Round(tally.Frames / deliverySeconds, 1),
+            ["latency"] = tally.Latency.ToJson(),
+            ["serverProcesses"] = processes,
+        };
+        if (processes > 0)
+        {
+            figures["serverCpuSeconds"] = Math.Round(cpu.TotalSeconds, 3);
+            figures["serverCpuPercentOfCore"] = Math.Round(cpu.TotalSeconds / windowSeconds * 100, 1);
+            if (received > 0)
+            {
+                figures["serverCpuMicrosPerDelivery"] = Math.Round(cpu.TotalMicroseconds / received, 2);
+            }
+        }
+
+        if (_roomPublishesBefore is { } before && await SumAsync(_system, _http, RoomPublishes, "kind=\"room\"", cancellationToken) is { } after)
+        {
+            figures["roomEdgePublishes"] = after - before;
+        }
+
+        return figures;
+    }
+
+    /// <summary>A counter summed over every suite service's /metrics; null when none exports it (the peers).</summary>
+    private static async Task<double?> SumAsync(ISystemUnderTest system, HttpClient http, string name, string labelContains, CancellationToken cancellationToken)
+    {
+        double? sum = null;
+        foreach (var endpoint in system.MetricsEndpoints)
+        {
+            try
+            {
+                var scrape = await PrometheusScrape.FromAsync(http, endpoint, cancellationToken);
+                if (scrape.Sum(name, labelContains) is { } value)
+                {
+                    sum = (sum ?? 0) + value;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // A service without metrics right now: its share is missing, not zero.
+            }
+        }
+
+        return sum;
+    }
+}

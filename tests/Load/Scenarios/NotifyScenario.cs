@@ -1,0 +1,123 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Suite.Load.Clients;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Scenarios;
+
+/// <summary>
+/// <c>notify</c>: what a business service does. N clients connected (and in R rooms); a publisher
+/// sends <c>notifications</c> events through a Dapr sidecar's HTTP API at R events per second for T
+/// seconds, cycling the target: two users, one room, everyone. Each targeted client must get each
+/// event once. Only the suite has this path (the peers have no business-event input).
+/// </summary>
+internal sealed class NotifyScenario : IScenario
+{
+    private const int PublishesInFlight = 64;
+
+    public string Name => "notify";
+
+    public async Task<JsonObject> RunAsync(ISystemUnderTest system, LoadSettings settings, Progress progress, CancellationToken cancellationToken)
+    {
+        if (system.DaprHttpEndpoint is not { } dapr)
+        {
+            return new JsonObject { ["notSupported"] = $"{system.Mode} has no Dapr pub/sub input for business events" };
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var n = settings.Connections;
+        var rooms = Math.Clamp(settings.Rooms, 1, n);
+        var membersPerRoom = Math.Max(1, n / rooms);
+        var count = (int)Math.Round(settings.Rate * settings.Duration.TotalSeconds);
+        var tally = new FanoutTally(count);
+        var runId = "notify-" + Guid.NewGuid().ToString("N")[..8];
+
+        await using var fleet = new ClientFleet(system, settings.SourceAddresses);
+        progress.Phase($"connecting {n}", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
+        await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
+        fleet.ThrowIfNoneConnected();
+        var clients = fleet.ByIndex();
+        progress.Phase("joining rooms");
+        await Parallel.ForEachAsync(clients.Values.Where(c => c.Index / membersPerRoom < rooms), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (client, ct) =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await client.JoinAsync(RoomFanoutScenario.RoomId(client.Index / membersPerRoom), timeout.Token);
+        });
+
+        var roomSize = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * membersPerRoom, membersPerRoom).Count(clients.ContainsKey)).ToArray();
+        var publishUri = new Uri(dapr, "v1.0/publish/pubsub/notifications");
+        var failed = 0;
+        string? lastFailure = null;
+        var expected = 0L;
+        var kinds = new long[3];
+
+        var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
+        var sent = 0;
+        progress.Phase($"publishing {settings.Rate} events/s for {settings.Duration.TotalSeconds:F0} s", () => $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}, failed {Volatile.Read(ref failed)}");
+        var (start, _) = await PacedSends.RunAsync(
+            count,
+            settings.Rate,
+            PublishesInFlight,
+            async (k, scheduledAt, ct) =>
+            {
+                var (target, recipients) = Target(k, n, rooms, membersPerRoom, roomSize, clients);
+                Interlocked.Increment(ref kinds[k % 3]);
+                Interlocked.Add(ref expected, recipients);
+                var body = $$$"""{"id":"{{{runId}}}-{{{k}}}",{{{target}}},"payload":{"type":"bench","content":"{{{BenchMarker.Create(k, scheduledAt)}}}"}}""";
+                try
+                {
+                    using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                    using var response = await http.PostAsync(publishUri, content, ct);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        throw new HttpRequestException($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.Add(ref expected, -recipients);
+                    lastFailure = ex.Message;
+                }
+            },
+            i => Volatile.Write(ref sent, i),
+            cancellationToken);
+
+        var all = clients.Values.ToList();
+        await DeliveryWindow.DrainAsync(tally, expected, all, settings.DrainTimeout, progress, cancellationToken);
+        var figures = await window.CloseAsync(tally, expected, all, start, cancellationToken);
+        figures["connected"] = clients.Count;
+        figures["connectFailed"] = fleet.Failed;
+        figures["rooms"] = rooms;
+        figures["eventsPublished"] = count - failed;
+        figures["eventsByTarget"] = new JsonObject { ["users"] = kinds[0], ["room"] = kinds[1], ["everyone"] = kinds[2] };
+        figures["publishFailed"] = failed;
+        figures["publishLastFailure"] = lastFailure;
+
+        progress.Phase("closing");
+        await fleet.CloseAllAsync();
+        return figures;
+    }
+
+    /// <summary>Event k's target JSON and how many connected clients it reaches: two users, a room, everyone, in turn.</summary>
+    private static (string Json, int Recipients) Target(int k, int n, int rooms, int membersPerRoom, int[] roomSize, IReadOnlyDictionary<int, IGatewayClient> clients)
+    {
+        switch (k % 3)
+        {
+            case 0:
+                var a = k / 3 % n;
+                var b = (a + (n / 2) + 1) % n;
+                var users = a == b ? [a] : new[] { a, b };
+                return ($$"""
+                    "users":{"ids":[{{string.Join(',', users.Select(u => JsonSerializer.Serialize(ClientFleet.UserId(u))))}}]}
+                    """, users.Count(clients.ContainsKey));
+            case 1:
+                var room = k / 3 % rooms;
+                return ($"\"room\":\"{RoomFanoutScenario.RoomId(room)}\"", roomSize[room]);
+            default:
+                return ("\"everyone\":true", clients.Count);
+        }
+    }
+}

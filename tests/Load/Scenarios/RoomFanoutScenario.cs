@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Suite.Load.Clients;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Scenarios;
+
+/// <summary>
+/// <c>fanout</c>: R rooms × M members, spread round robin over the edges (so a room's members sit
+/// on every edge), S senders per room each sending <c>message</c> frames at a fixed rate for T
+/// seconds. Every other member of the room must get each message exactly once, the sender none.
+/// Figures: delivered msgs/s, latency from the scheduled send, lost, duplicated, CPU of all server
+/// processes per delivered message, and (suite) how many edge publishes the room service made per
+/// room message against the number of edges hosting the room's members.
+/// </summary>
+internal sealed class RoomFanoutScenario : IScenario
+{
+    private const int SendsInFlight = 256;
+    private const int JoinsInFlight = 64;
+
+    public string Name => "fanout";
+
+    public static string RoomId(int room) => "bench-room-" + room.ToString(CultureInfo.InvariantCulture);
+
+    public async Task<JsonObject> RunAsync(ISystemUnderTest system, LoadSettings settings, Progress progress, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var (rooms, members) = (settings.Rooms, settings.Members);
+        var senders = Math.Min(settings.Senders, members);
+        var n = rooms * members;
+        var sendsPerSecond = rooms * senders * settings.SenderRate;
+        var count = (int)Math.Round(sendsPerSecond * settings.Duration.TotalSeconds);
+        var tally = new FanoutTally(count);
+
+        await using var fleet = new ClientFleet(system, settings.SourceAddresses);
+        progress.Phase($"connecting {n} ({rooms} rooms x {members})", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
+        await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
+        fleet.ThrowIfNoneConnected();
+        var clients = fleet.ByIndex();
+
+        var joined = 0;
+        progress.Phase("joining rooms", () => $"{Volatile.Read(ref joined)}/{clients.Count} joined");
+        await Parallel.ForEachAsync(clients.Values, new ParallelOptions { MaxDegreeOfParallelism = JoinsInFlight, CancellationToken = cancellationToken }, async (client, ct) =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await client.JoinAsync(RoomId(client.Index / members), timeout.Token);
+            Interlocked.Increment(ref joined);
+        });
+
+        // Message k is sent by sender (k / rooms) % senders of room k % rooms: consecutive messages
+        // go to different rooms, so the load is even over time.
+        var senderOf = new IGatewayClient?[rooms * senders];
+        for (var slot = 0; slot < senderOf.Length; slot++)
+        {
+            senderOf[slot] = clients.GetValueOrDefault((slot % rooms * members) + (slot / rooms));
+        }
+
+        var receiversPerRoom = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * members, members).Count(clients.ContainsKey)).ToArray();
+        var edgesPerRoom = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * members, members).Where(clients.ContainsKey).Select(i => fleet.EdgeFor(i).EdgeId).Distinct().Count()).ToArray();
+
+        progress.Phase("warm-up messages");
+        foreach (var (sender, slot) in senderOf.Select((s, i) => (s, i)))
+        {
+            if (sender is not null)
+            {
+                await sender.SendToRoomAsync(RoomId(slot % rooms), "warmup", cancellationToken);
+            }
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
+        var expected = 0L;
+        var sendFailed = 0;
+        var sent = 0;
+        progress.Phase($"{rooms * senders} senders x {settings.SenderRate}/s for {settings.Duration.TotalSeconds:F0} s", () =>
+            $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}, lost connections {clients.Values.Count(c => c.Lost is not null)}");
+        var (start, issuing) = await PacedSends.RunAsync(
+            count,
+            sendsPerSecond,
+            SendsInFlight,
+            async (k, scheduledAt, ct) =>
+            {
+                var slot = k % senderOf.Length;
+                if (senderOf[slot] is not { } sender || sender.Lost is not null)
+                {
+                    Interlocked.Increment(ref sendFailed);
+                    return;
+                }
+
+                Interlocked.Add(ref expected, receiversPerRoom[slot % rooms] - 1);
+                try
+                {
+                    await sender.SendToRoomAsync(RoomId(slot % rooms), BenchMarker.Create(k, scheduledAt), ct);
+                }
+                catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or InvalidOperationException)
+                {
+                    Interlocked.Increment(ref sendFailed);
+                    Interlocked.Add(ref expected, -(receiversPerRoom[slot % rooms] - 1));
+                }
+            },
+            i => Volatile.Write(ref sent, i),
+            cancellationToken);
+
+        await DeliveryWindow.DrainAsync(tally, expected, clients.Values.ToList(), settings.DrainTimeout, progress, cancellationToken);
+        var figures = await window.CloseAsync(tally, expected, clients.Values.ToList(), start, cancellationToken);
+        figures["rooms"] = rooms;
+        figures["membersPerRoom"] = members;
+        figures["sendersPerRoom"] = senders;
+        figures["connected"] = clients.Count;
+        figures["connectFailed"] = fleet.Failed;
+        figures["connectFailures"] = ConnectScenario.ToJson(fleet.Failures);
+        figures["messagesSent"] = count - sendFailed;
+        figures["sendFailed"] = sendFailed;
+        figures["sendSeconds"] = Math.Round(issuing.TotalSeconds, 3);
+        figures["offeredDeliveriesPerSecond"] = Math.Round(rooms * senders * settings.SenderRate * (members - 1), 1);
+        figures["edgesHostingEachRoom"] = edgesPerRoom.Average();
+        if (figures["roomEdgePublishes"] is JsonValue publishes && count - sendFailed > 0)
+        {
+            figures["daprPublishesPerRoomMessage"] = Math.Round(publishes.GetValue<double>() / (count - sendFailed), 3);
+        }
+
+        progress.Phase("closing");
+        await fleet.CloseAllAsync();
+        return figures;
+    }
+}
