@@ -79,8 +79,18 @@ internal sealed record LoadSettings
 
     public string SigningKey { get; init; } = "suite-load-signing-key-0123456789abcdef";
 
-    public static LoadSettings Parse(string scenario, IReadOnlyList<string> args)
+    /// <summary>The command line as given, so each scenario of a run can apply its own scoped options.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>
+    /// The settings for one scenario of a run: options written <c>--&lt;scenario&gt;.&lt;option&gt;</c>
+    /// (e.g. <c>--notify.rate 60</c>) apply to that scenario only and win over the plain ones.
+    /// </summary>
+    public LoadSettings ForScenario(string name) => Parse(Scenario, Arguments, name);
+
+    public static LoadSettings Parse(string scenario, IReadOnlyList<string> arguments, string? only = null)
     {
+        var args = Scoped(arguments, only);
         var s = new LoadSettings { Scenario = scenario };
         var env = new List<string>();
         var urls = new List<string>();
@@ -120,7 +130,7 @@ internal sealed record LoadSettings
             };
         }
 
-        s = s with { EdgeEnv = env, Urls = urls, EdgeIds = ids };
+        s = s with { EdgeEnv = env, Urls = urls, EdgeIds = ids, Arguments = arguments };
         if (s.Mode is not ("edge" or "urls"))
         {
             throw new ArgumentException("--mode is edge or urls");
@@ -141,6 +151,39 @@ internal sealed record LoadSettings
             ? throw new ArgumentException("connections, connect-rate, rate, rooms, senders and sender-rate must be positive, members at least 2; source-addresses 1..250")
             : s;
     }
+
+    /// <summary>Plain options first, then those scoped to <paramref name="scenario"/> unscoped (later wins); other scenarios' scoped options dropped.</summary>
+    private static List<string> Scoped(IReadOnlyList<string> args, string? scenario)
+    {
+        var plain = new List<string>();
+        var scoped = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var dot = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i].IndexOf('.', StringComparison.Ordinal) : -1;
+            if (dot < 0)
+            {
+                plain.Add(args[i]);
+                continue;
+            }
+
+            var name = args[i];
+            var value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            if (!ScenarioNames.Contains(name[2..dot]))
+            {
+                throw new ArgumentException($"{name}: no scenario '{name[2..dot]}'");
+            }
+
+            if (name[2..dot] == scenario)
+            {
+                scoped.AddRange(["--" + name[(dot + 1)..], value]);
+            }
+        }
+
+        return [.. plain, .. scoped];
+    }
+
+    /// <summary>Scenario names scoped options may use.</summary>
+    public static readonly string[] ScenarioNames = ["connect", "fanout", "direct", "notify", "storm", "fanout-local"];
 
     /// <summary>"10s", "500ms", "2m" or a number of seconds.</summary>
     public static TimeSpan ParseDuration(string text)

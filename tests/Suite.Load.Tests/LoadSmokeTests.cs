@@ -76,6 +76,20 @@ public sealed class LoadSmokeTests
     }
 
     [Fact]
+    public void Scoped_options_apply_to_their_scenario_only()
+    {
+        var settings = LoadSettings.Parse("connect,notify", ["--connections", "100", "--notify.rate", "30", "--notify.connections", "40", "--connect.settle", "2s"]);
+
+        Assert.Equal(100, settings.ForScenario("connect").Connections);
+        Assert.Equal(TimeSpan.FromSeconds(2), settings.ForScenario("connect").Settle);
+        Assert.Equal(50, settings.ForScenario("connect").Rate);
+        Assert.Equal(40, settings.ForScenario("notify").Connections);
+        Assert.Equal(30, settings.ForScenario("notify").Rate);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.ForScenario("notify").Settle);
+        Assert.Throws<ArgumentException>(() => LoadSettings.Parse("connect", ["--nosuch.rate", "3"]));
+    }
+
+    [Fact]
     public void Reads_bench_contents_from_v1_frames_and_ignores_others()
     {
         var frame = DeliveryPublisher.Frame("run", 7, 123456, "xx");

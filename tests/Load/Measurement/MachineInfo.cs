@@ -16,6 +16,8 @@ internal static class MachineInfo
         ["arch"] = RuntimeInformation.OSArchitecture.ToString(),
         ["dotnet"] = RuntimeInformation.FrameworkDescription,
         ["host"] = Environment.MachineName,
+        // Other work on the machine while it ran (the first of /proc/loadavg: 1-minute average).
+        ["loadAverage"] = LoadAverage(),
     };
 
     // The machine's cores, not this process's affinity (the generator may be pinned to one).
@@ -50,6 +52,18 @@ internal static class MachineInfo
         try
         {
             return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string? LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
         }
         catch (IOException)
         {

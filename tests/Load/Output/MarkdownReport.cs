@@ -4,82 +4,107 @@ using System.Text.Json.Nodes;
 
 namespace Suite.Load.Output;
 
-/// <summary>Turns result documents into the Markdown tables docs/benchmarks.md shows.</summary>
+/// <summary>
+/// Turns result documents into Markdown: one table per scenario with a column per system (the
+/// suite's modes first, then the peers), and beside each suite figure its ratio to each peer's.
+/// </summary>
 internal static class MarkdownReport
 {
+    private static readonly string[] Peers = ["seed-ws", "signalr"];
+    private static readonly string[] ModeOrder = ["edge", "embedded", "redis", "nats", "urls", "seed-ws", "signalr"];
+
     public static string Render(IReadOnlyList<JsonObject> results)
     {
         var text = new StringBuilder();
         if (results.Count > 0 && results[0]["machine"] is JsonObject machine)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine["cores"]} cores ({machine["cpu"]}), {Bytes(machine["memoryBytes"])} memory, {machine["os"]}, {machine["dotnet"]}.");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine["cores"]} cores ({machine["cpu"]}), {Bytes(machine["memoryBytes"])} memory, {machine["os"]}, {machine["dotnet"]}; load average at the start {machine["loadAverage"] ?? "-"}.");
             text.AppendLine();
         }
 
-        foreach (var result in results)
+        foreach (var scenario in results.GroupBy(r => r["scenario"]!.GetValue<string>()))
         {
-            var figures = (JsonObject)result["figures"]!;
-            var settings = (JsonObject)result["settings"]!;
-            var target = (JsonObject)result["target"]!;
-            text.AppendLine(CultureInfo.InvariantCulture, $"**{result["scenario"]}** (mode {target["mode"]}, GC {target["gc"]}, {result["startedAt"]})");
+            var byMode = scenario
+                .GroupBy(Mode)
+                .OrderBy(g => Array.IndexOf(ModeOrder, g.Key) is var i and >= 0 ? i : ModeOrder.Length)
+                .ToDictionary(g => g.Key, g => (JsonObject)g.Last()["figures"]!);
+            var first = scenario.First();
+            text.AppendLine(CultureInfo.InvariantCulture, $"### {scenario.Key}");
             text.AppendLine();
-            text.AppendLine("| figure | value |");
-            text.AppendLine("|---|---|");
-            foreach (var (name, value) in Rows(result["scenario"]!.GetValue<string>(), figures, settings))
+            text.AppendLine(Settings(scenario.Key, (JsonObject)first["settings"]!));
+            text.AppendLine();
+            text.AppendLine("| figure | " + string.Join(" | ", byMode.Keys) + " |");
+            text.AppendLine("|---|" + string.Concat(byMode.Keys.Select(_ => "---|")));
+            foreach (var row in FigureRows.For(scenario.Key))
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {value} |");
+                var cells = byMode.Select(m => Cell(row, m.Key, m.Value, byMode));
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Label} | {string.Join(" | ", cells)} |");
+            }
+
+            foreach (var (mode, figures) in byMode)
+            {
+                if (figures["notSupported"] is { } why)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"\n{mode}: not measured ({why}).");
+                }
             }
 
             text.AppendLine();
         }
 
+        text.Append(TargetsTable.Render(results));
         return text.ToString();
     }
 
-    private static IEnumerable<(string, string)> Rows(string scenario, JsonObject f, JsonObject s)
-    {
-        if (scenario == "connect")
-        {
-            yield return ("connections (connected / failed)", $"{f["connected"]} / {f["failed"]} (asked {s["connections"]} at {s["connectRate"]}/s)");
-            yield return ("RSS per idle authenticated connection", Bytes(f["rssBytesPerConnection"]));
-            yield return ("GC heap per idle authenticated connection", Bytes(f["gcHeapBytesPerConnection"]));
-            yield return ("edge RSS before / after", $"{Bytes(f["before"]?["rssBytes"])} / {Bytes(f["after"]?["rssBytes"])}");
-            yield return ("edge GC heap before / after", $"{Bytes(f["before"]?["gcHeapBytes"])} / {Bytes(f["after"]?["gcHeapBytes"])}");
-            yield return ("measured after", f["measuredAfter"]?.ToString() ?? "");
-            yield return ("connect time p50 / p99 / max", Latency(f["connectTime"], "p50Ms", "p99Ms", "maxMs"));
-            yield return ("connects/s achieved", f["connectsPerSecond"]?.ToString() ?? "");
-            yield return ("edge CPU holding them idle", $"{f["idleCpuPercentOfCore"]} % of a core");
-        }
-        else
-        {
-            yield return ("connections", $"{f["connected"]} (failed {f["connectFailed"]})");
-            yield return ("offered", $"{s["ratePerSecond"]} msg/s x {s["durationSeconds"]} s, everyone → {f["offeredDeliveriesPerSecond"]} deliveries/s");
-            yield return ("delivered msgs/s (all clients)", f["deliveredPerSecond"]?.ToString() ?? "");
-            yield return ("delivered / expected", $"{f["delivered"]} / {f["expectedDeliveries"]}");
-            yield return ("lost / duplicated", $"{f["lost"]} / {f["duplicated"]}");
-            yield return ("latency p50 / p90 / p99 / p99.9 / max", Latency(f["latency"], "p50Ms", "p90Ms", "p99Ms", "p999Ms", "maxMs"));
-            yield return ("edge CPU per delivery", $"{f["edgeCpuMicrosPerDelivery"]} µs ({f["edgeCpuPercentOfCore"]} % of a core)");
-            yield return ("publish failures", f["publishFailed"]?.ToString() ?? "");
-        }
-    }
+    private static string Mode(JsonObject result) => result["target"]?["mode"]?.GetValue<string>() ?? "?";
 
-    private static string Latency(JsonNode? node, params string[] names) =>
-        node is null ? "" : string.Join(" / ", names.Select(n => node[n]?.ToString() ?? "-")) + " ms";
-
-    private static string Bytes(JsonNode? node)
+    /// <summary>The value, and for a suite mode its ratio to each peer that has the figure ("0.31× seed-ws").</summary>
+    private static string Cell(FigureRow row, string mode, JsonObject figures, IReadOnlyDictionary<string, JsonObject> byMode)
     {
-        if (node is null)
+        if (row.Text is { } text)
+        {
+            return text(figures);
+        }
+
+        if (row.Value(figures) is not { } value)
         {
             return "-";
         }
 
-        var value = node.GetValue<double>();
-        return Math.Abs(value) switch
+        var cell = row.Format(value);
+        if (row.Ratio && !Peers.Contains(mode))
         {
-            >= 1 << 30 => (value / (1 << 30)).ToString("F2", CultureInfo.InvariantCulture) + " GiB",
-            >= 1 << 20 => (value / (1 << 20)).ToString("F1", CultureInfo.InvariantCulture) + " MiB",
-            >= 10_000 => (value / 1024).ToString("F1", CultureInfo.InvariantCulture) + " KiB",
-            _ => value.ToString("F0", CultureInfo.InvariantCulture) + " B",
-        };
+            var ratios = Peers
+                .Where(byMode.ContainsKey)
+                .Select(peer => row.Value(byMode[peer]) is { } p && p != 0 ? $"{(value / p).ToString("0.00", CultureInfo.InvariantCulture)}× {peer}" : null)
+                .Where(r => r is not null)
+                .ToList();
+            if (ratios.Count > 0)
+            {
+                cell += $" ({string.Join(", ", ratios)})";
+            }
+        }
+
+        return cell;
     }
+
+    private static string Settings(string scenario, JsonObject s) => scenario switch
+    {
+        "connect" => $"{s["connections"]} idle authenticated connections opened at up to {s["connectRate"]}/s; memory read after an induced full GC, idle CPU over {s["settleSeconds"]} s.",
+        "fanout" => $"{s["rooms"]} rooms × {s["membersPerRoom"]} members spread over the edges/instances, {s["sendersPerRoom"]} sender(s) per room at {s["senderRatePerSecond"]} msg/s each for {s["durationSeconds"]} s.",
+        "direct" => $"{s["connections"]} clients in pairs on different edges, {s["ratePerSecond"]} direct messages/s in total for {s["durationSeconds"]} s.",
+        "notify" => $"{s["connections"]} clients in {s["rooms"]} rooms; {s["ratePerSecond"]} business events/s through Dapr for {s["durationSeconds"]} s, targets cycling two users / a room / everyone.",
+        "storm" => $"{s["connections"]} clients dropped at once and reconnecting at once, retrying with jittered backoff for up to {s["stormDeadlineSeconds"]} s.",
+        _ => $"{s["connections"]} connections, {s["ratePerSecond"]}/s for {s["durationSeconds"]} s.",
+    };
+
+    internal static string Bytes(JsonNode? node) => node is null ? "-" : Bytes(node.GetValue<double>());
+
+    internal static string Bytes(double value) => Math.Abs(value) switch
+    {
+        >= 1 << 30 => (value / (1 << 30)).ToString("F2", CultureInfo.InvariantCulture) + " GiB",
+        >= 1 << 20 => (value / (1 << 20)).ToString("F1", CultureInfo.InvariantCulture) + " MiB",
+        >= 1024 => (value / 1024).ToString("F1", CultureInfo.InvariantCulture) + " KiB",
+        _ => value.ToString("F0", CultureInfo.InvariantCulture) + " B",
+    };
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Suite.Load.Clients;
+using Suite.Load.Measurement;
 using Suite.Load.Targets;
 
 namespace Suite.Load.Scenarios;
@@ -34,6 +35,7 @@ internal sealed class ConnectScenario : IScenario
         var gcForced = await EdgeProbe.ForceGcAllAsync(probes, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         var before = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
+        var serverRssBefore = ServerCpu.ResidentBytes(system.ServerProcessIds());
 
         await using var fleet = new ClientFleet(system, settings.SourceAddresses);
         var started = Stopwatch.GetTimestamp();
@@ -53,6 +55,7 @@ internal sealed class ConnectScenario : IScenario
         gcForced &= await EdgeProbe.ForceGcAllAsync(probes, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         var after = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
+        var serverRssAfter = ServerCpu.ResidentBytes(system.ServerProcessIds());
         var alive = fleet.Clients.Count(c => c.Lost is null);
 
         progress.Phase("closing");
@@ -81,6 +84,12 @@ internal sealed class ConnectScenario : IScenario
             if (a.RssBytes is { } rssAfter && b.RssBytes is { } rssBefore)
             {
                 figures["rssBytesPerConnection"] = Math.Round((double)(rssAfter - rssBefore) / alive, 0);
+            }
+
+            if (serverRssBefore > 0)
+            {
+                // Every server process, brokers and services included: what the peers' figure counts too.
+                figures["serverRssBytesPerConnection"] = Math.Round((double)(serverRssAfter - serverRssBefore) / alive, 0);
             }
 
             if (a.Heap is { } heapAfter && b.Heap is { } heapBefore)

@@ -31,7 +31,7 @@ internal static class ScenarioRunner
         foreach (var scenario in scenarios)
         {
             progress.Title($"{system.Mode}: {scenario.Name}");
-            results.Add(await RunAsync(scenario, system, settings, progress, cancellationToken));
+            results.Add(await RunAsync(scenario, system, settings.ForScenario(scenario.Name), progress, cancellationToken));
         }
 
         progress.Phase("stopping the system");

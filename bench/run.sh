@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The benchmark: the suite in each mode and the peers, same machine, same load, one report.
+#
+#   bash bench/run.sh                       # default (small) set, every mode, ~10 minutes on 2 cores
+#   bash bench/run.sh --set full            # bigger: 20k idle connections, 30 s fan-out, 10k storm
+#   bash bench/run.sh --modes "embedded seed-ws"
+#
+# Modes: embedded (all services in one process, in-memory components), redis and nats (the
+# multi-process launcher: 2 edges, 3 services, 5+ sidecars, the broker), seed-ws and signalr (the
+# peers in ../shared/peers, 2 instances each over one redis-server; PEERS_DIR overrides).
+# Every system is started by the load generator (tests/Load) and stopped by it; this script also runs
+# each generator in its own process group and kills that group afterwards, then checks that no
+# server process is left. Servers are pinned to CPU 0 and the load to CPU 1 (SERVER_CPUS /
+# LOAD_CPUS; empty lets them float).
+# Output: bench/results/<timestamp>/<mode>-<scenario>.json and report.md (machine, settings, a table
+# per scenario with each suite figure's ratio to each peer, and the issue-5 targets met or missed).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+set_name=small
+modes="embedded redis nats seed-ws signalr"
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --set) set_name="$2"; shift 2 ;;
+    --modes) modes="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+out="${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out"
+
+case "$set_name" in
+  small) connect_n=5000; fanout_t=10s; direct_n=1000; direct_rate=2000; notify_n=1000; notify_rate=30; storm_n=2000; ;;
+  full)  connect_n=20000; fanout_t=30s; direct_n=5000; direct_rate=5000; notify_n=5000; notify_rate=30; storm_n=10000; ;;
+  *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
+esac
+# The peers' published figures were taken at this fan-out: 20 rooms x 50 members, one sender per
+# room at 10 msg/s = 9,800 deliveries/s.
+fanout_opts=(--fanout.rooms 20 --fanout.members 50 --fanout.senders 1 --fanout.sender-rate 10 --fanout.duration "$fanout_t")
+
+cores="$(nproc)"
+if [ "$cores" -ge 2 ]; then SERVER_CPUS="${SERVER_CPUS-0}"; LOAD_CPUS="${LOAD_CPUS-1}"; else SERVER_CPUS=""; LOAD_CPUS=""; fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+echo "building (Release)..." >&2
+for project in services/dapr-emulator services/edge services/presence services/room services/notification services/suite services/launcher tests/Load; do
+  dotnet build -c Release "$project" -v quiet -nologo >&2
+done
+command -v redis-server >/dev/null || echo "note: redis-server missing (sudo apt-get install redis-server); redis and peer modes will fail" >&2
+command -v nats-server >/dev/null || echo "note: nats-server missing (sudo apt-get install nats-server); mode nats will fail" >&2
+
+load=(dotnet "$root/tests/Load/bin/Release/net10.0/Suite.Load.dll")
+group=""
+stop_group() {
+  if [ -n "$group" ]; then kill -TERM -- "-$group" 2>/dev/null || true; sleep 1; kill -KILL -- "-$group" 2>/dev/null || true; group=""; fi
+}
+trap stop_group EXIT
+trap 'stop_group; exit 130' INT TERM
+
+failed_modes=()
+for mode in $modes; do
+  case "$mode" in
+    embedded|redis|nats) scenarios="connect,fanout,direct,notify,storm" ;;
+    seed-ws|signalr) scenarios="connect,fanout,storm" ;;
+    *) echo "bench/run.sh: unknown mode $mode" >&2; exit 2 ;;
+  esac
+  pin=()
+  if [ -n "$LOAD_CPUS" ] && command -v taskset >/dev/null; then pin=(taskset -c "$LOAD_CPUS"); fi
+  server_pin=()
+  if [ -n "$SERVER_CPUS" ]; then server_pin=(--edge-cpus "$SERVER_CPUS"); fi
+  echo "== $mode: $scenarios" >&2
+  # One system start per mode; --<scenario>.<option> sizes one scenario.
+  set +e
+  setsid "${pin[@]}" "${load[@]}" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
+    --connect-rate 2000 --drain-timeout 15s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
+    --connect.connections "$connect_n" --connect.settle 5s "${fanout_opts[@]}" \
+    --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration 10s \
+    --notify.connections "$notify_n" --notify.rate "$notify_rate" --notify.duration 10s \
+    --storm.connections "$storm_n" --storm.storm-deadline 30s \
+    > "$out/$mode.log.json" 2> >(tee "$out/$mode.log" >&2) &
+  pid=$!
+  group=$pid
+  wait "$pid"
+  status=$?
+  set -e
+  stop_group
+  [ "$status" -eq 0 ] || { echo "== $mode failed (exit $status); see $out/$mode.log" >&2; failed_modes+=("$mode"); }
+done
+
+left="$(pgrep -af 'Suite\.(Edge|Presence|Room|Notification|DaprEmulator|Embedded|Launcher)\.dll|signalr-redis\.dll|node server\.js|suite-bench' || true)"
+if [ -n "$left" ]; then
+  echo "bench/run.sh: processes left behind:" >&2
+  echo "$left" >&2
+  exit 1
+fi
+
+{
+  echo "# Benchmark $(date -u +%Y-%m-%d) ($set_name set)"
+  echo
+  echo "Command: \`bash bench/run.sh --set $set_name --modes \"$modes\"\` at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "Servers pinned to CPU ${SERVER_CPUS:-any}, load generator to CPU ${LOAD_CPUS:-any}."
+  echo
+  "${load[@]}" report "$out"/*-*.json
+} > "$out/report.md"
+cat "$out/report.md"
+if [ "${#failed_modes[@]}" -gt 0 ]; then echo "failed modes: ${failed_modes[*]}" >&2; exit 1; fi

@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Suite.Load.Output;
+
+/// <summary>One row of a report table: how to read the figure from a result and how to show it.</summary>
+/// <param name="Ratio">Show the suite's value as a ratio of each peer's.</param>
+/// <param name="Text">A row that is text, not a number (no ratio).</param>
+internal sealed record FigureRow(string Label, Func<JsonObject, double?> Value, Func<double, string> Format, bool Ratio = true, Func<JsonObject, string>? Text = null);
+
+/// <summary>The rows each scenario's table shows.</summary>
+internal static class FigureRows
+{
+    public static IEnumerable<FigureRow> For(string scenario) => scenario switch
+    {
+        "connect" =>
+        [
+            new("RSS per idle authenticated connection (edges / instances)", f => Number(f, "rssBytesPerConnection"), MarkdownReport.Bytes),
+            new("RSS per connection, all server processes", f => Number(f, "serverRssBytesPerConnection"), MarkdownReport.Bytes),
+            new("GC heap per connection (.NET servers)", f => Number(f, "gcHeapBytesPerConnection"), MarkdownReport.Bytes),
+            new("connected / failed", _ => null, _ => "", Text: f => $"{f["connected"]} / {f["failed"]}"),
+            new("connect time p99", f => Number(f, "connectTime", "p99Ms"), Ms),
+            new("CPU holding them idle (% of a core)", f => Number(f, "idleCpuPercentOfCore"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " %"),
+        ],
+        "storm" =>
+        [
+            new("reconnected / before", _ => null, _ => "", Text: f => $"{f["reconnected"]} / {f["connectedBefore"]}"),
+            new("first try succeeded", _ => null, _ => "", Text: f => $"{f["reconnectedFirstTry"]}"),
+            new("seconds until all back", f => Number(f, "secondsUntilAllBack"), v => v.ToString("0.00", CultureInfo.InvariantCulture) + " s"),
+            new("reconnect time p50 / p99", f => Number(f, "reconnectTime", "p99Ms"), Ms, Text: f => $"{Number(f, "reconnectTime", "p50Ms")} / {Number(f, "reconnectTime", "p99Ms")} ms"),
+            new("failed attempts", f => Number(f, "failedAttempts"), v => v.ToString("0", CultureInfo.InvariantCulture), Ratio: false),
+            new("server RSS before → peak", _ => null, _ => "", Text: f => $"{MarkdownReport.Bytes(f["serverRssBytesBefore"])} → {MarkdownReport.Bytes(f["serverRssBytesPeak"])}"),
+            new("server CPU during the storm", f => Number(f, "serverCpuSecondsDuringStorm"), v => v.ToString("0.00", CultureInfo.InvariantCulture) + " s"),
+        ],
+        _ => Deliveries(scenario),
+    };
+
+    private static IEnumerable<FigureRow> Deliveries(string scenario)
+    {
+        yield return new("delivered / expected", _ => null, _ => "", Text: f => f["notSupported"] is null ? $"{f["delivered"]} / {f["expectedDeliveries"]}" : "n/a");
+        yield return new("lost / duplicated", _ => null, _ => "", Text: f => f["notSupported"] is null ? $"{f["lost"]} / {f["duplicated"]}" : "n/a");
+        yield return new("delivered msgs/s", f => Number(f, "deliveredPerSecond"), v => v.ToString("N0", CultureInfo.InvariantCulture));
+        yield return new("latency p50", f => Number(f, "latency", "p50Ms"), Ms);
+        yield return new("latency p99", f => Number(f, "latency", "p99Ms"), Ms);
+        yield return new("latency p99.9 / max", _ => null, _ => "", Text: f => f["latency"] is null ? "-" : $"{f["latency"]!["p999Ms"]} / {f["latency"]!["maxMs"]} ms");
+        yield return new("server CPU per delivered message (all server processes)", f => Number(f, "serverCpuMicrosPerDelivery"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " µs");
+        yield return new("server CPU (% of a core)", f => Number(f, "serverCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
+        if (scenario == "fanout")
+        {
+            yield return new("Dapr publishes per room message / edges hosting members", _ => null, _ => "", Text: f => f["daprPublishesPerRoomMessage"] is null ? "-" : $"{f["daprPublishesPerRoomMessage"]} / {f["edgesHostingEachRoom"]}");
+        }
+    }
+
+    private static string Ms(double value) => value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
+
+    /// <summary>The number at <paramref name="path"/> in a result's figures, or null.</summary>
+    public static double? Number(JsonObject figures, params string[] path)
+    {
+        JsonNode? node = figures;
+        foreach (var name in path)
+        {
+            node = node?[name];
+        }
+
+        return node is JsonValue value && value.TryGetValue(out double number) ? number : null;
+    }
+}
