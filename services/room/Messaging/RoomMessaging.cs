@@ -23,7 +23,12 @@ internal sealed class RoomMessaging(
 {
     public async Task<PublishToRoomResponse> PublishAsync(PublishToRoomRequest request, CancellationToken cancellationToken)
     {
-        var member = await state.GetAsync<RoomUser>(StateKeys.RoomUser(request.RoomId, request.UserId), cancellationToken);
+        // The member record and the room's edge index do not depend on each other: read them at once,
+        // so the latency of a message is two store round trips (reads, then the head) before publishing.
+        var memberRead = state.GetAsync<RoomUser>(StateKeys.RoomUser(request.RoomId, request.UserId), cancellationToken);
+        var indexRead = indexes.ReadAsync(IndexKind.Room, request.RoomId, cancellationToken);
+        var member = await memberRead;
+        var index = await indexRead;
         if (member is null || !member.Connections.ContainsKey(request.ConnectionId))
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"connection '{request.ConnectionId}' of user '{request.UserId}' has not joined room '{request.RoomId}'"));
@@ -45,13 +50,17 @@ internal sealed class RoomMessaging(
             (id, timestamp) = (claim.MessageId, claim.Timestamp);
         }
 
-        var message = await AppendAsync(request, id, timestamp, cancellationToken);
+        var (message, slotsWritten) = await AppendAsync(request, id, timestamp, cancellationToken);
         if (idempotencyKey is not null)
         {
             await SaveRecordAsync(idempotencyKey, Record(message, published: false, edges: 0, now), cancellationToken);
         }
 
-        var edges = await DeliverAsync(request.RoomId, message, cancellationToken);
+        // The head already holds the message (history reads fall back to it), so the ring slots are
+        // written while it is published; the call returns only when both are done.
+        var delivering = DeliverAsync(request.RoomId, message, index, cancellationToken);
+        await Task.WhenAll(delivering, slotsWritten);
+        var edges = await delivering;
         if (idempotencyKey is not null)
         {
             await SaveRecordAsync(idempotencyKey, Record(message, published: true, edges, now), cancellationToken);
@@ -191,7 +200,7 @@ internal sealed class RoomMessaging(
         var edges = 0;
         if (stored is not null && stored.Id == first.MessageId)
         {
-            edges = await DeliverAsync(request.RoomId, stored, cancellationToken);
+            edges = await DeliverAsync(request.RoomId, stored, await indexes.ReadAsync(IndexKind.Room, request.RoomId, cancellationToken), cancellationToken);
             first.Published = true;
             first.EdgesTargeted = edges;
             await SaveRecordAsync(key, first, cancellationToken);
@@ -200,7 +209,8 @@ internal sealed class RoomMessaging(
         return Response(first.MessageId, first.Seq, first.Timestamp, edges);
     }
 
-    private async Task<StoredMessage> AppendAsync(PublishToRoomRequest request, string id, long timestamp, CancellationToken cancellationToken)
+    /// <summary>Takes the next seq on the room head (which holds the message); returns it and the still running write of the history slots.</summary>
+    private async Task<(StoredMessage Message, Task SlotsWritten)> AppendAsync(PublishToRoomRequest request, string id, long timestamp, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var headKey = StateKeys.RoomHead(request.RoomId);
@@ -228,9 +238,8 @@ internal sealed class RoomMessaging(
                     slots.Add((StateKeys.RoomHistory(request.RoomId, previous.Seq, o.HistorySize), previous));
                 }
 
-                await state.WriteManyAsync(slots, cancellationToken);
                 metrics.Messages.Add(1);
-                return message;
+                return (message, state.WriteManyAsync(slots, cancellationToken));
             }
 
             metrics.ConcurrencyConflicts.Add(1, new KeyValuePair<string, object?>("kind", "seq"));
@@ -255,9 +264,8 @@ internal sealed class RoomMessaging(
         return head?.Last?.Seq == seq ? head.Last : null;
     }
 
-    private async Task<int> DeliverAsync(string roomId, StoredMessage message, CancellationToken cancellationToken)
+    private async Task<int> DeliverAsync(string roomId, StoredMessage message, EdgeIndex index, CancellationToken cancellationToken)
     {
-        var index = await indexes.ReadAsync(IndexKind.Room, roomId, cancellationToken);
         var edges = index.Edges.Where(e => e.Value > 0).Select(e => e.Key).ToList();
         var frame = new ServerMessage
         {
