@@ -69,7 +69,7 @@ internal sealed record LoadSettings
     /// <summary>Extra environment for the edge process, KEY=VALUE (e.g. DOTNET_gcServer=0).</summary>
     public IReadOnlyList<string> EdgeEnv { get; init; } = [];
 
-    /// <summary>CPUs the edge process may run on (taskset list, e.g. "0"); null = any.</summary>
+    /// <summary>CPUs the edge process (and every other server process: peers, their Redis) may run on (taskset list, e.g. "0"); null = any.</summary>
     public string? EdgeCpus { get; init; }
 
     /// <summary>Mode urls: WebSocket URLs of running edges (ws://host:port/ws), with <see cref="EdgeIds"/> and <see cref="SigningKey"/>.</summary>
@@ -78,6 +78,12 @@ internal sealed record LoadSettings
     public IReadOnlyList<string> EdgeIds { get; init; } = [];
 
     public string SigningKey { get; init; } = "suite-load-signing-key-0123456789abcdef";
+
+    /// <summary>Modes seed-ws and signalr: the folder holding the peers; null = shared/peers next to the repository.</summary>
+    public string? PeersDir { get; init; }
+
+    /// <summary>Modes seed-ws and signalr: how many instances of the peer share one Redis.</summary>
+    public int Instances { get; init; } = 2;
 
     /// <summary>The command line as given, so each scenario of a run can apply its own scoped options.</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
@@ -123,6 +129,8 @@ internal sealed record LoadSettings
                 "--edge-dll" => s with { EdgeDll = Value() },
                 "--edge-cpus" => s with { EdgeCpus = Value() },
                 "--signing-key" => s with { SigningKey = Value() },
+                "--peers-dir" => s with { PeersDir = Value() },
+                "--instances" => s with { Instances = Int(Value()) },
                 "--edge-env" => Add(env, Value(), s),
                 "--url" => Add(urls, Value(), s),
                 "--edge-id" => Add(ids, Value(), s),
@@ -131,9 +139,14 @@ internal sealed record LoadSettings
         }
 
         s = s with { EdgeEnv = env, Urls = urls, EdgeIds = ids, Arguments = arguments };
-        if (s.Mode is not ("edge" or "urls"))
+        if (s.Mode is not ("edge" or "urls" or "seed-ws" or "signalr"))
         {
-            throw new ArgumentException("--mode is edge or urls");
+            throw new ArgumentException("--mode is edge, urls, seed-ws or signalr");
+        }
+
+        if (s.Instances < 1)
+        {
+            throw new ArgumentException("--instances must be at least 1");
         }
 
         if (s.Mode == "urls" && (urls.Count == 0 || urls.Count != ids.Count))

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Suite.Load.Measurement;
 using Suite.Load.Targets;
+using Suite.Load.Targets.Peers;
 
 namespace Suite.Load.Scenarios;
 
@@ -68,6 +69,8 @@ internal static class ScenarioRunner
     public static async Task<ISystemUnderTest> StartAsync(LoadSettings settings, string repoRoot, CancellationToken cancellationToken) => settings.Mode switch
     {
         "edge" => await EdgeProcess.StartAsync(settings.EdgeDll ?? EdgeProcess.DefaultEdgeDll(repoRoot), settings.SigningKey, settings.EdgeEnv, cancellationToken, cpus: settings.EdgeCpus),
+        "seed-ws" => await SeedWsPeer.StartAsync(settings.PeersDir ?? PeerBuild.DefaultPeersDir(repoRoot), settings.Instances, settings.SigningKey, settings.EdgeCpus, cancellationToken),
+        "signalr" => await SignalRPeer.StartAsync(settings.PeersDir ?? PeerBuild.DefaultPeersDir(repoRoot), settings.Instances, settings.SigningKey, settings.EdgeCpus, cancellationToken),
         _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey),
     };
 
