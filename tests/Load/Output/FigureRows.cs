@@ -27,7 +27,7 @@ internal static class FigureRows
             new("reconnected / before", _ => null, _ => "", Text: f => $"{f["reconnected"]} / {f["connectedBefore"]}"),
             new("first try succeeded", _ => null, _ => "", Text: f => $"{f["reconnectedFirstTry"]}"),
             new("seconds until all back", f => Number(f, "secondsUntilAllBack"), v => v.ToString("0.00", CultureInfo.InvariantCulture) + " s"),
-            new("reconnect time p50 / p99", f => Number(f, "reconnectTime", "p99Ms"), Ms, Text: f => $"{Number(f, "reconnectTime", "p50Ms")} / {Number(f, "reconnectTime", "p99Ms")} ms"),
+            new("reconnect time p50 / p99", f => Number(f, "reconnectTime", "p99Ms"), Ms, Text: f => Pair(Number(f, "reconnectTime", "p50Ms"), Number(f, "reconnectTime", "p99Ms"))),
             new("failed attempts", f => Number(f, "failedAttempts"), v => v.ToString("0", CultureInfo.InvariantCulture), Ratio: false),
             new("server RSS before → peak", _ => null, _ => "", Text: f => $"{MarkdownReport.Bytes(f["serverRssBytesBefore"])} → {MarkdownReport.Bytes(f["serverRssBytesPeak"])}"),
             new("server CPU during the storm", f => Number(f, "serverCpuSecondsDuringStorm"), v => v.ToString("0.00", CultureInfo.InvariantCulture) + " s"),
@@ -42,7 +42,7 @@ internal static class FigureRows
         yield return new("delivered msgs/s", f => Number(f, "deliveredPerSecond"), v => v.ToString("N0", CultureInfo.InvariantCulture));
         yield return new("latency p50", f => Number(f, "latency", "p50Ms"), Ms);
         yield return new("latency p99", f => Number(f, "latency", "p99Ms"), Ms);
-        yield return new("latency p99.9 / max", _ => null, _ => "", Text: f => f["latency"] is null ? "-" : $"{f["latency"]!["p999Ms"]} / {f["latency"]!["maxMs"]} ms");
+        yield return new("latency p99.9 / max", _ => null, _ => "", Text: f => Pair(Number(f, "latency", "p999Ms"), Number(f, "latency", "maxMs")));
         yield return new("server CPU per delivered message (all server processes)", f => Number(f, "serverCpuMicrosPerDelivery"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " µs");
         yield return new("server CPU (% of a core)", f => Number(f, "serverCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
         if (scenario == "fanout")
@@ -50,6 +50,8 @@ internal static class FigureRows
             yield return new("Dapr publishes per room message / edges hosting members", _ => null, _ => "", Text: f => f["daprPublishesPerRoomMessage"] is null ? "-" : $"{f["daprPublishesPerRoomMessage"]} / {f["edgesHostingEachRoom"]}");
         }
     }
+
+    private static string Pair(double? a, double? b) => a is null || b is null ? "-" : $"{Ms(a.Value)[..^3]} / {Ms(b.Value)}";
 
     private static string Ms(double value) => value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
 
