@@ -16,7 +16,10 @@ internal static class LoadProgram
         usage: Suite.Load <scenario> [options]      scenarios: connect, fanout-local
                Suite.Load report <result.json>...   Markdown table of results
         options:
-          --mode edge|urls          edge: start services/edge as a child process (default); urls: use --url/--edge-id
+          --mode edge|embedded|redis|nats|urls
+                                    edge: start services/edge as a child process (default); embedded: the
+                                    embedded suite (services/suite); redis|nats: the launcher with brokers,
+                                    all services and --edges N edges (default 2); urls: use --url/--edge-id
           --connections N           connections (default 1000)
           --connect-rate N          new connections per second (default 1000)
           --connect-concurrency N   connection attempts in flight (default 128)
@@ -28,8 +31,8 @@ internal static class LoadProgram
           --envelope cloudevent|bare
           --warmup N                connect: warm-up connections before the baseline (default 200)
           --edge-dll PATH           default services/edge/bin/Release/net10.0/Suite.Edge.dll
-          --edge-cpus LIST          run the edge under taskset -c LIST (e.g. 0)
-          --edge-env KEY=VALUE      extra environment for the edge (repeatable)
+          --edge-cpus LIST          run the edge (or every suite process) under taskset -c LIST (e.g. 0)
+          --edge-env KEY=VALUE      extra environment for the edge (suite modes: every service) (repeatable)
           --url ws://h:p/ws --edge-id ID   mode urls (repeatable, pairwise)
           --signing-key KEY         HS256 key (>= 32 bytes)
           --out FILE                write the JSON result there too

@@ -55,6 +55,7 @@ internal static class ScenarioRunner
     public static async Task<ISystemUnderTest> StartAsync(LoadSettings settings, string repoRoot, CancellationToken cancellationToken) => settings.Mode switch
     {
         "edge" => await EdgeProcess.StartAsync(settings.EdgeDll ?? EdgeProcess.DefaultEdgeDll(repoRoot), settings.SigningKey, settings.EdgeEnv, cancellationToken, cpus: settings.EdgeCpus),
+        "embedded" or "redis" or "nats" => await SuiteProcess.StartAsync(settings, repoRoot, cancellationToken),
         _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey),
     };
 
@@ -74,6 +75,7 @@ internal static class ScenarioRunner
     private static JsonObject Describe(LoadSettings s) => new()
     {
         ["mode"] = s.Mode,
+        ["edges"] = s.Edges,
         ["connections"] = s.Connections,
         ["connectRate"] = s.ConnectRate,
         ["connectConcurrency"] = s.ConnectConcurrency,
