@@ -25,6 +25,20 @@ public sealed class SuiteModeTests
     [Fact]
     public Task Redis_suite_delivers_room_messages_across_edges_once_and_leaves_nothing_behind() => RoomRoundTripAsync("redis", minimumProcesses: 12);
 
+    // As redis, plus nats-server (pub/sub over JetStream; state stays on Redis).
+    [Fact]
+    public Task Nats_suite_delivers_room_messages_across_edges_once_and_leaves_nothing_behind() => RoomRoundTripAsync("nats", minimumProcesses: 13);
+
+    [Fact]
+    public void Parses_the_suite_modes_and_the_edge_count()
+    {
+        var nats = LoadSettings.Parse("connect", ["--mode", "nats", "--edges", "3"]);
+        Assert.Equal(("nats", 3), (nats.Mode, nats.Edges));
+        Assert.Equal(2, LoadSettings.Parse("connect", ["--mode", "embedded"]).Edges);
+        Assert.Throws<ArgumentException>(() => LoadSettings.Parse("connect", ["--mode", "kafka"]));
+        Assert.Throws<ArgumentException>(() => LoadSettings.Parse("connect", ["--mode", "redis", "--edges", "0"]));
+    }
+
     private static async Task RoomRoundTripAsync(string mode, int minimumProcesses)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
