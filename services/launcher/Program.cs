@@ -5,9 +5,13 @@ using Suite.Testing;
 //   dotnet build -c Debug && dotnet run --project services/launcher -- --components components/redis --edges 2 --start-brokers
 // --start-brokers starts redis-server (and nats-server for components/nats) on free ports;
 // without it the components' own addresses (localhost:6379, nats://localhost:4222) are used.
+// --setting KEY=VALUE (repeatable) reaches every service as an environment variable (e.g.
+// Connections__AdmissionsPerSecond=1000000); once all is ready one `suite-description: {json}` line follows.
 var components = "components/redis";
 var edges = 2;
 var startBrokers = false;
+var settings = new Dictionary<string, string>();
+string? signingKey = null;
 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 for (var i = 0; i < args.Length; i++)
 {
@@ -17,8 +21,13 @@ for (var i = 0; i < args.Length; i++)
         case "--edges": edges = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--start-brokers": startBrokers = true; break;
         case "--configuration": configuration = args[++i]; break;
+        case "--signing-key": signingKey = args[++i]; break;
+        case "--setting" when i + 1 < args.Length && args[i + 1].Split('=', 2) is [{ Length: > 0 } key, var value]:
+            settings[key] = value;
+            i++;
+            break;
         default:
-            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --start-brokers --configuration <Debug|Release>");
+            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --setting KEY=VALUE");
             return 2;
     }
 }
@@ -33,17 +42,17 @@ Console.CancelKeyPress += (_, e) =>
 var root = RepositoryRoot.Find();
 await using var redis = startBrokers ? await RedisServer.StartAsync(stop.Token) : null;
 await using var nats = startBrokers && components.Contains("nats", StringComparison.Ordinal) ? await NatsServer.StartAsync(stop.Token) : null;
-await using var suite = await SuiteTopology.StartAsync(
-    new TopologyOptions
-    {
-        RepositoryRoot = root,
-        ComponentsFolder = components,
-        Edges = edges,
-        Configuration = configuration,
-        RedisAddress = redis?.ConnectionString,
-        NatsUrl = nats?.Url,
-    },
-    stop.Token);
+var options = new TopologyOptions
+{
+    RepositoryRoot = root,
+    ComponentsFolder = components,
+    Edges = edges,
+    Configuration = configuration,
+    RedisAddress = redis?.ConnectionString,
+    NatsUrl = nats?.Url,
+    Settings = settings,
+};
+await using var suite = await SuiteTopology.StartAsync(signingKey is null ? options : options with { SigningKey = signingKey }, stop.Token);
 
 Console.WriteLine($"suite running over {components} ({configuration} build)");
 foreach (var edge in suite.Edges)
@@ -52,6 +61,7 @@ foreach (var edge in suite.Edges)
 }
 
 Console.WriteLine($"  presence {suite.Presence.GrpcAddress}, room {suite.Room.GrpcAddress}, notification {suite.Notification.GrpcAddress}");
+Console.WriteLine(SuiteDescription.Line(suite, components, [.. new[] { redis?.ProcessId, nats?.ProcessId }.OfType<int>()]));
 Console.WriteLine("Ctrl+C stops everything.");
 try
 {

@@ -3,7 +3,7 @@ using Suite.Testing;
 namespace Suite.Launcher;
 
 /// <summary>A service process and its emulator sidecar process.</summary>
-public sealed class RunningService(SuiteService service, ExternalServer app, ExternalServer sidecar, int httpPort, int? grpcPort, int sidecarGrpcPort) : IAsyncDisposable
+public sealed class RunningService(SuiteService service, ExternalServer app, ExternalServer sidecar, int httpPort, int? grpcPort, int sidecarGrpcPort, int sidecarHttpPort) : IAsyncDisposable
 {
     public SuiteService Service { get; } = service;
 
@@ -14,6 +14,12 @@ public sealed class RunningService(SuiteService service, ExternalServer app, Ext
     public int? GrpcPort { get; } = grpcPort;
 
     public int SidecarGrpcPort { get; } = sidecarGrpcPort;
+
+    /// <summary>The sidecar's Dapr HTTP API, where a business service publishes (e.g. to <c>notifications</c>).</summary>
+    public int SidecarHttpPort { get; } = sidecarHttpPort;
+
+    /// <summary>The service's own process (not its sidecar's), for resource figures.</summary>
+    public int ProcessId => app.ProcessId;
 
     public string GrpcAddress => $"http://127.0.0.1:{GrpcPort ?? HttpPort}";
 

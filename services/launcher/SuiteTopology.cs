@@ -144,7 +144,7 @@ public sealed class SuiteTopology : IAsyncDisposable
             throw;
         }
 
-        var running = new RunningService(service, app, sidecar, http, grpc, sidecarGrpc);
+        var running = new RunningService(service, app, sidecar, http, grpc, sidecarGrpc, sidecarHttp);
         _services.Add(running);
         await SidecarHealth.WaitUntilReadyAsync(sidecarHttp, TimeSpan.FromSeconds(60), running, cancellationToken);
         return running;

@@ -15,8 +15,16 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     public const string DevelopmentSigningKey = "development-only-signing-key-change-me-0123456789";
 
     private readonly List<WebApplication> _apps = [];
+    private readonly Dictionary<string, int> _httpPorts = [];
+    private readonly Dictionary<string, int> _sidecarHttpPorts = [];
 
     public int EdgePort { get; private set; }
+
+    /// <summary>Each app's HTTP port (health and /metrics) by app id: presence, room, notification, edge-0.</summary>
+    public IReadOnlyDictionary<string, int> HttpPorts => _httpPorts;
+
+    /// <summary>Each app's sidecar Dapr HTTP port by app id, where that app publishes (e.g. to <c>notifications</c>).</summary>
+    public IReadOnlyDictionary<string, int> SidecarHttpPorts => _sidecarHttpPorts;
 
     public static async Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken)
     {
@@ -129,6 +137,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         var app = build(builder);
         await app.StartAsync(cancellationToken);
         _apps.Add(app);
+        _httpPorts[appId] = appPort;
+        _sidecarHttpPorts[appId] = sidecar.HttpPort;
 
         var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await emulator.StartAsync(cancellationToken);

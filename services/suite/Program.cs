@@ -1,7 +1,23 @@
+using System.Text.Json.Nodes;
 using Suite.Embedded;
 
 // The quick start: `dotnet run --project services/suite` (optionally `-- --port 5000`).
-var port = args.Length == 2 && args[0] == "--port" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5000;
+// `--describe-json` adds one `suite-description: {json}` line for programs that start the suite
+// (the load generator): the edge, every service's metrics and a sidecar to publish through.
+var port = 5000;
+var describe = false;
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--port" && i + 1 < args.Length)
+    {
+        port = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    }
+    else if (args[i] == "--describe-json")
+    {
+        describe = true;
+    }
+}
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -14,6 +30,30 @@ Console.WriteLine("Gateway suite running (embedded, in-memory components).");
 Console.WriteLine($"  WebSocket:  ws://127.0.0.1:{port}/ws");
 Console.WriteLine($"  Dev token:  http://127.0.0.1:{port}/dev/token?user=alice");
 Console.WriteLine($"  Metrics:    http://127.0.0.1:{port}/metrics");
+if (describe)
+{
+    // The launcher's shape (services/launcher/SuiteDescription.cs), so one reader serves both.
+    Console.WriteLine("suite-description: " + new JsonObject
+    {
+        ["mode"] = "embedded",
+        ["edges"] = new JsonArray(new JsonObject
+        {
+            ["appId"] = "edge-0",
+            ["webSocket"] = $"ws://127.0.0.1:{port}/ws",
+            ["http"] = $"http://127.0.0.1:{port}/",
+            ["pid"] = Environment.ProcessId,
+        }),
+        ["metrics"] = new JsonObject
+        {
+            ["presence"] = $"http://127.0.0.1:{suite.HttpPorts["presence"]}/metrics",
+            ["room"] = $"http://127.0.0.1:{suite.HttpPorts["room"]}/metrics",
+            ["notification"] = $"http://127.0.0.1:{suite.HttpPorts["notification"]}/metrics",
+        },
+        ["daprHttp"] = $"http://127.0.0.1:{suite.SidecarHttpPorts["notification"]}/",
+        ["brokers"] = new JsonArray(),
+    }.ToJsonString());
+}
+
 Console.WriteLine("Ctrl+C stops it.");
 try
 {

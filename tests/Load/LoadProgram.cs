@@ -17,9 +17,11 @@ internal static class LoadProgram
                  scenarios: connect, fanout, direct, notify, storm, fanout-local (one system, run in order)
                Suite.Load report <result.json>...   Markdown table of results
         options:
-          --mode edge|urls|seed-ws|signalr
-                                    edge: start services/edge as a child process (default); urls: use --url/--edge-id;
-                                    seed-ws, signalr: start that peer (--instances of it on one redis-server)
+          --mode edge|embedded|redis|nats|seed-ws|signalr|urls
+                                    edge: start services/edge as a child process (default); embedded: the
+                                    embedded suite (services/suite); redis|nats: the launcher with brokers,
+                                    all services and --edges N edges (default 2); seed-ws, signalr: start
+                                    that peer (--instances of it on one redis-server); urls: use --url/--edge-id
           --connections N           connections (default 1000)
           --connect-rate N          new connections per second (default 1000)
           --connect-concurrency N   connection attempts in flight (default 128)
@@ -34,10 +36,10 @@ internal static class LoadProgram
           --envelope cloudevent|bare
           --warmup N                connect: warm-up connections before the baseline (default 200)
           --edge-dll PATH           default services/edge/bin/Release/net10.0/Suite.Edge.dll
-          --edge-cpus LIST          run the edge (or the peer's instances and Redis) under taskset -c LIST (e.g. 0)
+          --edge-cpus LIST          run every server process (edge, suite, peers, brokers) under taskset -c LIST (e.g. 0)
           --peers-dir DIR           seed-ws, signalr: where the peers live (default <repo>/../shared/peers)
           --instances N             seed-ws, signalr: peer instances (default 2)
-          --edge-env KEY=VALUE      extra environment for the edge (repeatable)
+          --edge-env KEY=VALUE      extra environment for the edge (suite modes: every service) (repeatable)
           --url ws://h:p/ws --edge-id ID   mode urls (repeatable, pairwise)
           --signing-key KEY         HS256 key (>= 32 bytes)
           --out FILE                write the JSON result there too

@@ -7,8 +7,15 @@ internal sealed record LoadSettings
 {
     public string Scenario { get; init; } = "connect";
 
-    /// <summary><c>edge</c>: start one edge as a child process; <c>urls</c>: drive edges that already run (<see cref="Urls"/>).</summary>
+    /// <summary>
+    /// <c>edge</c>: start one edge as a child process; <c>embedded</c>: start the embedded suite;
+    /// <c>redis</c>/<c>nats</c>: start the launcher over that broker (<see cref="Edges"/> edges);
+    /// <c>urls</c>: drive edges that already run (<see cref="Urls"/>).
+    /// </summary>
     public string Mode { get; init; } = "edge";
+
+    /// <summary>Edges the launcher starts (modes redis and nats).</summary>
+    public int Edges { get; init; } = 2;
 
     /// <summary>Connections to open (connect) or to fan out to (fanout-local).</summary>
     public int Connections { get; init; } = 1000;
@@ -108,6 +115,7 @@ internal sealed record LoadSettings
             s = name switch
             {
                 "--mode" => s with { Mode = Value() },
+                "--edges" => s with { Edges = Int(Value()) },
                 "--connections" or "-n" => s with { Connections = Int(Value()) },
                 "--connect-rate" => s with { ConnectRate = Int(Value()) },
                 "--connect-concurrency" => s with { ConnectConcurrency = Int(Value()) },
@@ -139,14 +147,19 @@ internal sealed record LoadSettings
         }
 
         s = s with { EdgeEnv = env, Urls = urls, EdgeIds = ids, Arguments = arguments };
-        if (s.Mode is not ("edge" or "urls" or "seed-ws" or "signalr"))
+        if (s.Mode is not ("edge" or "embedded" or "redis" or "nats" or "seed-ws" or "signalr" or "urls"))
         {
-            throw new ArgumentException("--mode is edge, urls, seed-ws or signalr");
+            throw new ArgumentException("--mode is edge, embedded, redis, nats, seed-ws, signalr or urls");
         }
 
         if (s.Instances < 1)
         {
             throw new ArgumentException("--instances must be at least 1");
+        }
+
+        if (s.Edges is < 1 or > 64)
+        {
+            throw new ArgumentException("--edges is 1..64");
         }
 
         if (s.Mode == "urls" && (urls.Count == 0 || urls.Count != ids.Count))

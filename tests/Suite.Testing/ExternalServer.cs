@@ -23,6 +23,8 @@ public sealed class ExternalServer : IAsyncDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the process wrote so far, for assertion messages.</summary>

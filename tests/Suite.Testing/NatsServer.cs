@@ -20,6 +20,8 @@ public sealed class NatsServer : IAsyncDisposable
 
     public string Url => $"nats://127.0.0.1:{_server.Port}";
 
+    public int ProcessId => _server.ProcessId;
+
     /// <summary>Everything the server logged so far, for assertion messages.</summary>
     public string Output => _server.Output;
 

@@ -19,6 +19,8 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port => _process.Port;
 
+    public int ProcessId => _process.ProcessId;
+
     /// <summary><c>host:port</c>, the form of the Dapr <c>redisHost</c> field and of a StackExchange.Redis configuration.</summary>
     public string ConnectionString => $"{Host}:{Port}";
 

@@ -71,6 +71,7 @@ internal static class ScenarioRunner
         "edge" => await EdgeProcess.StartAsync(settings.EdgeDll ?? EdgeProcess.DefaultEdgeDll(repoRoot), settings.SigningKey, settings.EdgeEnv, cancellationToken, cpus: settings.EdgeCpus),
         "seed-ws" => await SeedWsPeer.StartAsync(settings.PeersDir ?? PeerBuild.DefaultPeersDir(repoRoot), settings.Instances, settings.SigningKey, settings.EdgeCpus, cancellationToken),
         "signalr" => await SignalRPeer.StartAsync(settings.PeersDir ?? PeerBuild.DefaultPeersDir(repoRoot), settings.Instances, settings.SigningKey, settings.EdgeCpus, cancellationToken),
+        "embedded" or "redis" or "nats" => await SuiteProcess.StartAsync(settings, repoRoot, cancellationToken),
         _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey),
     };
 
@@ -90,6 +91,7 @@ internal static class ScenarioRunner
     private static JsonObject Describe(LoadSettings s) => new()
     {
         ["mode"] = s.Mode,
+        ["edges"] = s.Edges,
         ["connections"] = s.Connections,
         ["connectRate"] = s.ConnectRate,
         ["connectConcurrency"] = s.ConnectConcurrency,
