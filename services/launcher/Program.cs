@@ -39,6 +39,14 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+// SIGTERM (docker stop, systemd, a script's kill) stops as cleanly as Ctrl+C; background jobs of a
+// script ignore SIGINT, so this is the signal tools use.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
 var root = RepositoryRoot.Find();
 await using var redis = startBrokers ? await RedisServer.StartAsync(stop.Token) : null;
 await using var nats = startBrokers && components.Contains("nats", StringComparison.Ordinal) ? await NatsServer.StartAsync(stop.Token) : null;

@@ -25,6 +25,14 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+// SIGTERM (docker stop, systemd, a script's kill) stops as cleanly as Ctrl+C; background jobs of a
+// script ignore SIGINT, so this is the signal tools use.
+using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
 await using var suite = await EmbeddedSuite.StartAsync(port, stop.Token);
 Console.WriteLine("Gateway suite running (embedded, in-memory components).");
 Console.WriteLine($"  WebSocket:  ws://127.0.0.1:{port}/ws");

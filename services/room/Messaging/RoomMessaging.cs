@@ -214,6 +214,7 @@ internal sealed class RoomMessaging(
     {
         var o = options.Value;
         var headKey = StateKeys.RoomHead(request.RoomId);
+        using var turn = await state.TurnAsync(headKey, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var (head, etag) = await state.ReadAsync<RoomHead>(headKey, cancellationToken);

@@ -16,6 +16,10 @@ internal sealed class StateStore(DaprClient dapr, IOptions<RoomOptions> options,
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+    private readonly KeyedLock _writers = new();
+
+    /// <summary>Takes this instance's turn to read-modify-write <paramref name="key"/> (see <see cref="KeyedLock"/>).</summary>
+    public Task<IDisposable> TurnAsync(string key, CancellationToken cancellationToken) => _writers.AcquireAsync(key, cancellationToken);
 
     public async Task<(T? Value, string ETag)> ReadAsync<T>(string key, CancellationToken cancellationToken)
         where T : class
@@ -73,6 +77,7 @@ internal sealed class StateStore(DaprClient dapr, IOptions<RoomOptions> options,
         where T : class
     {
         var limit = options.Value.MaxConcurrencyRetries;
+        using var turn = await TurnAsync(key, cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             var (current, etag) = await ReadAsync<T>(key, cancellationToken);

@@ -174,7 +174,7 @@ internal sealed class SuiteProcess : ISystemUnderTest
     }
 
     /// <summary>
-    /// Ctrl+C first, so the launcher stops its services and removes its temporary folders; then
+    /// SIGTERM first, so the launcher stops its services and removes its temporary folders; then
     /// SIGKILL for whatever of the tree (taken before, and again now) is still alive.
     /// </summary>
     public async ValueTask DisposeAsync()
@@ -207,12 +207,13 @@ internal sealed class SuiteProcess : ISystemUnderTest
         }
     }
 
-    // .NET raises Console.CancelKeyPress on SIGINT whether or not a terminal is attached.
+    // SIGTERM: the launcher and the embedded suite stop cleanly on it (SIGINT would be ignored when
+    // the generator runs as a script's background job, and so by its children).
     private static void Interrupt(int pid)
     {
         try
         {
-            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false });
             kill?.WaitForExit(5000);
         }
         catch (System.ComponentModel.Win32Exception)
