@@ -37,14 +37,10 @@ internal sealed class NotifyScenario : IScenario
         progress.Phase($"connecting {n}", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
         await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
         fleet.ThrowIfNoneConnected();
-        var clients = fleet.ByIndex();
-        progress.Phase("joining rooms");
-        await Parallel.ForEachAsync(clients.Values.Where(c => c.Index / membersPerRoom < rooms), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (client, ct) =>
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await client.JoinAsync(RoomFanoutScenario.RoomId(client.Index / membersPerRoom), timeout.Token);
-        });
+        var connected = fleet.ByIndex();
+        var (joined, joinFailures) = await RoomJoins.JoinAsync(connected.Values.Where(c => c.Index / membersPerRoom < rooms), c => RoomFanoutScenario.RoomId(c.Index / membersPerRoom), progress, cancellationToken);
+        // A client whose join failed was closed: it receives nothing, not even "everyone" events.
+        var clients = connected.Where(c => c.Value.Index / membersPerRoom >= rooms || joined.ContainsKey(c.Key)).ToDictionary();
 
         var roomSize = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * membersPerRoom, membersPerRoom).Count(clients.ContainsKey)).ToArray();
         var publishUri = new Uri(dapr, "v1.0/publish/pubsub/notifications");
@@ -91,6 +87,7 @@ internal sealed class NotifyScenario : IScenario
         figures["connected"] = clients.Count;
         figures["connectFailed"] = fleet.Failed;
         figures["rooms"] = rooms;
+        figures["joinFailures"] = ConnectScenario.ToJson(joinFailures);
         figures["eventsPublished"] = count - failed;
         figures["eventsByTarget"] = new JsonObject { ["users"] = kinds[0], ["room"] = kinds[1], ["everyone"] = kinds[2] };
         figures["publishFailed"] = failed;

@@ -16,7 +16,6 @@ namespace Suite.Load.Scenarios;
 internal sealed class RoomFanoutScenario : IScenario
 {
     private const int SendsInFlight = 256;
-    private const int JoinsInFlight = 64;
 
     public string Name => "fanout";
 
@@ -36,17 +35,7 @@ internal sealed class RoomFanoutScenario : IScenario
         progress.Phase($"connecting {n} ({rooms} rooms x {members})", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
         await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
         fleet.ThrowIfNoneConnected();
-        var clients = fleet.ByIndex();
-
-        var joined = 0;
-        progress.Phase("joining rooms", () => $"{Volatile.Read(ref joined)}/{clients.Count} joined");
-        await Parallel.ForEachAsync(clients.Values, new ParallelOptions { MaxDegreeOfParallelism = JoinsInFlight, CancellationToken = cancellationToken }, async (client, ct) =>
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await client.JoinAsync(RoomId(client.Index / members), timeout.Token);
-            Interlocked.Increment(ref joined);
-        });
+        var (clients, joinFailures) = await RoomJoins.JoinAsync(fleet.Clients, c => RoomId(c.Index / members), progress, cancellationToken);
 
         // Message k is sent by sender (k / rooms) % senders of room k % rooms: consecutive messages
         // go to different rooms, so the load is even over time.
@@ -110,6 +99,8 @@ internal sealed class RoomFanoutScenario : IScenario
         figures["connected"] = clients.Count;
         figures["connectFailed"] = fleet.Failed;
         figures["connectFailures"] = ConnectScenario.ToJson(fleet.Failures);
+        figures["joined"] = clients.Count;
+        figures["joinFailures"] = ConnectScenario.ToJson(joinFailures);
         figures["messagesSent"] = count - sendFailed;
         figures["sendFailed"] = sendFailed;
         figures["sendSeconds"] = Math.Round(issuing.TotalSeconds, 3);
