@@ -15,7 +15,7 @@ public static class ServiceDefaults
     /// <summary>Health checks tagged with this take part in /readyz only (e.g. "the edge is not draining").</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Meters the suite's services create, exported on /metrics.</summary>
+    /// <summary>Activity sources of the suite's services start with this.</summary>
     public const string MeterPrefix = "Suite.";
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
@@ -23,8 +23,10 @@ public static class ServiceDefaults
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenTelemetry()
+            // The service's own meter only (named like the application, e.g. "Suite.Room"): in the
+            // embedded suite four services share a process, and each /metrics must count only its own.
             .WithMetrics(metrics => metrics
-                .AddMeter(MeterPrefix + "*")
+                .AddMeter(builder.Environment.ApplicationName)
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter())

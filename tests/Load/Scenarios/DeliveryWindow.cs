@@ -13,6 +13,7 @@ namespace Suite.Load.Scenarios;
 /// </summary>
 internal sealed class DeliveryWindow
 {
+    // suite.room.publishes{kind=message}: one per edge a room message was published to.
     private const string RoomPublishes = "suite_room_publishes_total";
     private readonly ISystemUnderTest _system;
     private readonly HttpClient _http;
@@ -31,7 +32,7 @@ internal sealed class DeliveryWindow
 
     public static async Task<DeliveryWindow> OpenAsync(ISystemUnderTest system, HttpClient http, CancellationToken cancellationToken)
     {
-        var publishes = await SumAsync(system, http, RoomPublishes, "kind=\"room\"", cancellationToken);
+        var publishes = await SumAsync(system, http, RoomPublishes, "kind=\"message\"", cancellationToken);
         return new DeliveryWindow(system, http, ServerCpu.Total(system.ServerProcessIds()).Cpu, publishes);
     }
 
@@ -77,7 +78,7 @@ internal sealed class DeliveryWindow
             }
         }
 
-        if (_roomPublishesBefore is { } before && await SumAsync(_system, _http, RoomPublishes, "kind=\"room\"", cancellationToken) is { } after)
+        if (_roomPublishesBefore is { } before && await SumAsync(_system, _http, RoomPublishes, "kind=\"message\"", cancellationToken) is { } after)
         {
             figures["roomEdgePublishes"] = after - before;
         }
