@@ -24,8 +24,9 @@ public static class EdgeApp
         var app = builder.Build();
 
         app.UseWebSockets();
-        app.UseRateLimiter();
-        app.UseCloudEvents();
+        // CloudEvents are Dapr deliveries; the WebSocket endpoint skips the middleware, which would
+        // otherwise stay on its call stack (and in memory) for the life of every connection.
+        app.UseWhen(context => !ConnectionEndpoints.IsWebSocketPath(context.Request.Path), branch => branch.UseCloudEvents());
         app.MapDefaultEndpoints();
         app.MapSubscribeHandler();
         app.MapConnections();

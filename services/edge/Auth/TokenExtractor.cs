@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace Suite.Edge.Auth;
@@ -39,5 +40,31 @@ public static class TokenExtractor
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Drops the token from an upgraded request: the <c>Authorization</c> header, and the query
+    /// (raw target, query string and parsed query each hold a copy). An upgraded request lives as
+    /// long as its WebSocket, so otherwise every idle connection keeps its token (about 1.2 KB for a
+    /// small JWT) in memory, and the request-finished log line would carry it.
+    /// </summary>
+    public static void RemoveFromRequest(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        var request = context.Request;
+        if (request.Headers.ContainsKey(HeaderNames.Authorization))
+        {
+            request.Headers.Authorization = default;
+        }
+
+        if (request.QueryString.HasValue)
+        {
+            request.Query = QueryCollection.Empty;
+            if (context.Features.Get<IHttpRequestFeature>() is { } feature)
+            {
+                feature.RawTarget = feature.PathBase + feature.Path;
+            }
+        }
     }
 }

@@ -1,8 +1,8 @@
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using Suite.Edge.Auth;
 using Suite.Edge.Delivery;
+using Suite.Edge.Limits;
 using Suite.Edge.Protocol;
 using Suite.Edge.Routing;
 using Suite.ServiceDefaults;
@@ -11,7 +11,11 @@ namespace Suite.Edge.Connections;
 
 public static class ConnectionEndpoints
 {
-    private const string AdmissionPolicy = "admission";
+    /// <summary>Where clients connect.</summary>
+    public const string Path = "/ws";
+
+    /// <summary>True for the WebSocket endpoint, which middleware meant for ordinary requests should skip.</summary>
+    public static bool IsWebSocketPath(PathString path) => path.StartsWithSegments(Path, StringComparison.OrdinalIgnoreCase);
 
     public static IHostApplicationBuilder AddConnections(this IHostApplicationBuilder builder)
     {
@@ -33,38 +37,29 @@ public static class ConnectionEndpoints
         services.AddHealthChecks().AddCheck<EdgeDrain>("drain", tags: [ServiceDefaults.ServiceDefaults.ReadyTag]);
 
         // A reconnect storm queues at the clients (HTTP 429 with Retry-After) instead of in the edge.
-        services.AddRateLimiter(limiter =>
+        services.AddSingleton<AdmissionGate>();
+
+        // A WebSocket request lasts as long as its connection, and its server span would be exported
+        // (if ever) only when it closes; recording no tags for it saves ~0.5 KB per idle connection.
+        services.Configure<AspNetCoreTraceInstrumentationOptions>(tracing =>
         {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(AdmissionPolicy, context =>
-            {
-                var perSecond = context.RequestServices.GetRequiredService<IOptions<ConnectionOptions>>().Value.AdmissionsPerSecond;
-                return RateLimitPartition.GetTokenBucketLimiter("edge", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = perSecond,
-                    TokensPerPeriod = perSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                });
-            });
-            limiter.OnRejected = (context, _) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                context.HttpContext.RequestServices.GetRequiredService<EdgeMetrics>().AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "rate"));
-                return ValueTask.CompletedTask;
-            };
+            var other = tracing.Filter;
+            tracing.Filter = context => !IsWebSocketPath(context.Request.Path) && (other is null || other(context));
         });
         return builder;
     }
 
     public static IEndpointRouteBuilder MapConnections(this IEndpointRouteBuilder app)
     {
-        app.Map("/ws", AcceptAsync).RequireRateLimiting(AdmissionPolicy);
+        app.Map(Path, AcceptAsync);
         return app;
     }
 
-    private static async Task AcceptAsync(
+    // Not async: the returned task is the connection handler's own, so nothing of the upgrade (this
+    // method's frame, the token, its validation outcome) stays referenced for the connection's life.
+    private static Task AcceptAsync(
         HttpContext context,
+        AdmissionGate admission,
         EdgeDrain drain,
         TokenValidator tokens,
         ConnectionHandler handler,
@@ -74,11 +69,18 @@ public static class ConnectionEndpoints
         TimeProvider time,
         EdgeMetrics metrics)
     {
+        if (!admission.TryAdmit())
+        {
+            metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "rate"));
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("this endpoint speaks WebSocket only", context.RequestAborted);
-            return;
+            return context.Response.WriteAsync("this endpoint speaks WebSocket only", context.RequestAborted);
         }
 
         if (drain.IsDraining)
@@ -86,25 +88,51 @@ public static class ConnectionEndpoints
             metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "draining"));
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
-            return;
+            return Task.CompletedTask;
         }
 
-        // A token at upgrade (header or access_token query) saves the client the auth frame.
+        // A token at upgrade (header or access_token query) saves the client the auth frame. The
+        // request keeps no copy of it: it would sit in memory (three times) for the connection's life.
         var token = TokenExtractor.FromRequest(context.Request);
-        var outcome = token is null ? null : await tokens.ValidateAsync(token, context.RequestAborted);
-        var settings = options.Value;
+        TokenExtractor.RemoveFromRequest(context);
+        var aborted = context.RequestAborted;
+        var accepting = AcceptWebSocketAsync(context, token, tokens, frames, options.Value, queueOptions.Value, time, aborted);
+        return accepting.IsCompletedSuccessfully
+            ? handler.RunAsync(accepting.Result.Connection, accepting.Result.Identity, aborted)
+            : RunWhenAcceptedAsync(accepting, handler, aborted);
+    }
+
+    private static async Task RunWhenAcceptedAsync(Task<Accepted> accepting, ConnectionHandler handler, CancellationToken aborted)
+    {
+        var accepted = await accepting;
+        await handler.RunAsync(accepted.Connection, accepted.Identity, aborted);
+    }
+
+    private static async Task<Accepted> AcceptWebSocketAsync(
+        HttpContext context,
+        string? token,
+        TokenValidator tokens,
+        ServerFrames frames,
+        ConnectionOptions settings,
+        SendQueueOptions queueOptions,
+        TimeProvider time,
+        CancellationToken aborted)
+    {
+        var outcome = token is null ? null : await tokens.ValidateAsync(token, aborted);
         var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = settings.HeartbeatInterval,
             KeepAliveTimeout = settings.HeartbeatTimeout,
         });
-        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions.Value, time), settings, time.GetUtcNow());
+        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions, time), settings, time.GetUtcNow());
         if (outcome is { IsValid: false })
         {
             connection.Send(frames.AuthFail(outcome.FailureReason!));
             connection.RequestClose(new CloseRequest(CloseCodes.AuthFailed, outcome.FailureReason!, Flush: true));
         }
 
-        await handler.RunAsync(connection, outcome is { IsValid: true } ? ConnectionLifecycle.IdentityFrom(outcome) : null, context.RequestAborted);
+        return new Accepted(connection, outcome is { IsValid: true } ? ConnectionLifecycle.IdentityFrom(outcome) : null);
     }
+
+    private readonly record struct Accepted(Connection Connection, ClientIdentity? Identity);
 }

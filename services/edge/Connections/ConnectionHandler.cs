@@ -71,8 +71,10 @@ public sealed partial class ConnectionHandler(
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             // A zero-byte read waits for data without holding a buffer, so an idle connection
-            // costs no receive buffer at all.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, aborted);
+            // costs no receive buffer at all. It takes no token either: a registration would be kept
+            // (by the socket, the stream and the pipe under it) as long as the connection is idle,
+            // and an aborted connection fails this read anyway when its transport closes.
+            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
             if (peek.MessageType == WebSocketMessageType.Close)
             {
                 ClientClosed(connection);

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -24,10 +25,12 @@ public sealed class ConnectionLifecycle(
     IOptions<ConnectionOptions> connectionOptions,
     ILogger<ConnectionLifecycle> logger)
 {
+    private static readonly IReadOnlySet<string> NoTags = FrozenSet<string>.Empty;
+
     public static ClientIdentity IdentityFrom(TokenValidationOutcome outcome) => new(
         outcome.UserId!,
         outcome.ExpiresAt,
-        outcome.Tags.ToHashSet(StringComparer.Ordinal),
+        outcome.Tags.Count == 0 ? NoTags : outcome.Tags.ToHashSet(StringComparer.Ordinal),
         outcome.Region,
         outcome.Platform,
         outcome.ClaimsJson!);

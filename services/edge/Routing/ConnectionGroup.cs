@@ -11,8 +11,12 @@ namespace Suite.Edge.Routing;
 internal sealed class ConnectionGroup<TConnection>
     where TConnection : class
 {
-    private readonly Lock _lock = new();
-    private readonly HashSet<TConnection> _members = new(ReferenceEqualityComparer.Instance);
+    // Most groups are one user's connections, and most users have one: a lone member is held in a
+    // field, and the set exists only while there are two or more (an idle connection's user group
+    // costs 48 bytes instead of about 250). The group locks itself rather than a Lock object for
+    // the same reason; it is never handed out, so nothing else takes that lock.
+    private TConnection? _single;
+    private HashSet<TConnection>? _members;
     private TConnection[]? _snapshot;
 
     // Set, under the lock, when the group left its dictionary for being empty; adders that still
@@ -23,12 +27,14 @@ internal sealed class ConnectionGroup<TConnection>
     {
         get
         {
-            lock (_lock)
+            lock (this)
             {
-                return _members.Count;
+                return CountLocked;
             }
         }
     }
+
+    private int CountLocked => _members?.Count ?? (_single is null ? 0 : 1);
 
     public static void Add(ConcurrentDictionary<string, ConnectionGroup<TConnection>> groups, string key, TConnection connection)
     {
@@ -45,14 +51,14 @@ internal sealed class ConnectionGroup<TConnection>
 
     public bool TryAdd(TConnection connection)
     {
-        lock (_lock)
+        lock (this)
         {
             if (_retired)
             {
                 return false;
             }
 
-            if (_members.Add(connection))
+            if (AddLocked(connection))
             {
                 Volatile.Write(ref _snapshot, null);
             }
@@ -63,9 +69,9 @@ internal sealed class ConnectionGroup<TConnection>
 
     public void Remove(TConnection connection)
     {
-        lock (_lock)
+        lock (this)
         {
-            if (_members.Remove(connection))
+            if (RemoveLocked(connection))
             {
                 Volatile.Write(ref _snapshot, null);
             }
@@ -77,12 +83,12 @@ internal sealed class ConnectionGroup<TConnection>
         var snapshot = Volatile.Read(ref _snapshot);
         if (snapshot is null)
         {
-            lock (_lock)
+            lock (this)
             {
                 snapshot = _snapshot;
                 if (snapshot is null)
                 {
-                    snapshot = _members.Count == 0 ? [] : [.. _members];
+                    snapshot = _members is { } members ? [.. members] : _single is { } single ? [single] : [];
                     Volatile.Write(ref _snapshot, snapshot);
                 }
             }
@@ -91,17 +97,68 @@ internal sealed class ConnectionGroup<TConnection>
         return ImmutableCollectionsMarshal.AsImmutableArray(snapshot);
     }
 
+    private bool AddLocked(TConnection connection)
+    {
+        if (_members is { } members)
+        {
+            return members.Add(connection);
+        }
+
+        if (_single is null)
+        {
+            _single = connection;
+            return true;
+        }
+
+        if (ReferenceEquals(_single, connection))
+        {
+            return false;
+        }
+
+        _members = new HashSet<TConnection>(ReferenceEqualityComparer.Instance) { _single, connection };
+        _single = null;
+        return true;
+    }
+
+    private bool RemoveLocked(TConnection connection)
+    {
+        if (_members is { } members)
+        {
+            if (!members.Remove(connection))
+            {
+                return false;
+            }
+
+            // Back to one member: give the set's memory back too.
+            if (members.Count == 1)
+            {
+                _single = members.First();
+                _members = null;
+            }
+
+            return true;
+        }
+
+        if (!ReferenceEquals(_single, connection))
+        {
+            return false;
+        }
+
+        _single = null;
+        return true;
+    }
+
     private bool RemoveAndRetireIfEmpty(ConcurrentDictionary<string, ConnectionGroup<TConnection>> groups, string key, TConnection connection)
     {
-        lock (_lock)
+        lock (this)
         {
-            if (!_members.Remove(connection))
+            if (!RemoveLocked(connection))
             {
                 return false;
             }
 
             Volatile.Write(ref _snapshot, null);
-            if (_members.Count > 0)
+            if (CountLocked > 0)
             {
                 return false;
             }
