@@ -34,7 +34,7 @@ out="${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 
 case "$set_name" in
-  small) connect_n=5000; fanout_t=10s; direct_n=1000; direct_rate=2000; notify_n=1000; notify_rate=30; storm_n=2000; ;;
+  small) connect_n=5000; fanout_t=10s; direct_n=1000; direct_rate=500; notify_n=1000; notify_rate=30; storm_n=2000; ;;
   full)  connect_n=20000; fanout_t=30s; direct_n=5000; direct_rate=5000; notify_n=5000; notify_rate=30; storm_n=10000; ;;
   *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
 esac
@@ -55,6 +55,7 @@ command -v nats-server >/dev/null || echo "note: nats-server missing (sudo apt-g
 
 load=(dotnet "$root/tests/Load/bin/Release/net10.0/Suite.Load.dll")
 group=""
+groups=()
 stop_group() {
   if [ -n "$group" ]; then kill -TERM -- "-$group" 2>/dev/null || true; sleep 1; kill -KILL -- "-$group" 2>/dev/null || true; group=""; fi
 }
@@ -76,7 +77,7 @@ for mode in $modes; do
   # One system start per mode; --<scenario>.<option> sizes one scenario.
   set +e
   setsid "${pin[@]}" "${load[@]}" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
-    --connect-rate 2000 --drain-timeout 15s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
+    --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
     --connect.connections "$connect_n" --connect.settle 5s "${fanout_opts[@]}" \
     --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration 10s \
     --notify.connections "$notify_n" --notify.rate "$notify_rate" --notify.duration 10s \
@@ -84,6 +85,7 @@ for mode in $modes; do
     > "$out/$mode.log.json" 2> >(tee "$out/$mode.log" >&2) &
   pid=$!
   group=$pid
+  groups+=("$pid")
   wait "$pid"
   status=$?
   set -e
@@ -91,7 +93,9 @@ for mode in $modes; do
   [ "$status" -eq 0 ] || { echo "== $mode failed (exit $status); see $out/$mode.log" >&2; failed_modes+=("$mode"); }
 done
 
-left="$(pgrep -af 'Suite\.(Edge|Presence|Room|Notification|DaprEmulator|Embedded|Launcher)\.dll|signalr-redis\.dll|node server\.js|suite-bench' || true)"
+# What this script started: its generators' process groups, and anything run from this checkout
+# or from the peers' build cache.
+left="$(for g in "${groups[@]}"; do pgrep -ag "$g" || true; done; pgrep -af "$root/(services|tests)/|suite-bench-peers" | grep -v pgrep || true)"
 if [ -n "$left" ]; then
   echo "bench/run.sh: processes left behind:" >&2
   echo "$left" >&2

@@ -4,16 +4,35 @@ using HdrHistogram;
 
 namespace Suite.Load.Measurement;
 
-/// <summary>A concurrent HdrHistogram of durations in microseconds (1 µs … 1 h, 3 significant digits).</summary>
+/// <summary>
+/// An HdrHistogram of durations in microseconds (1 µs … 1 h, 3 significant digits), behind a lock:
+/// recorders on many client threads, and a reader that may summarise while frames still arrive
+/// (the concurrent histogram's enumerators throw when written to mid-read).
+/// </summary>
 internal sealed class Latency
 {
-    private readonly LongConcurrentHistogram _histogram = new(1, MaxMicros, 3);
+    private readonly LongHistogram _histogram = new(1, MaxMicros, 3);
 
     private const long MaxMicros = 3_600_000_000L;
 
-    public long Count => _histogram.TotalCount;
+    public long Count
+    {
+        get
+        {
+            lock (_histogram)
+            {
+                return _histogram.TotalCount;
+            }
+        }
+    }
 
-    public void RecordMicros(long micros) => _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicros));
+    public void RecordMicros(long micros)
+    {
+        lock (_histogram)
+        {
+            _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicros));
+        }
+    }
 
     /// <summary>From a <see cref="Stopwatch.GetTimestamp"/> value to now.</summary>
     public void RecordSince(long stopwatchTimestamp) =>
@@ -23,7 +42,12 @@ internal sealed class Latency
     public JsonObject ToJson()
     {
         static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
-        var h = _histogram;
+        HistogramBase h;
+        lock (_histogram)
+        {
+            h = _histogram.Copy();
+        }
+
         return h.TotalCount == 0
             ? new JsonObject { ["count"] = 0 }
             : new JsonObject

@@ -15,6 +15,7 @@ internal sealed class DeliveryWindow
 {
     // suite.room.publishes{kind=message}: one per edge a room message was published to.
     private const string RoomPublishes = "suite_room_publishes_total";
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(5);
     private readonly ISystemUnderTest _system;
     private readonly HttpClient _http;
     private readonly TimeSpan _cpuBefore;
@@ -36,14 +37,24 @@ internal sealed class DeliveryWindow
         return new DeliveryWindow(system, http, ServerCpu.Total(system.ServerProcessIds()).Cpu, publishes);
     }
 
-    /// <summary>Waits until every expected message arrived (or more: duplicates), every client is gone, or the timeout passed.</summary>
+    /// <summary>
+    /// Waits until every expected message arrived (or more: duplicates), every client is gone, nothing
+    /// new arrived for 5 s (the rest is lost), or the timeout passed (the rest is late: counted as lost).
+    /// </summary>
     public static async Task DrainAsync(FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, TimeSpan timeout, Progress progress, CancellationToken cancellationToken)
     {
         progress.Phase("draining", () => $"received {tally.Frames}/{expected}");
         var started = Stopwatch.GetTimestamp();
-        while (tally.Frames < expected && Stopwatch.GetElapsedTime(started) < timeout && clients.Any(c => c.Lost is null))
+        var lastProgress = started;
+        var seen = tally.Frames;
+        while (tally.Frames < expected && Stopwatch.GetElapsedTime(started) < timeout && clients.Any(c => c.Lost is null)
+            && Stopwatch.GetElapsedTime(lastProgress) < Stall)
         {
             await Task.Delay(50, cancellationToken);
+            if (tally.Frames != seen)
+            {
+                (seen, lastProgress) = (tally.Frames, Stopwatch.GetTimestamp());
+            }
         }
     }
 
