@@ -41,6 +41,7 @@ internal static class LoadProgram
           --instances N             seed-ws, signalr: peer instances (default 2)
           --edge-env KEY=VALUE      extra environment for the edge (suite modes: every service) (repeatable)
           --url ws://h:p/ws --edge-id ID   mode urls (repeatable, pairwise)
+          --dapr-http URL           mode urls: a sidecar's HTTP API for notify (http://127.0.0.1:port/)
           --signing-key KEY         HS256 key (>= 32 bytes)
           --out FILE                write the JSON result there too
           --out-dir DIR             write each scenario's result to DIR/<mode>-<scenario>.json

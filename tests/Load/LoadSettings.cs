@@ -84,6 +84,9 @@ internal sealed record LoadSettings
 
     public IReadOnlyList<string> EdgeIds { get; init; } = [];
 
+    /// <summary>Mode urls: a sidecar's Dapr HTTP API (http://127.0.0.1:port/) to publish business events to, for notify.</summary>
+    public string? DaprHttp { get; init; }
+
     public string SigningKey { get; init; } = "suite-load-signing-key-0123456789abcdef";
 
     /// <summary>Modes seed-ws and signalr: the folder holding the peers; null = shared/peers next to the repository.</summary>
@@ -142,6 +145,7 @@ internal sealed record LoadSettings
                 "--edge-env" => Add(env, Value(), s),
                 "--url" => Add(urls, Value(), s),
                 "--edge-id" => Add(ids, Value(), s),
+                "--dapr-http" => s with { DaprHttp = Value() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

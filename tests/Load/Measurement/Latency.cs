@@ -26,6 +26,15 @@ internal sealed class Latency
         }
     }
 
+    /// <summary>Forgets everything recorded (after a warm-up).</summary>
+    public void Reset()
+    {
+        lock (_histogram)
+        {
+            _histogram.Reset();
+        }
+    }
+
     public void RecordMicros(long micros)
     {
         lock (_histogram)

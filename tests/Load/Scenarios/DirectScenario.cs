@@ -34,13 +34,14 @@ internal sealed class DirectScenario : IScenario
         fleet.ThrowIfNoneConnected();
         var clients = fleet.ByIndex();
 
-        progress.Phase("warm-up messages");
-        foreach (var client in clients.Values.Where(c => c.Index % 2 == 0).Take(50))
+        progress.Phase("warm-up: a message in 50 pairs, until all arrived");
+        var warmup = clients.Values.Where(c => c.Index % 2 == 0 && clients.ContainsKey(c.Index + 1)).Take(50).ToList();
+        foreach (var (client, i) in warmup.Select((c, i) => (c, i)))
         {
-            await client.SendDirectAsync(ClientFleet.UserId(client.Index + 1), "warmup", cancellationToken);
+            await client.SendDirectAsync(ClientFleet.UserId(client.Index + 1), BenchMarker.Create(tally.WarmupNumber(i), System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken);
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(warmup.Count, RoomFanoutScenario.WarmupTimeout, cancellationToken);
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var expected = 0L;
         var sendFailed = 0;
@@ -78,6 +79,7 @@ internal sealed class DirectScenario : IScenario
         var all = clients.Values.ToList();
         await DeliveryWindow.DrainAsync(tally, expected, all, settings.DrainTimeout, progress, cancellationToken);
         var figures = await window.CloseAsync(tally, expected, all, start, cancellationToken);
+        figures["warmupComplete"] = warmedUp;
         figures["pairs"] = pairs;
         figures["pairsAcrossEdges"] = Enumerable.Range(0, pairs).Count(p => fleet.EdgeFor(2 * p).EdgeId != fleet.EdgeFor((2 * p) + 1).EdgeId);
         figures["connected"] = clients.Count;

@@ -33,6 +33,39 @@ internal sealed class FanoutTally(int expectedPerClient) : IBenchObserver
 
     public Received NewState() => new(expectedPerClient);
 
+    /// <summary>
+    /// Numbers for warm-up messages: outside the run's range, so they never mark a client's bitmap;
+    /// they are counted in <see cref="Frames"/> until <see cref="Reset"/>.
+    /// </summary>
+    public long WarmupNumber(int i) => expectedPerClient + i;
+
+    /// <summary>Forgets the warm-up: counters and latency start from zero.</summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _frames, 0);
+        Interlocked.Exchange(ref _duplicates, 0);
+        Interlocked.Exchange(ref _unexpected, 0);
+        Interlocked.Exchange(ref _lastFrame, 0);
+        Latency.Reset();
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="frames"/> warm-up frames arrived (every hop has served a request:
+    /// connections opened, code compiled) or <paramref name="timeout"/> passed, then resets.
+    /// </summary>
+    public async Task<bool> WarmUpAsync(long frames, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Frames < frames && Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        var complete = Frames >= frames;
+        Reset();
+        return complete;
+    }
+
     public void OnBench(IGatewayClient client, long n, long sentAt)
     {
         var now = Stopwatch.GetTimestamp();

@@ -49,6 +49,17 @@ internal sealed class NotifyScenario : IScenario
         var expected = 0L;
         var kinds = new long[3];
 
+        // Warm-up: one event of each target kind, numbered outside the run, until all arrived.
+        progress.Phase("warm-up: one event per target kind, until all arrived");
+        var warmupFrames = 0L;
+        for (var k = 0; k < 3; k++)
+        {
+            var (target, recipients) = Target(k, n, rooms, membersPerRoom, roomSize, clients);
+            await PublishAsync(http, publishUri, $"{runId}-warmup-{k}", target, BenchMarker.Create(tally.WarmupNumber(k), System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken);
+            warmupFrames += recipients;
+        }
+
+        var warmedUp = await tally.WarmUpAsync(warmupFrames, RoomFanoutScenario.WarmupTimeout, cancellationToken);
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var sent = 0;
         progress.Phase($"publishing {settings.Rate} events/s for {settings.Duration.TotalSeconds:F0} s", () => $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}, failed {Volatile.Read(ref failed)}");
@@ -61,15 +72,9 @@ internal sealed class NotifyScenario : IScenario
                 var (target, recipients) = Target(k, n, rooms, membersPerRoom, roomSize, clients);
                 Interlocked.Increment(ref kinds[k % 3]);
                 Interlocked.Add(ref expected, recipients);
-                var body = $$$"""{"id":"{{{runId}}}-{{{k}}}",{{{target}}},"payload":{"type":"bench","content":"{{{BenchMarker.Create(k, scheduledAt)}}}"}}""";
                 try
                 {
-                    using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                    using var response = await http.PostAsync(publishUri, content, ct);
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        throw new HttpRequestException($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
-                    }
+                    await PublishAsync(http, publishUri, $"{runId}-{k}", target, BenchMarker.Create(k, scheduledAt), ct);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
                 {
@@ -84,6 +89,7 @@ internal sealed class NotifyScenario : IScenario
         var all = clients.Values.ToList();
         await DeliveryWindow.DrainAsync(tally, expected, all, settings.DrainTimeout, progress, cancellationToken);
         var figures = await window.CloseAsync(tally, expected, all, start, cancellationToken);
+        figures["warmupComplete"] = warmedUp;
         figures["connected"] = clients.Count;
         figures["connectFailed"] = fleet.Failed;
         figures["rooms"] = rooms;
@@ -96,6 +102,18 @@ internal sealed class NotifyScenario : IScenario
         progress.Phase("closing");
         await fleet.CloseAllAsync();
         return figures;
+    }
+
+    /// <summary>One <c>notifications</c> event through the sidecar's publish API, as a business service would send it.</summary>
+    private static async Task PublishAsync(HttpClient http, Uri publishUri, string id, string target, string content, CancellationToken cancellationToken)
+    {
+        var body = $$$"""{"id":"{{{id}}}",{{{target}}},"payload":{"type":"bench","content":"{{{content}}}"}}""";
+        using var request = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(publishUri, request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
     }
 
     /// <summary>Event k's target JSON and how many connected clients it reaches: two users, a room, everyone, in turn.</summary>

@@ -16,6 +16,7 @@ namespace Suite.Load.Scenarios;
 internal sealed class RoomFanoutScenario : IScenario
 {
     private const int SendsInFlight = 256;
+    internal static readonly TimeSpan WarmupTimeout = TimeSpan.FromSeconds(30);
 
     public string Name => "fanout";
 
@@ -48,16 +49,18 @@ internal sealed class RoomFanoutScenario : IScenario
         var receiversPerRoom = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * members, members).Count(clients.ContainsKey)).ToArray();
         var edgesPerRoom = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * members, members).Where(clients.ContainsKey).Select(i => fleet.EdgeFor(i).EdgeId).Distinct().Count()).ToArray();
 
-        progress.Phase("warm-up messages");
+        progress.Phase("warm-up: one message per sender, until all arrived");
+        var warmupFrames = 0L;
         foreach (var (sender, slot) in senderOf.Select((s, i) => (s, i)))
         {
             if (sender is not null)
             {
-                await sender.SendToRoomAsync(RoomId(slot % rooms), "warmup", cancellationToken);
+                await sender.SendToRoomAsync(RoomId(slot % rooms), BenchMarker.Create(tally.WarmupNumber(slot), System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken);
+                warmupFrames += receiversPerRoom[slot % rooms] - 1;
             }
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(warmupFrames, WarmupTimeout, cancellationToken);
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var expected = 0L;
         var sendFailed = 0;
@@ -93,6 +96,7 @@ internal sealed class RoomFanoutScenario : IScenario
 
         await DeliveryWindow.DrainAsync(tally, expected, clients.Values.ToList(), settings.DrainTimeout, progress, cancellationToken);
         var figures = await window.CloseAsync(tally, expected, clients.Values.ToList(), start, cancellationToken);
+        figures["warmupComplete"] = warmedUp;
         figures["rooms"] = rooms;
         figures["membersPerRoom"] = members;
         figures["sendersPerRoom"] = senders;

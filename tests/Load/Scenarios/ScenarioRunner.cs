@@ -72,7 +72,7 @@ internal static class ScenarioRunner
         "seed-ws" => await SeedWsPeer.StartAsync(settings.PeersDir ?? PeerBuild.DefaultPeersDir(repoRoot), settings.Instances, settings.SigningKey, settings.EdgeCpus, cancellationToken),
         "signalr" => await SignalRPeer.StartAsync(settings.PeersDir ?? PeerBuild.DefaultPeersDir(repoRoot), settings.Instances, settings.SigningKey, settings.EdgeCpus, cancellationToken),
         "embedded" or "redis" or "nats" => await SuiteProcess.StartAsync(settings, repoRoot, cancellationToken),
-        _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey),
+        _ => RunningEdges.FromUrls(settings.Urls, settings.EdgeIds, settings.SigningKey, settings.DaprHttp is { } dapr ? new Uri(dapr) : null),
     };
 
     // The generator's own affinity (Cpus_allowed_list), so a result says whether load and server shared cores.
