@@ -34,13 +34,13 @@ out="${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 
 case "$set_name" in
-  small) connect_n=5000; fanout_t=10s; direct_n=1000; direct_rate=500; notify_n=1000; notify_rate=30; storm_n=2000; ;;
-  full)  connect_n=20000; fanout_t=30s; direct_n=5000; direct_rate=5000; notify_n=5000; notify_rate=30; storm_n=10000; ;;
+  small) connect_n=5000; fanout_t=10s; direct_n=1000; direct_rate=500; notify_n=1000; notify_rate=30; storm_n=2000; short_t=5s ;;
+  full)  connect_n=20000; fanout_t=30s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s ;;
   *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
 esac
 # The peers' published figures were taken at this fan-out: 20 rooms x 50 members, one sender per
 # room at 10 msg/s = 9,800 deliveries/s.
-fanout_opts=(--fanout.rooms 20 --fanout.members 50 --fanout.senders 1 --fanout.sender-rate 10 --fanout.duration "$fanout_t")
+fanout_opts=(--fanout.rooms 20 --fanout.members 50 --fanout.senders 1 --fanout.sender-rate 10 --fanout.duration "$fanout_t" --fanout.warmup-duration 10s)
 
 cores="$(nproc)"
 if [ "$cores" -ge 2 ]; then SERVER_CPUS="${SERVER_CPUS-0}"; LOAD_CPUS="${LOAD_CPUS-1}"; else SERVER_CPUS=""; LOAD_CPUS=""; fi
@@ -79,8 +79,8 @@ for mode in $modes; do
   setsid "${pin[@]}" "${load[@]}" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
     --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
     --connect.connections "$connect_n" --connect.settle 5s "${fanout_opts[@]}" \
-    --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration 10s \
-    --notify.connections "$notify_n" --notify.rate "$notify_rate" --notify.duration 10s \
+    --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration "$short_t" \
+    --notify.connections "$notify_n" --notify.rate "$notify_rate" --notify.duration "$short_t" \
     --storm.connections "$storm_n" --storm.storm-deadline 30s \
     > "$out/$mode.log.json" 2> >(tee "$out/$mode.log" >&2) &
   pid=$!

@@ -30,6 +30,7 @@ internal static class LoadProgram
           --rooms R --members M     fanout: R rooms x M members (default 20 x 50); notify: rooms the clients join
           --senders S --sender-rate X   fanout: S senders per room, X messages/s each (default 1, 10)
           --storm-deadline T        storm: how long a client retries (default 30s)
+          --warmup-duration T       fanout: the same load, unmeasured, before the measured run (default 5s)
           --settle T                connect: idle time before measuring (default 5s)
           --drain-timeout T         fanout-local: wait for the last frames (default 10s)
           --payload-bytes N         fanout-local: padding in each frame

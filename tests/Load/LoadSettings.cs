@@ -62,6 +62,9 @@ internal sealed record LoadSettings
     /// <summary>fanout: messages per second each sender sends.</summary>
     public double SenderRate { get; init; } = 10;
 
+    /// <summary>fanout: how long the same load runs, unmeasured, before the measured run (JIT, connections, pools).</summary>
+    public TimeSpan WarmupDuration { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>storm: how long a client keeps retrying before it gives up.</summary>
     public TimeSpan StormDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -135,6 +138,7 @@ internal sealed record LoadSettings
                 "--senders" => s with { Senders = Int(Value()) },
                 "--sender-rate" => s with { SenderRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--storm-deadline" => s with { StormDeadline = ParseDuration(Value()) },
+                "--warmup-duration" => s with { WarmupDuration = ParseDuration(Value()) },
                 "--out" or "-o" => s with { Out = Value() },
                 "--out-dir" => s with { OutDir = Value() },
                 "--edge-dll" => s with { EdgeDll = Value() },

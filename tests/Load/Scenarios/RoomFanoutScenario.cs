@@ -49,54 +49,58 @@ internal sealed class RoomFanoutScenario : IScenario
         var receiversPerRoom = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * members, members).Count(clients.ContainsKey)).ToArray();
         var edgesPerRoom = Enumerable.Range(0, rooms).Select(r => Enumerable.Range(r * members, members).Where(clients.ContainsKey).Select(i => fleet.EdgeFor(i).EdgeId).Distinct().Count()).ToArray();
 
-        progress.Phase("warm-up: one message per sender, until all arrived");
-        var warmupFrames = 0L;
-        foreach (var (sender, slot) in senderOf.Select((s, i) => (s, i)))
-        {
-            if (sender is not null)
-            {
-                await sender.SendToRoomAsync(RoomId(slot % rooms), BenchMarker.Create(tally.WarmupNumber(slot), System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken);
-                warmupFrames += receiversPerRoom[slot % rooms] - 1;
-            }
-        }
-
-        var warmedUp = await tally.WarmUpAsync(warmupFrames, WarmupTimeout, cancellationToken);
-        var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var expected = 0L;
         var sendFailed = 0;
         var sent = 0;
+
+        // Message k goes from its slot's sender to its room, numbered `number`; `expect` counts the
+        // deliveries it should make (undone when the send fails).
+        async Task SendAsync(int k, long number, long scheduledAt, Action<long> expect, CancellationToken ct)
+        {
+            var slot = k % senderOf.Length;
+            if (senderOf[slot] is not { } sender || sender.Lost is not null)
+            {
+                Interlocked.Increment(ref sendFailed);
+                return;
+            }
+
+            var receivers = receiversPerRoom[slot % rooms] - 1;
+            expect(receivers);
+            try
+            {
+                await sender.SendToRoomAsync(RoomId(slot % rooms), BenchMarker.Create(number, scheduledAt), ct);
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or InvalidOperationException)
+            {
+                Interlocked.Increment(ref sendFailed);
+                expect(-receivers);
+            }
+        }
+
+        // Warm-up: the same load, numbered outside the run, until every hop is compiled and connected
+        // (with a dozen processes on one core the JIT alone takes seconds), then counters start at zero.
+        var warmupCount = Math.Max(senderOf.Length, (int)Math.Round(sendsPerSecond * settings.WarmupDuration.TotalSeconds));
+        var warmupFrames = 0L;
+        progress.Phase($"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s of the same load", () => $"received {tally.Frames}/{Interlocked.Read(ref warmupFrames)}");
+        await PacedSends.RunAsync(warmupCount, sendsPerSecond, SendsInFlight, (k, at, ct) => SendAsync(k, tally.WarmupNumber(k), at, n => Interlocked.Add(ref warmupFrames, n), ct), null, cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(warmupFrames, WarmupTimeout, cancellationToken);
+        sendFailed = 0;
+
+        var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         progress.Phase($"{rooms * senders} senders x {settings.SenderRate}/s for {settings.Duration.TotalSeconds:F0} s", () =>
             $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}, lost connections {clients.Values.Count(c => c.Lost is not null)}");
         var (start, issuing) = await PacedSends.RunAsync(
             count,
             sendsPerSecond,
             SendsInFlight,
-            async (k, scheduledAt, ct) =>
-            {
-                var slot = k % senderOf.Length;
-                if (senderOf[slot] is not { } sender || sender.Lost is not null)
-                {
-                    Interlocked.Increment(ref sendFailed);
-                    return;
-                }
-
-                Interlocked.Add(ref expected, receiversPerRoom[slot % rooms] - 1);
-                try
-                {
-                    await sender.SendToRoomAsync(RoomId(slot % rooms), BenchMarker.Create(k, scheduledAt), ct);
-                }
-                catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or InvalidOperationException)
-                {
-                    Interlocked.Increment(ref sendFailed);
-                    Interlocked.Add(ref expected, -(receiversPerRoom[slot % rooms] - 1));
-                }
-            },
+            (k, scheduledAt, ct) => SendAsync(k, k, scheduledAt, n => Interlocked.Add(ref expected, n), ct),
             i => Volatile.Write(ref sent, i),
             cancellationToken);
 
         await DeliveryWindow.DrainAsync(tally, expected, clients.Values.ToList(), settings.DrainTimeout, progress, cancellationToken);
         var figures = await window.CloseAsync(tally, expected, clients.Values.ToList(), start, cancellationToken);
         figures["warmupComplete"] = warmedUp;
+        figures["warmupMessages"] = warmupCount;
         figures["rooms"] = rooms;
         figures["membersPerRoom"] = members;
         figures["sendersPerRoom"] = senders;

@@ -108,6 +108,7 @@ internal static class ScenarioRunner
         ["sendersPerRoom"] = s.Senders,
         ["senderRatePerSecond"] = s.SenderRate,
         ["stormDeadlineSeconds"] = s.StormDeadline.TotalSeconds,
+        ["warmupSeconds"] = s.WarmupDuration.TotalSeconds,
         ["edgeCpus"] = s.EdgeCpus,
         ["loadCpus"] = LoadCpus(),
         ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
