@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark: the suite in each mode and the peers, same machine, same load, one report.
 #
-#   bash bench/run.sh                       # default (small) set, every mode, ~10 minutes on 2 cores
-#   bash bench/run.sh --set full            # bigger: 20k idle connections, 30 s fan-out, 10k storm
-#   bash bench/run.sh --modes "embedded seed-ws"
+#   bash bench/run.sh                       # default (small) set: embedded, redis and both peers, < 10 min on 2 cores
+#   bash bench/run.sh --set full            # every mode (nats too), 20k idle connections, 30 s fan-out, 10k storm
+#   bash bench/run.sh --modes "nats seed-ws"
 #
 # Modes: embedded (all services in one process, in-memory components), redis and nats (the
 # multi-process launcher: 2 edges, 3 services, 5+ sidecars, the broker), seed-ws and signalr (the
@@ -19,12 +19,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 set_name=small
-modes="embedded redis nats seed-ws signalr"
+modes_given=0
+modes="embedded redis seed-ws signalr"
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --set) set_name="$2"; shift 2 ;;
-    --modes) modes="$2"; shift 2 ;;
+    --modes) modes="$2"; modes_given=1; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -34,13 +35,14 @@ out="${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 
 case "$set_name" in
-  small) connect_n=5000; fanout_t=10s; direct_n=1000; direct_rate=500; notify_n=1000; notify_rate=30; storm_n=2000; short_t=5s ;;
-  full)  connect_n=20000; fanout_t=30s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s ;;
+  small) connect_n=3000; fanout_t=10s; warmup_t=5s; direct_n=500; direct_rate=500; notify_n=500; notify_rate=30; storm_n=1000; short_t=5s ;;
+  full)  connect_n=20000; fanout_t=30s; warmup_t=15s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s
+         [ "$modes_given" = 1 ] || modes="embedded redis nats seed-ws signalr" ;;
   *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
 esac
 # The peers' published figures were taken at this fan-out: 20 rooms x 50 members, one sender per
 # room at 10 msg/s = 9,800 deliveries/s.
-fanout_opts=(--fanout.rooms 20 --fanout.members 50 --fanout.senders 1 --fanout.sender-rate 10 --fanout.duration "$fanout_t" --fanout.warmup-duration 10s)
+fanout_opts=(--fanout.rooms 20 --fanout.members 50 --fanout.senders 1 --fanout.sender-rate 10 --fanout.duration "$fanout_t" --fanout.warmup-duration "$warmup_t")
 
 cores="$(nproc)"
 if [ "$cores" -ge 2 ]; then SERVER_CPUS="${SERVER_CPUS-0}"; LOAD_CPUS="${LOAD_CPUS-1}"; else SERVER_CPUS=""; LOAD_CPUS=""; fi
@@ -80,9 +82,9 @@ for mode in $modes; do
     --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
     --connect.connections "$connect_n" --connect.settle 5s "${fanout_opts[@]}" \
     --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration "$short_t" \
-    --notify.connections "$notify_n" --notify.rate "$notify_rate" --notify.duration "$short_t" \
+    --notify.connections "$notify_n" --notify.rooms 10 --notify.rate "$notify_rate" --notify.duration "$short_t" \
     --storm.connections "$storm_n" --storm.storm-deadline 30s \
-    > "$out/$mode.log.json" 2> >(tee "$out/$mode.log" >&2) &
+    > /dev/null 2> >(tee "$out/$mode.log" >&2) &
   pid=$!
   group=$pid
   groups+=("$pid")
@@ -108,7 +110,7 @@ fi
   echo "Command: \`bash bench/run.sh --set $set_name --modes \"$modes\"\` at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
   echo "Servers pinned to CPU ${SERVER_CPUS:-any}, load generator to CPU ${LOAD_CPUS:-any}."
   echo
-  "${load[@]}" report "$out"/*-*.json
+  "${load[@]}" report $(ls "$out"/*.json)
 } > "$out/report.md"
 cat "$out/report.md"
 if [ "${#failed_modes[@]}" -gt 0 ]; then echo "failed modes: ${failed_modes[*]}" >&2; exit 1; fi

@@ -7,4 +7,9 @@ namespace Suite.Load.Clients;
 internal interface IBenchObserver
 {
     void OnBench(IGatewayClient client, long number, long sentAtStopwatch);
+
+    /// <summary>An error frame the server sent this client (e.g. <c>rate_limited</c>), by its code.</summary>
+    void OnError(IGatewayClient client, string code)
+    {
+    }
 }

@@ -41,7 +41,12 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
         try
         {
             var length = await ReceiveMessageAsync(buffer, cancellationToken);
-            ExpectAuthOk(length < 0 ? default : buffer.AsSpan(0, length));
+            if (length < 0)
+            {
+                throw new InvalidOperationException($"expected auth:ok, got close {(int?)_socket.CloseStatus} {_socket.CloseStatusDescription}");
+            }
+
+            ExpectAuthOk(buffer.AsSpan(0, length));
         }
         finally
         {
@@ -117,14 +122,13 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
 
     private static void ExpectAuthOk(ReadOnlySpan<byte> frame)
     {
-        var (type, _, _, _) = frame.IsEmpty ? (null, null, null, null) : Read(frame);
-        if (type != "auth:ok")
+        if (Read(frame).Type != "auth:ok")
         {
-            throw new InvalidOperationException($"expected auth:ok, got {(frame.IsEmpty ? "a close" : Encoding.UTF8.GetString(frame))}");
+            throw new InvalidOperationException($"expected auth:ok, got {Encoding.UTF8.GetString(frame)}");
         }
     }
 
-    /// <summary>The top-level fields a load client looks at: type, userId, roomId and a string content.</summary>
+    /// <summary>The top-level fields a load client looks at: type, userId, roomId and a string content (an error frame's code).</summary>
     internal static (string? Type, string? UserId, string? RoomId, string? Content) Read(ReadOnlySpan<byte> frame)
     {
         string? type = null, user = null, room = null, content = null;
@@ -152,6 +156,7 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
                     case "userId": user = reader.GetString(); break;
                     case "roomId": room = reader.GetString(); break;
                     case "content": content = reader.GetString(); break;
+                    case "code": content ??= reader.GetString(); break;
                 }
             }
         }
@@ -168,6 +173,10 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
         if (room is not null && (type == "joined" || (type == "user:joined" && user == userId)) && _pendingJoins.TryRemove(room, out var join))
         {
             join.TrySetResult();
+        }
+        else if (type == "error")
+        {
+            observer?.OnError(this, content ?? "no code");
         }
         else if (content is not null && observer is not null && BenchMarker.TryParse(content, out var n, out var sentAt))
         {

@@ -47,6 +47,7 @@ internal static class FigureRows
         yield return new("server CPU (% of a core)", f => Number(f, "serverCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
         if (scenario == "fanout")
         {
+            yield return new("connected / joined (joins per second, 64 in flight)", _ => null, _ => "", Text: f => f["joined"] is null ? "-" : $"{f["connected"]} / {f["joined"]} ({f["joinsPerSecond"]}/s)");
             yield return new("Dapr publishes per room message / edges hosting members", _ => null, _ => "", Text: f => f["daprPublishesPerRoomMessage"] is null ? "-" : $"{f["daprPublishesPerRoomMessage"]} / {f["edgesHostingEachRoom"]}");
         }
     }

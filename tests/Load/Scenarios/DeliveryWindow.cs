@@ -78,6 +78,7 @@ internal sealed class DeliveryWindow
             ["deliveredPerSecond"] = double.IsNaN(deliverySeconds) ? 0 : Math.Round(tally.Frames / deliverySeconds, 1),
             ["latency"] = tally.Latency.ToJson(),
             ["serverProcesses"] = processes,
+            ["errorFrames"] = Scenarios.ConnectScenario.ToJson(tally.Errors),
         };
         if (processes > 0)
         {

@@ -33,6 +33,11 @@ internal sealed class FanoutTally(int expectedPerClient) : IBenchObserver
 
     public Received NewState() => new(expectedPerClient);
 
+    /// <summary>Error frames clients received, by code (a sender refused by a rate limit, a room it is not in).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, int> Errors { get; } = new();
+
+    public void OnError(IGatewayClient client, string code) => Errors.AddOrUpdate(code, 1, (_, n) => n + 1);
+
     /// <summary>
     /// Numbers for warm-up messages: outside the run's range, so they never mark a client's bitmap;
     /// they are counted in <see cref="Frames"/> until <see cref="Reset"/>.
@@ -46,6 +51,7 @@ internal sealed class FanoutTally(int expectedPerClient) : IBenchObserver
         Interlocked.Exchange(ref _duplicates, 0);
         Interlocked.Exchange(ref _unexpected, 0);
         Interlocked.Exchange(ref _lastFrame, 0);
+        Errors.Clear();
         Latency.Reset();
     }
 

@@ -38,7 +38,7 @@ internal sealed class NotifyScenario : IScenario
         await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
         fleet.ThrowIfNoneConnected();
         var connected = fleet.ByIndex();
-        var (joined, joinFailures) = await RoomJoins.JoinAsync(connected.Values.Where(c => c.Index / membersPerRoom < rooms), c => RoomFanoutScenario.RoomId(c.Index / membersPerRoom), progress, cancellationToken);
+        var (joined, joinFailures, _) = await RoomJoins.JoinAsync(connected.Values.Where(c => c.Index / membersPerRoom < rooms), c => RoomFanoutScenario.RoomId(c.Index / membersPerRoom), progress, cancellationToken);
         // A client whose join failed was closed: it receives nothing, not even "everyone" events.
         var clients = connected.Where(c => c.Value.Index / membersPerRoom >= rooms || joined.ContainsKey(c.Key)).ToDictionary();
 

@@ -36,7 +36,7 @@ internal sealed class RoomFanoutScenario : IScenario
         progress.Phase($"connecting {n} ({rooms} rooms x {members})", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
         await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
         fleet.ThrowIfNoneConnected();
-        var (clients, joinFailures) = await RoomJoins.JoinAsync(fleet.Clients, c => RoomId(c.Index / members), progress, cancellationToken);
+        var (clients, joinFailures, joinsPerSecond) = await RoomJoins.JoinAsync(fleet.Clients, c => RoomId(c.Index / members), progress, cancellationToken);
 
         // Message k is sent by sender (k / rooms) % senders of room k % rooms: consecutive messages
         // go to different rooms, so the load is even over time.
@@ -109,6 +109,7 @@ internal sealed class RoomFanoutScenario : IScenario
         figures["connectFailures"] = ConnectScenario.ToJson(fleet.Failures);
         figures["joined"] = clients.Count;
         figures["joinFailures"] = ConnectScenario.ToJson(joinFailures);
+        figures["joinsPerSecond"] = joinsPerSecond;
         figures["messagesSent"] = count - sendFailed;
         figures["sendFailed"] = sendFailed;
         figures["sendSeconds"] = Math.Round(issuing.TotalSeconds, 3);

@@ -14,7 +14,7 @@ internal static class RoomJoins
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <returns>The clients that are members, and the failure reasons of the others.</returns>
-    public static async Task<(Dictionary<int, IGatewayClient> Members, IReadOnlyDictionary<string, int> Failures)> JoinAsync(
+    public static async Task<(Dictionary<int, IGatewayClient> Members, IReadOnlyDictionary<string, int> Failures, double PerSecond)> JoinAsync(
         IEnumerable<IGatewayClient> clients, Func<IGatewayClient, string> roomOf, Progress progress, CancellationToken cancellationToken)
     {
         var all = clients.ToList();
@@ -40,6 +40,7 @@ internal static class RoomJoins
             }
         });
 
-        return (new Dictionary<int, IGatewayClient>(members), failures);
+        var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return (new Dictionary<int, IGatewayClient>(members), failures, Math.Round(members.Count / Math.Max(0.001, seconds), 1));
     }
 }

@@ -31,12 +31,34 @@ internal static class ScenarioRunner
         var results = new List<JsonObject>();
         foreach (var scenario in scenarios)
         {
+            if (results.Count > 0)
+            {
+                await SettleAsync(system, progress, cancellationToken);
+            }
+
             progress.Title($"{system.Mode}: {scenario.Name}");
             results.Add(await RunAsync(scenario, system, settings.ForScenario(scenario.Name), progress, cancellationToken));
         }
 
         progress.Phase("stopping the system");
         return results;
+    }
+
+    /// <summary>
+    /// Between scenarios: waits (at most 60 s) until the servers use less than a quarter of a core,
+    /// so one scenario's aftermath (thousands of disconnects being cleaned up) is not measured as the next one's cost.
+    /// </summary>
+    private static async Task SettleAsync(ISystemUnderTest system, Progress progress, CancellationToken cancellationToken)
+    {
+        var busy = 1.0;
+        progress.Phase("settling: waiting for the servers to go quiet", () => $"{busy * 100:F0} % of a core");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (busy > 0.25 && DateTime.UtcNow < deadline)
+        {
+            var before = ServerCpu.Total(system.ServerProcessIds()).Cpu;
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            busy = (ServerCpu.Total(system.ServerProcessIds()).Cpu - before).TotalSeconds;
+        }
     }
 
     /// <summary>Runs against a system someone else started (tests).</summary>
