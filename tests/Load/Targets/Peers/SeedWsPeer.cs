@@ -7,32 +7,9 @@ namespace Suite.Load.Targets.Peers;
 /// protocol v1, so the default <see cref="Clients.ProtocolV1Client"/> drives it: its auth:ok has no
 /// connection id, and a join is confirmed by the user:joined for one's own user id.
 /// </summary>
-internal sealed class SeedWsPeer : ISystemUnderTest
+internal static class SeedWsPeer
 {
-    private readonly PeerCluster _cluster;
-
-    private SeedWsPeer(PeerCluster cluster, string signingKey, Dictionary<string, string> description)
-    {
-        _cluster = cluster;
-        SigningKey = signingKey;
-        Description = description;
-    }
-
-    public string Mode => "seed-ws";
-
-    public IReadOnlyList<EdgeTarget> Edges => _cluster.Edges;
-
-    public string SigningKey { get; }
-
-    public IReadOnlyDictionary<string, string> Description { get; }
-
-    public bool SupportsDirect => false;
-
-    public IReadOnlyList<Uri> MetricsEndpoints => [];
-
-    public IReadOnlyList<int> ServerProcessIds() => _cluster.ProcessIds;
-
-    public static async Task<SeedWsPeer> StartAsync(string peersDir, int instances, string signingKey, string? cpus, CancellationToken cancellationToken)
+    public static async Task<PeerSystem> StartAsync(string peersDir, int instances, string signingKey, string? cpus, CancellationToken cancellationToken)
     {
         var folder = await PeerBuild.PrepareSeedWsAsync(peersDir, cancellationToken);
         var cluster = await PeerCluster.StartAsync("seed-ws", instances, cpus, "/ws", (i, port, redis) => ServerChild.Start(
@@ -49,7 +26,7 @@ internal sealed class SeedWsPeer : ISystemUnderTest
                 ["INSTANCE_ID"] = $"seed-ws-{i}",
             },
             cpus), cancellationToken);
-        return new SeedWsPeer(cluster, signingKey, new Dictionary<string, string>
+        return new PeerSystem("seed-ws", cluster, signingKey, new Dictionary<string, string>
         {
             ["peer"] = "seed-ws: Node ws + ioredis Pub/Sub",
             ["peerDir"] = folder,
@@ -57,11 +34,5 @@ internal sealed class SeedWsPeer : ISystemUnderTest
             ["redis"] = cluster.Redis.Endpoint,
             ["cpus"] = cpus ?? "any",
         });
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _cluster.Dispose();
-        return ValueTask.CompletedTask;
     }
 }
