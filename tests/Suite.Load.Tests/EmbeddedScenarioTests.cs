@@ -24,7 +24,7 @@ public sealed class EmbeddedScenarioTests
             "--storm.connections", "30",
         ]);
 
-        var results = await ScenarioRunner.RunAsync(settings, SuiteModeTests.RepositoryRoot(), Progress.Silent, timeout.Token);
+        var results = await ScenarioRunner.RunAsync(settings, Suite.Testing.RepositoryRoot.Find(), Progress.Silent, timeout.Token);
 
         var byName = results.ToDictionary(r => r["scenario"]!.GetValue<string>(), r => JsonNode.Parse(r.ToJsonString())!);
         Assert.Equal(["fanout", "direct", "notify", "storm"], byName.Keys);

@@ -46,7 +46,7 @@ public sealed class SuiteModeTests
         var ct = timeout.Token;
         var settings = new LoadSettings { Mode = mode, Edges = 2, SourceAddresses = 4 };
         IReadOnlyList<int> pids;
-        await using (var system = await ScenarioRunner.StartAsync(settings, RepositoryRoot(), ct))
+        await using (var system = await ScenarioRunner.StartAsync(settings, Suite.Testing.RepositoryRoot.Find(), ct))
         {
             pids = system.ServerProcessIds();
             Assert.True(pids.Count >= minimumProcesses, $"{pids.Count} server processes: {string.Join(",", pids)}");
@@ -118,19 +118,6 @@ public sealed class SuiteModeTests
             Assert.True(DateTime.UtcNow < deadline, $"not within {timeout}: {state()}");
             await Task.Delay(50, ct);
         }
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Suite.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Suite.sln not found above " + AppContext.BaseDirectory);
     }
 
     private sealed class ReceivedCounts : IBenchObserver

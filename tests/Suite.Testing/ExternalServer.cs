@@ -46,16 +46,18 @@ public sealed class ExternalServer : IAsyncDisposable
         TimeSpan startTimeout,
         IReadOnlyDictionary<string, string>? environment = null,
         CancellationToken cancellationToken = default,
-        string? workingDirectory = null)
+        string? workingDirectory = null,
+        string? cpus = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        // taskset execs the server, so the process (and its pid) is the server's own.
+        var info = new ProcessStartInfo(cpus is null ? fileName : "taskset")
         {
             WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in arguments)
+        foreach (var argument in cpus is null ? arguments : ["-c", cpus, fileName, .. arguments])
         {
             info.ArgumentList.Add(argument);
         }

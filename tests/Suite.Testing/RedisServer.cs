@@ -6,7 +6,7 @@ namespace Suite.Testing;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
-    private const string DefaultExecutable = "/usr/bin/redis-server";
+    public const string DefaultExecutable = "/usr/bin/redis-server";
 
     private ExternalServer _process;
 
@@ -27,8 +27,9 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Everything the server logged, for assertion messages.</summary>
     public string Output => _process.Output;
 
-    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken = default) =>
-        new(await StartProcessAsync(FreePort.Next(), cancellationToken));
+    /// <param name="cpus">A taskset CPU list to pin the server to (benchmarks); null = any.</param>
+    public static async Task<RedisServer> StartAsync(CancellationToken cancellationToken = default, string? cpus = null) =>
+        new(await StartProcessAsync(FreePort.Next(), cancellationToken, cpus));
 
     /// <summary>
     /// Kills the server and starts an empty one on the same port, as a crash and restart without
@@ -42,7 +43,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private static async Task<ExternalServer> StartProcessAsync(int port, CancellationToken cancellationToken)
+    private static async Task<ExternalServer> StartProcessAsync(int port, CancellationToken cancellationToken, string? cpus = null)
     {
         var executable = File.Exists(DefaultExecutable) ? DefaultExecutable : "redis-server";
         string[] arguments =
@@ -54,6 +55,6 @@ public sealed class RedisServer : IAsyncDisposable
             "--daemonize", "no",
             "--dir", Path.GetTempPath(),
         ];
-        return await ExternalServer.StartAsync(executable, arguments, port, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
+        return await ExternalServer.StartAsync(executable, arguments, port, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken, cpus: cpus);
     }
 }

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Suite.Testing;
 
 namespace Suite.Load.Targets;
 
@@ -10,13 +10,11 @@ namespace Suite.Load.Targets;
 /// </summary>
 internal sealed class EdgeProcess : ISystemUnderTest
 {
-    private const int KeptOutputLines = 50;
-    private readonly Process _process;
-    private readonly Queue<string> _output = new();
+    private readonly ServerChild _child;
 
-    private EdgeProcess(Process process, EdgeTarget edge, string signingKey, Dictionary<string, string> description)
+    private EdgeProcess(ServerChild child, EdgeTarget edge, string signingKey, Dictionary<string, string> description)
     {
-        _process = process;
+        _child = child;
         Edges = [edge];
         SigningKey = signingKey;
         Description = description;
@@ -31,16 +29,7 @@ internal sealed class EdgeProcess : ISystemUnderTest
     public IReadOnlyDictionary<string, string> Description { get; }
 
     /// <summary>The last lines the edge wrote, for a failure message.</summary>
-    public string RecentOutput
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join(Environment.NewLine, _output);
-            }
-        }
-    }
+    public string RecentOutput => _child.RecentOutput;
 
     public static string DefaultEdgeDll(string repoRoot) => Path.Combine(repoRoot, "services", "edge", "bin", "Release", "net10.0", "Suite.Edge.dll");
 
@@ -53,23 +42,7 @@ internal sealed class EdgeProcess : ISystemUnderTest
 
         var port = FreePort.Next();
         var deadPort = FreePort.Next();
-        // taskset execs dotnet, so the pid stays the edge's.
-        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset")
-        {
-            WorkingDirectory = Path.GetDirectoryName(edgeDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (cpus is not null)
-        {
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(cpus);
-            start.ArgumentList.Add("dotnet");
-        }
-
-        start.ArgumentList.Add(edgeDll);
-        var env = start.Environment;
+        var env = new Dictionary<string, string>();
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["Edge__EdgeId"] = edgeId;
@@ -94,9 +67,7 @@ internal sealed class EdgeProcess : ISystemUnderTest
             env[pair[..at]] = pair[(at + 1)..];
         }
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.Start();
-        ChildProcesses.Track(process);
+        var child = ServerChild.Start(edgeId, "dotnet", [edgeDll], Path.GetDirectoryName(edgeDll)!, env, cpus);
         var description = new Dictionary<string, string>
         {
             ["edgeDll"] = edgeDll,
@@ -110,14 +81,10 @@ internal sealed class EdgeProcess : ISystemUnderTest
             description["env:" + pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
         }
 
-        var edge = new EdgeProcess(process, new EdgeTarget(edgeId, new Uri($"ws://127.0.0.1:{port}/ws"), new Uri($"http://127.0.0.1:{port}/"), process.Id), signingKey, description);
-        process.OutputDataReceived += (_, e) => edge.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => edge.Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var edge = new EdgeProcess(child, new EdgeTarget(edgeId, new Uri($"ws://127.0.0.1:{port}/ws"), new Uri($"http://127.0.0.1:{port}/"), child.ProcessId), signingKey, description);
         try
         {
-            await edge.WaitHealthyAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            await child.WaitHealthyAsync(new Uri(edge.Edges[0].HttpUri, "healthz"), TimeSpan.FromSeconds(30), cancellationToken);
         }
         catch
         {
@@ -130,68 +97,12 @@ internal sealed class EdgeProcess : ISystemUnderTest
 
     public ValueTask DisposeAsync()
     {
-        ChildProcesses.Kill(_process);
-        _process.Dispose();
+        _child.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
-        var healthz = new Uri(Edges[0].HttpUri, "healthz");
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the edge exited with {_process.ExitCode}:{Environment.NewLine}{RecentOutput}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(healthz, cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Slow first answer.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the edge did not answer /healthz within {timeout}:{Environment.NewLine}{RecentOutput}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            while (_output.Count > KeptOutputLines)
-            {
-                _output.Dequeue();
-            }
-        }
-    }
-
     // What the runtime will use: DOTNET_gcServer wins over the runtimeconfig, whose default for a web app is server GC.
-    private static string GcMode(string edgeDll, IDictionary<string, string?> env)
+    private static string GcMode(string edgeDll, IReadOnlyDictionary<string, string> env)
     {
         if (env.TryGetValue("DOTNET_gcServer", out var forced) && forced is not null)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Suite.Testing;
 
 namespace Suite.Load.Targets;
 

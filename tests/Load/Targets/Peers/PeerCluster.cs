@@ -1,4 +1,5 @@
 using System.Globalization;
+using Suite.Testing;
 
 namespace Suite.Load.Targets.Peers;
 
@@ -6,12 +7,12 @@ namespace Suite.Load.Targets.Peers;
 /// What both peers are made of: one Redis and N instances of the peer on free loopback ports, all
 /// pinned to the same CPUs, each instance healthy before the run starts. Stops all of it on dispose.
 /// </summary>
-internal sealed class PeerCluster : IDisposable
+internal sealed class PeerCluster : IAsyncDisposable
 {
-    private readonly RedisProcess _redis;
+    private readonly RedisServer _redis;
     private readonly List<ServerChild> _instances;
 
-    private PeerCluster(RedisProcess redis, List<ServerChild> instances, List<EdgeTarget> edges)
+    private PeerCluster(RedisServer redis, List<ServerChild> instances, List<EdgeTarget> edges)
     {
         _redis = redis;
         _instances = instances;
@@ -20,7 +21,7 @@ internal sealed class PeerCluster : IDisposable
 
     public IReadOnlyList<EdgeTarget> Edges { get; }
 
-    public RedisProcess Redis => _redis;
+    public RedisServer Redis => _redis;
 
     /// <summary>The instances' pids and Redis's.</summary>
     public IReadOnlyList<int> ProcessIds => [.. _instances.Select(i => i.ProcessId), _redis.ProcessId];
@@ -28,9 +29,9 @@ internal sealed class PeerCluster : IDisposable
     /// <param name="name">Instance names are name-0, name-1, …</param>
     /// <param name="start">Starts instance i on the given port against the given Redis.</param>
     /// <param name="socketPath">The WebSocket path (/ws, /hub).</param>
-    public static async Task<PeerCluster> StartAsync(string name, int instances, string? cpus, string socketPath, Func<int, int, RedisProcess, ServerChild> start, CancellationToken cancellationToken)
+    public static async Task<PeerCluster> StartAsync(string name, int instances, string? cpus, string socketPath, Func<int, int, RedisServer, ServerChild> start, CancellationToken cancellationToken)
     {
-        var redis = await RedisProcess.StartAsync(cpus, cancellationToken);
+        var redis = await RedisServer.StartAsync(cancellationToken, cpus);
         var children = new List<ServerChild>();
         var cluster = new PeerCluster(redis, children, []);
         try
@@ -51,18 +52,18 @@ internal sealed class PeerCluster : IDisposable
         }
         catch
         {
-            cluster.Dispose();
+            await cluster.DisposeAsync();
             throw;
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         foreach (var instance in _instances)
         {
             instance.Dispose();
         }
 
-        _redis.Dispose();
+        await _redis.DisposeAsync();
     }
 }

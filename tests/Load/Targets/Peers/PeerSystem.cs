@@ -31,9 +31,5 @@ internal sealed class PeerSystem(
     public IGatewayClient CreateClient(int index, string userId, IBenchObserver? observer) =>
         createClient?.Invoke(index, userId, observer) ?? new ProtocolV1Client(index, userId, observer);
 
-    public ValueTask DisposeAsync()
-    {
-        cluster.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => cluster.DisposeAsync();
 }

@@ -21,7 +21,7 @@ internal static class SeedWsPeer
             {
                 ["PORT"] = port.ToString(CultureInfo.InvariantCulture),
                 ["HOST"] = "127.0.0.1",
-                ["REDIS_URL"] = redis.Url,
+                ["REDIS_URL"] = $"redis://{redis.ConnectionString}",
                 ["JWT_SECRET"] = signingKey,
                 ["INSTANCE_ID"] = $"seed-ws-{i}",
             },
@@ -31,7 +31,7 @@ internal static class SeedWsPeer
             ["peer"] = "seed-ws: Node ws + ioredis Pub/Sub",
             ["peerDir"] = folder,
             ["instances"] = instances.ToString(CultureInfo.InvariantCulture),
-            ["redis"] = cluster.Redis.Endpoint,
+            ["redis"] = cluster.Redis.ConnectionString,
             ["cpus"] = cpus ?? "any",
         });
     }

@@ -15,7 +15,7 @@ internal static class SignalRPeer
         var cluster = await PeerCluster.StartAsync("signalr", instances, cpus, "/hub", (i, port, redis) => ServerChild.Start(
             $"signalr-{i}",
             "dotnet",
-            [dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--redis", redis.Endpoint, "--jwt-key", signingKey],
+            [dll, "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}", "--redis", redis.ConnectionString, "--jwt-key", signingKey],
             Path.GetDirectoryName(dll)!,
             new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" },
             cpus), cancellationToken);
@@ -26,7 +26,7 @@ internal static class SignalRPeer
             // The peer's csproj asks for server GC (concurrent); the generator does not override it.
             ["gc"] = "server, concurrent (peer csproj)",
             ["instances"] = instances.ToString(CultureInfo.InvariantCulture),
-            ["redis"] = cluster.Redis.Endpoint,
+            ["redis"] = cluster.Redis.ConnectionString,
             ["cpus"] = cpus ?? "any",
         }, (index, userId, observer) => new SignalRClient(index, userId, observer));
     }

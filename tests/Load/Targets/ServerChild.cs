@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Suite.Load.Targets.Peers;
+namespace Suite.Load.Targets;
 
 /// <summary>
-/// One server process a peer system is made of (Redis, a peer instance): started pinned with
+/// One server process the generator starts (an edge, a peer instance): started pinned with
 /// taskset when CPUs are given, its last output lines kept for failure messages, tracked by
 /// <see cref="ChildProcesses"/> so nothing outlives the generator, killed on dispose.
 /// </summary>
@@ -75,7 +75,7 @@ internal sealed class ServerChild : IDisposable
     }
 
     /// <summary>Polls <paramref name="probe"/> until it says ready; fails at once when the process exits, with its output.</summary>
-    public async Task WaitReadyAsync(string what, Func<CancellationToken, Task<bool>> probe, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task WaitReadyAsync(string what, Func<CancellationToken, Task<bool>> probe, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
