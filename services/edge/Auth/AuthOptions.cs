@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Suite.Edge.Auth;
 
 // Two modes, exactly one configured (AuthOptionsValidator): an HS256 SigningKey for development and
@@ -26,11 +24,9 @@ public sealed class AuthOptions
     /// <summary>Validated when set. Without it, Authority mode checks the issuer named in the metadata.</summary>
     public string? Issuer { get; set; }
 
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a connection may stay without a valid token.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan AuthTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -38,7 +34,6 @@ public sealed class AuthOptions
     /// There is no grace after expiry: without a fresh token the session ends at
     /// <see cref="SessionEndsAt"/>, since an expired credential must not keep a socket open.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan TokenRefreshGrace { get; set; } = TimeSpan.FromSeconds(60);
 
     public bool RequireHttpsMetadata { get; set; } = true;
@@ -47,7 +42,6 @@ public sealed class AuthOptions
     /// Least time between two key refreshes caused by a token with an unknown <c>kid</c>, so a flood
     /// of forged kids cannot hammer the authority. Keys are also refreshed every 12 hours.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MetadataRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     internal bool UsesKeySet => !string.IsNullOrWhiteSpace(Authority) || !string.IsNullOrWhiteSpace(JwksUri);

@@ -5,8 +5,28 @@ namespace Suite.Edge.Auth;
 
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
+    // The durations' bounds. Checked here rather than with [Range(typeof(TimeSpan), …)]: that
+    // attribute sets up its conversion lazily and not thread-safely (dotnet/runtime#1143), so two
+    // hosts validating at once in one process (the embedded suite, parallel tests) could throw.
+    private static readonly (string Key, Func<AuthOptions, TimeSpan> Value, TimeSpan Min, TimeSpan Max)[] Durations =
+    [
+        ("Auth:ClockSkew", o => o.ClockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(5)),
+        ("Auth:AuthTimeout", o => o.AuthTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)),
+        ("Auth:TokenRefreshGrace", o => o.TokenRefreshGrace, TimeSpan.Zero, TimeSpan.FromHours(1)),
+        ("Auth:MetadataRefreshInterval", o => o.MetadataRefreshInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+    ];
+
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {
+        var outOfRange = Durations
+            .Where(d => d.Value(options) < d.Min || d.Value(options) > d.Max)
+            .Select(d => $"{d.Key} is {d.Value(options)}; it must be between {d.Min} and {d.Max}.")
+            .ToList();
+        if (outOfRange.Count > 0)
+        {
+            return ValidateOptionsResult.Fail(outOfRange);
+        }
+
         var hasKey = !string.IsNullOrEmpty(options.SigningKey);
         var hasAuthority = !string.IsNullOrWhiteSpace(options.Authority);
         var hasJwks = !string.IsNullOrWhiteSpace(options.JwksUri);

@@ -114,6 +114,14 @@ public sealed class AuthOptionsValidationTests
     }
 
     [Fact]
+    public void Durations_outside_their_bounds_are_named()
+    {
+        AssertFails(new AuthOptions { SigningKey = AuthTestHost.DevKey, AuthTimeout = TimeSpan.FromMilliseconds(50) }, "Auth:AuthTimeout is 00:00:00.0500000; it must be between 00:00:00.1000000 and 00:05:00");
+        AssertFails(new AuthOptions { SigningKey = AuthTestHost.DevKey, MetadataRefreshInterval = TimeSpan.FromDays(2) }, "Auth:MetadataRefreshInterval");
+        Assert.True(Validator.Validate(null, new AuthOptions { SigningKey = AuthTestHost.DevKey, AuthTimeout = TimeSpan.FromMilliseconds(100), TokenRefreshGrace = TimeSpan.FromHours(1) }).Succeeded);
+    }
+
+    [Fact]
     public async Task Edge_starts_with_a_development_key()
     {
         using var host = AuthTestHost.CreateDev(new FakeTimeProvider());
