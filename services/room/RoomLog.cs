@@ -19,4 +19,16 @@ internal static partial class RoomLog
 
     [LoggerMessage(6, LogLevel.Warning, "Room {RoomId} message {Seq} was stored but publishing it failed")]
     public static partial void PublishFailed(ILogger logger, string roomId, ulong seq, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "Room replica {ReplicaId} could not renew its owner lease")]
+    public static partial void ReplicaLeaseFailed(ILogger logger, string replicaId, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Information, "Room {RoomId} taken over by replica {ReplicaId} (term {Term}, seq {Seq}, {Members} members)")]
+    public static partial void RoomTakenOver(ILogger logger, string roomId, string replicaId, long term, ulong seq, int members);
+
+    [LoggerMessage(9, LogLevel.Warning, "Room {RoomId}: a state transaction of term {Term} failed; the room is unloaded and reloaded on its next call (taken over by another replica: {Fenced})")]
+    public static partial void CommitFailed(ILogger logger, string roomId, long term, bool fenced, Exception exception);
+
+    [LoggerMessage(10, LogLevel.Warning, "Room replica {ReplicaId} lost its lease; its {Rooms} rooms are unloaded")]
+    public static partial void LeaseLost(ILogger logger, string replicaId, int rooms);
 }

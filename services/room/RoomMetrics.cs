@@ -21,6 +21,7 @@ public sealed class RoomMetrics
         HistoryReturned = meter.CreateHistogram<int>("suite.room.history.returned", "{message}", "Messages one GetHistory returned");
         HistoryTruncated = meter.CreateCounter<long>("suite.room.history.truncated", "{request}", "GetHistory calls that asked for more than is kept");
         ConcurrencyConflicts = meter.CreateCounter<long>("suite.room.state.conflicts", "{attempt}", "ETag mismatches retried, by record kind");
+        OwnershipChanges = meter.CreateCounter<long>("suite.room.ownership.takeovers", "{room}", "Rooms this replica took over (first use, a dead owner, or a reload after a failed commit)");
         EdgesDropped = meter.CreateCounter<long>("suite.room.edges.dropped", "{edge}", "Edges removed from the indexes after presence reported them gone, by change");
     }
 
@@ -47,4 +48,6 @@ public sealed class RoomMetrics
     public Counter<long> ConcurrencyConflicts { get; }
 
     public Counter<long> EdgesDropped { get; }
+
+    public Counter<long> OwnershipChanges { get; }
 }

@@ -36,8 +36,25 @@ public sealed class RoomOptions
     /// <summary>How long a PublishToRoom idempotency key is remembered.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>A publish that claimed an idempotency key and did not finish within this may be taken over by a retry.</summary>
+    /// <summary>
+    /// Kept so existing configuration still binds; no longer used: a room's owner decides repeats in
+    /// memory, so no publish holds a claim that could be left behind.
+    /// </summary>
     public TimeSpan IdempotencyClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Idempotency keys one room remembers in memory; older keys within the window are looked up in the store.</summary>
+    [Range(16, 10_000_000)]
+    public int MaxRememberedKeys { get; set; } = 65_536;
+
+    /// <summary>
+    /// How long a replica's claim on the rooms it owns lasts without renewal (renewed every third of
+    /// it). Another replica takes over a room whose owner's lease is gone, so this is the longest a
+    /// room waits after its owner dies.
+    /// </summary>
+    public TimeSpan OwnerLeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The gRPC address other replicas forward this replica's rooms to; empty = the Grpc endpoint's port on POD_IP or this host's name.</summary>
+    public string AdvertisedAddress { get; set; } = "";
 
     /// <summary>Read-modify-write attempts on one key before a call fails with ABORTED.</summary>
     [Range(1, 10_000)]

@@ -5,15 +5,18 @@ using Suite.Room.Channels;
 using Suite.Room.Fanout;
 using Suite.Room.Membership;
 using Suite.Room.Messaging;
+using Suite.Room.Owners;
 using static Suite.Room.Api.RequestValidation;
 
 namespace Suite.Room.Api;
 
-/// <summary>The RoomService contract: argument checks here, behaviour in the feature classes.</summary>
+/// <summary>The RoomService contract: argument checks here, then each room call runs on the room's owner replica.</summary>
 internal sealed class RoomGrpcService(
+    RoomOwners owners,
     RoomMembership rooms,
     RoomMessaging messaging,
     ChannelMembership channels,
+    EdgeIndexes indexes,
     IOptions<RoomOptions> options) : RoomService.RoomServiceBase
 {
     private int MaxId => options.Value.MaxIdLength;
@@ -21,13 +24,13 @@ internal sealed class RoomGrpcService(
     public override Task<JoinResponse> Join(JoinRequest request, ServerCallContext context)
     {
         RequireMember(request.RoomId, "room_id", request.UserId, request.EdgeId, request.ConnectionId);
-        return rooms.JoinAsync(request, context.CancellationToken);
+        return OnOwner(request.RoomId, context, room => rooms.JoinAsync(room, request, context.CancellationToken), (c, o) => c.JoinAsync(request, o));
     }
 
     public override Task<LeaveResponse> Leave(LeaveRequest request, ServerCallContext context)
     {
         RequireMember(request.RoomId, "room_id", request.UserId, request.EdgeId, request.ConnectionId);
-        return rooms.LeaveAsync(request.RoomId, request.UserId, request.ConnectionId, context.CancellationToken);
+        return LeaveAsync(request, RoomForwarder.IsForwarded(context), context.Deadline, context.CancellationToken);
     }
 
     public override async Task<ReleaseConnectionResponse> ReleaseConnection(ReleaseConnectionRequest request, ServerCallContext context)
@@ -45,7 +48,8 @@ internal sealed class RoomGrpcService(
             RequireId(channel, "channels", MaxId);
         }
 
-        var work = request.RoomIds.Distinct(StringComparer.Ordinal).Select(room => (Func<CancellationToken, Task>)(ct => rooms.LeaveAsync(room, request.UserId, request.ConnectionId, ct)))
+        var work = request.RoomIds.Distinct(StringComparer.Ordinal).Select(room => (Func<CancellationToken, Task>)(ct =>
+                LeaveAsync(new LeaveRequest { RoomId = room, UserId = request.UserId, EdgeId = request.EdgeId, ConnectionId = request.ConnectionId }, forwarded: false, context.Deadline, ct)))
             .Concat(request.Channels.Distinct(StringComparer.Ordinal).Select(channel => (Func<CancellationToken, Task>)(ct => channels.UnsubscribeAsync(channel, request.ConnectionId, ct))));
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.Value.ReleaseParallelism, CancellationToken = context.CancellationToken }, (leave, ct) => new ValueTask(leave(ct)));
         return new ReleaseConnectionResponse();
@@ -64,7 +68,9 @@ internal sealed class RoomGrpcService(
             throw Invalid("page_token is not a token this service returned");
         }
 
-        return rooms.ListMembersAsync(request, start, context.CancellationToken);
+        var o = options.Value;
+        var pageSize = request.PageSize <= 0 ? o.DefaultPageSize : Math.Min(request.PageSize, o.MaxPageSize);
+        return OnOwner(request.RoomId, context, room => Locked(room, context, () => rooms.ListMembers(room, request, start, pageSize)), (c, o) => c.ListMembersAsync(request, o));
     }
 
     public override Task<PublishToRoomResponse> PublishToRoom(PublishToRoomRequest request, ServerCallContext context)
@@ -76,7 +82,7 @@ internal sealed class RoomGrpcService(
             throw Invalid($"idempotency_key must be at most {MaxId} characters without '||'");
         }
 
-        return messaging.PublishAsync(request, context.CancellationToken);
+        return OnOwner(request.RoomId, context, room => messaging.PublishAsync(room, request, context.CancellationToken), (c, o) => c.PublishToRoomAsync(request, o));
     }
 
     public override Task<GetHistoryResponse> GetHistory(GetHistoryRequest request, ServerCallContext context)
@@ -92,7 +98,7 @@ internal sealed class RoomGrpcService(
             throw Invalid("last must not be negative");
         }
 
-        return messaging.GetHistoryAsync(request, context.CancellationToken);
+        return OnOwner(request.RoomId, context, room => Locked(room, context, () => messaging.GetHistory(room, request)), (c, o) => c.GetHistoryAsync(request, o));
     }
 
     public override async Task<SubscribeResponse> Subscribe(SubscribeRequest request, ServerCallContext context)
@@ -125,13 +131,36 @@ internal sealed class RoomGrpcService(
     public override Task<EdgesResponse> GetRoomEdges(GetRoomEdgesRequest request, ServerCallContext context)
     {
         RequireId(request.RoomId, "room_id", MaxId);
-        return rooms.GetEdgesAsync(IndexKind.Room, request.RoomId, context.CancellationToken);
+        return OnOwner(request.RoomId, context, room => Locked(room, context, () => RoomMembership.Edges(room.EdgeCounts())), (c, o) => c.GetRoomEdgesAsync(request, o));
     }
 
-    public override Task<EdgesResponse> GetChannelEdges(GetChannelEdgesRequest request, ServerCallContext context)
+    public override async Task<EdgesResponse> GetChannelEdges(GetChannelEdgesRequest request, ServerCallContext context)
     {
         RequireId(request.Channel, "channel", MaxId);
-        return rooms.GetEdgesAsync(IndexKind.Channel, request.Channel, context.CancellationToken);
+        var index = await indexes.ReadAsync(IndexKind.Channel, request.Channel, context.CancellationToken);
+        return RoomMembership.Edges(index.Edges);
+    }
+
+    public override Task<DropEdgeResponse> DropEdge(DropEdgeRequest request, ServerCallContext context)
+    {
+        RequireId(request.RoomId, "room_id", MaxId);
+        RequireId(request.EdgeId, "edge_id", MaxId);
+        return OnOwner(request.RoomId, context, room => rooms.DropEdgeAsync(room, request.EdgeId, context.CancellationToken), (c, o) => c.DropEdgeAsync(request, o));
+    }
+
+    private Task<LeaveResponse> LeaveAsync(LeaveRequest request, bool forwarded, DateTime? deadline, CancellationToken cancellationToken) =>
+        owners.OnOwnerAsync(request.RoomId, forwarded, deadline, cancellationToken, room => rooms.LeaveAsync(room, request.UserId, request.ConnectionId, cancellationToken), (c, o) => c.LeaveAsync(request, o));
+
+    private Task<TResponse> OnOwner<TResponse>(string roomId, ServerCallContext context, Func<OwnedRoom, Task<TResponse>> local, Func<RoomService.RoomServiceClient, CallOptions, AsyncUnaryCall<TResponse>> remote) =>
+        owners.OnOwnerAsync(roomId, RoomForwarder.IsForwarded(context), context.Deadline, context.CancellationToken, local, remote);
+
+    // Reads take the room's turn too, so they never see a change half applied.
+    private static async Task<T> Locked<T>(OwnedRoom room, ServerCallContext context, Func<T> read)
+    {
+        using (await room.EnterAsync(context.CancellationToken))
+        {
+            return read();
+        }
     }
 
     private void RequireMember(string target, string targetField, string userId, string edgeId, string connectionId)

@@ -1,4 +1,7 @@
 using Suite.Contracts.Presence.V1;
+using Suite.Contracts.Room.V1;
+using Suite.Room.Membership;
+using Suite.Room.Owners;
 using Suite.Room.Fanout;
 using Suite.Room.State;
 
@@ -6,10 +9,10 @@ namespace Suite.Room.Edges;
 
 /// <summary>
 /// Drops an edge whose lease ended (expired, deregistered, or replaced by a new incarnation) from
-/// the indexes of the rooms and channels its reverse record lists, so nothing more is published to
+/// the rooms (members and indexes) and channels its reverse record lists, so nothing more is published to
 /// its topic. A late DOWN for an older incarnation than the live one is ignored.
 /// </summary>
-internal sealed class EdgeReaper(StateStore state, EdgeIndexes indexes, RoomMetrics metrics, ILogger<EdgeReaper> logger)
+internal sealed class EdgeReaper(StateStore state, EdgeIndexes indexes, RoomOwners owners, RoomMembership membership, RoomMetrics metrics, ILogger<EdgeReaper> logger)
 {
     public async Task HandleAsync(EdgeChanged change, CancellationToken cancellationToken)
     {
@@ -44,9 +47,11 @@ internal sealed class EdgeReaper(StateStore state, EdgeIndexes indexes, RoomMetr
             return;
         }
 
+        // Each room on its owner, which drops the edge's connections from memory and the store.
         foreach (var room in record.Rooms)
         {
-            await indexes.RemoveEdgeAsync(IndexKind.Room, room, change.EdgeId, cancellationToken);
+            var drop = new DropEdgeRequest { RoomId = room, EdgeId = change.EdgeId };
+            await owners.OnOwnerAsync(room, forwarded: false, deadline: null, cancellationToken, owned => membership.DropEdgeAsync(owned, change.EdgeId, cancellationToken), (c, o) => c.DropEdgeAsync(drop, o));
         }
 
         foreach (var channel in record.Channels)

@@ -57,7 +57,8 @@ internal sealed class EdgeIndexes(StateStore state)
         state.UpdateAsync<EdgeIndex>(Key(kind, id), "edges", current =>
             current is not null && current.Edges.Remove(edgeId) ? (current, true) : (current, false), cancellationToken);
 
-    private Task TrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken) =>
+    /// <summary>Adds a room or channel to an edge's reverse record (before the index lists the edge).</summary>
+    public Task TrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken) =>
         state.UpdateAsync<EdgeRecord>(StateKeys.Edge(edgeId), "edge", current =>
         {
             var next = current ?? new EdgeRecord();
@@ -67,7 +68,7 @@ internal sealed class EdgeIndexes(StateStore state)
     // The reverse record must stay a superset of what the indexes hold, or a dead edge would keep
     // receiving deliveries for a room it was not tracked in: after removing, look again, and put the
     // room back if a join on that edge came in between.
-    private async Task UntrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken)
+    public async Task UntrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken)
     {
         await state.UpdateAsync<EdgeRecord>(StateKeys.Edge(edgeId), "edge", current =>
             current is not null && Set(current, kind).Remove(id) ? (current, true) : (current, false), cancellationToken);

@@ -1,175 +1,165 @@
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
 using Suite.Room.Fanout;
 using Suite.Room.Messaging;
+using Suite.Room.Owners;
 using Suite.Room.State;
 
 namespace Suite.Room.Membership;
 
 /// <summary>
-/// Room membership per connection: the user's record, the room's edge counts, the member shards, and
-/// <c>user:joined</c> / <c>user:left</c> for a user's first and last connection.
+/// Room membership per connection on the room's owner: checked and changed in memory, each change
+/// committed as one transaction (the user's record, the room's edge counts, the user's member shard),
+/// and <c>user:joined</c> / <c>user:left</c> for a user's first and last connection.
 /// </summary>
 internal sealed class RoomMembership(
-    StateStore state,
+    RoomWriter writer,
     EdgeIndexes indexes,
     EdgePublisher publisher,
     JoinAuthorizer authorizer,
-    IOptions<RoomOptions> options,
     RoomMetrics metrics,
     TimeProvider time,
     ILogger<RoomMembership> logger)
 {
-    public async Task<JoinResponse> JoinAsync(JoinRequest request, CancellationToken cancellationToken)
+    public async Task<JoinResponse> JoinAsync(OwnedRoom room, JoinRequest request, CancellationToken cancellationToken)
     {
         authorizer.Authorize(request.RoomId, request.TokenClaims);
-        var now = time.GetUtcNow();
-        var userKey = StateKeys.RoomUser(request.RoomId, request.UserId);
-        var alreadyIn = false;
-        var first = false;
-        await state.UpdateAsync<RoomUser>(userKey, "user", current =>
+        bool first;
+        IReadOnlyList<string> edges;
+        using (await room.EnterAsync(cancellationToken))
         {
-            alreadyIn = current?.Connections.ContainsKey(request.ConnectionId) == true;
-            if (alreadyIn)
+            var current = room.User(request.UserId);
+            if (current?.Connections.ContainsKey(request.ConnectionId) == true)
             {
-                return (current, false);
+                return Joined(room, userJoined: false);
             }
 
-            var next = current ?? new RoomUser();
-            first = next.Connections.Count == 0;
-            if (first)
+            first = current is null;
+            var next = new RoomUser
             {
-                next.JoinedAt = now;
+                JoinedAt = current?.JoinedAt ?? time.GetUtcNow(),
+                Connections = new Dictionary<string, string>(current?.Connections ?? [], StringComparer.Ordinal) { [request.ConnectionId] = request.EdgeId },
+            };
+
+            // The reverse record must list the room before the index does, or a dead edge could keep
+            // receiving deliveries for a room it was not tracked in.
+            if (room.ConnectionsOn(request.EdgeId) == 0)
+            {
+                await indexes.TrackAsync(IndexKind.Room, room.Id, request.EdgeId, cancellationToken);
             }
 
-            next.Connections[request.ConnectionId] = request.EdgeId;
-            return (next, true);
-        }, cancellationToken);
-
-        if (alreadyIn)
-        {
-            var index = await indexes.ReadAsync(IndexKind.Room, request.RoomId, cancellationToken);
-            return new JoinResponse { UserJoined = false, MemberCount = index.Users, LastSeq = await LastSeqAsync(request.RoomId, cancellationToken) };
-        }
-
-        IndexChange change;
-        try
-        {
-            change = await indexes.ChangeAsync(IndexKind.Room, request.RoomId, request.EdgeId, +1, first ? 1 : 0, cancellationToken);
-            if (first)
-            {
-                await UpdateShardAsync(request.RoomId, request.UserId, add: true, cancellationToken);
-            }
-        }
-        catch (Exception ex)
-        {
-            // Without the undo a retried Join would find the connection recorded and never count it.
-            RoomLog.JoinUndone(logger, request.ConnectionId, request.RoomId, ex);
-            await UndoJoinAsync(userKey, request.ConnectionId);
-            throw;
+            await CommitUsersAsync(room, [(request.UserId, next, first)]);
+            edges = room.Edges();
         }
 
         metrics.Joins.Add(1);
         if (first)
         {
-            await AnnounceAsync("user:joined", request.RoomId, request.UserId, change.LiveEdges, cancellationToken);
+            await AnnounceAsync("user:joined", room.Id, request.UserId, edges, cancellationToken);
         }
 
-        return new JoinResponse { UserJoined = first, MemberCount = change.Index.Users, LastSeq = await LastSeqAsync(request.RoomId, cancellationToken) };
+        return Joined(room, first);
     }
 
-    public async Task<LeaveResponse> LeaveAsync(string roomId, string userId, string connectionId, CancellationToken cancellationToken)
+    public async Task<LeaveResponse> LeaveAsync(OwnedRoom room, string userId, string connectionId, CancellationToken cancellationToken)
     {
-        string? edgeId = null;
-        var last = false;
-        await state.UpdateAsync<RoomUser>(StateKeys.RoomUser(roomId, userId), "user", current =>
+        string? edgeId;
+        RoomUser? next;
+        IReadOnlyList<string> edges;
+        using (await room.EnterAsync(cancellationToken))
         {
-            edgeId = null;
-            last = false;
-            if (current is null || !current.Connections.Remove(connectionId, out var edge))
+            var current = room.User(userId);
+            if (current is null || !current.Connections.TryGetValue(connectionId, out edgeId))
             {
-                return (current, false);
+                return new LeaveResponse { UserLeft = false };
             }
 
-            edgeId = edge;
-            last = current.Connections.Count == 0;
-            return (last ? null : current, true);
-        }, cancellationToken);
-
-        if (edgeId is null)
-        {
-            return new LeaveResponse { UserLeft = false };
+            next = new RoomUser { JoinedAt = current.JoinedAt, Connections = new Dictionary<string, string>(current.Connections, StringComparer.Ordinal) };
+            next.Connections.Remove(connectionId);
+            next = next.Connections.Count == 0 ? null : next;
+            await CommitUsersAsync(room, [(userId, next, next is null)]);
+            await UntrackIfGoneAsync(room, [edgeId], cancellationToken);
+            edges = room.Edges();
         }
 
-        var change = await indexes.ChangeAsync(IndexKind.Room, roomId, edgeId, -1, last ? -1 : 0, cancellationToken);
         metrics.Leaves.Add(1);
-        if (last)
+        if (next is null)
         {
-            await UpdateShardAsync(roomId, userId, add: false, cancellationToken);
             // The leaving connection's edge hears it too: the user's other members there see them go.
-            var edges = change.LiveEdges.Contains(edgeId) ? change.LiveEdges : [.. change.LiveEdges, edgeId];
-            await AnnounceAsync("user:left", roomId, userId, edges, cancellationToken);
+            await AnnounceAsync("user:left", room.Id, userId, edges.Contains(edgeId) ? edges : [.. edges, edgeId], cancellationToken);
         }
 
-        return new LeaveResponse { UserLeft = last };
+        return new LeaveResponse { UserLeft = next is null };
     }
 
-    public async Task<ListMembersResponse> ListMembersAsync(ListMembersRequest request, PageToken start, CancellationToken cancellationToken)
+    /// <summary>Removes every connection an edge that is gone had in the room; users left with none get <c>user:left</c>.</summary>
+    public async Task<DropEdgeResponse> DropEdgeAsync(OwnedRoom room, string edgeId, CancellationToken cancellationToken)
     {
-        var o = options.Value;
-        var pageSize = request.PageSize <= 0 ? o.DefaultPageSize : Math.Min(request.PageSize, o.MaxPageSize);
-        var users = new List<string>(pageSize);
-        PageToken? next = null;
-        const int ShardsPerRead = 16;
-        for (var shard = start.Shard; shard < o.MemberShards && next is null; shard += ShardsPerRead)
+        var removed = 0;
+        List<string> left = [];
+        IReadOnlyList<string> edges;
+        using (await room.EnterAsync(cancellationToken))
         {
-            var keys = Enumerable.Range(shard, Math.Min(ShardsPerRead, o.MemberShards - shard)).Select(s => StateKeys.RoomMembers(request.RoomId, s)).ToList();
-            var shards = await state.GetManyAsync<MemberShard>(keys, cancellationToken);
-            for (var s = shard; s < shard + keys.Count && next is null; s++)
+            var changes = new List<(string UserId, RoomUser? Next, bool ShardChanges)>();
+            foreach (var (userId, user) in room.UsersOn(edgeId).ToList())
             {
-                if (!shards.TryGetValue(StateKeys.RoomMembers(request.RoomId, s), out var members))
+                var next = new RoomUser { JoinedAt = user.JoinedAt, Connections = user.Connections.Where(c => c.Value != edgeId).ToDictionary(StringComparer.Ordinal) };
+                removed += user.Connections.Count - next.Connections.Count;
+                var gone = next.Connections.Count == 0;
+                changes.Add((userId, gone ? null : next, gone));
+                if (gone)
+                {
+                    left.Add(userId);
+                }
+            }
+
+            if (changes.Count > 0)
+            {
+                await CommitUsersAsync(room, changes);
+            }
+
+            await UntrackIfGoneAsync(room, [edgeId], cancellationToken);
+            edges = room.Edges();
+        }
+
+        foreach (var userId in left)
+        {
+            await AnnounceAsync("user:left", room.Id, userId, edges, cancellationToken);
+        }
+
+        return new DropEdgeResponse { ConnectionsRemoved = removed };
+    }
+
+    public ListMembersResponse ListMembers(OwnedRoom room, ListMembersRequest request, PageToken start, int pageSize)
+    {
+        var response = new ListMembersResponse { MemberCount = room.MemberCount };
+        for (var shard = start.Shard; shard < room.ShardCount; shard++)
+        {
+            foreach (var userId in room.ShardMembers(shard))
+            {
+                if (shard == start.Shard && string.CompareOrdinal(userId, start.After) <= 0)
                 {
                     continue;
                 }
 
-                foreach (var user in members.Users)
+                var user = room.User(userId)!;
+                response.Members.Add(new RoomMember { UserId = userId, Connections = user.Connections.Count, JoinedAt = Timestamp.FromDateTimeOffset(user.JoinedAt) });
+                if (response.Members.Count == pageSize)
                 {
-                    if (s == start.Shard && string.CompareOrdinal(user, start.After) <= 0)
-                    {
-                        continue;
-                    }
-
-                    users.Add(user);
-                    if (users.Count == pageSize)
-                    {
-                        next = new PageToken(s, user);
-                        break;
-                    }
+                    response.NextPageToken = new PageToken(shard, userId).Encode();
+                    return response;
                 }
-            }
-        }
-
-        var records = await state.GetManyAsync<RoomUser>(users.Select(u => StateKeys.RoomUser(request.RoomId, u)).ToList(), cancellationToken);
-        var index = await indexes.ReadAsync(IndexKind.Room, request.RoomId, cancellationToken);
-        var response = new ListMembersResponse { MemberCount = index.Users, NextPageToken = next?.Encode() ?? "" };
-        foreach (var user in users)
-        {
-            if (records.TryGetValue(StateKeys.RoomUser(request.RoomId, user), out var record) && record.Connections.Count > 0)
-            {
-                response.Members.Add(new RoomMember { UserId = user, Connections = record.Connections.Count, JoinedAt = Timestamp.FromDateTimeOffset(record.JoinedAt) });
             }
         }
 
         return response;
     }
 
-    public async Task<EdgesResponse> GetEdgesAsync(IndexKind kind, string id, CancellationToken cancellationToken)
+    public static EdgesResponse Edges(IEnumerable<KeyValuePair<string, int>> counts)
     {
-        var index = await indexes.ReadAsync(kind, id, cancellationToken);
         var response = new EdgesResponse();
-        foreach (var (edge, count) in index.Edges.Where(e => e.Value > 0).OrderBy(e => e.Key, StringComparer.Ordinal))
+        foreach (var (edge, count) in counts.Where(e => e.Value > 0).OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             response.Edges.Add(new EdgeMembers { EdgeId = edge, Connections = count });
         }
@@ -177,43 +167,68 @@ internal sealed class RoomMembership(
         return response;
     }
 
-    private async Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken) =>
-        (await state.GetAsync<RoomHead>(StateKeys.RoomHead(roomId), cancellationToken))?.Seq ?? 0;
+    private static JoinResponse Joined(OwnedRoom room, bool userJoined) =>
+        new() { UserJoined = userJoined, MemberCount = room.MemberCount, LastSeq = room.Head.Seq, Epoch = room.Head.Epoch };
 
-    private Task UpdateShardAsync(string roomId, string userId, bool add, CancellationToken cancellationToken) =>
-        state.UpdateAsync<MemberShard>(StateKeys.RoomMembers(roomId, MemberShards.Of(userId, options.Value.MemberShards)), "members", current =>
-        {
-            var next = current ?? new MemberShard();
-            var at = next.Users.BinarySearch(userId, StringComparer.Ordinal);
-            if (add == at >= 0)
-            {
-                return (next, false);
-            }
-
-            if (add)
-            {
-                next.Users.Insert(~at, userId);
-            }
-            else
-            {
-                next.Users.RemoveAt(at);
-            }
-
-            return (next.Users.Count == 0 ? null : next, true);
-        }, cancellationToken);
-
-    private async Task UndoJoinAsync(string userKey, string connectionId)
+    // One transaction for the users' records, the edge counts after the change and every member shard
+    // whose users change; memory follows only once it committed.
+    private async Task CommitUsersAsync(OwnedRoom room, IReadOnlyList<(string UserId, RoomUser? Next, bool ShardChanges)> users)
     {
-        try
+        var changes = new List<StateChange>();
+        var after = room.IndexRecord();
+        var shards = new Dictionary<int, SortedSet<string>>();
+        foreach (var (userId, next, shardChanges) in users)
         {
-            await state.UpdateAsync<RoomUser>(userKey, "user", current =>
-                current is not null && current.Connections.Remove(connectionId)
-                    ? (current.Connections.Count == 0 ? null : current, true)
-                    : (current, false), CancellationToken.None);
+            foreach (var edge in (IEnumerable<string>?)room.User(userId)?.Connections.Values ?? [])
+            {
+                after.Edges[edge] -= 1;
+            }
+
+            foreach (var edge in (IEnumerable<string>?)next?.Connections.Values ?? [])
+            {
+                after.Edges[edge] = after.Edges.GetValueOrDefault(edge) + 1;
+            }
+
+            after.Users += (room.User(userId) is null ? 0 : -1) + (next is null ? 0 : 1);
+            changes.Add(new StateChange(StateKeys.RoomUser(room.Id, userId), next));
+            if (shardChanges)
+            {
+                var shard = room.ShardOf(userId);
+                if (!shards.TryGetValue(shard, out var members))
+                {
+                    shards[shard] = members = new SortedSet<string>(room.ShardMembers(shard), StringComparer.Ordinal);
+                }
+
+                _ = next is null ? members.Remove(userId) : members.Add(userId);
+            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+
+        foreach (var edge in after.Edges.Where(e => e.Value <= 0).Select(e => e.Key).ToList())
         {
-            RoomLog.JoinUndone(logger, connectionId, userKey, ex);
+            after.Edges.Remove(edge);
+        }
+
+        changes.Add(new StateChange(StateKeys.RoomEdges(room.Id), after));
+        foreach (var (shard, members) in shards)
+        {
+            changes.Add(new StateChange(StateKeys.RoomMembers(room.Id, shard), members.Count == 0 ? null : new MemberShard { Users = [.. members] }));
+        }
+
+        await writer.CommitAsync(room, room.Head, changes);
+        foreach (var (userId, next, _) in users)
+        {
+            room.SetUser(userId, next);
+        }
+    }
+
+    private async Task UntrackIfGoneAsync(OwnedRoom room, IEnumerable<string> edges, CancellationToken cancellationToken)
+    {
+        foreach (var edge in edges)
+        {
+            if (room.ConnectionsOn(edge) == 0)
+            {
+                await indexes.UntrackAsync(IndexKind.Room, room.Id, edge, cancellationToken);
+            }
         }
     }
 
@@ -232,7 +247,7 @@ internal sealed class RoomMembership(
         };
         try
         {
-            await publisher.PublishAsync(edges.ToList(), message, d => d.RoomId = roomId, type, cancellationToken);
+            await publisher.PublishAsync(edges, message, d => d.RoomId = roomId, type, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

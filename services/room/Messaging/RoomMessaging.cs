@@ -4,79 +4,96 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
 using Suite.Room.Fanout;
+using Suite.Room.Owners;
 using Suite.Room.State;
 
 namespace Suite.Room.Messaging;
 
 /// <summary>
-/// Room messages: membership check, the next seq (ETag increment on the room head, which also holds
-/// the message), the history ring, then one delivery per hosting edge; and history reads for resume.
+/// Room messages on the room's owner: membership and idempotency checked in memory, the next seq, the
+/// history slot and the idempotency record committed in one transaction, then one delivery per hosting
+/// edge; and history reads for resume, from memory.
 /// </summary>
 internal sealed class RoomMessaging(
     StateStore state,
-    EdgeIndexes indexes,
+    RoomWriter writer,
     EdgePublisher publisher,
     IOptions<RoomOptions> options,
     RoomMetrics metrics,
     TimeProvider time,
     ILogger<RoomMessaging> logger)
 {
-    public async Task<PublishToRoomResponse> PublishAsync(PublishToRoomRequest request, CancellationToken cancellationToken)
-    {
-        // The member record and the room's edge index do not depend on each other: read them at once,
-        // so the latency of a message is two store round trips (reads, then the head) before publishing.
-        var memberRead = state.GetAsync<RoomUser>(StateKeys.RoomUser(request.RoomId, request.UserId), cancellationToken);
-        var indexRead = indexes.ReadAsync(IndexKind.Room, request.RoomId, cancellationToken);
-        var member = await memberRead;
-        var index = await indexRead;
-        if (member is null || !member.Connections.ContainsKey(request.ConnectionId))
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"connection '{request.ConnectionId}' of user '{request.UserId}' has not joined room '{request.RoomId}'"));
-        }
-
-        var now = time.GetUtcNow();
-        var id = RoomFrames.NewId();
-        var timestamp = now.ToUnixTimeMilliseconds();
-        string? idempotencyKey = null;
-        if (request.IdempotencyKey.Length > 0)
-        {
-            idempotencyKey = StateKeys.RoomIdempotency(request.RoomId, request.IdempotencyKey);
-            var claim = await ClaimAsync(idempotencyKey, id, timestamp, now, cancellationToken);
-            if (claim.Seq > 0)
-            {
-                return await RepeatAsync(request, idempotencyKey, claim, cancellationToken);
-            }
-
-            (id, timestamp) = (claim.MessageId, claim.Timestamp);
-        }
-
-        var (message, slotsWritten) = await AppendAsync(request, id, timestamp, cancellationToken);
-        if (idempotencyKey is not null)
-        {
-            await SaveRecordAsync(idempotencyKey, Record(message, published: false, edges: 0, now), cancellationToken);
-        }
-
-        // The head already holds the message (history reads fall back to it), so the ring slots are
-        // written while it is published; the call returns only when both are done.
-        var delivering = DeliverAsync(request.RoomId, message, index, cancellationToken);
-        await Task.WhenAll(delivering, slotsWritten);
-        var edges = await delivering;
-        if (idempotencyKey is not null)
-        {
-            await SaveRecordAsync(idempotencyKey, Record(message, published: true, edges, now), cancellationToken);
-        }
-
-        return Response(message.Id, message.Seq, message.Timestamp, edges);
-    }
-
-    public async Task<GetHistoryResponse> GetHistoryAsync(GetHistoryRequest request, CancellationToken cancellationToken)
+    public async Task<PublishToRoomResponse> PublishAsync(OwnedRoom room, PublishToRoomRequest request, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var head = await state.GetAsync<RoomHead>(StateKeys.RoomHead(request.RoomId), cancellationToken) ?? new RoomHead();
-        var last = head.Seq;
+        var key = request.IdempotencyKey;
+        StoredMessage message;
+        RememberedKey? remembered = null;
+        IReadOnlyList<string> edges;
+        using (await room.EnterAsync(cancellationToken))
+        {
+            if (!room.IsMember(request.UserId, request.ConnectionId))
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"connection '{request.ConnectionId}' of user '{request.UserId}' has not joined room '{request.RoomId}'"));
+            }
+
+            var now = time.GetUtcNow();
+            if (key.Length > 0 && (room.Keys.Find(key, now) ?? await FindStoredKeyAsync(room, key, now, cancellationToken)) is { } earlier)
+            {
+                edges = room.Edges();
+                var stored = earlier.Published ? null : room.History.Get(earlier.Seq);
+                return await RepeatAsync(room.Id, earlier, stored?.Id == earlier.MessageId ? stored : null, edges, cancellationToken);
+            }
+
+            var seq = room.Head.Seq + 1;
+            var timestamp = now.ToUnixTimeMilliseconds();
+            var id = RoomFrames.NewId();
+            message = new StoredMessage
+            {
+                Id = id,
+                Seq = seq,
+                Timestamp = timestamp,
+                UserId = request.UserId,
+                ContentJson = request.ContentJson,
+                Json = RoomFrames.Message(request.RoomId, request.UserId, request.ContentJson, seq, timestamp, id),
+            };
+            var next = room.Head.WithSeq(seq);
+            var changes = new List<StateChange> { new(StateKeys.RoomHistory(room.Id, next.Term, seq, o.HistorySize), message) };
+            if (key.Length > 0)
+            {
+                var record = new IdempotencyRecord { MessageId = id, Timestamp = timestamp, Seq = seq, Term = next.Term };
+                changes.Add(new StateChange(StateKeys.RoomIdempotency(room.Id, key), record, Ttl: o.IdempotencyWindow));
+            }
+
+            await writer.CommitAsync(room, next, changes);
+            room.History.Add(message);
+            if (key.Length > 0)
+            {
+                remembered = new RememberedKey { MessageId = id, Seq = seq, Timestamp = timestamp };
+                room.Keys.Add(key, remembered, now);
+            }
+
+            edges = room.Edges();
+        }
+
+        metrics.Messages.Add(1);
+        var count = await DeliverAsync(room.Id, message, edges, cancellationToken);
+        if (remembered is not null)
+        {
+            remembered.EdgesTargeted = count;
+            remembered.Published = true;
+        }
+
+        return Response(message.Id, message.Seq, message.Timestamp, count);
+    }
+
+    public GetHistoryResponse GetHistory(OwnedRoom room, GetHistoryRequest request)
+    {
+        var o = options.Value;
+        var last = room.Head.Seq;
         var oldestKept = last > (ulong)o.HistorySize ? last - (ulong)o.HistorySize + 1 : 1;
         var limit = (ulong)(request.Limit <= 0 ? o.DefaultHistoryLimit : Math.Min(request.Limit, o.MaxHistoryLimit));
-        var response = new GetHistoryResponse { LastSeq = last };
+        var response = new GetHistoryResponse { LastSeq = last, Epoch = room.Head.Epoch };
         if (last == 0)
         {
             return response;
@@ -107,21 +124,10 @@ internal sealed class RoomMessaging(
             to = last;
         }
 
-        var keys = new List<string>();
         for (var seq = from; seq <= to; seq++)
         {
-            keys.Add(StateKeys.RoomHistory(request.RoomId, seq, o.HistorySize));
-        }
-
-        var slots = await state.GetManyAsync<StoredMessage>(keys, cancellationToken);
-        for (var seq = from; seq <= to; seq++)
-        {
-            // A slot holding another seq was overwritten by a newer lap of the ring (or its write
-            // failed); the head still holds the newest message.
-            var stored = slots.TryGetValue(StateKeys.RoomHistory(request.RoomId, seq, o.HistorySize), out var slot) && slot.Seq == seq
-                ? slot
-                : head.Last?.Seq == seq ? head.Last : null;
-            if (stored is null)
+            // Missing: the slot was not found when the room was loaded (lost with the store's data).
+            if (room.History.Get(seq) is not { } stored)
             {
                 response.Truncated |= seq < last;
                 continue;
@@ -147,127 +153,43 @@ internal sealed class RoomMessaging(
         return response;
     }
 
-    // The first call with a key claims it; a concurrent or later call reads what the first stored.
-    private async Task<IdempotencyRecord> ClaimAsync(string key, string id, long timestamp, DateTimeOffset now, CancellationToken cancellationToken)
+    // A key this owner cannot have seen (used before it loaded the room) is looked up in the store. A
+    // record is void unless the term that committed its seq wrote it: a fenced owner's last
+    // transaction still writes its record (Redis does not roll back) for a seq that never committed.
+    private async Task<RememberedKey?> FindStoredKeyAsync(OwnedRoom room, string key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var window = options.Value.IdempotencyWindow;
-        var mine = new IdempotencyRecord { MessageId = id, Timestamp = timestamp, ClaimedAt = now };
-        for (var attempt = 1; attempt <= options.Value.MaxConcurrencyRetries; attempt++)
+        if (room.Keys.Covers(now))
         {
-            var (existing, etag) = await state.ReadAsync<IdempotencyRecord>(key, cancellationToken);
-            if (existing is null)
-            {
-                if (await state.TryWriteAsync(key, mine, "", cancellationToken, window))
-                {
-                    return mine;
-                }
-
-                continue;
-            }
-
-            if (existing.Seq > 0)
-            {
-                return existing;
-            }
-
-            if (now - existing.ClaimedAt < options.Value.IdempotencyClaimTimeout)
-            {
-                throw new RpcException(new Status(StatusCode.Aborted, $"a publish with idempotency_key '{key}' is in progress; retry"));
-            }
-
-            // The claimer died before storing: take the claim over, keeping its id.
-            existing.ClaimedAt = now;
-            if (await state.TryWriteAsync(key, existing, etag, cancellationToken, window))
-            {
-                return existing;
-            }
+            return null;
         }
 
-        throw new ConcurrencyExhaustedException(key, options.Value.MaxConcurrencyRetries);
+        var record = await state.GetAsync<IdempotencyRecord>(StateKeys.RoomIdempotency(room.Id, key), cancellationToken);
+        if (record is null || record.Seq == 0 || record.Seq > room.Head.Seq || record.Term != room.Head.TermOf(record.Seq))
+        {
+            return null;
+        }
+
+        var remembered = new RememberedKey { MessageId = record.MessageId, Seq = record.Seq, Timestamp = record.Timestamp };
+        room.Keys.Add(key, remembered, now);
+        return remembered;
     }
 
-    // A repeat returns the first result; if the first call stored but did not finish publishing, the
-    // repeat publishes the same stored frame again (edges and clients de-duplicate on its id).
-    private async Task<PublishToRoomResponse> RepeatAsync(PublishToRoomRequest request, string key, IdempotencyRecord first, CancellationToken cancellationToken)
+    // A repeat returns the first result; if the first call did not finish publishing, the repeat
+    // publishes the same stored frame again (edges and clients de-duplicate on its id).
+    private async Task<PublishToRoomResponse> RepeatAsync(string roomId, RememberedKey first, StoredMessage? unpublished, IReadOnlyList<string> edges, CancellationToken cancellationToken)
     {
         metrics.IdempotentRepeats.Add(1);
-        if (first.Published)
+        if (unpublished is not null)
         {
-            return Response(first.MessageId, first.Seq, first.Timestamp, first.EdgesTargeted);
-        }
-
-        var stored = await FindStoredAsync(request.RoomId, first.Seq, cancellationToken);
-        var edges = 0;
-        if (stored is not null && stored.Id == first.MessageId)
-        {
-            edges = await DeliverAsync(request.RoomId, stored, await indexes.ReadAsync(IndexKind.Room, request.RoomId, cancellationToken), cancellationToken);
+            first.EdgesTargeted = await DeliverAsync(roomId, unpublished, edges, cancellationToken);
             first.Published = true;
-            first.EdgesTargeted = edges;
-            await SaveRecordAsync(key, first, cancellationToken);
         }
 
-        return Response(first.MessageId, first.Seq, first.Timestamp, edges);
+        return Response(first.MessageId, first.Seq, first.Timestamp, first.EdgesTargeted);
     }
 
-    /// <summary>Takes the next seq on the room head (which holds the message); returns it and the still running write of the history slots.</summary>
-    private async Task<(StoredMessage Message, Task SlotsWritten)> AppendAsync(PublishToRoomRequest request, string id, long timestamp, CancellationToken cancellationToken)
+    private async Task<int> DeliverAsync(string roomId, StoredMessage message, IReadOnlyList<string> edges, CancellationToken cancellationToken)
     {
-        var o = options.Value;
-        var headKey = StateKeys.RoomHead(request.RoomId);
-        using var turn = await state.TurnAsync(headKey, cancellationToken);
-        for (var attempt = 1; ; attempt++)
-        {
-            var (head, etag) = await state.ReadAsync<RoomHead>(headKey, cancellationToken);
-            var previous = head?.Last;
-            var seq = (head?.Seq ?? 0) + 1;
-            var message = new StoredMessage
-            {
-                Id = id,
-                Seq = seq,
-                Timestamp = timestamp,
-                UserId = request.UserId,
-                ContentJson = request.ContentJson,
-                Json = RoomFrames.Message(request.RoomId, request.UserId, request.ContentJson, seq, timestamp, id),
-            };
-            if (await state.TryWriteAsync(headKey, new RoomHead { Seq = seq, Last = message }, head is null ? "" : etag, cancellationToken))
-            {
-                // The previous message's slot is written again in case its own publish died between
-                // the head and the slot; the ring then never has a hole below the head.
-                var slots = new List<(string, object)> { (StateKeys.RoomHistory(request.RoomId, seq, o.HistorySize), message) };
-                if (previous is not null && o.HistorySize > 1)
-                {
-                    slots.Add((StateKeys.RoomHistory(request.RoomId, previous.Seq, o.HistorySize), previous));
-                }
-
-                metrics.Messages.Add(1);
-                return (message, state.WriteManyAsync(slots, cancellationToken));
-            }
-
-            metrics.ConcurrencyConflicts.Add(1, new KeyValuePair<string, object?>("kind", "seq"));
-            if (attempt >= o.MaxConcurrencyRetries)
-            {
-                throw new ConcurrencyExhaustedException(headKey, attempt);
-            }
-
-            await state.BackoffAsync(attempt, cancellationToken);
-        }
-    }
-
-    private async Task<StoredMessage?> FindStoredAsync(string roomId, ulong seq, CancellationToken cancellationToken)
-    {
-        var slot = await state.GetAsync<StoredMessage>(StateKeys.RoomHistory(roomId, seq, options.Value.HistorySize), cancellationToken);
-        if (slot?.Seq == seq)
-        {
-            return slot;
-        }
-
-        var head = await state.GetAsync<RoomHead>(StateKeys.RoomHead(roomId), cancellationToken);
-        return head?.Last?.Seq == seq ? head.Last : null;
-    }
-
-    private async Task<int> DeliverAsync(string roomId, StoredMessage message, EdgeIndex index, CancellationToken cancellationToken)
-    {
-        var edges = index.Edges.Where(e => e.Value > 0).Select(e => e.Key).ToList();
         var frame = new ServerMessage
         {
             Id = message.Id,
@@ -294,20 +216,6 @@ internal sealed class RoomMessaging(
         metrics.MessageEdges.Record(edges.Count, new KeyValuePair<string, object?>("kind", "room"));
         return edges.Count;
     }
-
-    // Through the ETag: a key created with first-write concurrency refuses etag-less saves on Redis.
-    private Task SaveRecordAsync(string key, IdempotencyRecord record, CancellationToken cancellationToken) =>
-        state.UpdateAsync<IdempotencyRecord>(key, "idempotency", _ => (record, true), cancellationToken, options.Value.IdempotencyWindow);
-
-    private static IdempotencyRecord Record(StoredMessage message, bool published, int edges, DateTimeOffset now) => new()
-    {
-        MessageId = message.Id,
-        Timestamp = message.Timestamp,
-        Seq = message.Seq,
-        Published = published,
-        EdgesTargeted = edges,
-        ClaimedAt = now,
-    };
 
     private static PublishToRoomResponse Response(string id, ulong seq, long timestamp, int edges) => new()
     {

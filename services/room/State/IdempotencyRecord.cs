@@ -1,17 +1,14 @@
 namespace Suite.Room.State;
 
+/// <summary>What a PublishToRoom with an idempotency key stored, written in the message's own transaction.</summary>
 internal sealed class IdempotencyRecord
 {
     public string MessageId { get; set; } = "";
 
     public long Timestamp { get; set; }
 
-    /// <summary>0 while the claiming call has not stored the message yet.</summary>
     public ulong Seq { get; set; }
 
-    public bool Published { get; set; }
-
-    public int EdgesTargeted { get; set; }
-
-    public DateTimeOffset ClaimedAt { get; set; }
+    /// <summary>The owner term that wrote it: a record of a term that was fenced before its seq committed is void.</summary>
+    public long Term { get; set; }
 }

@@ -1,11 +1,44 @@
 namespace Suite.Room.State;
 
-// The last message rides with the counter, so the seq and its message are written in one ETag-guarded
-// save: a seq never exists without its message even if the history slot write that follows fails,
-// and the next publish writes that slot again.
+/// <summary>
+/// A room's position and owner: the ETag-guarded record that fences owners. Every change an owner
+/// makes is one transaction that rewrites the head with the ETag it last wrote, so a replica that
+/// lost the room (another took it over and wrote the head) cannot commit anything more.
+/// </summary>
 internal sealed class RoomHead
 {
     public ulong Seq { get; set; }
 
+    /// <summary>Changes when the room's numbering restarts (its history was lost); opaque to clients.</summary>
+    public string Epoch { get; set; } = "";
+
+    /// <summary>Incremented by every takeover; history slots are keyed by it (see <see cref="StateKeys.RoomHistory"/>).</summary>
+    public long Term { get; set; }
+
+    /// <summary>The replica id of the owner (<see cref="StateKeys.Replica"/>); empty = never owned.</summary>
+    public string Owner { get; set; } = "";
+
+    /// <summary>Where each term's seqs begin, oldest first, for the terms whose messages are still in the history window.</summary>
+    public List<TermStart> Terms { get; set; } = [];
+
+    /// <summary>Written only by the earlier, ownerless layout (term 0), where the head carried the newest message.</summary>
     public StoredMessage? Last { get; set; }
+
+    /// <summary>The same head at another seq.</summary>
+    public RoomHead WithSeq(ulong seq) => new() { Seq = seq, Epoch = Epoch, Term = Term, Owner = Owner, Terms = Terms, Last = Last };
+
+    /// <summary>The term that assigned <paramref name="seq"/>.</summary>
+    public long TermOf(ulong seq)
+    {
+        var term = 0L;
+        foreach (var start in Terms)
+        {
+            if (start.From <= seq)
+            {
+                term = start.Term;
+            }
+        }
+
+        return term;
+    }
 }

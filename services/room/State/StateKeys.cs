@@ -17,8 +17,20 @@ internal static class StateKeys
     /// <summary>The room's last seq and last message (<see cref="RoomHead"/>), the ETag-guarded counter.</summary>
     public static string RoomHead(string roomId) => $"room:{roomId}:seq";
 
-    /// <summary>One history slot of the ring (<see cref="StoredMessage"/>).</summary>
-    public static string RoomHistory(string roomId, ulong seq, int historySize) => $"room:{roomId}:h:{seq % (ulong)historySize}";
+    /// <summary>
+    /// One history slot (<see cref="StoredMessage"/>). Each owner term has its own ring, one lap longer
+    /// than the history by <see cref="RingSlack"/>: a fenced owner's last transaction still writes its
+    /// slot (Redis does not roll back), and it can then only land in its own term's ring, on a seq
+    /// that has left the history window. Term 0 is the ring of the earlier, ownerless layout.
+    /// </summary>
+    public static string RoomHistory(string roomId, long term, ulong seq, int historySize) =>
+        term == 0 ? $"room:{roomId}:h:{seq % (ulong)historySize}" : $"room:{roomId}:h:{term}:{seq % (ulong)(historySize + RingSlack)}";
+
+    /// <summary>Messages one owner may have in flight in a transaction that a takeover fences.</summary>
+    public const int RingSlack = 1;
+
+    /// <summary>A live room replica (<see cref="ReplicaRecord"/>), kept with a TTL of the owner lease.</summary>
+    public static string Replica(string replicaId) => $"room-replica:{replicaId}";
 
     /// <summary>A PublishToRoom idempotency key, kept for the idempotency window (<see cref="IdempotencyRecord"/>).</summary>
     public static string RoomIdempotency(string roomId, string key) => $"room:{roomId}:idem:{key}";

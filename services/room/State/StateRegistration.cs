@@ -2,6 +2,7 @@ using Suite.Room.Channels;
 using Suite.Room.Fanout;
 using Suite.Room.Membership;
 using Suite.Room.Messaging;
+using Suite.Room.Owners;
 using Suite.Room.State;
 
 namespace Suite.Room;
@@ -18,10 +19,18 @@ public static class StateRegistration
             .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Rooms:DefaultPageSize must not exceed MaxPageSize")
             .Validate(o => o.DefaultHistoryLimit <= o.MaxHistoryLimit, "Rooms:DefaultHistoryLimit must not exceed MaxHistoryLimit")
             .Validate(o => o.IdempotencyWindow >= TimeSpan.FromSeconds(1), "Rooms:IdempotencyWindow must be at least 1s")
+            .Validate(o => o.OwnerLeaseDuration >= TimeSpan.FromSeconds(1) && o.OwnerLeaseDuration <= TimeSpan.FromMinutes(10), "Rooms:OwnerLeaseDuration must be between 1s and 10 minutes")
+            .Validate(o => o.AdvertisedAddress.Length == 0 || Uri.TryCreate(o.AdvertisedAddress, UriKind.Absolute, out _), "Rooms:AdvertisedAddress must be an absolute URI such as http://10.0.0.5:5102")
             .ValidateOnStart();
         builder.Services.AddDaprClient();
         builder.Services.AddSingleton<RoomMetrics>();
         builder.Services.AddSingleton<StateStore>();
+        builder.Services.AddSingleton<RoomReplica>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RoomReplica>());
+        builder.Services.AddSingleton<RoomForwarder>();
+        builder.Services.AddSingleton<RoomLoader>();
+        builder.Services.AddSingleton<RoomWriter>();
+        builder.Services.AddSingleton<RoomOwners>();
         builder.Services.AddSingleton<EdgeIndexes>();
         builder.Services.AddSingleton<EdgePublisher>();
         builder.Services.AddSingleton<JoinAuthorizer>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Dapr;
 using Dapr.Client;
 using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
@@ -65,6 +66,32 @@ internal sealed class StateStore(DaprClient dapr, IOptions<RoomOptions> options,
             .Select(v => new StateTransactionRequest(v.Key, JsonSerializer.SerializeToUtf8Bytes(v.Value, Json), StateOperationType.Upsert))
             .ToList();
         return dapr.ExecuteStateTransactionAsync(DaprNames.StateStore, operations, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Several upserts and deletes in one state transaction. On Redis an ETag miss fails only its own
+    /// operation and the others still land (no rollback), and every failure is reported alike, so a
+    /// caller that fences with an ETag must find out afterwards what happened.
+    /// </summary>
+    /// <exception cref="StateTransactionFailedException">Any failure of the transaction.</exception>
+    public async Task TransactAsync(IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
+    {
+        var operations = new List<StateTransactionRequest>(changes.Count);
+        foreach (var change in changes)
+        {
+            var value = change.Value is null ? null : JsonSerializer.SerializeToUtf8Bytes(change.Value, change.Value.GetType(), Json);
+            var type = change.Value is null ? StateOperationType.Delete : StateOperationType.Upsert;
+            operations.Add(new StateTransactionRequest(change.Key, value, type, string.IsNullOrEmpty(change.ETag) ? null : change.ETag, Ttl(change.Ttl)));
+        }
+
+        try
+        {
+            await dapr.ExecuteStateTransactionAsync(DaprNames.StateStore, operations, cancellationToken: cancellationToken);
+        }
+        catch (DaprException ex)
+        {
+            throw new StateTransactionFailedException(changes.Count > 0 ? changes[0].Key : "", ex);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Suite.Contracts.Room.V1;
+using Suite.Room.State;
+
+namespace Suite.Room.Owners;
+
+/// <summary>
+/// Which replica serves a room: this one (it owns the room, or takes it over because no live replica
+/// does) or another live owner, to which the call is forwarded once. Rooms this replica owns stay
+/// loaded until a commit fails or the replica's lease lapses; remote owners are remembered until a
+/// forward to them fails.
+/// </summary>
+internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoader loader, RoomForwarder forwarder, ILogger<RoomOwners> logger)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<OwnedRoom>>> _owned = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _remote = new(StringComparer.Ordinal);
+
+    public int OwnedCount => _owned.Count;
+
+    /// <summary>Runs a room call where the room is owned: <paramref name="local"/> here, or <paramref name="remote"/> on the owner.</summary>
+    public async Task<TResponse> OnOwnerAsync<TResponse>(
+        string roomId,
+        bool forwarded,
+        DateTime? deadline,
+        CancellationToken cancellationToken,
+        Func<OwnedRoom, Task<TResponse>> local,
+        Func<RoomService.RoomServiceClient, CallOptions, AsyncUnaryCall<TResponse>> remote)
+    {
+        var (room, address) = await ResolveAsync(roomId, forwarded, cancellationToken);
+        if (room is not null)
+        {
+            return await local(room);
+        }
+
+        try
+        {
+            return await remote(forwarder.For(address!), RoomForwarder.Options(deadline, cancellationToken));
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        {
+            _remote.TryRemove(new KeyValuePair<string, string>(roomId, address!));
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the owner of room '{roomId}' at {address} did not serve the call ({ex.Status.Detail}); retry"));
+        }
+    }
+
+    private async Task<(OwnedRoom? Room, string? Address)> ResolveAsync(string roomId, bool forwarded, CancellationToken cancellationToken)
+    {
+        if (!await replica.EnsureLiveAsync(cancellationToken))
+        {
+            UnloadAll();
+            throw new RpcException(new Status(StatusCode.Unavailable, $"room replica {replica.Id} is not sure it still holds its lease; retry"));
+        }
+
+        if (_owned.TryGetValue(roomId, out var loading))
+        {
+            var owned = await TryGetAsync(roomId, loading, cancellationToken);
+            if (owned is not null)
+            {
+                return (owned, null);
+            }
+        }
+
+        if (!forwarded && _remote.TryGetValue(roomId, out var known))
+        {
+            return (null, known);
+        }
+
+        var (head, etag) = await state.ReadAsync<RoomHead>(StateKeys.RoomHead(roomId), cancellationToken);
+        if (head is { Owner.Length: > 0 } && head.Owner != replica.Id
+            && await state.GetAsync<ReplicaRecord>(StateKeys.Replica(head.Owner), cancellationToken) is { } owner)
+        {
+            if (forwarded)
+            {
+                // At most one forward: the sender's view was stale, and its retry resolves again.
+                throw new RpcException(new Status(StatusCode.Unavailable, $"room '{roomId}' is owned by replica {head.Owner}, not this one; retry"));
+            }
+
+            _remote[roomId] = owner.Address;
+            return (null, owner.Address);
+        }
+
+        _remote.TryRemove(roomId, out _);
+        var load = _owned.GetOrAdd(roomId, id => new Lazy<Task<OwnedRoom>>(() => loader.TakeOverAsync(id, head, etag)));
+        var room = await TryGetAsync(roomId, load, cancellationToken);
+        return room is not null
+            ? (room, null)
+            : throw new RpcException(new Status(StatusCode.Unavailable, $"room '{roomId}' could not be loaded; retry"));
+    }
+
+    // A failed load or a dropped room leaves the table, so the next call loads the room again.
+    private async Task<OwnedRoom?> TryGetAsync(string roomId, Lazy<Task<OwnedRoom>> loading, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var room = await loading.Value.WaitAsync(cancellationToken);
+            if (!room.Dropped)
+            {
+                return room;
+            }
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _owned.TryRemove(new KeyValuePair<string, Lazy<Task<OwnedRoom>>>(roomId, loading));
+            throw;
+        }
+
+        _owned.TryRemove(new KeyValuePair<string, Lazy<Task<OwnedRoom>>>(roomId, loading));
+        return null;
+    }
+
+    private void UnloadAll()
+    {
+        var count = 0;
+        foreach (var (roomId, loading) in _owned)
+        {
+            if (_owned.TryRemove(new KeyValuePair<string, Lazy<Task<OwnedRoom>>>(roomId, loading)))
+            {
+                count++;
+                if (loading.Value.IsCompletedSuccessfully)
+                {
+                    loading.Value.Result.Dropped = true;
+                }
+            }
+        }
+
+        if (count > 0)
+        {
+            RoomLog.LeaseLost(logger, replica.Id, count);
+        }
+    }
+}
