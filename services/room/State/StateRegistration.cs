@@ -1,3 +1,4 @@
+using Grpc.Net.Client;
 using Suite.Room.Channels;
 using Suite.Room.Fanout;
 using Suite.Room.Membership;
@@ -22,7 +23,13 @@ public static class StateRegistration
             .Validate(o => o.OwnerLeaseDuration >= TimeSpan.FromSeconds(1) && o.OwnerLeaseDuration <= TimeSpan.FromMinutes(10), "Rooms:OwnerLeaseDuration must be between 1s and 10 minutes")
             .Validate(o => o.AdvertisedAddress.Length == 0 || Uri.TryCreate(o.AdvertisedAddress, UriKind.Absolute, out _), "Rooms:AdvertisedAddress must be an absolute URI such as http://10.0.0.5:5102")
             .ValidateOnStart();
-        builder.Services.AddDaprClient();
+        // The replica's lease is renewed from the start, possibly before the sidecar listens: after a
+        // refused connection the channel must try again within a second, not back off for minutes.
+        builder.Services.AddDaprClient(dapr => dapr.UseGrpcChannelOptions(new GrpcChannelOptions
+        {
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+        }));
         builder.Services.AddSingleton<RoomMetrics>();
         builder.Services.AddSingleton<StateStore>();
         builder.Services.AddSingleton<RoomReplica>();

@@ -58,6 +58,14 @@ public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var (room, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
         await PublishEdgeChangedAsync(edge, "inc-2", EdgeChange.Registered, ct);
+        // Events are handled concurrently: the live incarnation must be known before the stale DOWN
+        // arrives, or the DOWN cannot be told apart from a current one.
+        await Eventually.UntilAsync(
+            async () => (await _room.ReadStateAsync($"edge:{edge}"))?.GetProperty("incarnation").GetString(),
+            incarnation => incarnation == "inc-2",
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the room recorded the live incarnation");
         await _room.JoinAsync(room, "bob", edge, "b1", ct);
 
         await PublishEdgeChangedAsync(edge, "inc-1", EdgeChange.LeaseExpired, ct);

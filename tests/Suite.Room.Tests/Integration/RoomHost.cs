@@ -28,8 +28,9 @@ public sealed class RoomHost : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly IDatabase _redis;
 
-    private RoomHost(RoomFactory factory, Sidecar sidecar, ResourcesFolder resources, GrpcChannel channel, IDatabase redis, DaprClient dapr)
+    private RoomHost(string appId, RoomFactory factory, Sidecar sidecar, ResourcesFolder resources, GrpcChannel channel, IDatabase redis, DaprClient dapr)
     {
+        AppId = appId;
         _factory = factory;
         _sidecar = sidecar;
         _resources = resources;
@@ -41,12 +42,15 @@ public sealed class RoomHost : IAsyncDisposable
 
     public RoomService.RoomServiceClient Client { get; }
 
+    /// <summary>The Dapr app id; replicas of one room service share it (and so their state keys).</summary>
+    public string AppId { get; }
+
     /// <summary>A client of the room's own sidecar, for publishing events the room subscribes to.</summary>
     public DaprClient Dapr { get; }
 
-    public static async Task<RoomHost> StartAsync(RedisFixture redis, StateKind state, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<RoomHost> StartAsync(RedisFixture redis, StateKind state, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null, string? appId = null)
     {
-        var appId = "room-" + Guid.NewGuid().ToString("N")[..6];
+        appId ??= "room-" + Guid.NewGuid().ToString("N")[..6];
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
         var stateYaml = state == StateKind.Redis
@@ -78,7 +82,7 @@ public sealed class RoomHost : IAsyncDisposable
         var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
         await Eventually.UntilAsync(() => dapr.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the room service");
         var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        return new RoomHost(factory, sidecar, resources, channel, redis.Connection.GetDatabase(), dapr);
+        return new RoomHost(appId, factory, sidecar, resources, channel, redis.Connection.GetDatabase(), dapr);
     }
 
     public static string NewId(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
@@ -105,6 +109,16 @@ public sealed class RoomHost : IAsyncDisposable
         return deliveries;
     }
 
+    /// <summary>Deletes a state key behind the service's back (Redis state only), as an expiry or a lost write would.</summary>
+    public Task DeleteStateAsync(string key) => _redis.KeyDeleteAsync($"{AppId}||{key}");
+
+    /// <summary>A state value as the service stored it (Redis state only), or null.</summary>
+    public async Task<JsonElement?> ReadStateAsync(string key)
+    {
+        var data = await _redis.HashGetAsync($"{AppId}||{key}", "data");
+        return data.IsNull ? null : JsonDocument.Parse((byte[])data!).RootElement.Clone();
+    }
+
     /// <summary>Deliveries to an edge whose frame has the given type.</summary>
     public async Task<IReadOnlyList<EdgeDelivery>> DeliveriesAsync(string edgeId, string type) =>
         (await DeliveriesAsync(edgeId)).Where(d => d.Message.Type == type).ToList();
@@ -115,8 +129,9 @@ public sealed class RoomHost : IAsyncDisposable
     {
         _channel.Dispose();
         Dapr.Dispose();
-        await _sidecar.DisposeAsync();
+        // The app first, as daprd outlives its app: a stopping replica gives its rooms up through it.
         await _factory.DisposeAsync();
+        await _sidecar.DisposeAsync();
         _resources.Dispose();
     }
 
