@@ -22,6 +22,7 @@ public sealed class RoomMetrics
         HistoryTruncated = meter.CreateCounter<long>("suite.room.history.truncated", "{request}", "GetHistory calls that asked for more than is kept");
         ConcurrencyConflicts = meter.CreateCounter<long>("suite.room.state.conflicts", "{attempt}", "ETag mismatches retried, by record kind");
         OwnershipChanges = meter.CreateCounter<long>("suite.room.ownership.takeovers", "{room}", "Rooms this replica took over (first use, a dead owner, or a reload after a failed commit)");
+        RoomsUnloaded = meter.CreateCounter<long>("suite.room.ownership.unloads", "{room}", "Rooms this replica stopped holding in memory, by reason (idle, failed_commit, lease)");
         EdgesDropped = meter.CreateCounter<long>("suite.room.edges.dropped", "{edge}", "Edges removed from the indexes after presence reported them gone, by change");
     }
 
@@ -50,4 +51,6 @@ public sealed class RoomMetrics
     public Counter<long> EdgesDropped { get; }
 
     public Counter<long> OwnershipChanges { get; }
+
+    public Counter<long> RoomsUnloaded { get; }
 }

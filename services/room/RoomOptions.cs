@@ -53,6 +53,9 @@ public sealed class RoomOptions
     /// </summary>
     public TimeSpan OwnerLeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A room nobody used for this long is unloaded from memory (it stays owned, and loads again on its next call).</summary>
+    public TimeSpan IdleRoomUnload { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The gRPC address other replicas forward this replica's rooms to; empty = the Grpc endpoint's port on POD_IP or this host's name.</summary>
     public string AdvertisedAddress { get; set; } = "";
 

@@ -8,12 +8,13 @@ namespace Suite.Room.Owners;
 /// sorted member shards used for paging, the head with the ETag this owner last wrote, recent history
 /// and idempotency keys. Changed only inside <see cref="EnterAsync"/>, and only after the change committed.
 /// </summary>
-internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int memberShards, RecentMessages history, RecentKeys keys)
+internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int memberShards, RecentMessages history, RecentKeys keys, TimeProvider time)
 {
     private readonly Dictionary<string, RoomUser> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _edges = new(StringComparer.Ordinal);
     private readonly SortedSet<string>?[] _shards = new SortedSet<string>?[memberShards];
     private volatile bool _dropped;
+    private long _lastUsed = time.GetTimestamp();
 
     public string Id => id;
 
@@ -36,6 +37,8 @@ internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int m
 
     public int MemberCount => _users.Count;
 
+    public TimeSpan IdleFor => time.GetElapsedTime(Interlocked.Read(ref _lastUsed));
+
     /// <summary>
     /// One change at a time: each commit rewrites the head with the ETag the previous one left. Fails
     /// with UNAVAILABLE once the room was dropped, so a waiter never acts on a stale picture.
@@ -43,6 +46,7 @@ internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int m
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
+        Interlocked.Exchange(ref _lastUsed, time.GetTimestamp());
         if (_dropped)
         {
             _gate.Release();

@@ -42,7 +42,7 @@ internal sealed class RoomLoader(StateStore state, RoomReplica replica, IOptions
         }
 
         var now = time.GetUtcNow();
-        var room = new OwnedRoom(roomId, next, writtenETag, o.MemberShards, new RecentMessages(o.HistorySize), new RecentKeys(o.IdempotencyWindow, o.MaxRememberedKeys, now));
+        var room = new OwnedRoom(roomId, next, writtenETag, o.MemberShards, new RecentMessages(o.HistorySize), new RecentKeys(o.IdempotencyWindow, o.MaxRememberedKeys, now), time);
         await LoadMembersAsync(room, ct);
         await LoadHistoryAsync(room, o.HistorySize, ct);
         metrics.OwnershipChanges.Add(1);

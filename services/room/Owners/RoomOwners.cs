@@ -11,7 +11,7 @@ namespace Suite.Room.Owners;
 /// loaded until a commit fails or the replica's lease lapses; remote owners are remembered until a
 /// forward to them fails.
 /// </summary>
-internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoader loader, RoomForwarder forwarder, ILogger<RoomOwners> logger)
+internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoader loader, RoomForwarder forwarder, RoomMetrics metrics, ILogger<RoomOwners> logger)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<OwnedRoom>>> _owned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _remote = new(StringComparer.Ordinal);
@@ -106,7 +106,34 @@ internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoad
         }
 
         _owned.TryRemove(new KeyValuePair<string, Lazy<Task<OwnedRoom>>>(roomId, loading));
+        metrics.RoomsUnloaded.Add(1, new KeyValuePair<string, object?>("reason", "failed_commit"));
         return null;
+    }
+
+    /// <summary>Unloads the rooms idle for at least <paramref name="idle"/>, so memory holds the rooms in use, not every room ever used.</summary>
+    public async Task<int> UnloadIdleAsync(TimeSpan idle, CancellationToken cancellationToken)
+    {
+        var unloaded = 0;
+        foreach (var (roomId, loading) in _owned)
+        {
+            if (!loading.Value.IsCompletedSuccessfully || loading.Value.Result is not { } room || room.IdleFor < idle)
+            {
+                continue;
+            }
+
+            // Inside the room's turn, so no change is half applied when it goes.
+            using (await room.EnterAsync(cancellationToken))
+            {
+                room.Dropped = true;
+            }
+
+            _owned.TryRemove(new KeyValuePair<string, Lazy<Task<OwnedRoom>>>(roomId, loading));
+            unloaded++;
+        }
+
+        metrics.RoomsUnloaded.Add(unloaded, new KeyValuePair<string, object?>("reason", "idle"));
+
+        return unloaded;
     }
 
     private void UnloadAll()
@@ -124,6 +151,7 @@ internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoad
             }
         }
 
+        metrics.RoomsUnloaded.Add(count, new KeyValuePair<string, object?>("reason", "lease"));
         if (count > 0)
         {
             RoomLog.LeaseLost(logger, replica.Id, count);

@@ -20,6 +20,7 @@ public static class StateRegistration
             .Validate(o => o.DefaultPageSize <= o.MaxPageSize, "Rooms:DefaultPageSize must not exceed MaxPageSize")
             .Validate(o => o.DefaultHistoryLimit <= o.MaxHistoryLimit, "Rooms:DefaultHistoryLimit must not exceed MaxHistoryLimit")
             .Validate(o => o.IdempotencyWindow >= TimeSpan.FromSeconds(1), "Rooms:IdempotencyWindow must be at least 1s")
+            .Validate(o => o.IdleRoomUnload >= TimeSpan.FromSeconds(1), "Rooms:IdleRoomUnload must be at least 1s")
             .Validate(o => o.OwnerLeaseDuration >= TimeSpan.FromSeconds(1) && o.OwnerLeaseDuration <= TimeSpan.FromMinutes(10), "Rooms:OwnerLeaseDuration must be between 1s and 10 minutes")
             .Validate(o => o.AdvertisedAddress.Length == 0 || Uri.TryCreate(o.AdvertisedAddress, UriKind.Absolute, out _), "Rooms:AdvertisedAddress must be an absolute URI such as http://10.0.0.5:5102")
             .ValidateOnStart();
@@ -38,6 +39,7 @@ public static class StateRegistration
         builder.Services.AddSingleton<RoomLoader>();
         builder.Services.AddSingleton<RoomWriter>();
         builder.Services.AddSingleton<RoomOwners>();
+        builder.Services.AddHostedService<IdleRoomSweeper>();
         builder.Services.AddSingleton<EdgeIndexes>();
         builder.Services.AddSingleton<EdgePublisher>();
         builder.Services.AddSingleton<JoinAuthorizer>();

@@ -42,6 +42,9 @@ public sealed class RoomHost : IAsyncDisposable
 
     public RoomService.RoomServiceClient Client { get; }
 
+    /// <summary>The service's own services, e.g. its IMeterFactory to tell its instruments from other hosts'.</summary>
+    public IServiceProvider Services => _factory.Services;
+
     /// <summary>The Dapr app id; replicas of one room service share it (and so their state keys).</summary>
     public string AppId { get; }
 
