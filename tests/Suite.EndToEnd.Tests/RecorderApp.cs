@@ -42,11 +42,7 @@ public sealed class RecorderApp : IAsyncDisposable
         app.MapSubscribeHandler();
         foreach (var topic in topics)
         {
-            app.MapPost($"/recorded/{topic}", (JsonElement data) =>
-            {
-                recorder.Received.GetOrAdd(topic, _ => new()).Enqueue(data.Clone());
-                return Results.Ok();
-            }).WithTopic("pubsub", topic);
+            app.MapRecorded("pubsub", topic, data => recorder.Received.GetOrAdd(topic, _ => new()).Enqueue(data));
         }
 
         await app.StartAsync(cancellationToken);

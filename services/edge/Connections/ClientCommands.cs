@@ -216,12 +216,12 @@ public sealed partial class ClientCommands(
             Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(stamp.Timestamp)),
             Json = Encoding.UTF8.GetString(frame.Payload.Span),
         };
-        foreach (var edge in lookup.Users.SelectMany(u => u.EdgeIds).Distinct())
+        // Every device's edge at once: the sender waits for the slowest publish, not for their sum.
+        await Task.WhenAll(lookup.Users.SelectMany(u => u.EdgeIds).Distinct().Select(edge =>
         {
             var delivery = new EdgeDelivery { EdgeId = edge, Users = new UserIds { Ids = { direct.To } }, Message = message };
-            using var json = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
-            await dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), json.RootElement, cancellationToken);
-        }
+            return dapr.PublishByteEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), EdgeDeliveryCodec.ToPayload(delivery), EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), cancellationToken);
+        }));
     }
 
     private async Task SubscribeAsync(Connection connection, ClientIdentity identity, SubscribeMessage subscribe, CancellationToken cancellationToken)

@@ -18,10 +18,7 @@ public sealed partial class DeliveryDispatcher(
     EdgeMetrics metrics,
     ILogger<DeliveryDispatcher> logger)
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private readonly RecentMessageIds _recent = new(16_384);
-
-    public static EdgeDelivery Parse(string json) => Parser.Parse<EdgeDelivery>(json);
 
     /// <summary>Returns the number of connections the frame was queued for, or null when the delivery is unusable.</summary>
     public int? Dispatch(EdgeDelivery delivery, bool urgentTopic)

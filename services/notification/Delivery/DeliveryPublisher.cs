@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Dapr;
 using Dapr.Client;
-using Google.Protobuf;
 using Suite.Contracts.Edge.V1;
 using Suite.Notification.Upstream;
 using Suite.ServiceDefaults;
@@ -31,8 +29,7 @@ public sealed class DeliveryPublisher(DaprClient dapr, NotificationMetrics metri
     {
         var urgent = delivery.Priority == Priority.High;
         var topic = urgent ? DaprNames.EdgeUrgentTopic(delivery.EdgeId) : DaprNames.EdgeTopic(delivery.EdgeId);
-        using var json = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
-        await dapr.PublishEventAsync(DaprNames.PubSub, topic, json.RootElement, cancellationToken);
+        await dapr.PublishByteEventAsync(DaprNames.PubSub, topic, EdgeDeliveryCodec.ToPayload(delivery), EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), cancellationToken);
         metrics.DeliveriesPublished.Add(1, new KeyValuePair<string, object?>("priority", urgent ? "high" : "normal"));
     }
 }

@@ -1,6 +1,4 @@
-using System.Text;
 using Dapr.Client;
-using Google.Protobuf;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
 
@@ -17,10 +15,7 @@ internal sealed class EdgePublisher(DaprClient dapr, RoomMetrics metrics)
         {
             var delivery = new EdgeDelivery { EdgeId = edge, Message = message };
             target(delivery);
-            // The formatter's JSON goes out as it is: parsing it into a JsonElement only for the client
-            // to serialise it again cost a parse and a write per edge and message, for the same event.
-            var data = Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(delivery));
-            return dapr.PublishByteEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), data, "application/json", cancellationToken: cancellationToken);
+            return dapr.PublishByteEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), EdgeDeliveryCodec.ToPayload(delivery), EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), cancellationToken);
         }));
         metrics.Publishes.Add(edges.Count, new KeyValuePair<string, object?>("kind", kind));
         return edges.Count;

@@ -47,17 +47,26 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
             return true;
         }
 
-        await _renewing.WaitAsync(cancellationToken);
-        try
+        // A few quick tries: right after start the sidecar's gRPC port may lag its health endpoint.
+        for (var attempt = 0; attempt < 10 && !IsLive; attempt++)
         {
-            if (!IsLive && await SidecarUpAsync(cancellationToken))
+            if (attempt > 0)
             {
-                await RenewAsync(cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
             }
-        }
-        finally
-        {
-            _renewing.Release();
+
+            await _renewing.WaitAsync(cancellationToken);
+            try
+            {
+                if (!IsLive && await SidecarUpAsync(cancellationToken))
+                {
+                    await RenewAsync(cancellationToken);
+                }
+            }
+            finally
+            {
+                _renewing.Release();
+            }
         }
 
         return IsLive;
@@ -71,12 +80,13 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
             _liveUntil = DateTimeOffset.MinValue;
         }
 
-        // Leaving at once lets the other replicas take the rooms over now instead of after the lease.
+        // Leaving at once lets the other replicas take the rooms over now instead of after the lease;
+        // best effort: if it fails they wait for the lease to run out.
         try
         {
             await state.TransactAsync([new StateChange(StateKeys.Replica(Id), null)], cancellationToken);
         }
-        catch (Exception ex) when (ex is StateTransactionFailedException or OperationCanceledException)
+        catch (Exception ex) when (ex is StateTransactionFailedException or OperationCanceledException or ObjectDisposedException)
         {
             RoomLog.ReplicaLeaseFailed(logger, Id, ex);
         }

@@ -42,11 +42,7 @@ public sealed class Recorder : IAsyncDisposable
         app.MapSubscribeHandler();
         foreach (var topic in topics)
         {
-            app.MapPost("/recorded/" + topic, (JsonElement data) =>
-            {
-                received.Enqueue((topic, data.Clone()));
-                return Results.Ok();
-            }).WithTopic(DaprNames.PubSub, topic);
+            app.MapRecorded(DaprNames.PubSub, topic, data => received.Enqueue((topic, data)));
         }
 
         await app.StartAsync(cancellationToken);

@@ -34,12 +34,18 @@ public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
         await PublishEdgeChangedAsync(dead, "inc-0", EdgeChange.LeaseExpired, ct);
         await PublishEdgeChangedAsync(dead, "inc-1", EdgeChange.LeaseExpired, ct);
 
+        // The room and the channel are dropped one after the other: wait for both.
         await Eventually.UntilAsync(
-            async () => (await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct)).Edges.Select(e => e.EdgeId).ToList(),
+            async () =>
+            {
+                var roomEdges = await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct);
+                var channelEdges = await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct);
+                return roomEdges.Edges.Concat(channelEdges.Edges).Select(e => e.EdgeId).ToList();
+            },
             edges => !edges.Contains(dead),
             TimeSpan.FromSeconds(10),
             ct,
-            "the room dropped the dead edge");
+            "the room and the channel dropped the dead edge");
         var channelEdges = await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct);
         var after = await _room.SendAsync(room, "alice", live, "a1", "2", ct);
         var publication = await _room.Client.PublishToChannelAsync(new PublishToChannelRequest { Channel = channel, ContentJson = "3" }, cancellationToken: ct);

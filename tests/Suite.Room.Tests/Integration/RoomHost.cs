@@ -20,8 +20,6 @@ namespace Suite.Room.Tests.Integration;
 /// </summary>
 public sealed class RoomHost : IAsyncDisposable
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
-
     private readonly RoomFactory _factory;
     private readonly Sidecar _sidecar;
     private readonly ResourcesFolder _resources;
@@ -104,9 +102,7 @@ public sealed class RoomHost : IAsyncDisposable
         foreach (var entry in entries)
         {
             var data = entry.Values.First(v => v.Name == "data").Value;
-            using var cloudEvent = JsonDocument.Parse((byte[])data!);
-            var payload = cloudEvent.RootElement.GetProperty("data");
-            deliveries.Add(Parser.Parse<EdgeDelivery>(payload.ValueKind == JsonValueKind.String ? payload.GetString() : payload.GetRawText()));
+            deliveries.Add(EdgeDeliveryCodec.Read((byte[])data!));
         }
 
         return deliveries;
