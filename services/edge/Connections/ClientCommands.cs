@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.Json;
 using Dapr.Client;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -216,12 +215,14 @@ public sealed partial class ClientCommands(
             Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(stamp.Timestamp)),
             Json = Encoding.UTF8.GetString(frame.Payload.Span),
         };
-        foreach (var edge in lookup.Users.SelectMany(u => u.EdgeIds).Distinct())
+        // All edges at once: a user's devices on several edges should not wait for each other's
+        // publish. The formatter's JSON goes out as it is, with no parse into a document per edge.
+        await Task.WhenAll(lookup.Users.SelectMany(u => u.EdgeIds).Distinct(StringComparer.Ordinal).Select(edge =>
         {
             var delivery = new EdgeDelivery { EdgeId = edge, Users = new UserIds { Ids = { direct.To } }, Message = message };
-            using var json = JsonDocument.Parse(JsonFormatter.Default.Format(delivery));
-            await dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), json.RootElement, cancellationToken);
-        }
+            var data = Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(delivery));
+            return dapr.PublishByteEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), data, "application/json", cancellationToken: cancellationToken);
+        }));
     }
 
     private async Task SubscribeAsync(Connection connection, ClientIdentity identity, SubscribeMessage subscribe, CancellationToken cancellationToken)
