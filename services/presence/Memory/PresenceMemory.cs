@@ -13,6 +13,7 @@ namespace Suite.Presence.Memory;
 public sealed class PresenceMemory
 {
     private readonly ConcurrentDictionary<string, UserRecord> _users = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _wentOffline = new(StringComparer.Ordinal);
     private readonly Lock _registryGate = new();
     private EdgeRegistry _registry = new();
     private long _sureUntil;
@@ -40,8 +41,14 @@ public sealed class PresenceMemory
     public UserRecord? User(string userId) => _users.GetValueOrDefault(userId);
 
     /// <summary>Keeps the newer of the two: a load may read a record older than one this process has just written.</summary>
-    public void Remember(string userId, UserRecord record) =>
+    public void Remember(string userId, UserRecord record)
+    {
         _users.AddOrUpdate(userId, record, (_, known) => record.Version >= known.Version ? record : known);
+        if (record.Connections.Count == 0)
+        {
+            _wentOffline.TryAdd(userId, 0);
+        }
+    }
 
     public void Remember(EdgeRegistry registry)
     {
@@ -55,7 +62,11 @@ public sealed class PresenceMemory
     }
 
     /// <summary>Before a load: records another writer changed may be stale here, and a load reads only the users it finds in lease indexes.</summary>
-    public void ForgetUsers() => _users.Clear();
+    public void ForgetUsers()
+    {
+        _users.Clear();
+        _wentOffline.Clear();
+    }
 
     public void Loaded() => _loaded = true;
 
@@ -75,9 +86,10 @@ public sealed class PresenceMemory
     /// </summary>
     public void ForgetOffline()
     {
-        foreach (var (userId, record) in _users)
+        foreach (var userId in _wentOffline.Keys)
         {
-            if (record.Connections.Count == 0)
+            _wentOffline.TryRemove(userId, out _);
+            if (_users.TryGetValue(userId, out var record) && record.Connections.Count == 0)
             {
                 _users.TryRemove(new KeyValuePair<string, UserRecord>(userId, record));
             }

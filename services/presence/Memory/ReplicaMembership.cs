@@ -85,13 +85,13 @@ public sealed partial class ReplicaMembership(
             // Leaving lets a remaining replica trust its memory again after one reload instead of after L.
             await store.UpdateAsync<ReplicaSet>(StateKeys.Replicas, "replicas", set => (set, set?.Live.Remove(memory.WriterId) == true), cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ObjectDisposedException)
-        {
-            TickFailed(logger, ex);
-        }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
             // Shutting down without a sidecar to tell: the record lapses after ReplicaLease instead.
+        }
+        catch (Exception ex)
+        {
+            TickFailed(logger, ex);
         }
     }
 

@@ -113,10 +113,10 @@ public sealed class PresenceHost : IAsyncDisposable
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
         var resources = new ResourcesFolder(
-            ("pubsub.yaml", Component("pubsub", "pubsub.redis", server.ConnectionString)),
+            ("pubsub.yaml", ComponentYaml.Of("pubsub", "pubsub.redis", server.ConnectionString)),
             ("statestore.yaml", stateKind == StateKind.Redis
-                ? Component("statestore", "state.redis", server.ConnectionString)
-                : Component("statestore", "state.in-memory", null)));
+                ? ComponentYaml.Of("statestore", "state.redis", server.ConnectionString)
+                : ComponentYaml.Of("statestore", "state.in-memory")));
         var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var all = Settings(grpcPort, httpPort, $"http://127.0.0.1:{sidecarOptions.GrpcPort}", $"http://127.0.0.1:{sidecarOptions.HttpPort}", settings);
@@ -227,10 +227,6 @@ public sealed class PresenceHost : IAsyncDisposable
 
         return all;
     }
-
-    private static string Component(string name, string type, string? redisHost) =>
-        $"apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {type}\n  version: v1\n  metadata:"
-        + (redisHost is null ? " []\n" : $"\n  - name: redisHost\n    value: \"{redisHost}\"\n");
 
     private sealed class PresenceFactory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
     {

@@ -6,18 +6,7 @@ public sealed class RedisStateStoreTests : StateStoreTests
 {
     private RedisServer? _redis;
 
-    protected override string StateYaml => $"""
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata:
-          name: statestore
-        spec:
-          type: state.redis
-          version: v1
-          metadata:
-          - name: redisHost
-            value: "{_redis!.ConnectionString}"
-        """;
+    protected override string StateYaml => ComponentYaml.Of("statestore", "state.redis", _redis!.ConnectionString);
 
     // Redis runs each operation of MULTI/EXEC on its own and does not roll back (dapr-contract.md §4.2).
     protected override bool TransactionsApplyPartially => true;
