@@ -26,6 +26,31 @@ public sealed class ConnectCostTests
         Assert.Equal(541, (await presence.LookupAsync(ct, [.. Enumerable.Range(0, 500).Select(i => $"bulk-{i}"), .. Enumerable.Range(0, Sample).Select(i => $"many-{i}"), .. Enumerable.Range(0, Sample).Select(i => $"few-{i}"), "warm-0"])).Count);
     }
 
+    [Fact]
+    public async Task Another_device_of_an_online_user_connects_with_one_transaction_and_no_read()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var presence = await PresenceHost.StartAsync(StateKind.Redis, ct);
+        await presence.RegisterAsync("edge-a", "inc-a", TimeSpan.FromMinutes(5), ct);
+        await presence.WaitUntilAnsweringFromMemoryAsync(ct);
+        for (var i = 0; i < Sample; i++)
+        {
+            await presence.ConnectAsync($"user-{i}", "edge-a", $"phone-{i}", ct);
+        }
+
+        var before = await CommandCallsAsync(presence);
+        for (var i = 0; i < Sample; i++)
+        {
+            await presence.ConnectAsync($"user-{i}", "edge-a", $"tablet-{i}", ct);
+        }
+
+        var after = await CommandCallsAsync(presence);
+        Assert.Equal(Sample, after.GetValueOrDefault("exec") - before.GetValueOrDefault("exec"));
+        // The replica's own renewal (every second) reads one key; a connect that read would add 20.
+        Assert.True(after.GetValueOrDefault("hgetall") - before.GetValueOrDefault("hgetall") <= 2, "connects read the store");
+        Assert.Equal(2, (await presence.GetAsync("user-0", ct)).Connections.Count);
+    }
+
     /// <summary>Bytes Redis received per connect of a new user (state writes and the online event), connects one at a time.</summary>
     private static async Task<double> BytesPerConnectAsync(PresenceHost presence, string prefix, CancellationToken cancellationToken)
     {
@@ -36,6 +61,16 @@ public sealed class ConnectCostTests
         }
 
         return (await InputBytesAsync(presence) - before) / (double)Sample;
+    }
+
+    private static async Task<Dictionary<string, long>> CommandCallsAsync(PresenceHost presence)
+    {
+        var stats = (string)(await presence.Redis.ExecuteAsync("INFO", "commandstats"))!;
+        return stats.Split('\n')
+            .Where(line => line.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .ToDictionary(
+                line => line["cmdstat_".Length..line.IndexOf(':', StringComparison.Ordinal)],
+                line => long.Parse(line.Split("calls=")[1].Split(',')[0], CultureInfo.InvariantCulture));
     }
 
     private static async Task<long> InputBytesAsync(PresenceHost presence)
