@@ -11,9 +11,7 @@ public sealed class ConnectCostTests
     public async Task Bytes_written_per_connect_do_not_grow_with_the_connections_on_the_edge()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var presence = await PresenceHost.StartAsync(StateKind.Redis, ct);
-        await presence.RegisterAsync("edge-a", "inc-a", TimeSpan.FromMinutes(5), ct);
-        await presence.WaitUntilAnsweringFromMemoryAsync(ct);
+        await using var presence = await StartAloneWithEdgeAAsync(ct);
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => presence.ConnectAsync($"warm-{i}", "edge-a", $"warm-{i}", ct)));
 
         var few = await BytesPerConnectAsync(presence, "few", ct);
@@ -30,9 +28,7 @@ public sealed class ConnectCostTests
     public async Task Another_device_of_an_online_user_connects_with_one_transaction_and_no_read()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var presence = await PresenceHost.StartAsync(StateKind.Redis, ct);
-        await presence.RegisterAsync("edge-a", "inc-a", TimeSpan.FromMinutes(5), ct);
-        await presence.WaitUntilAnsweringFromMemoryAsync(ct);
+        await using var presence = await StartAloneWithEdgeAAsync(ct);
         for (var i = 0; i < Sample; i++)
         {
             await presence.ConnectAsync($"user-{i}", "edge-a", $"phone-{i}", ct);
@@ -49,6 +45,23 @@ public sealed class ConnectCostTests
         // The replica's own renewal (every second) reads one key; a connect that read would add 20.
         Assert.True(after.GetValueOrDefault("hgetall") - before.GetValueOrDefault("hgetall") <= 2, "connects read the store");
         Assert.Equal(2, (await presence.GetAsync("user-0", ct)).Connections.Count);
+    }
+
+    /// <summary>A lone replica over Redis with a lease for edge-a, answering from memory.</summary>
+    private static async Task<PresenceHost> StartAloneWithEdgeAAsync(CancellationToken cancellationToken)
+    {
+        var presence = await PresenceHost.StartAsync(StateKind.Redis, cancellationToken);
+        try
+        {
+            await presence.RegisterAsync("edge-a", "inc-a", TimeSpan.FromMinutes(5), cancellationToken);
+            await presence.WaitUntilAnsweringFromMemoryAsync(cancellationToken);
+            return presence;
+        }
+        catch
+        {
+            await presence.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Bytes Redis received per connect of a new user (state writes and the online event), connects one at a time.</summary>
