@@ -9,10 +9,10 @@ namespace Suite.Presence.Memory;
 /// <summary>
 /// Decides when this process may answer from <see cref="PresenceMemory"/>. Every replica lists itself
 /// under <see cref="StateKeys.Replicas"/> and renews every third of <c>Presence:ReplicaLease</c>
-/// (L). A replica trusts its memory only while that record, read at most L/2 ago, shows no other
-/// replica alive and no registration since its memory was loaded. A replica that finds others
+/// (L). A replica trusts its memory only while that record, read less than 0.8 L ago, shows no
+/// other replica alive and no registration since its memory was loaded. A replica that finds others
 /// alive when it registers writes nothing for L, so every replica that was sure has stopped
-/// trusting its memory (its last confirmation was read before the registration, and lapses L/2
+/// trusting its memory (its last confirmation was read before the registration, and lapses 0.8 L
 /// after that read) before the newcomer's first write. Replicas that are not sure read the store,
 /// with ETag-guarded writes, as before. What holds: with one replica every lookup is answered from
 /// memory; with several, each answers from the store; wall clocks of replicas may differ by less
@@ -114,7 +114,9 @@ public sealed partial class ReplicaMembership(
             await loader.LoadAsync(cancellationToken);
         }
 
-        memory.ConfirmUntil(readAt + (long)(Lease.TotalSeconds / 2 * Stopwatch.Frequency));
+        // Anything up to L is safe for clocks running at one rate; 0.8 L leaves room for drift, and
+        // two slow or failed renewals in a row before lookups fall back to the store.
+        memory.ConfirmUntil(readAt + (long)(Lease.TotalSeconds * 0.8 * Stopwatch.Frequency));
         memory.ForgetOffline();
     }
 

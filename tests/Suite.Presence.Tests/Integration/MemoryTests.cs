@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 using Suite.Contracts.Presence.V1;
 using Suite.Presence.State;
@@ -47,7 +48,12 @@ public sealed class MemoryTests
         using var lookups = first.CountLookups();
         await using (var second = await PresenceHost.StartAsync(StateKind.Redis, ct, redis: redis, appId: appId))
         {
+            var joinedAt = Stopwatch.GetTimestamp();
             Assert.True(await second.ConnectAsync("bob", "edge-a", "bob-1", ct));
+
+            // The newcomer's first write waits one ReplicaLease (3 s) from its registration, which
+            // happened while the host started; without that fence a connect takes milliseconds.
+            Assert.True(Stopwatch.GetElapsedTime(joinedAt) > TimeSpan.FromSeconds(1.5), "the joining replica wrote before the live one could notice it");
             Assert.True(await second.DisconnectAsync("alice", "edge-a", "phone", ct));
 
             var seenByFirst = await first.LookupAsync(ct, "alice", "bob");
@@ -69,7 +75,8 @@ public sealed class MemoryTests
         var appId = "presence-" + Guid.NewGuid().ToString("N")[..6];
         await using (var before = await PresenceHost.StartAsync(StateKind.Redis, ct, redis: redis, appId: appId))
         {
-            await before.RegisterAsync("edge-a", "inc-a", TimeSpan.FromSeconds(10), ct);
+            // Each host's fake clock starts at its own start: a lease long enough to outlive the restart.
+            await before.RegisterAsync("edge-a", "inc-a", Lease, ct);
             await Task.WhenAll(Enumerable.Range(0, 30).Select(i => before.ConnectAsync($"user-{i}", "edge-a", $"c-{i}", ct)));
             await before.DisconnectAsync("user-0", "edge-a", "c-0", ct);
         }
@@ -81,7 +88,7 @@ public sealed class MemoryTests
         Assert.Equal(Enumerable.Range(1, 29).Select(i => $"user-{i}").Order(), found.Keys.Order());
         Assert.Equal((1, 0), (lookups.Memory, lookups.Store));
 
-        after.Time.Advance(TimeSpan.FromSeconds(11));
+        after.Time.Advance(Lease + TimeSpan.FromSeconds(1));
         var events = await after.Events.WaitForPresenceAsync(e => e.Count(x => x.Status == PresenceStatus.Offline) >= 30, ct, "every user offline once the lease the first process indexed expired");
         Assert.Equal(30, events.Where(e => e.Status == PresenceStatus.Offline).Select(e => e.UserId).Distinct().Count());
         Assert.Empty(await after.LookupAsync(ct, "user-1", "user-29"));
