@@ -1,9 +1,12 @@
 using Suite.Presence.Api;
 using Suite.Presence.Edges;
 using Suite.Presence.Events;
+using Suite.Presence.Memory;
 using Suite.Presence.State;
 using Suite.Presence.Users;
+using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence;
 
@@ -13,10 +16,25 @@ public static class PresenceExtensions
     {
         builder.Services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddDaprClient();
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<StateFailureInterceptor>());
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<StateErrorInterceptor>());
         builder.Services.AddSingleton<PresenceMetrics>();
-        builder.Services.AddSingleton<PresenceState>();
+        builder.Services.AddStateStore(sp =>
+        {
+            var metrics = sp.GetRequiredService<PresenceMetrics>();
+            return new StateStoreLimits
+            {
+                MaxAttempts = sp.GetRequiredService<IOptions<PresenceOptions>>().Value.MaxUpdateAttempts,
+                OnConflict = kind => metrics.UpdateConflicts.Add(1, new KeyValuePair<string, object?>("record", kind)),
+            };
+        });
+        builder.Services.AddSingleton<PresenceMemory>();
+        builder.Services.AddSingleton<LeaseRegistry>();
+        builder.Services.AddSingleton<EdgeIndex>();
+        builder.Services.AddSingleton<MemoryLoader>();
+        builder.Services.AddSingleton<ReplicaMembership>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaMembership>());
         builder.Services.AddSingleton<PresenceEvents>();
+        builder.Services.AddSingleton<UserRecords>();
         builder.Services.AddSingleton<UserPresence>();
         builder.Services.AddSingleton<EdgeLeases>();
         builder.Services.AddHostedService<LeaseSweeper>();

@@ -17,9 +17,6 @@ internal static partial class PresenceLog
     [LoggerMessage(5, LogLevel.Warning, "lease sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(6, LogLevel.Warning, "state store call failed: {Reason}")]
-    public static partial void StoreFailed(ILogger logger, Exception exception, string reason);
-
     [LoggerMessage(7, LogLevel.Debug, "connection {ConnectionId} of user {UserId} closed on edge {EdgeId}: {Reason}")]
     public static partial void Disconnected(ILogger logger, string connectionId, string userId, string edgeId, string reason);
 }

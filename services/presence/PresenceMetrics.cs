@@ -18,6 +18,7 @@ public sealed class PresenceMetrics
         LeasesExpired = meter.CreateCounter<long>("suite.presence.leases.expired", "{lease}", "Edge leases that ended without renewal");
         EdgeChanges = meter.CreateCounter<long>("suite.presence.edges.changes", "{change}", "Edge lease transitions, by change");
         UpdateConflicts = meter.CreateCounter<long>("suite.presence.state.conflicts", "{conflict}", "ETag mismatches retried, by record kind");
+        Lookups = meter.CreateCounter<long>("suite.presence.lookups", "{lookup}", "LookupUsers calls, by source (memory or store)");
     }
 
     public UpDownCounter<long> OnlineUsers { get; }
@@ -29,4 +30,6 @@ public sealed class PresenceMetrics
     public Counter<long> EdgeChanges { get; }
 
     public Counter<long> UpdateConflicts { get; }
+
+    public Counter<long> Lookups { get; }
 }

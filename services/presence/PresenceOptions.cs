@@ -17,12 +17,19 @@ public sealed class PresenceOptions : IValidatableObject
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// An edge's connection index is split over this many state keys, so connects on one busy edge
-    /// do not all contend for one ETag. Changing it strands index entries of live leases: keep it
-    /// stable for a deployment.
+    /// Each replica counts an edge's index slots under this many keys, so connects on one busy edge
+    /// index in parallel instead of taking turns on one count. Changing it strands index entries of
+    /// live leases: keep it stable for a deployment.
     /// </summary>
     [Range(1, 256)]
     public int EdgeIndexShards { get; set; } = 16;
+
+    /// <summary>
+    /// How long a presence replica's registration lasts without renewal (renewed every third of it).
+    /// A replica that starts beside a live one writes nothing for this long; a lone replica answers
+    /// lookups from memory, and replicas' wall clocks must agree within half of it.
+    /// </summary>
+    public TimeSpan ReplicaLease { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Read-modify-write attempts per state key before the call fails with ABORTED.</summary>
     [Range(1, 10_000)]
@@ -45,6 +52,11 @@ public sealed class PresenceOptions : IValidatableObject
         if (DefaultLeaseDuration < MinLeaseDuration || DefaultLeaseDuration > MaxLeaseDuration)
         {
             yield return new ValidationResult("DefaultLeaseDuration must lie within MinLeaseDuration..MaxLeaseDuration", [nameof(DefaultLeaseDuration)]);
+        }
+
+        if (ReplicaLease < TimeSpan.FromMilliseconds(300))
+        {
+            yield return new ValidationResult("ReplicaLease must be at least 300 ms", [nameof(ReplicaLease)]);
         }
 
         if (SweepInterval <= TimeSpan.Zero)

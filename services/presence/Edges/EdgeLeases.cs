@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 using Suite.Presence.Events;
+using Suite.Presence.Memory;
 using Suite.Presence.State;
 using Suite.Presence.Users;
 
@@ -15,7 +16,9 @@ namespace Suite.Presence.Edges;
 /// that dies half way leaves the rest to the next sweep.
 /// </summary>
 public sealed class EdgeLeases(
-    PresenceState state,
+    LeaseRegistry leaseRegistry,
+    EdgeIndex index,
+    ReplicaMembership replicas,
     UserPresence users,
     PresenceEvents events,
     PresenceMetrics metrics,
@@ -23,12 +26,11 @@ public sealed class EdgeLeases(
     TimeProvider time,
     ILogger<EdgeLeases> logger)
 {
-    private const string RegistryKind = "edge-registry";
-
     public async Task<EdgeLease> RegisterAsync(RegisterEdgeRequest request, CancellationToken cancellationToken)
     {
+        await replicas.EnsureAdmittedAsync(cancellationToken);
         var duration = GrantedDuration(request.LeaseDuration);
-        var transition = await state.UpdateAsync<EdgeRegistry, LeaseTransition>(StateKeys.Edges, RegistryKind, registry =>
+        var transition = await leaseRegistry.UpdateAsync(registry =>
         {
             var now = time.GetUtcNow();
             registry.Edges.TryGetValue(request.EdgeId, out var existing);
@@ -36,7 +38,7 @@ public sealed class EdgeLeases(
             {
                 existing.LeaseDuration = duration;
                 existing.ExpiresAt = now + duration;
-                return Update<LeaseTransition>.Save(new LeaseTransition(existing, null, false));
+                return (true, new LeaseTransition(existing, null, false));
             }
 
             RetiredLease? ended = null;
@@ -56,7 +58,7 @@ public sealed class EdgeLeases(
                 RegisteredAt = now,
             };
             registry.Edges[request.EdgeId] = lease;
-            return Update<LeaseTransition>.Save(new LeaseTransition(lease, ended, true));
+            return (true, new LeaseTransition(lease, ended, true));
         }, cancellationToken);
 
         if (transition.Ended is { } old)
@@ -77,28 +79,29 @@ public sealed class EdgeLeases(
 
     public async Task<EdgeLease> RenewAsync(RenewEdgeLeaseRequest request, CancellationToken cancellationToken)
     {
-        var transition = await state.UpdateAsync<EdgeRegistry, LeaseTransition>(StateKeys.Edges, RegistryKind, registry =>
+        await replicas.EnsureAdmittedAsync(cancellationToken);
+        var transition = await leaseRegistry.UpdateAsync(registry =>
         {
             var now = time.GetUtcNow();
             if (!registry.Edges.TryGetValue(request.EdgeId, out var existing))
             {
-                return Update<LeaseTransition>.Keep(default);
+                return (false, default(LeaseTransition));
             }
 
             if (existing.Incarnation != request.Incarnation)
             {
-                return Update<LeaseTransition>.Keep(new LeaseTransition(existing, null, false));
+                return (false, new LeaseTransition(existing, null, false));
             }
 
             if (!existing.IsLive(now))
             {
                 // Expired but not swept yet: end it here, so the edge's replay lands under a fresh lease.
                 var ended = Retire(registry, existing, EdgeChange.LeaseExpired, now);
-                return Update<LeaseTransition>.Save(new LeaseTransition(null, ended, false));
+                return (true, new LeaseTransition(null, ended, false));
             }
 
             existing.ExpiresAt = now + existing.LeaseDuration;
-            return Update<LeaseTransition>.Save(new LeaseTransition(existing, null, false));
+            return (true, new LeaseTransition(existing, null, false));
         }, cancellationToken);
 
         if (transition.Ended is { } old)
@@ -117,39 +120,41 @@ public sealed class EdgeLeases(
 
     public async Task<int> DeregisterAsync(DeregisterEdgeRequest request, CancellationToken cancellationToken)
     {
-        var ended = await state.UpdateAsync<EdgeRegistry, RetiredLease?>(StateKeys.Edges, RegistryKind, registry =>
+        await replicas.EnsureAdmittedAsync(cancellationToken);
+        var ended = await leaseRegistry.UpdateAsync(registry =>
             registry.Edges.TryGetValue(request.EdgeId, out var existing) && existing.Incarnation == request.Incarnation
-                ? Update<RetiredLease?>.Save(Retire(registry, existing, EdgeChange.Deregistered, time.GetUtcNow()))
-                : Update<RetiredLease?>.Keep(null), cancellationToken);
+                ? (true, Retire(registry, existing, EdgeChange.Deregistered, time.GetUtcNow()))
+                : (false, (RetiredLease?)null), cancellationToken);
 
         return ended is null ? 0 : await EndedAsync(ended, cancellationToken, throwOnFailure: true);
     }
 
     public async Task<IReadOnlyList<EdgeLease>> ListAsync(CancellationToken cancellationToken)
     {
-        var registry = await state.ReadRegistryAsync(cancellationToken);
+        var edges = await leaseRegistry.ReadAsync(cancellationToken, fromStore: true);
         var now = time.GetUtcNow();
-        return registry.Edges.Values.Where(lease => lease.IsLive(now)).OrderBy(lease => lease.EdgeId, StringComparer.Ordinal).Select(ToContract).ToArray();
+        return edges.Edges.Values.Where(lease => lease.IsLive(now)).OrderBy(lease => lease.EdgeId, StringComparer.Ordinal).Select(ToContract).ToArray();
     }
 
     /// <summary>Ends every lease not renewed in time, then drops the connections of every ended lease still listed.</summary>
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var snapshot = await state.ReadRegistryAsync(cancellationToken);
+        var snapshot = await leaseRegistry.ReadAsync(cancellationToken);
         var now = time.GetUtcNow();
         if (snapshot.Retired.Count == 0 && snapshot.Edges.Values.All(lease => lease.IsLive(now)))
         {
             return;
         }
 
-        var expired = await state.UpdateAsync<EdgeRegistry, IReadOnlyList<RetiredLease>>(StateKeys.Edges, RegistryKind, registry =>
+        await replicas.EnsureAdmittedAsync(cancellationToken);
+        var expired = await leaseRegistry.UpdateAsync(registry =>
         {
             var ended = registry.Edges.Values
                 .Where(lease => !lease.IsLive(now))
                 .ToArray()
                 .Select(lease => Retire(registry, lease, EdgeChange.LeaseExpired, now))
                 .ToArray();
-            return ended.Length > 0 ? Update<IReadOnlyList<RetiredLease>>.Save(ended) : Update<IReadOnlyList<RetiredLease>>.Keep(ended);
+            return (ended.Length > 0, ended);
         }, cancellationToken);
 
         foreach (var lease in expired)
@@ -158,7 +163,7 @@ public sealed class EdgeLeases(
         }
 
         // Leftovers of calls or replicas that failed half way; dropping twice is harmless.
-        var leftovers = (await state.ReadRegistryAsync(cancellationToken)).Retired;
+        var leftovers = (await leaseRegistry.ReadAsync(cancellationToken, fromStore: true)).Retired;
         foreach (var lease in leftovers)
         {
             await DropConnectionsAsync(lease, cancellationToken, throwOnFailure: false);
@@ -181,23 +186,15 @@ public sealed class EdgeLeases(
     {
         try
         {
-            var settings = options.Value;
-            var shardKeys = StateKeys.EdgeIndexShards(ended.EdgeId, settings.EdgeIndexShards);
-            var shards = await state.ReadManyAsync<EdgeIndexShard>(shardKeys, cancellationToken);
-            var entries = shards
-                .SelectMany(shard => shard?.Connections ?? [])
-                .Where(entry => entry.Value.LeaseId == ended.LeaseId)
-                .ToArray();
-
+            var entries = await index.ReadAsync(ended.LeaseId, ended.Writers, cancellationToken);
             var removed = 0;
             await Parallel.ForEachAsync(
-                entries.Select(entry => entry.Value.UserId).Distinct(StringComparer.Ordinal),
-                new ParallelOptions { MaxDegreeOfParallelism = settings.CleanupParallelism, CancellationToken = cancellationToken },
+                entries.Select(entry => entry.Entry.UserId).Distinct(StringComparer.Ordinal),
+                new ParallelOptions { MaxDegreeOfParallelism = options.Value.CleanupParallelism, CancellationToken = cancellationToken },
                 async (userId, ct) => Interlocked.Add(ref removed, await users.DropLeaseAsync(userId, ended.LeaseId, ct)));
 
-            await users.RemoveIndexEntriesAsync(ended.EdgeId, entries.Select(entry => entry.Key).ToArray(), ended.LeaseId, cancellationToken);
-            await state.UpdateAsync<EdgeRegistry, bool>(StateKeys.Edges, RegistryKind, registry =>
-                registry.Retired.RemoveAll(lease => lease.LeaseId == ended.LeaseId) > 0 ? Update<bool>.Save(true) : Update<bool>.Keep(false), cancellationToken);
+            await index.DeleteAsync(ended.LeaseId, ended.Writers, entries.Select(entry => entry.Key), cancellationToken);
+            await leaseRegistry.UpdateAsync(registry => (registry.Retired.RemoveAll(lease => lease.LeaseId == ended.LeaseId) > 0, true), cancellationToken);
 
             PresenceLog.LeaseEnded(logger, ended.EdgeId, ended.Incarnation, ended.Change.ToString(), removed);
             return removed;

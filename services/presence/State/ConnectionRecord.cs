@@ -16,4 +16,7 @@ public sealed class ConnectionRecord
     public string Platform { get; set; } = "";
 
     public DateTimeOffset? ConnectedAt { get; set; }
+
+    /// <summary>The index slot that lists this connection under its lease; deleted with the connection.</summary>
+    public string IndexKey { get; set; } = "";
 }

@@ -18,5 +18,8 @@ public sealed class EdgeLeaseRecord
 
     public DateTimeOffset RegisteredAt { get; set; }
 
+    /// <summary>The presence processes that indexed connections under this lease (see <see cref="StateKeys.IndexCount"/>).</summary>
+    public List<string> Writers { get; set; } = [];
+
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 }

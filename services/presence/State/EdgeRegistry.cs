@@ -12,6 +12,9 @@ public sealed class EdgeRegistry
     /// <summary>Ended leases whose connections are not all dropped yet; the sweeper finishes what a failed call left.</summary>
     public List<RetiredLease> Retired { get; set; } = [];
 
+    /// <summary>Incremented by every write, so a replica keeps the newest of the copies it has seen.</summary>
+    public long Revision { get; set; }
+
     public EdgeLeaseRecord? LiveLease(string edgeId, DateTimeOffset now) =>
         Edges.TryGetValue(edgeId, out var lease) && lease.IsLive(now) ? lease : null;
 

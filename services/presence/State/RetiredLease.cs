@@ -14,6 +14,8 @@ public sealed class RetiredLease
 
     public DateTimeOffset RetiredAt { get; set; }
 
+    public List<string> Writers { get; set; } = [];
+
     public static RetiredLease From(EdgeLeaseRecord lease, EdgeChange change, DateTimeOffset now) => new()
     {
         EdgeId = lease.EdgeId,
@@ -21,5 +23,6 @@ public sealed class RetiredLease
         LeaseId = lease.LeaseId,
         Change = change,
         RetiredAt = now,
+        Writers = [.. lease.Writers],
     };
 }

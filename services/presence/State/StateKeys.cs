@@ -12,11 +12,17 @@ public static class StateKeys
     /// <summary>Every edge lease, and the ended leases whose connections are still being dropped.</summary>
     public const string Edges = "presence:edges";
 
-    /// <summary>One shard of an edge's connection ids, so a lease can end without scanning all users.</summary>
-    public static string EdgeIndex(string edgeId, int shard) => $"presence:edge:{edgeId}:{shard}";
+    /// <summary>The presence replicas alive, so each knows whether it is the only writer (see ReplicaMembership).</summary>
+    public const string Replicas = "presence:replicas";
 
-    public static IReadOnlyList<string> EdgeIndexShards(string edgeId, int shards) =>
-        Enumerable.Range(0, shards).Select(shard => EdgeIndex(edgeId, shard)).ToArray();
+    /// <summary>
+    /// How many slots one writer (a presence process) used in one shard of a lease's connection index.
+    /// Only that process writes it, so it needs no read and no etag.
+    /// </summary>
+    public static string IndexCount(string leaseId, string writerId, int shard) => $"presence:index:{leaseId}:{writerId}:{shard}";
+
+    /// <summary>One connection of a lease: written with the connection, so a connect writes O(1) bytes however many the edge holds.</summary>
+    public static string IndexSlot(string countKey, int slot) => $"{countKey}:{slot}";
 
     /// <summary>FNV-1a: every replica must put a connection in the same shard, so no per-process string hash.</summary>
     public static int ShardOf(string connectionId, int shards)

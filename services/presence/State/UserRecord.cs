@@ -9,4 +9,7 @@ public sealed class UserRecord
     public ulong Version { get; set; }
 
     public DateTimeOffset? LastSeen { get; set; }
+
+    /// <summary>A copy to change: connections are replaced, never changed in place, so the list is copied and they are not.</summary>
+    public UserRecord Copy() => new() { Connections = [.. Connections], Version = Version, LastSeen = LastSeen };
 }

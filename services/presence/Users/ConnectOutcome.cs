@@ -1,3 +1,3 @@
 namespace Suite.Presence.Users;
 
-internal readonly record struct ConnectOutcome(bool Added, bool CameOnline, ulong Version);
+internal readonly record struct ConnectOutcome(bool Written, bool Added, bool CameOnline, ulong Version);

@@ -1,3 +1,4 @@
 namespace Suite.Presence.Users;
 
-internal readonly record struct RemoveOutcome(int Removed, bool WentOffline, ulong Version, string EdgeId);
+/// <param name="Slots">Index slots deleted with the connections.</param>
+internal readonly record struct RemoveOutcome(int Removed, bool WentOffline, ulong Version, string EdgeId, IReadOnlyList<string> Slots);

@@ -1,64 +1,47 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 using Suite.Presence.Events;
+using Suite.Presence.Memory;
 using Suite.Presence.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence.Users;
 
 /// <summary>
-/// Users' connections. A connection is written to its edge's index before the user's record, so an
-/// ending lease always finds it; after writing, Connect checks that the lease it used is still the
-/// edge's current one, and takes the connection back otherwise, so nothing outlives its lease.
+/// Users' connections. A connection is written with its index slot in one transaction (the slot
+/// first when a record must be created), so an ending lease always finds it; after writing, Connect
+/// checks that the lease it used is still the edge's current one, and takes the connection back
+/// otherwise, so nothing outlives its lease. Lookups are answered from memory while this process is
+/// sure it is the only writer (see <see cref="ReplicaMembership"/>), else from the store.
 /// </summary>
 public sealed class UserPresence(
-    PresenceState state,
+    UserRecords records,
+    StateStore store,
+    PresenceMemory memory,
+    LeaseRegistry registry,
+    EdgeIndex index,
+    ReplicaMembership replicas,
     PresenceEvents events,
     PresenceMetrics metrics,
-    IOptions<PresenceOptions> options,
     TimeProvider time,
     ILogger<UserPresence> logger)
 {
     public async Task<bool> ConnectAsync(ConnectRequest request, CancellationToken cancellationToken)
     {
-        var registry = await state.ReadRegistryAsync(cancellationToken);
-        var lease = registry.LiveLease(request.EdgeId, time.GetUtcNow()) ?? throw NoLease(request.EdgeId);
+        await replicas.EnsureAdmittedAsync(cancellationToken);
+        var known = (await registry.ReadAsync(cancellationToken)).LiveLease(request.EdgeId, time.GetUtcNow()) ?? throw NoLease(request.EdgeId);
+        var lease = await registry.JoinAsWriterAsync(known, time.GetUtcNow(), cancellationToken) ?? throw NoLease(request.EdgeId);
 
-        await SetIndexEntryAsync(request.EdgeId, request.ConnectionId, new EdgeIndexEntry { UserId = request.UserId, LeaseId = lease.LeaseId }, cancellationToken);
-        var outcome = await state.UpdateAsync<UserRecord, ConnectOutcome>(StateKeys.User(request.UserId), "user", user =>
+        ConnectOutcome outcome;
+        using (var slot = await index.ReserveAsync(lease.LeaseId, request.ConnectionId, cancellationToken))
         {
-            var existing = user.Connections.Find(c => c.ConnectionId == request.ConnectionId);
-            if (existing is not null && existing.EdgeId == request.EdgeId && existing.LeaseId == lease.LeaseId)
+            outcome = await records.UpdateAsync(request.UserId, user => Connect(user, request, lease.LeaseId, slot), cancellationToken);
+            if (outcome.Written)
             {
-                return Update<ConnectOutcome>.Keep(new ConnectOutcome(false, false, user.Version));
+                slot.Used();
             }
-
-            var wasOnline = user.Connections.Count > 0;
-            if (existing is not null)
-            {
-                // A replay under a new lease of the same edge: the connection now belongs to that lease.
-                user.Connections.Remove(existing);
-            }
-
-            user.Connections.Add(new ConnectionRecord
-            {
-                ConnectionId = request.ConnectionId,
-                EdgeId = request.EdgeId,
-                LeaseId = lease.LeaseId,
-                Tags = [.. request.Attributes?.Tags ?? []],
-                Region = request.Attributes?.Region ?? "",
-                Platform = request.Attributes?.Platform ?? "",
-                ConnectedAt = request.ConnectedAt?.ToDateTimeOffset() ?? time.GetUtcNow(),
-            });
-            user.Version++;
-            if (!wasOnline)
-            {
-                user.LastSeen = null;
-            }
-
-            return Update<ConnectOutcome>.Save(new ConnectOutcome(existing is null, !wasOnline, user.Version));
-        }, cancellationToken);
+        }
 
         if (outcome.Added)
         {
@@ -71,7 +54,7 @@ public sealed class UserPresence(
             await events.UserChangedAsync(request.UserId, PresenceStatus.Online, outcome.Version, request.EdgeId);
         }
 
-        var after = await state.ReadRegistryAsync(cancellationToken);
+        var after = await registry.ReadAsync(cancellationToken);
         if (after.Edges.TryGetValue(request.EdgeId, out var current) && current.LeaseId == lease.LeaseId)
         {
             return outcome.CameOnline;
@@ -79,12 +62,12 @@ public sealed class UserPresence(
 
         // The lease ended while we wrote, and its cleanup may have run before our write landed.
         await DropAsync(request.UserId, c => c.ConnectionId == request.ConnectionId && c.LeaseId == lease.LeaseId, cancellationToken);
-        await RemoveIndexEntriesAsync(request.EdgeId, [request.ConnectionId], lease.LeaseId, cancellationToken);
         throw NoLease(request.EdgeId);
     }
 
     public async Task<bool> DisconnectAsync(DisconnectRequest request, CancellationToken cancellationToken)
     {
+        await replicas.EnsureAdmittedAsync(cancellationToken);
         var outcome = await DropAsync(request.UserId, c => c.ConnectionId == request.ConnectionId, cancellationToken);
         if (outcome.Removed == 0)
         {
@@ -92,7 +75,6 @@ public sealed class UserPresence(
         }
 
         PresenceLog.Disconnected(logger, request.ConnectionId, request.UserId, outcome.EdgeId, request.Reason);
-        await RemoveIndexEntriesAsync(outcome.EdgeId, [request.ConnectionId], leaseId: null, cancellationToken);
         return outcome.WentOffline;
     }
 
@@ -103,22 +85,35 @@ public sealed class UserPresence(
     public async Task<LookupUsersResponse> LookupAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
         var distinct = userIds.Distinct(StringComparer.Ordinal).ToArray();
-        var registryRead = state.ReadRegistryAsync(cancellationToken);
-        var records = await state.ReadManyAsync<UserRecord>(distinct.Select(StateKeys.User).ToArray(), cancellationToken);
-        var registry = await registryRead;
-        var now = time.GetUtcNow();
-
-        var response = new LookupUsersResponse();
-        for (var i = 0; i < distinct.Length; i++)
+        var fromMemory = memory.IsSure;
+        metrics.Lookups.Add(1, new KeyValuePair<string, object?>("source", fromMemory ? "memory" : "store"));
+        EdgeRegistry edges;
+        Func<string, UserRecord?> recordOf;
+        if (fromMemory)
         {
-            var edges = (records[i]?.Connections ?? [])
-                .Where(c => registry.IsLive(c.EdgeId, c.LeaseId, now))
+            edges = memory.Registry;
+            recordOf = memory.User;
+        }
+        else
+        {
+            var registryRead = registry.ReadAsync(cancellationToken, fromStore: true);
+            var found = await store.GetManyAsync<UserRecord>(distinct.Select(StateKeys.User).ToArray(), cancellationToken);
+            edges = await registryRead;
+            recordOf = userId => found.GetValueOrDefault(StateKeys.User(userId));
+        }
+
+        var now = time.GetUtcNow();
+        var response = new LookupUsersResponse();
+        foreach (var userId in distinct)
+        {
+            var edgeIds = (recordOf(userId)?.Connections ?? [])
+                .Where(c => edges.IsLive(c.EdgeId, c.LeaseId, now))
                 .Select(c => c.EdgeId)
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
-            if (edges.Length > 0)
+            if (edgeIds.Length > 0)
             {
-                response.Users.Add(new UserEdges { UserId = distinct[i], EdgeIds = { edges } });
+                response.Users.Add(new UserEdges { UserId = userId, EdgeIds = { edgeIds } });
             }
         }
 
@@ -127,13 +122,13 @@ public sealed class UserPresence(
 
     public async Task<GetUserPresenceResponse> GetAsync(string userId, CancellationToken cancellationToken)
     {
-        var registryRead = state.ReadRegistryAsync(cancellationToken);
-        var record = await state.ReadAsync<UserRecord>(StateKeys.User(userId), cancellationToken);
-        var registry = await registryRead;
+        var registryRead = registry.ReadAsync(cancellationToken);
+        var record = await store.GetAsync<UserRecord>(StateKeys.User(userId), cancellationToken);
+        var edges = await registryRead;
         var now = time.GetUtcNow();
 
         var response = new GetUserPresenceResponse { UserId = userId, Version = record?.Version ?? 0 };
-        foreach (var connection in (record?.Connections ?? []).Where(c => registry.IsLive(c.EdgeId, c.LeaseId, now)))
+        foreach (var connection in (record?.Connections ?? []).Where(c => edges.IsLive(c.EdgeId, c.LeaseId, now)))
         {
             response.Connections.Add(new UserConnection
             {
@@ -153,17 +148,52 @@ public sealed class UserPresence(
         return response;
     }
 
+    private UserChange<ConnectOutcome> Connect(UserRecord user, ConnectRequest request, string leaseId, EdgeIndex.Slot slot)
+    {
+        var existing = user.Connections.Find(c => c.ConnectionId == request.ConnectionId);
+        if (existing is not null && existing.EdgeId == request.EdgeId && existing.LeaseId == leaseId)
+        {
+            return UserChange<ConnectOutcome>.Keep(new ConnectOutcome(false, false, false, user.Version));
+        }
+
+        var wasOnline = user.Connections.Count > 0;
+        if (existing is not null)
+        {
+            // A replay under a new lease of the same edge: the connection now belongs to that lease.
+            user.Connections.Remove(existing);
+        }
+
+        user.Connections.Add(new ConnectionRecord
+        {
+            ConnectionId = request.ConnectionId,
+            EdgeId = request.EdgeId,
+            LeaseId = leaseId,
+            Tags = [.. request.Attributes?.Tags ?? []],
+            Region = request.Attributes?.Region ?? "",
+            Platform = request.Attributes?.Platform ?? "",
+            ConnectedAt = request.ConnectedAt?.ToDateTimeOffset() ?? time.GetUtcNow(),
+            IndexKey = slot.Key,
+        });
+        user.Version++;
+        if (!wasOnline)
+        {
+            user.LastSeen = null;
+        }
+
+        return new(true, new ConnectOutcome(true, existing is null, !wasOnline, user.Version), slot.Changes(request.UserId, request.ConnectionId));
+    }
+
     private async Task<RemoveOutcome> DropAsync(string userId, Predicate<ConnectionRecord> match, CancellationToken cancellationToken)
     {
-        var outcome = await state.UpdateAsync<UserRecord, RemoveOutcome>(StateKeys.User(userId), "user", user =>
+        var outcome = await records.UpdateAsync(userId, user =>
         {
-            var edgeId = user.Connections.Find(match)?.EdgeId;
-            if (edgeId is null)
+            var removed = user.Connections.FindAll(match);
+            if (removed.Count == 0)
             {
-                return Update<RemoveOutcome>.Keep(default);
+                return UserChange<RemoveOutcome>.Keep(new RemoveOutcome(0, false, user.Version, "", []));
             }
 
-            var removed = user.Connections.RemoveAll(match);
+            user.Connections.RemoveAll(match);
             user.Version++;
             var wentOffline = user.Connections.Count == 0;
             if (wentOffline)
@@ -171,8 +201,14 @@ public sealed class UserPresence(
                 user.LastSeen = time.GetUtcNow();
             }
 
-            return Update<RemoveOutcome>.Save(new RemoveOutcome(removed, wentOffline, user.Version, edgeId));
+            var slots = removed.Select(c => c.IndexKey).Where(key => key.Length > 0).ToArray();
+            return new(true, new RemoveOutcome(removed.Count, wentOffline, user.Version, removed[0].EdgeId, slots), slots.Select(key => StateChange.Delete(key)).ToArray());
         }, cancellationToken);
+
+        foreach (var slot in outcome.Slots)
+        {
+            index.Free(slot);
+        }
 
         if (outcome.Removed > 0)
         {
@@ -186,42 +222,6 @@ public sealed class UserPresence(
         }
 
         return outcome;
-    }
-
-    private Task SetIndexEntryAsync(string edgeId, string connectionId, EdgeIndexEntry entry, CancellationToken cancellationToken)
-    {
-        var key = StateKeys.EdgeIndex(edgeId, StateKeys.ShardOf(connectionId, options.Value.EdgeIndexShards));
-        return state.UpdateAsync<EdgeIndexShard, bool>(key, "edge-index", shard =>
-        {
-            if (shard.Connections.TryGetValue(connectionId, out var existing) && existing.UserId == entry.UserId && existing.LeaseId == entry.LeaseId)
-            {
-                return Update<bool>.Keep(false);
-            }
-
-            shard.Connections[connectionId] = entry;
-            return Update<bool>.Save(true);
-        }, cancellationToken);
-    }
-
-    /// <summary>Removes index entries; with a <paramref name="leaseId"/>, only those still under that lease.</summary>
-    internal Task RemoveIndexEntriesAsync(string edgeId, IReadOnlyCollection<string> connectionIds, string? leaseId, CancellationToken cancellationToken)
-    {
-        var shards = options.Value.EdgeIndexShards;
-        return Task.WhenAll(connectionIds
-            .GroupBy(id => StateKeys.ShardOf(id, shards))
-            .Select(group => state.UpdateAsync<EdgeIndexShard, bool>(StateKeys.EdgeIndex(edgeId, group.Key), "edge-index", shard =>
-            {
-                var removed = false;
-                foreach (var id in group)
-                {
-                    if (shard.Connections.TryGetValue(id, out var entry) && (leaseId is null || entry.LeaseId == leaseId))
-                    {
-                        removed |= shard.Connections.Remove(id);
-                    }
-                }
-
-                return removed ? Update<bool>.Save(true) : Update<bool>.Keep(false);
-            }, cancellationToken)));
     }
 
     private static RpcException NoLease(string edgeId) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Dapr.Client;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Suite.Contracts.Presence.V1;
+using Suite.Presence.Memory;
 using Suite.Testing;
 
 namespace Suite.Presence.Tests.Integration;
@@ -56,6 +58,19 @@ public sealed class PresenceHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The Redis behind the components, to arrange or inspect state behind presence's back.</summary>
+    public IDatabase Redis => _redis!.GetDatabase();
+
+    /// <summary>The Redis key state.redis keeps a presence state key under (keyPrefix appid).</summary>
+    public string RedisKey(string stateKey) => $"{AppId}||{stateKey}";
+
+    /// <summary>Waits until this replica trusts its memory (it is alone and has loaded it).</summary>
+    public Task WaitUntilAnsweringFromMemoryAsync(CancellationToken cancellationToken) =>
+        Eventually.UntilAsync(() => Services.GetRequiredService<PresenceMemory>().IsSure, TimeSpan.FromSeconds(15), cancellationToken, $"{AppId} answers from memory");
+
+    /// <summary>Counts this replica's lookups by source (memory or store) from now until disposed.</summary>
+    public LookupSources CountLookups() => new(Services.GetRequiredService<IMeterFactory>());
+
     /// <param name="redis">
     /// A Redis to share with other hosts (replicas of one presence app id); without it the host
     /// starts its own, so tests do not see each other's events.
@@ -98,10 +113,10 @@ public sealed class PresenceHost : IAsyncDisposable
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
         var resources = new ResourcesFolder(
-            ("pubsub.yaml", Component("pubsub", "pubsub.redis", server.ConnectionString)),
+            ("pubsub.yaml", ComponentYaml.Of("pubsub", "pubsub.redis", server.ConnectionString)),
             ("statestore.yaml", stateKind == StateKind.Redis
-                ? Component("statestore", "state.redis", server.ConnectionString)
-                : Component("statestore", "state.in-memory", null)));
+                ? ComponentYaml.Of("statestore", "state.redis", server.ConnectionString)
+                : ComponentYaml.Of("statestore", "state.in-memory")));
         var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var all = Settings(grpcPort, httpPort, $"http://127.0.0.1:{sidecarOptions.GrpcPort}", $"http://127.0.0.1:{sidecarOptions.HttpPort}", settings);
@@ -114,7 +129,7 @@ public sealed class PresenceHost : IAsyncDisposable
             sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
             using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
             await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is up");
-            var multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+            var multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
             return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId) { HttpAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         }
         catch
@@ -212,10 +227,6 @@ public sealed class PresenceHost : IAsyncDisposable
 
         return all;
     }
-
-    private static string Component(string name, string type, string? redisHost) =>
-        $"apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {type}\n  version: v1\n  metadata:"
-        + (redisHost is null ? " []\n" : $"\n  - name: redisHost\n    value: \"{redisHost}\"\n");
 
     private sealed class PresenceFactory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
     {

@@ -9,8 +9,9 @@ public sealed class StateKeysTests
     {
         Assert.Equal("presence:user:alice", StateKeys.User("alice"));
         Assert.Equal("presence:edges", StateKeys.Edges);
-        Assert.Equal("presence:edge:edge-a:3", StateKeys.EdgeIndex("edge-a", 3));
-        Assert.Equal(["presence:edge:e:0", "presence:edge:e:1"], StateKeys.EdgeIndexShards("e", 2));
+        Assert.Equal("presence:replicas", StateKeys.Replicas);
+        Assert.Equal("presence:index:lease-1:writer-1:3", StateKeys.IndexCount("lease-1", "writer-1", 3));
+        Assert.Equal("presence:index:lease-1:writer-1:3:7", StateKeys.IndexSlot(StateKeys.IndexCount("lease-1", "writer-1", 3), 7));
     }
 
     [Fact]

@@ -1,8 +1,0 @@
-namespace Suite.Presence.State;
-
-public sealed class EdgeIndexEntry
-{
-    public string UserId { get; set; } = "";
-
-    public string LeaseId { get; set; } = "";
-}
