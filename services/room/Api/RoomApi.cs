@@ -1,3 +1,5 @@
+using Suite.ServiceDefaults.State;
+
 namespace Suite.Room.Api;
 
 public static class RoomApi

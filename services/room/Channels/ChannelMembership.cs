@@ -4,6 +4,7 @@ using Suite.Contracts.Room.V1;
 using Suite.Room.Fanout;
 using Suite.Room.Messaging;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Channels;
 

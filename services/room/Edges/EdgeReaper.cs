@@ -4,6 +4,7 @@ using Suite.Room.Membership;
 using Suite.Room.Owners;
 using Suite.Room.Fanout;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Edges;
 

@@ -1,4 +1,5 @@
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Fanout;
 

@@ -5,6 +5,7 @@ using Suite.Room.Fanout;
 using Suite.Room.Messaging;
 using Suite.Room.Owners;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Membership;
 
@@ -190,7 +191,8 @@ internal sealed class RoomMembership(
             }
 
             after.Users += (room.User(userId) is null ? 0 : -1) + (next is null ? 0 : 1);
-            changes.Add(new StateChange(StateKeys.RoomUser(room.Id, userId), next));
+            var userKey = StateKeys.RoomUser(room.Id, userId);
+            changes.Add(next is null ? StateChange.Delete(userKey) : StateChange.Upsert(userKey, next));
             if (shardChanges)
             {
                 var shard = room.ShardOf(userId);
@@ -208,10 +210,11 @@ internal sealed class RoomMembership(
             after.Edges.Remove(edge);
         }
 
-        changes.Add(new StateChange(StateKeys.RoomEdges(room.Id), after));
+        changes.Add(StateChange.Upsert(StateKeys.RoomEdges(room.Id), after));
         foreach (var (shard, members) in shards)
         {
-            changes.Add(new StateChange(StateKeys.RoomMembers(room.Id, shard), members.Count == 0 ? null : new MemberShard { Users = [.. members] }));
+            var shardKey = StateKeys.RoomMembers(room.Id, shard);
+            changes.Add(members.Count == 0 ? StateChange.Delete(shardKey) : StateChange.Upsert(shardKey, new MemberShard { Users = [.. members] }));
         }
 
         await writer.CommitAsync(room, room.Head, changes);

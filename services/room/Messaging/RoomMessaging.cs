@@ -6,6 +6,7 @@ using Suite.Contracts.Room.V1;
 using Suite.Room.Fanout;
 using Suite.Room.Owners;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Messaging;
 
@@ -58,11 +59,11 @@ internal sealed class RoomMessaging(
                 Json = RoomFrames.Message(request.RoomId, request.UserId, request.ContentJson, seq, timestamp, id),
             };
             var next = room.Head.WithSeq(seq);
-            var changes = new List<StateChange> { new(StateKeys.RoomHistory(room.Id, next.Term, seq, o.HistorySize), message) };
+            var changes = new List<StateChange> { StateChange.Upsert(StateKeys.RoomHistory(room.Id, next.Term, seq, o.HistorySize), message) };
             if (key.Length > 0)
             {
                 var record = new IdempotencyRecord { MessageId = id, Timestamp = timestamp, Seq = seq, Term = next.Term };
-                changes.Add(new StateChange(StateKeys.RoomIdempotency(room.Id, key), record, Ttl: o.IdempotencyWindow));
+                changes.Add(StateChange.Upsert(StateKeys.RoomIdempotency(room.Id, key), record, ttl: o.IdempotencyWindow));
             }
 
             await writer.CommitAsync(room, next, changes);

@@ -2,6 +2,7 @@ using System.Net;
 using Dapr.Client;
 using Microsoft.Extensions.Options;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Owners;
 
@@ -84,9 +85,9 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
         // best effort: if it fails they wait for the lease to run out.
         try
         {
-            await state.TransactAsync([new StateChange(StateKeys.Replica(Id), null)], cancellationToken);
+            await state.TransactAsync([StateChange.Delete(StateKeys.Replica(Id))], cancellationToken);
         }
-        catch (Exception ex) when (ex is StateTransactionFailedException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is StateTransactionFailedException or Dapr.DaprException or OperationCanceledException or ObjectDisposedException)
         {
             RoomLog.ReplicaLeaseFailed(logger, Id, ex);
         }
@@ -139,7 +140,7 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
         var started = time.GetUtcNow();
         try
         {
-            await state.TransactAsync([new StateChange(StateKeys.Replica(Id), new ReplicaRecord { Address = Address }, Ttl: lease)], cancellationToken);
+            await state.TransactAsync([StateChange.Upsert(StateKeys.Replica(Id), new ReplicaRecord { Address = Address }, ttl: lease)], cancellationToken);
             lock (_gate)
             {
                 // The record expires a lease after the store applied it, which is after `started`;
@@ -147,7 +148,7 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
                 _liveUntil = started + lease * 0.8;
             }
         }
-        catch (StateTransactionFailedException ex)
+        catch (Exception ex) when (ex is StateTransactionFailedException or Dapr.DaprException)
         {
             RoomLog.ReplicaLeaseFailed(logger, Id, ex);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Owners;
 
@@ -21,7 +22,7 @@ internal sealed class RoomWriter(StateStore state, TimeProvider time, ILogger<Ro
     public async Task CommitAsync(OwnedRoom room, RoomHead next, List<StateChange> changes)
     {
         var key = StateKeys.RoomHead(room.Id);
-        changes.Insert(0, new StateChange(key, next, room.HeadETag));
+        changes.Insert(0, StateChange.Upsert(key, next, room.HeadETag));
         using var timeout = new CancellationTokenSource(CommitTimeout, time);
         try
         {

@@ -1,10 +1,12 @@
 using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
 using Suite.Room.Channels;
 using Suite.Room.Fanout;
 using Suite.Room.Membership;
 using Suite.Room.Messaging;
 using Suite.Room.Owners;
 using Suite.Room.State;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Room;
 
@@ -32,7 +34,17 @@ public static class StateRegistration
             MaxReconnectBackoff = TimeSpan.FromSeconds(1),
         }));
         builder.Services.AddSingleton<RoomMetrics>();
-        builder.Services.AddSingleton<StateStore>();
+        builder.Services.AddStateStore(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RoomOptions>>().Value;
+            var metrics = sp.GetRequiredService<RoomMetrics>();
+            return new StateStoreLimits
+            {
+                MaxAttempts = options.MaxConcurrencyRetries,
+                MaxBackoff = options.MaxRetryBackoff,
+                OnConflict = kind => metrics.ConcurrencyConflicts.Add(1, new KeyValuePair<string, object?>("kind", kind)),
+            };
+        });
         builder.Services.AddSingleton<RoomReplica>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RoomReplica>());
         builder.Services.AddSingleton<RoomForwarder>();
