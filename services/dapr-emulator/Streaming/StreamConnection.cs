@@ -52,6 +52,9 @@ public sealed class StreamConnection : IDeliveryTarget, IDisposable
             return new DeliveryOutcome(DeliveryStatus.Retry, $"the message is not a CloudEvent: {ex.Message}");
         }
 
+        // Keyed by id as daprd keys its per-connection acks. Should the broker hand the same id out
+        // again while it still waits (Redis XCLAIM after processingTimeout), the newer delivery
+        // takes the ack and the older one waits until the stream ends.
         var ack = new TaskCompletionSource<DeliveryOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         _awaitingAck[message.Id] = ack;
         try

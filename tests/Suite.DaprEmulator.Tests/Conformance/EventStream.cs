@@ -51,11 +51,20 @@ public sealed class EventStream : IAsyncDisposable
             initial.Metadata[key] = value;
         }
 
-        await call.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1 { InitialRequest = initial }, cancellationToken);
-        var answered = await call.ResponseStream.MoveNext(cancellationToken).WaitAsync(Wait, cancellationToken);
-        if (!answered || call.ResponseStream.Current.InitialResponse is null)
+        try
         {
-            throw new InvalidOperationException($"expected initial_response, got {(answered ? call.ResponseStream.Current : "end of stream")}");
+            await call.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1 { InitialRequest = initial }, cancellationToken);
+            var answered = await call.ResponseStream.MoveNext(cancellationToken).WaitAsync(Wait, cancellationToken);
+            if (!answered || call.ResponseStream.Current.InitialResponse is null)
+            {
+                throw new InvalidOperationException($"expected initial_response, got {(answered ? call.ResponseStream.Current : "end of stream")}");
+            }
+        }
+        catch
+        {
+            call.Dispose();
+            channel.Dispose();
+            throw;
         }
 
         return new EventStream(channel, call);

@@ -15,16 +15,29 @@ public abstract partial class PubSubConformanceTests
     /// <summary>False for in-memory, which keeps nothing for redelivery once a subscriber is gone.</summary>
     protected virtual bool RedeliversUnacknowledged => true;
 
-    private Task<SubscriberApp> StartStreamingAppAsync(ResourcesFolder resources, CancellationToken ct) =>
-        StartAppAsync(resources, "streamer", ct, subscribe: false);
+    /// <summary>True where the component hands out several messages before the first is acked (Redis' workers).</summary>
+    protected virtual bool DeliversConcurrently => false;
+
+    private async Task<Streamer> StartStreamerAsync(CancellationToken ct)
+    {
+        var resources = Resources("main");
+        try
+        {
+            return new Streamer(resources, await StartAppAsync(resources, "streamer", ct, subscribe: false));
+        }
+        catch
+        {
+            resources.Dispose();
+            throw;
+        }
+    }
 
     [Fact]
     public async Task Stream_receives_events_as_topic_event_requests_and_is_listed_as_streaming()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
-        await using var stream = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "orders", ct);
+        await using var app = await StartStreamerAsync(ct);
+        await using var stream = await app.OpenAsync("orders", ct);
 
         // In the background: an in-memory publish waits while the subscriber is busy (contract §4.4).
         var publishing = Task.Run(
@@ -32,7 +45,7 @@ public abstract partial class PubSubConformanceTests
             {
                 for (var n = 0; n < 3; n++)
                 {
-                    await PublishAsync(app, "orders", new { n }, ct);
+                    await app.PublishAsync("orders", new { n }, ct);
                 }
             },
             ct);
@@ -49,7 +62,7 @@ public abstract partial class PubSubConformanceTests
 
         await publishing.WaitAsync(Wait, ct);
         // Had any ack counted as RETRY, its event would come back (after 50 ms) before this one.
-        await PublishAsync(app, "orders", new { n = 99 }, ct);
+        await app.PublishAsync("orders", new { n = 99 }, ct);
         var marker = await stream.NextAsync(ct);
         await stream.AckAsync(marker.Id, TopicEventResponseStatus.Success, ct);
         Assert.Equal(99, JsonDocument.Parse(marker.Data.ToStringUtf8()).RootElement.GetProperty("n").GetInt32());
@@ -84,14 +97,42 @@ public abstract partial class PubSubConformanceTests
     }
 
     [Fact]
+    public async Task Several_events_are_in_flight_at_once_and_acks_match_them_by_id()
+    {
+        Assert.SkipUnless(DeliversConcurrently, "this component delivers one message at a time per subscription");
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await StartStreamerAsync(ct);
+        await using var stream = await app.OpenAsync("orders", ct);
+
+        for (var n = 0; n < 3; n++)
+        {
+            await app.PublishAsync("orders", new { n }, ct);
+        }
+
+        var inFlight = new List<TopicEventRequest>();
+        for (var i = 0; i < 3; i++)
+        {
+            inFlight.Add(await stream.NextAsync(ct));
+        }
+
+        // Acked in the opposite order; RETRY on one of them brings back exactly that one.
+        await stream.AckAsync(inFlight[2].Id, TopicEventResponseStatus.Success, ct);
+        await stream.AckAsync(inFlight[1].Id, TopicEventResponseStatus.Retry, ct);
+        await stream.AckAsync(inFlight[0].Id, TopicEventResponseStatus.Success, ct);
+        var again = await stream.NextAsync(ct);
+        await stream.AckAsync(again.Id, TopicEventResponseStatus.Success, ct);
+        Assert.Equal(3, inFlight.Select(m => m.Id).Distinct().Count());
+        Assert.Equal(inFlight[1].Id, again.Id);
+    }
+
+    [Fact]
     public async Task Retry_ack_sends_the_same_id_again_on_the_same_stream()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
-        await using var stream = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "flaky", ct);
+        await using var app = await StartStreamerAsync(ct);
+        await using var stream = await app.OpenAsync("flaky", ct);
 
-        await PublishAsync(app, "flaky", new { n = 1 }, ct);
+        await app.PublishAsync("flaky", new { n = 1 }, ct);
 
         var first = await stream.NextAsync(ct);
         await stream.AckAsync(first.Id, TopicEventResponseStatus.Retry, ct);
@@ -144,17 +185,16 @@ public abstract partial class PubSubConformanceTests
     {
         Assert.SkipUnless(RedeliversUnacknowledged, "this component keeps nothing for redelivery");
         var ct = TestContext.Current.CancellationToken;
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
+        await using var app = await StartStreamerAsync(ct);
         string inFlight;
-        await using (var stream = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "invoices", ct))
+        await using (var stream = await app.OpenAsync("invoices", ct))
         {
-            await PublishAsync(app, "invoices", new { n = 1 }, ct);
+            await app.PublishAsync("invoices", new { n = 1 }, ct);
             inFlight = (await stream.NextAsync(ct)).Id;
         }
 
         // Redis hands the pending entry out again after processingTimeout (2 s here), JetStream after ackWait (2 s).
-        await using var next = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "invoices", ct);
+        await using var next = await app.OpenAsync("invoices", ct);
         var redelivered = await next.NextAsync(ct, TimeSpan.FromSeconds(15));
         await next.AckAsync(redelivered.Id, TopicEventResponseStatus.Success, ct);
         Assert.Equal(inFlight, redelivered.Id);
@@ -164,12 +204,10 @@ public abstract partial class PubSubConformanceTests
     public async Task Raw_payload_stream_gets_the_stored_bytes_in_a_new_envelope()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
-        await using var stream = await EventStream.OpenAsync(
-            app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "orders", ct, metadata: new Dictionary<string, string> { ["rawPayload"] = "true" });
+        await using var app = await StartStreamerAsync(ct);
+        await using var stream = await app.OpenAsync("orders", ct, metadata: new Dictionary<string, string> { ["rawPayload"] = "true" });
 
-        await PublishAsync(app, "orders", new { n = 7 }, ct);
+        await app.PublishAsync("orders", new { n = 7 }, ct);
 
         var message = await stream.NextAsync(ct);
         await stream.AckAsync(message.Id, TopicEventResponseStatus.Success, ct);
@@ -189,8 +227,7 @@ public abstract partial class PubSubConformanceTests
     public async Task Stream_without_a_usable_initial_request_fails(string first, StatusCode code, string message)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
+        await using var app = await StartStreamerAsync(ct);
         var client = EventStream.Client(app.Sidecar.GrpcEndpoint, out var channel);
         using var _ = channel;
         using var call = client.SubscribeTopicEventsAlpha1(cancellationToken: ct);
@@ -221,8 +258,7 @@ public abstract partial class PubSubConformanceTests
     public async Task Second_initial_request_ends_the_stream()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
+        await using var app = await StartStreamerAsync(ct);
         var client = EventStream.Client(app.Sidecar.GrpcEndpoint, out var channel);
         using var _ = channel;
         using var call = client.SubscribeTopicEventsAlpha1(cancellationToken: ct);
@@ -242,12 +278,11 @@ public abstract partial class PubSubConformanceTests
         Func<EventStream, CancellationToken, Task<IReadOnlyList<string>>> answer,
         CancellationToken ct)
     {
-        using var resources = Resources("main");
-        await using var app = await StartStreamingAppAsync(resources, ct);
-        await using var deadLetters = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "poison", ct);
-        await using var stream = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "fragile", ct, deadLetterTopic: "poison");
+        await using var app = await StartStreamerAsync(ct);
+        await using var deadLetters = await app.OpenAsync("poison", ct);
+        await using var stream = await app.OpenAsync("fragile", ct, deadLetterTopic: "poison");
 
-        await PublishAsync(app, "fragile", new { n = 1 }, ct);
+        await app.PublishAsync("fragile", new { n = 1 }, ct);
 
         var sent = await answer(stream, ct);
         var dead = await deadLetters.NextAsync(ct);
@@ -255,8 +290,23 @@ public abstract partial class PubSubConformanceTests
         return (sent, dead);
     }
 
-    private static Task PublishAsync<T>(SubscriberApp app, string topic, T data, CancellationToken ct) =>
-        app.Dapr.PublishEventAsync(SubscriberApp.PubSub, topic, data, ct).WaitAsync(Wait, ct);
+    // The subscriber's sidecar (no app port: streams need none) and the resources it runs on.
+    private sealed class Streamer(ResourcesFolder resources, SubscriberApp app) : IAsyncDisposable
+    {
+        public Sidecar Sidecar => app.Sidecar;
+
+        public Task<EventStream> OpenAsync(string topic, CancellationToken ct, string deadLetterTopic = "", IReadOnlyDictionary<string, string>? metadata = null) =>
+            EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, topic, ct, deadLetterTopic, metadata);
+
+        public Task PublishAsync<T>(string topic, T data, CancellationToken ct) =>
+            app.Dapr.PublishEventAsync(SubscriberApp.PubSub, topic, data, ct).WaitAsync(Wait, ct);
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.DisposeAsync();
+            resources.Dispose();
+        }
+    }
 
     private static SubscribeTopicEventsRequestAlpha1 Initial(string pubsub, string topic) =>
         new() { InitialRequest = new SubscribeTopicEventsRequestInitialAlpha1 { PubsubName = pubsub, Topic = topic } };
