@@ -14,12 +14,22 @@ public sealed class ApiTokenCheck(SidecarOptions options) : Interceptor
 
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        Check(context);
+        return continuation(request, context);
+    }
+
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        Check(context);
+        return continuation(requestStream, responseStream, context);
+    }
+
+    private void Check(ServerCallContext context)
+    {
         if (options.ApiToken is { } token && context.RequestHeaders.GetValue(Header) != token)
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "authentication error: api token mismatch"));
         }
-
-        return continuation(request, context);
     }
 
     public static async Task HttpMiddleware(HttpContext context, RequestDelegate next)

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Suite.DaprEmulator.CloudEvents;
 using Suite.DaprEmulator.Publishing;
 using Suite.DaprEmulator.State;
+using Suite.DaprEmulator.Streaming;
 using Suite.DaprEmulator.Subscriptions;
 
 namespace Suite.DaprEmulator.Api;
@@ -12,7 +13,7 @@ namespace Suite.DaprEmulator.Api;
 /// <summary>
 /// The subset of daprd's gRPC API the suite uses.
 /// </summary>
-public sealed class DaprApi(Publisher publisher, StateApi state, SidecarInfo sidecar, SubscriptionDirectory subscriptions) : DaprServiceBase
+public sealed class DaprApi(Publisher publisher, StateApi state, SidecarInfo sidecar, SubscriptionDirectory subscriptions, StreamingSubscriptions streams) : DaprServiceBase
 {
     private static readonly Empty EmptyReply = new();
 
@@ -150,9 +151,33 @@ public sealed class DaprApi(Publisher publisher, StateApi state, SidecarInfo sid
     {
         var response = new GetMetadataResponse { Id = sidecar.AppId };
         response.RegisteredComponents.Add(sidecar.Components.Select(c => new RegisteredComponents { Name = c.Name, Type = c.Type, Version = c.Version }));
-        response.Subscriptions.Add(subscriptions.Current.Select(s => new PubsubSubscription { PubsubName = s.PubsubName, Topic = s.Topic, DeadLetterTopic = s.DeadLetterTopic ?? "" }));
+        response.Subscriptions.Add(subscriptions.Current.Select(Listed));
         response.ExtendedMetadata["emulator"] = "suite";
         return Task.FromResult(response);
+    }
+
+    public override Task SubscribeTopicEventsAlpha1(IAsyncStreamReader<SubscribeTopicEventsRequestAlpha1> requestStream, IServerStreamWriter<SubscribeTopicEventsResponseAlpha1> responseStream, ServerCallContext context) =>
+        streams.RunAsync(requestStream, responseStream, context);
+
+    private static PubsubSubscription Listed(ListedSubscription listed)
+    {
+        var subscription = listed.Subscription;
+        var item = new PubsubSubscription
+        {
+            PubsubName = subscription.PubsubName,
+            Topic = subscription.Topic,
+            DeadLetterTopic = subscription.DeadLetterTopic ?? "",
+            Rules = new PubsubSubscriptionRules(),
+            Type = listed.Type switch
+            {
+                SubscriptionType.Declarative => PubsubSubscriptionType.Declarative,
+                SubscriptionType.Programmatic => PubsubSubscriptionType.Programmatic,
+                _ => PubsubSubscriptionType.Streaming,
+            },
+        };
+        AddAll(item.Metadata, subscription.Metadata);
+        item.Rules.Rules.Add(listed.Rules.Select(rule => new PubsubSubscriptionRule { Match = rule.Match, Path = rule.Path }));
+        return item;
     }
 
     private static void AddAll(IDictionary<string, string> into, IReadOnlyDictionary<string, string> values)

@@ -16,6 +16,11 @@ public static class DaprMethods
         where TResponse : class, IMessage<TResponse>, new() =>
         new(MethodType.Unary, ServiceName, name, MarshallerFor<TRequest>(), MarshallerFor<TResponse>());
 
+    public static Method<TRequest, TResponse> DuplexStreaming<TRequest, TResponse>(string name)
+        where TRequest : class, IMessage<TRequest>, new()
+        where TResponse : class, IMessage<TResponse>, new() =>
+        new(MethodType.DuplexStreaming, ServiceName, name, MarshallerFor<TRequest>(), MarshallerFor<TResponse>());
+
     private static Marshaller<T> MarshallerFor<T>()
         where T : class, IMessage<T>, new()
     {

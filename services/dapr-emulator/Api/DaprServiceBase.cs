@@ -25,8 +25,10 @@ public abstract class DaprServiceBase
         binder.AddMethod(DaprMethods.Unary<DeleteBulkStateRequest, Empty>("DeleteBulkState"), service is null ? null : service.DeleteBulkState);
         binder.AddMethod(DaprMethods.Unary<ExecuteStateTransactionRequest, Empty>("ExecuteStateTransaction"), service is null ? null : service.ExecuteStateTransaction);
         binder.AddMethod(DaprMethods.Unary<GetMetadataRequest, GetMetadataResponse>("GetMetadata"), service is null ? null : service.GetMetadata);
+        binder.AddMethod(
+            DaprMethods.DuplexStreaming<SubscribeTopicEventsRequestAlpha1, SubscribeTopicEventsResponseAlpha1>("SubscribeTopicEventsAlpha1"),
+            service is null ? null : service.SubscribeTopicEventsAlpha1);
     }
-
 
     public virtual Task<Empty> PublishEvent(PublishEventRequest request, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.Unimplemented, "PublishEvent is not implemented by the emulator"));
@@ -57,4 +59,7 @@ public abstract class DaprServiceBase
 
     public virtual Task<GetMetadataResponse> GetMetadata(GetMetadataRequest request, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.Unimplemented, "GetMetadata is not implemented by the emulator"));
+
+    public virtual Task SubscribeTopicEventsAlpha1(IAsyncStreamReader<SubscribeTopicEventsRequestAlpha1> requestStream, IServerStreamWriter<SubscribeTopicEventsResponseAlpha1> responseStream, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented, "SubscribeTopicEventsAlpha1 is not implemented by the emulator"));
 }

@@ -21,7 +21,15 @@ public static class HttpApi
         {
             id = sidecar.AppId,
             components = sidecar.Components.Select(c => new { name = c.Name, type = c.Type, version = c.Version }),
-            subscriptions = subscriptions.Current.Select(s => new { pubsubname = s.PubsubName, topic = s.Topic, deadLetterTopic = s.DeadLetterTopic }),
+            subscriptions = subscriptions.Current.Select(s => new
+            {
+                pubsubname = s.Subscription.PubsubName,
+                topic = s.Subscription.Topic,
+                metadata = s.Subscription.Metadata,
+                rules = s.Rules.Select(rule => new { match = rule.Match, path = rule.Path }),
+                deadLetterTopic = s.Subscription.DeadLetterTopic,
+                type = s.Type.ToString().ToUpperInvariant(),
+            }),
         }));
         app.MapPost("/v1.0/publish/{pubsub}/{**topic}", PublishAsync);
     }

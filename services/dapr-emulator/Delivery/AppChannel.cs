@@ -12,7 +12,7 @@ namespace Suite.DaprEmulator.Delivery;
 /// The HTTP connection from sidecar to app. One pooled, keep-alive handler serves every delivery,
 /// since the emulator sits on every message's path in local runs and benchmarks.
 /// </summary>
-public sealed partial class AppChannel : IDisposable
+public sealed partial class AppChannel : IDeliveryTarget, IDisposable
 {
     private static readonly MediaTypeHeaderValue CloudEventContentType = new(ContentTypes.CloudEventsJson);
     private readonly HttpClient _http;

@@ -1,7 +1,5 @@
 using Suite.DaprEmulator.Components;
 using Suite.DaprEmulator.Hosting;
-using Suite.DaprEmulator.Publishing;
-using Suite.DaprEmulator.Resiliency;
 using Suite.DaprEmulator.Subscriptions;
 
 namespace Suite.DaprEmulator.Delivery;
@@ -17,7 +15,7 @@ public sealed partial class SubscriptionRunner(
     LoadedResources resources,
     ComponentRegistry components,
     AppChannel channel,
-    Publisher publisher,
+    TopicSubscriber subscriber,
     SubscriptionDirectory directory,
     SidecarReadiness readiness,
     TimeProvider time,
@@ -35,8 +33,9 @@ public sealed partial class SubscriptionRunner(
         }
 
         await channel.WaitForAppAsync(stoppingToken);
-        var subscriptions = resources.Subscriptions.Concat(await ReadAppSubscriptionsAsync(stoppingToken)).ToList();
-        directory.Set(subscriptions);
+        var programmatic = await ReadAppSubscriptionsAsync(stoppingToken);
+        var subscriptions = resources.Subscriptions.Concat(programmatic).ToList();
+        directory.SetAppSubscriptions(resources.Subscriptions, programmatic);
         await Task.WhenAll(subscriptions.Select(s => SubscribeAsync(s, stoppingToken)));
         readiness.MarkAppReady();
         LogRunning(logger, subscriptions.Count, options.AppId);
@@ -88,26 +87,11 @@ public sealed partial class SubscriptionRunner(
             return;
         }
 
-        if (subscription.BulkSubscribe)
-        {
-            LogBulkUnsupported(logger, subscription.Topic);
-        }
-
-        var routes = new RouteMatcher(subscription, match => LogUnsupportedMatch(logger, subscription.Topic, match));
-        var delivery = new TopicDelivery(
-            subscription,
-            routes,
-            channel,
-            resources.Resiliency.ForComponent(subscription.PubsubName, "pubsub", ComponentDirection.Inbound, time),
-            publisher,
-            time,
-            logger);
-        var topic = new PubSub.TopicSubscription(subscription.Topic, subscription.Metadata);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var handle = await pubSub.SubscribeAsync(topic, delivery.HandleAsync, stoppingToken);
+                var handle = await subscriber.SubscribeAsync(pubSub, subscription, channel, deliveryToken: null, stoppingToken);
                 lock (_active)
                 {
                     _active.Add(handle);
@@ -134,12 +118,6 @@ public sealed partial class SubscriptionRunner(
 
     [LoggerMessage(4, LogLevel.Error, "subscription to topic {Topic} names pubsub {PubsubName}, which is not loaded; it is ignored")]
     private static partial void LogUnknownPubSub(ILogger logger, string pubsubName, string topic);
-
-    [LoggerMessage(5, LogLevel.Warning, "subscription to topic {Topic} asks for bulk delivery, which the emulator does not support; messages are delivered one by one")]
-    private static partial void LogBulkUnsupported(ILogger logger, string topic);
-
-    [LoggerMessage(6, LogLevel.Warning, "routing rule '{Match}' on topic {Topic} is outside the CEL subset the emulator evaluates; it never matches")]
-    private static partial void LogUnsupportedMatch(ILogger logger, string topic, string match);
 
     [LoggerMessage(7, LogLevel.Error, "subscribing to topic {Topic} on pubsub {PubsubName} failed, retrying: {Reason}")]
     private static partial void LogSubscribeFailed(ILogger logger, string pubsubName, string topic, string reason);

@@ -10,13 +10,14 @@ namespace Suite.DaprEmulator.Delivery;
 
 /// <summary>
 /// Delivers the messages of one subscription to the app, the way daprd's subscriber side does:
-/// drop expired events, pick the route, POST the CloudEvent, retry under the inbound resiliency
-/// policy, and dead-letter (or give the failure back to the broker) when the app will not take it.
+/// drop expired events, pick the route, hand the CloudEvent to the target (an HTTP POST or a
+/// streaming subscription), retry under the inbound resiliency policy, and dead-letter (or give the
+/// failure back to the broker) when the app will not take it.
 /// </summary>
 public sealed partial class TopicDelivery(
     AppSubscription subscription,
     RouteMatcher routes,
-    AppChannel channel,
+    IDeliveryTarget target,
     ResiliencePipeline inbound,
     Publisher publisher,
     TimeProvider time,
@@ -43,7 +44,7 @@ public sealed partial class TopicDelivery(
         try
         {
             outcome = await inbound.ExecuteAsync(
-                ct => channel.DeliverAsync(path, cloudEvent, headers, ct),
+                ct => target.DeliverAsync(path, cloudEvent, headers, ct),
                 result => result.Status == DeliveryStatus.Retry,
                 cancellationToken);
         }

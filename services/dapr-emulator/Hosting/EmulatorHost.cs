@@ -5,6 +5,7 @@ using Suite.DaprEmulator.CloudEvents;
 using Suite.DaprEmulator.Components;
 using Suite.DaprEmulator.Delivery;
 using Suite.DaprEmulator.Publishing;
+using Suite.DaprEmulator.Streaming;
 using Suite.DaprEmulator.Subscriptions;
 
 namespace Suite.DaprEmulator.Hosting;
@@ -53,6 +54,8 @@ public static class EmulatorHost
         services.AddSingleton<SubscriptionDirectory>();
         services.AddSingleton<SidecarReadiness>();
         services.AddSingleton<AppChannel>();
+        services.AddSingleton<TopicSubscriber>();
+        services.AddSingleton<StreamingSubscriptions>();
         services.AddSingleton<ApiTokenCheck>();
         services.AddHostedService<ComponentStartup>();
         services.AddHostedService<SubscriptionRunner>();

@@ -94,6 +94,8 @@ public sealed class BadInputTests
         Assert.Equal(StatusCode.Unauthenticated, Assert.IsType<RpcException>(error.InnerException).StatusCode);
         await trusted.PublishEventAsync("pubsub", "orders", new { n = 1 }, ct);
         Assert.True(await anonymous.CheckHealthAsync(ct), "health stays open without a token, as in daprd");
+        var streamError = await Assert.ThrowsAsync<RpcException>(() => EventStream.OpenAsync(sidecar.GrpcEndpoint, "pubsub", "orders", ct));
+        Assert.Equal(StatusCode.Unauthenticated, streamError.StatusCode);
     }
 
     [Fact]

@@ -4,6 +4,8 @@ public sealed class InMemoryPubSubConformanceTests : PubSubConformanceTests
 {
     protected override bool CrossesSidecars => false;
 
+    protected override bool RedeliversUnacknowledged => false;
+
     protected override string PubSubYaml(string group) => """
         apiVersion: dapr.io/v1alpha1
         kind: Component

@@ -42,5 +42,9 @@ public sealed class JetStreamPubSubConformanceTests : PubSubConformanceTests, IA
             value: "{group}"
           - name: queueGroupName
             value: "{group}"
+          # An event left un-acked by a closed stream comes back after ackWait (30 s by default),
+          # which these tests shorten.
+          - name: ackWait
+            value: "2s"
         """;
 }

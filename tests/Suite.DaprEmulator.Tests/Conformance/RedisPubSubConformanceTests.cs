@@ -20,6 +20,8 @@ public sealed class RedisPubSubConformanceTests : PubSubConformanceTests, IAsync
         }
     }
 
+    protected override bool DeliversConcurrently => true;
+
     protected override string PubSubYaml(string group) => $"""
         apiVersion: dapr.io/v1alpha1
         kind: Component
