@@ -31,6 +31,12 @@ internal static class MarkdownReport
             var first = scenario.First();
             text.AppendLine(CultureInfo.InvariantCulture, $"### {scenario.Key}");
             text.AppendLine();
+            if (scenario.Key == "fanout-sweep")
+            {
+                text.Append(SweepTable.Render((JsonObject)first["settings"]!, byMode));
+                continue;
+            }
+
             text.AppendLine(Settings(scenario.Key, (JsonObject)first["settings"]!));
             text.AppendLine();
             text.AppendLine("| figure | " + string.Join(" | ", byMode.Keys) + " |");
@@ -50,6 +56,7 @@ internal static class MarkdownReport
             }
 
             text.AppendLine();
+            text.Append(ProcessCpuTable.Render(scenario.Key, byMode));
         }
 
         text.Append(TargetsTable.Render(results));
