@@ -6,7 +6,7 @@ namespace Suite.Load.Output;
 
 /// <summary>
 /// <c>fanout-sweep</c> results: one row per per-sender rate, a column per mode, each cell the step's
-/// delivered rate, latency, losses and server CPU per delivery; the step that fell behind marked,
+/// delivered rate, latency, losses, server CPU per delivery and the generator's CPU; the step that fell behind marked,
 /// and where each system first fell behind.
 /// </summary>
 internal static class SweepTable
@@ -43,9 +43,13 @@ internal static class SweepTable
     private static string Cell(JsonObject step)
     {
         var latency = $"p50 / p99 {FigureRows.Number(step, "latency", "p50Ms")?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-"} / {FigureRows.Number(step, "latency", "p99Ms")?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-"} ms";
-        var cell = $"{PerSecond(FigureRows.Number(step, "deliveredPerSecond") ?? 0)} of {PerSecond(FigureRows.Number(step, "offeredDeliveriesPerSecond") ?? 0)}/s, {latency}, lost {step["lost"]}, {ProcessCpuTable.Micros(FigureRows.Number(step, "serverCpuMicrosPerDelivery"))}";
+        var cell = $"{PerSecond(FigureRows.Number(step, "deliveredPerSecond") ?? 0)} of {PerSecond(FigureRows.Number(step, "offeredDeliveriesPerSecond") ?? 0)}/s, {latency}, lost {step["lost"]}, {ProcessCpuTable.Micros(FigureRows.Number(step, "serverCpuMicrosPerDelivery"))}{Generator(step)}";
         return step["fellBehind"]?.GetValue<bool>() == true ? cell + " **behind**" : cell;
     }
+
+    // The generator's own CPU, when it is known: a step it could not drive at full speed says so.
+    private static string Generator(JsonObject step) =>
+        FigureRows.Number(step, "loadCpuPercentOfCore") is { } load ? $", generator {load.ToString("0", CultureInfo.InvariantCulture)} % of a core" : "";
 
     private static (double P99, double Share) FanoutSweepThresholds(IReadOnlyDictionary<string, JsonObject> byMode)
     {
