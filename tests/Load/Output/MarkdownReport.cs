@@ -22,7 +22,9 @@ internal static class MarkdownReport
             text.AppendLine();
         }
 
-        foreach (var scenario in results.GroupBy(r => r["scenario"]!.GetValue<string>()))
+        // The runner's order (fanout before fanout-sweep), whatever order the result files were named in.
+        var order = Scenarios.ScenarioRunner.Scenarios.Keys.ToList();
+        foreach (var scenario in results.GroupBy(r => r["scenario"]!.GetValue<string>()).OrderBy(g => order.IndexOf(g.Key) is var i and >= 0 ? i : order.Count))
         {
             var byMode = scenario
                 .GroupBy(Mode)
