@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: the suite in each mode and the peers, same machine, same load, one report.
 #
-#   bash bench/run.sh                       # default (small) set: embedded, redis and both peers, < 10 min on 2 cores
+#   bash bench/run.sh                       # default (small) set: embedded, redis and both peers, ~11 min on 2 cores
 #   bash bench/run.sh --set full            # every mode (nats too), 20k idle connections, 30 s fan-out, 10k storm
 #   bash bench/run.sh --modes "nats seed-ws"
 #
@@ -12,8 +12,12 @@
 # each generator in its own process group and kills that group afterwards, then checks that no
 # server process is left. Servers are pinned to CPU 0 and the load to CPU 1 (SERVER_CPUS /
 # LOAD_CPUS; empty lets them float).
+# The fan-out rate sweep (fanout-sweep: the fanout shape at 5, 10, 20, 40 msg/s per sender, 3 s warm-up
+# + 5 s measured per step, stopping after the first step that falls behind) runs for redis and seed-ws
+# in the small set (~1-2 min more), for every mode in the full set.
 # Output: bench/results/<timestamp>/<mode>-<scenario>.json and report.md (machine, settings, a table
-# per scenario with each suite figure's ratio to each peer, and the issue-5 targets met or missed).
+# per scenario with each suite figure's ratio to each peer, server CPU per process, the sweep, and
+# the targets of issues 5, 9 and 10 met or missed).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +31,7 @@ while [ $# -gt 0 ]; do
     --set) set_name="$2"; shift 2 ;;
     --modes) modes="$2"; modes_given=1; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,14 +39,20 @@ out="${out:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 
 case "$set_name" in
-  small) connect_n=3000; fanout_t=10s; warmup_t=5s; direct_n=500; direct_rate=500; notify_n=500; notify_rate=30; storm_n=1000; short_t=5s ;;
+  small) connect_n=3000; fanout_t=10s; warmup_t=5s; direct_n=500; direct_rate=500; notify_n=500; notify_rate=30; storm_n=1000; short_t=5s
+         sweep_modes="redis seed-ws"; sweep_t=5s; sweep_warmup_t=3s ;;
   full)  connect_n=20000; fanout_t=30s; warmup_t=15s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s
+         sweep_modes="embedded redis nats seed-ws signalr"; sweep_t=10s; sweep_warmup_t=5s
          [ "$modes_given" = 1 ] || modes="embedded redis nats seed-ws signalr" ;;
   *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
 esac
 # The peers' published figures were taken at this fan-out: 20 rooms x 50 members, one sender per
 # room at 10 msg/s = 9,800 deliveries/s.
 fanout_opts=(--fanout.rooms 20 --fanout.members 50 --fanout.senders 1 --fanout.sender-rate 10 --fanout.duration "$fanout_t" --fanout.warmup-duration "$warmup_t")
+# The same shape from 4,900 to 39,200 deliveries/s; the suite's edge takes at most 50 msg/s per
+# connection (Connections:MessagesPerSecond), so the highest rate stays under it.
+sweep_opts=(--fanout-sweep.rooms 20 --fanout-sweep.members 50 --fanout-sweep.senders 1 --fanout-sweep.rates 5,10,20,40
+  --fanout-sweep.duration "$sweep_t" --fanout-sweep.warmup-duration "$sweep_warmup_t" --fanout-sweep.drain-timeout 10s)
 
 cores="$(nproc)"
 if [ "$cores" -ge 2 ]; then SERVER_CPUS="${SERVER_CPUS-0}"; LOAD_CPUS="${LOAD_CPUS-1}"; else SERVER_CPUS=""; LOAD_CPUS=""; fi
@@ -66,9 +76,11 @@ trap 'stop_group; exit 130' INT TERM
 
 failed_modes=()
 for mode in $modes; do
+  sweep=""
+  case " $sweep_modes " in *" $mode "*) sweep=",fanout-sweep" ;; esac
   case "$mode" in
-    embedded|redis|nats) scenarios="connect,fanout,direct,notify,storm" ;;
-    seed-ws|signalr) scenarios="connect,fanout,storm" ;;
+    embedded|redis|nats) scenarios="connect,fanout$sweep,direct,notify,storm" ;;
+    seed-ws|signalr) scenarios="connect,fanout$sweep,storm" ;;
     *) echo "bench/run.sh: unknown mode $mode" >&2; exit 2 ;;
   esac
   pin=()
@@ -80,7 +92,7 @@ for mode in $modes; do
   set +e
   setsid "${pin[@]}" "${load[@]}" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
     --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
-    --connect.connections "$connect_n" --connect.settle 5s "${fanout_opts[@]}" \
+    --connect.connections "$connect_n" --connect.settle 5s "${fanout_opts[@]}" "${sweep_opts[@]}" \
     --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration "$short_t" \
     --notify.connections "$notify_n" --notify.rooms 10 --notify.rate "$notify_rate" --notify.duration "$short_t" \
     --storm.connections "$storm_n" --storm.storm-deadline 30s \

@@ -14,7 +14,7 @@ internal static class LoadProgram
 {
     private const string Usage = """
         usage: Suite.Load <scenario>[,<scenario>...] [options]
-                 scenarios: connect, fanout, direct, notify, storm, fanout-local (one system, run in order)
+                 scenarios: connect, fanout, fanout-sweep, direct, notify, storm, fanout-local (one system, run in order)
                Suite.Load report <result.json>...   Markdown table of results
         options:
           --mode edge|embedded|redis|nats|seed-ws|signalr|urls
@@ -27,12 +27,16 @@ internal static class LoadProgram
           --connect-concurrency N   connection attempts in flight (default 128)
           --source-addresses N      loopback source addresses 127.0.0.2.. (default 16)
           --rate R --duration T     messages (fanout-local, direct) or events (notify) per second, and for how long (default 50, 10s)
-          --rooms R --members M     fanout: R rooms x M members (default 20 x 50); notify: rooms the clients join
-          --senders S --sender-rate X   fanout: S senders per room, X messages/s each (default 1, 10)
+          --rooms R --members M     fanout, fanout-sweep: R rooms x M members (default 20 x 50); notify: rooms the clients join
+          --senders S --sender-rate X   fanout: S senders per room, X messages/s each (default 1, 10); fanout-sweep: S, rates from --rates
+          --rates X1,X2,...         fanout-sweep: per-sender rates of its steps, each --warmup-duration unmeasured
+                                    then --duration measured, stopping after the first step with p99 over 50 ms
+                                    or under 95 % of the offered deliveries/s (default 5,10,20,40); the suite's
+                                    edge refuses more than Connections:MessagesPerSecond (50) per connection
           --storm-deadline T        storm: how long a client retries (default 30s)
-          --warmup-duration T       fanout: the same load, unmeasured, before the measured run (default 5s)
+          --warmup-duration T       fanout, fanout-sweep: the same load, unmeasured, before the measured run (default 5s)
           --settle T                connect: idle time before measuring (default 5s)
-          --drain-timeout T         fanout-local: wait for the last frames (default 10s)
+          --drain-timeout T         delivery scenarios (a sweep: each step): wait for the last frames (default 10s)
           --payload-bytes N         fanout-local: padding in each frame
           --envelope cloudevent|bare
           --warmup N                connect: warm-up connections before the baseline (default 200)

@@ -65,6 +65,9 @@ internal sealed record LoadSettings
     /// <summary>fanout: how long the same load runs, unmeasured, before the measured run (JIT, connections, pools).</summary>
     public TimeSpan WarmupDuration { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>fanout-sweep: the per-sender rates of its steps (messages/s), run lowest first.</summary>
+    public IReadOnlyList<double> SweepRates { get; init; } = [5, 10, 20, 40];
+
     /// <summary>storm: how long a client keeps retrying before it gives up.</summary>
     public TimeSpan StormDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -138,6 +141,7 @@ internal sealed record LoadSettings
                 "--senders" => s with { Senders = Int(Value()) },
                 "--sender-rate" => s with { SenderRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--storm-deadline" => s with { StormDeadline = ParseDuration(Value()) },
+                "--rates" => s with { SweepRates = Rates(Value()) },
                 "--warmup-duration" => s with { WarmupDuration = ParseDuration(Value()) },
                 "--out" or "-o" => s with { Out = Value() },
                 "--out-dir" => s with { OutDir = Value() },
@@ -181,8 +185,8 @@ internal sealed record LoadSettings
         }
 
         return s.Connections <= 0 || s.ConnectRate <= 0 || s.Rate <= 0 || s.SourceAddresses is < 1 or > 250
-            || s.Rooms <= 0 || s.Members < 2 || s.Senders <= 0 || s.SenderRate <= 0
-            ? throw new ArgumentException("connections, connect-rate, rate, rooms, senders and sender-rate must be positive, members at least 2; source-addresses 1..250")
+            || s.Rooms <= 0 || s.Members < 2 || s.Senders <= 0 || s.SenderRate <= 0 || s.SweepRates.Count == 0 || s.SweepRates.Any(r => r <= 0)
+            ? throw new ArgumentException("connections, connect-rate, rate, rooms, senders, sender-rate and rates must be positive, members at least 2; source-addresses 1..250")
             : s;
     }
 
@@ -217,7 +221,7 @@ internal sealed record LoadSettings
     }
 
     /// <summary>Scenario names scoped options may use.</summary>
-    public static readonly string[] ScenarioNames = ["connect", "fanout", "direct", "notify", "storm", "fanout-local"];
+    public static readonly string[] ScenarioNames = ["connect", "fanout", "fanout-sweep", "direct", "notify", "storm", "fanout-local"];
 
     /// <summary>"10s", "500ms", "2m" or a number of seconds.</summary>
     public static TimeSpan ParseDuration(string text)
@@ -230,6 +234,10 @@ internal sealed record LoadSettings
     }
 
     private static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+    // "5,10,20": a comma-separated list of numbers.
+    private static double[] Rates(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))];
 
     private static LoadSettings Add(List<string> list, string value, LoadSettings s)
     {

@@ -65,6 +65,7 @@ public sealed class PeerTests
         var pids = system.ServerProcessIds();
         Assert.Equal(3, pids.Distinct().Count());
         Assert.All(pids, pid => Assert.NotNull(ProcessStats.ResidentBytes(pid)));
+        Assert.Equal(["redis-server", $"{mode}-0", $"{mode}-1"], system.ServerProcesses().Select(p => p.Role).Order(StringComparer.Ordinal));
 
         await AssertRoomFanOutAsync(system, timeout.Token);
 

@@ -19,15 +19,22 @@ public sealed class SuiteModeTests
     private const string Room = "suite-mode-room";
 
     [Fact]
-    public Task Embedded_suite_delivers_room_messages_once_and_leaves_nothing_behind() => RoomRoundTripAsync("embedded", minimumProcesses: 1);
+    public Task Embedded_suite_delivers_room_messages_once_and_leaves_nothing_behind() => RoomRoundTripAsync("embedded", minimumProcesses: 1, ["embedded suite"]);
 
     // Launcher, redis-server, presence, room, notification and two edges, each service with its sidecar.
     [Fact]
-    public Task Redis_suite_delivers_room_messages_across_edges_once_and_leaves_nothing_behind() => RoomRoundTripAsync("redis", minimumProcesses: 12);
+    public Task Redis_suite_delivers_room_messages_across_edges_once_and_leaves_nothing_behind() => RoomRoundTripAsync("redis", minimumProcesses: 12, [.. LauncherRoles, "redis-server"]);
 
     // As redis, plus nats-server (pub/sub over JetStream; state stays on Redis).
     [Fact]
-    public Task Nats_suite_delivers_room_messages_across_edges_once_and_leaves_nothing_behind() => RoomRoundTripAsync("nats", minimumProcesses: 13);
+    public Task Nats_suite_delivers_room_messages_across_edges_once_and_leaves_nothing_behind() => RoomRoundTripAsync("nats", minimumProcesses: 13, [.. LauncherRoles, "redis-server", "nats-server"]);
+
+    // What the launcher starts, as the per-process CPU table names it.
+    private static readonly string[] LauncherRoles =
+    [
+        "launcher", "presence", "presence sidecar", "room", "room sidecar", "notification", "notification sidecar",
+        "edge-0", "edge-0 sidecar", "edge-1", "edge-1 sidecar",
+    ];
 
     [Fact]
     public void Parses_the_suite_modes_and_the_edge_count()
@@ -39,7 +46,7 @@ public sealed class SuiteModeTests
         Assert.Throws<ArgumentException>(() => LoadSettings.Parse("connect", ["--mode", "redis", "--edges", "0"]));
     }
 
-    private static async Task RoomRoundTripAsync(string mode, int minimumProcesses)
+    private static async Task RoomRoundTripAsync(string mode, int minimumProcesses, string[] roles)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(6));
@@ -53,6 +60,10 @@ public sealed class SuiteModeTests
             Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}"), $"process {pid} is alive"));
             Assert.All(system.Edges, edge => Assert.Contains(edge.ProcessId!.Value, pids));
             Assert.Equal(mode == "embedded" ? 1 : 2, system.Edges.Count);
+            var named = system.ServerProcesses();
+            Assert.Equal(pids, named.Select(p => p.Pid));
+            Assert.Equal(named.Count, named.Select(p => p.Role).Distinct().Count());
+            Assert.All(roles, role => Assert.Contains(role, named.Select(p => p.Role)));
 
             var observer = new ReceivedCounts();
             await using var fleet = new ClientFleet(system, settings.SourceAddresses);

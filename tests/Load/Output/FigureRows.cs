@@ -45,6 +45,7 @@ internal static class FigureRows
         yield return new("latency p99.9 / max", _ => null, _ => "", Text: f => Pair(Number(f, "latency", "p999Ms"), Number(f, "latency", "maxMs")));
         yield return new("server CPU per delivered message (all server processes)", f => Number(f, "serverCpuMicrosPerDelivery"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " µs");
         yield return new("server CPU (% of a core)", f => Number(f, "serverCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
+        yield return new("load generator CPU (% of a core)", f => Number(f, "loadCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
         if (scenario == "fanout")
         {
             yield return new("connected / joined (joins per second, 64 in flight)", _ => null, _ => "", Text: f => f["joined"] is null ? "-" : $"{f["connected"]} / {f["joined"]} ({f["joinsPerSecond"]}/s)");

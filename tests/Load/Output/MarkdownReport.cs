@@ -22,7 +22,9 @@ internal static class MarkdownReport
             text.AppendLine();
         }
 
-        foreach (var scenario in results.GroupBy(r => r["scenario"]!.GetValue<string>()))
+        // The runner's order (fanout before fanout-sweep), whatever order the result files were named in.
+        var order = Scenarios.ScenarioRunner.Scenarios.Keys.ToList();
+        foreach (var scenario in results.GroupBy(r => r["scenario"]!.GetValue<string>()).OrderBy(g => order.IndexOf(g.Key) is var i and >= 0 ? i : order.Count))
         {
             var byMode = scenario
                 .GroupBy(Mode)
@@ -31,6 +33,12 @@ internal static class MarkdownReport
             var first = scenario.First();
             text.AppendLine(CultureInfo.InvariantCulture, $"### {scenario.Key}");
             text.AppendLine();
+            if (scenario.Key == "fanout-sweep")
+            {
+                text.Append(SweepTable.Render((JsonObject)first["settings"]!, byMode));
+                continue;
+            }
+
             text.AppendLine(Settings(scenario.Key, (JsonObject)first["settings"]!));
             text.AppendLine();
             text.AppendLine("| figure | " + string.Join(" | ", byMode.Keys) + " |");
@@ -50,6 +58,7 @@ internal static class MarkdownReport
             }
 
             text.AppendLine();
+            text.Append(ProcessCpuTable.Render(scenario.Key, byMode));
         }
 
         text.Append(TargetsTable.Render(results));

@@ -7,9 +7,9 @@ using Suite.Load.Targets;
 namespace Suite.Load.Scenarios;
 
 /// <summary>
-/// The measured part of every delivery scenario: CPU of all server processes and the room service's
+/// The measured part of every delivery scenario: CPU of each server process and the room service's
 /// publish counter read before and after, then the tally turned into figures (delivered msgs/s,
-/// latency, lost, duplicated, server CPU per delivered message).
+/// latency, lost, duplicated, server CPU per delivered message in total and per process).
 /// </summary>
 internal sealed class DeliveryWindow
 {
@@ -18,23 +18,25 @@ internal sealed class DeliveryWindow
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(5);
     private readonly ISystemUnderTest _system;
     private readonly HttpClient _http;
-    private readonly TimeSpan _cpuBefore;
+    private readonly CpuSample _cpuBefore;
+    private readonly TimeSpan _loadCpuBefore;
     private readonly long _openedAt;
     private readonly double? _roomPublishesBefore;
 
-    private DeliveryWindow(ISystemUnderTest system, HttpClient http, TimeSpan cpuBefore, double? roomPublishesBefore)
+    private DeliveryWindow(ISystemUnderTest system, HttpClient http, CpuSample cpuBefore, double? roomPublishesBefore)
     {
         _system = system;
         _http = http;
         _cpuBefore = cpuBefore;
         _roomPublishesBefore = roomPublishesBefore;
+        _loadCpuBefore = LoadCpu();
         _openedAt = Stopwatch.GetTimestamp();
     }
 
     public static async Task<DeliveryWindow> OpenAsync(ISystemUnderTest system, HttpClient http, CancellationToken cancellationToken)
     {
         var publishes = await SumAsync(system, http, RoomPublishes, "kind=\"message\"", cancellationToken);
-        return new DeliveryWindow(system, http, ServerCpu.Total(system.ServerProcessIds()).Cpu, publishes);
+        return new DeliveryWindow(system, http, CpuSample.Take(system.ServerProcesses()), publishes);
     }
 
     /// <summary>
@@ -59,12 +61,17 @@ internal sealed class DeliveryWindow
     }
 
     /// <summary>The figures of the window; <paramref name="scheduleStart"/> is when the first message was due.</summary>
-    public async Task<JsonObject> CloseAsync(FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, long scheduleStart, CancellationToken cancellationToken)
+    /// <param name="receivedBefore">Messages the clients' bitmaps held when the window opened (a sweep's earlier steps).</param>
+    /// <param name="roomMessages">Room messages sent in the window, for CPU per room message (fan-out).</param>
+    public async Task<JsonObject> CloseAsync(
+        FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, long scheduleStart, CancellationToken cancellationToken, long receivedBefore = 0, long? roomMessages = null)
     {
-        var (cpuAfter, processes) = ServerCpu.Total(_system.ServerProcessIds());
-        var cpu = cpuAfter - _cpuBefore;
+        var cpuAfter = CpuSample.Take(_system.ServerProcesses());
+        var cpu = cpuAfter.Total - _cpuBefore.Total;
+        var processes = cpuAfter.Processes;
         var windowSeconds = Stopwatch.GetElapsedTime(_openedAt).TotalSeconds;
-        var received = clients.Sum(c => (long)((FanoutTally.Received)c.State!).Count);
+        var loadCpu = LoadCpu() - _loadCpuBefore;
+        var received = ReceivedSoFar(clients) - receivedBefore;
         var lastFrame = tally.LastFrame;
         var deliverySeconds = lastFrame > scheduleStart ? Stopwatch.GetElapsedTime(scheduleStart, lastFrame).TotalSeconds : double.NaN;
         var figures = new JsonObject
@@ -78,6 +85,7 @@ internal sealed class DeliveryWindow
             ["deliveredPerSecond"] = double.IsNaN(deliverySeconds) ? 0 : Math.Round(tally.Frames / deliverySeconds, 1),
             ["latency"] = tally.Latency.ToJson(),
             ["serverProcesses"] = processes,
+            ["loadCpuPercentOfCore"] = Math.Round(loadCpu.TotalSeconds / windowSeconds * 100, 1),
             ["errorFrames"] = Scenarios.ConnectScenario.ToJson(tally.Errors),
         };
         if (processes > 0)
@@ -88,6 +96,14 @@ internal sealed class DeliveryWindow
             {
                 figures["serverCpuMicrosPerDelivery"] = Math.Round(cpu.TotalMicroseconds / received, 2);
             }
+
+            var byRole = cpuAfter.Since(_cpuBefore);
+            figures["serverCpuByProcess"] = PerProcess(byRole, received, roomMessages);
+            var roomSide = byRole.Where(r => IsRoomService(r.Role)).ToList();
+            if (roomMessages > 0 && roomSide.Count > 0)
+            {
+                figures["roomAndSidecarCpuMicrosPerRoomMessage"] = Math.Round(roomSide.Sum(r => r.Cpu.TotalMicroseconds) / roomMessages.Value, 1);
+            }
         }
 
         if (_roomPublishesBefore is { } before && await SumAsync(_system, _http, RoomPublishes, "kind=\"message\"", cancellationToken) is { } after)
@@ -96,6 +112,46 @@ internal sealed class DeliveryWindow
         }
 
         return figures;
+    }
+
+    /// <summary>Messages the clients have received so far (their bitmaps' counts).</summary>
+    public static long ReceivedSoFar(IEnumerable<IGatewayClient> clients) => clients.Sum(c => (long)((FanoutTally.Received)c.State!).Count);
+
+    /// <summary>The room service and its sidecar (each replica's, "room #2", "room sidecar #2").</summary>
+    public static bool IsRoomService(string role) =>
+        role == "room" || role.StartsWith("room #", StringComparison.Ordinal) || role.StartsWith("room sidecar", StringComparison.Ordinal);
+
+    // Keyed by role; CPU in seconds (the total's unit) and per delivered / room message in µs.
+    private static JsonObject PerProcess(IReadOnlyList<(string Role, IReadOnlyList<int> Pids, TimeSpan Cpu)> byRole, long delivered, long? roomMessages)
+    {
+        var table = new JsonObject();
+        foreach (var (role, pids, cpu) in byRole)
+        {
+            var entry = new JsonObject
+            {
+                ["pids"] = new JsonArray([.. pids.Select(p => (JsonNode)p)]),
+                ["cpuSeconds"] = Math.Round(cpu.TotalSeconds, 3),
+            };
+            if (delivered > 0)
+            {
+                entry["microsPerDelivery"] = Math.Round(cpu.TotalMicroseconds / delivered, 2);
+            }
+
+            if (roomMessages > 0)
+            {
+                entry["microsPerRoomMessage"] = Math.Round(cpu.TotalMicroseconds / roomMessages.Value, 1);
+            }
+
+            table[role] = entry;
+        }
+
+        return table;
+    }
+
+    private static TimeSpan LoadCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     /// <summary>A counter summed over every suite service's /metrics; null when none exports it (the peers).</summary>

@@ -40,4 +40,10 @@ internal interface ISystemUnderTest : IAsyncDisposable
     /// instances), for CPU per delivered message with all of them counted; not the load generator.
     /// </summary>
     IReadOnlyList<int> ServerProcessIds() => [.. Edges.Where(e => e.ProcessId is not null).Select(e => e.ProcessId!.Value)];
+
+    /// <summary>
+    /// <see cref="ServerProcessIds"/>, each named by its role (<c>room</c>, <c>room sidecar</c>,
+    /// <c>edge-0</c>, <c>redis-server</c>, <c>seed-ws-1</c>), for CPU per process.
+    /// </summary>
+    IReadOnlyList<ServerProcess> ServerProcesses() => ProcessRoles.Name(ServerProcessIds(), Edges);
 }
