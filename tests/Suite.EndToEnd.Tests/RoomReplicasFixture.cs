@@ -16,7 +16,7 @@ public abstract class RoomReplicasFixture : SuiteFixture
     protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
         // The owner lease of room replicas (one owner per room); a room without it ignores it.
-        ["Rooms__OwnerLeaseDuration"] = "00:00:03",
+        ["Rooms__OwnerLeaseDuration"] = OwnerLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         // A publish a killed replica had claimed may be taken over by a retry after this (default 30 s).
         ["Rooms__IdempotencyClaimTimeout"] = "00:00:02",
         // Every message of a test room stays in history, so the test can check them all.

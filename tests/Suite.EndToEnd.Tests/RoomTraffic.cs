@@ -44,8 +44,6 @@ internal sealed class RoomTraffic : IAsyncDisposable
 
     public IReadOnlyCollection<Sent> AllSent => _sent;
 
-    public IEnumerable<Sent> Acknowledged => _sent.Where(s => s.Acknowledged);
-
     public static async Task<RoomTraffic> StartAsync(SuiteFixture suite, string room, Func<string, string> user, CancellationToken cancellationToken)
     {
         var members = new List<Member>();
