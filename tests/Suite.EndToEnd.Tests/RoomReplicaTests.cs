@@ -55,7 +55,9 @@ public abstract class RoomReplicaTests(RoomReplicasFixture suite)
         }
         finally
         {
+            var restart = Stopwatch.StartNew();
             await suite.Suite.RestartAsync(victim, ct);
+            TestContext.Current.TestOutputHelper?.WriteLine($"streamed {stopAt.TotalSeconds:0.0} s, killed at {killAt.TotalSeconds:0.0} s; restarting the replica took {restart.Elapsed.TotalSeconds:0.0} s");
         }
 
         await traffic.FenceAsync(ct);
