@@ -1,4 +1,7 @@
 using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -12,16 +15,26 @@ public static class SuiteGrpcClients
     /// <summary>
     /// A typed gRPC client whose address and timeout come from <typeparamref name="TOptions"/>. The
     /// resilience handler retries transient transport failures (the suite's calls are reads or are
-    /// idempotent per connection id, as the contracts say), opens the circuit on a dead upstream so
-    /// callers fail fast, and bounds each attempt; callers still set a deadline per call.
+    /// idempotent per connection id or idempotency key, as the contracts say), opens the circuit on a
+    /// dead upstream so callers fail fast, and bounds each attempt; callers still set a deadline per call.
     /// </summary>
+    /// <remarks>
+    /// The address setting holds one address or several separated by commas (replicas of one service,
+    /// see <see cref="UpstreamAddressesAttribute"/>). Several are used in the order given: pick_first
+    /// connects to the first that accepts and moves to the next when that connection is lost, so a
+    /// dead replica costs the calls in flight on it, not every later call.
+    /// </remarks>
     public static void AddSuiteGrpcClient<TClient, TOptions>(this IServiceCollection services, string name, Func<TOptions, string> address, Func<TOptions, TimeSpan> timeout)
         where TClient : ClientBase
         where TOptions : class
     {
         services
-            .AddGrpcClient<TClient>((sp, o) => o.Address = new Uri(address(sp.GetRequiredService<IOptions<TOptions>>().Value)))
-            .ConfigureChannel(channel => channel.HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
+            .AddGrpcClient<TClient>((sp, o) => o.Address = ChannelAddress(Addresses(sp), name))
+            .ConfigureChannel((sp, channel) => UseReplicas(channel, Addresses(sp)))
+            // The primary handler goes through the factory, under the resilience handler: setting
+            // GrpcChannelOptions.HttpHandler instead would replace the whole chain and the retry,
+            // breaker and timeout would never run. Load balancing needs a SocketsHttpHandler here.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
             .AddResilienceHandler(name, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value;
@@ -29,5 +42,29 @@ public static class SuiteGrpcClients
                 pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions { MinimumThroughput = 20, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(5) });
                 pipeline.AddTimeout(timeout(options));
             });
+
+        IReadOnlyList<Uri> Addresses(IServiceProvider sp) => UpstreamAddressesAttribute.Parse(address(sp.GetRequiredService<IOptions<TOptions>>().Value));
+    }
+
+    // One address is the channel's address, as it always was; several are reached through the
+    // static resolver under a name of their own.
+    private static Uri ChannelAddress(IReadOnlyList<Uri> addresses, string name) =>
+        addresses.Count == 1 ? addresses[0] : new Uri($"static:///{name}");
+
+    private static void UseReplicas(GrpcChannelOptions channel, IReadOnlyList<Uri> addresses)
+    {
+        if (addresses.Count == 1)
+        {
+            return;
+        }
+
+        var resolver = new StaticResolverFactory(_ => addresses.Select(a => new BalancerAddress(a.Host, a.Port)));
+        // The channel finds resolvers through its service provider; this one knows only these addresses.
+        channel.ServiceProvider = new ServiceCollection().AddSingleton<ResolverFactory>(resolver).BuildServiceProvider();
+        channel.Credentials = addresses[0].Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+        channel.ServiceConfig = new ServiceConfig { LoadBalancingConfigs = { new PickFirstConfig() } };
+        // A replica that went away is replaced within a fraction of a second, not after the default 1 s to 2 min.
+        channel.InitialReconnectBackoff = TimeSpan.FromMilliseconds(100);
+        channel.MaxReconnectBackoff = TimeSpan.FromSeconds(2);
     }
 }

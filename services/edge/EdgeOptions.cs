@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Suite.ServiceDefaults;
 
 namespace Suite.Edge;
 
@@ -16,11 +17,12 @@ public sealed class EdgeOptions
     public string EdgeId { get; set; } = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
 
     [Required]
-    [Url]
+    [UpstreamAddresses]
     public string PresenceAddress { get; set; } = "http://127.0.0.1:5101";
 
+    /// <summary>One address, or room replicas separated by commas, tried in the order given (<see cref="UpstreamAddressesAttribute"/>).</summary>
     [Required]
-    [Url]
+    [UpstreamAddresses]
     public string RoomAddress { get; set; } = "http://127.0.0.1:5102";
 
     /// <summary>How long presence keeps this edge's connections without a renewal (crash detection).</summary>

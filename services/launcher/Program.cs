@@ -3,12 +3,14 @@ using Suite.Testing;
 
 // Runs the suite as separate processes, each service beside its own emulator sidecar:
 //   dotnet build -c Debug && dotnet run --project services/launcher -- --components components/redis --edges 2 --start-brokers
+// --rooms N runs N room replicas (app id room each; edge i prefers replica i mod N).
 // --start-brokers starts redis-server (and nats-server for components/nats) on free ports;
 // without it the components' own addresses (localhost:6379, nats://localhost:4222) are used.
 // --setting KEY=VALUE (repeatable) reaches every service as an environment variable (e.g.
 // Connections__AdmissionsPerSecond=1000000); once all is ready one `suite-description: {json}` line follows.
 var components = "components/redis";
 var edges = 2;
+var rooms = 1;
 var startBrokers = false;
 var settings = new Dictionary<string, string>();
 string? signingKey = null;
@@ -19,6 +21,7 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--components": components = args[++i]; break;
         case "--edges": edges = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--rooms": rooms = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--start-brokers": startBrokers = true; break;
         case "--configuration": configuration = args[++i]; break;
         case "--signing-key": signingKey = args[++i]; break;
@@ -27,7 +30,7 @@ for (var i = 0; i < args.Length; i++)
             i++;
             break;
         default:
-            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --setting KEY=VALUE");
+            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --rooms <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --setting KEY=VALUE");
             return 2;
     }
 }
@@ -55,6 +58,7 @@ var options = new TopologyOptions
     RepositoryRoot = root,
     ComponentsFolder = components,
     Edges = edges,
+    Rooms = rooms,
     Configuration = configuration,
     RedisAddress = redis?.ConnectionString,
     NatsUrl = nats?.Url,
@@ -68,7 +72,7 @@ foreach (var edge in suite.Edges)
     Console.WriteLine($"  {edge.AppId}: ws://127.0.0.1:{edge.HttpPort}/ws   token: http://127.0.0.1:{edge.HttpPort}/dev/token?user=alice");
 }
 
-Console.WriteLine($"  presence {suite.Presence.GrpcAddress}, room {suite.Room.GrpcAddress}, notification {suite.Notification.GrpcAddress}");
+Console.WriteLine($"  presence {suite.Presence.GrpcAddress}, room {string.Join(",", suite.Rooms.Select(r => r.GrpcAddress))}, notification {suite.Notification.GrpcAddress}");
 Console.WriteLine(SuiteDescription.Line(suite, components, [.. new[] { redis?.ProcessId, nats?.ProcessId }.OfType<int>()]));
 Console.WriteLine("Ctrl+C stops everything.");
 try

@@ -32,6 +32,15 @@ public sealed class RunningService(SuiteService service, ExternalServer app, Ext
         await sidecar.KillAsync();
     }
 
+    /// <summary>Kills the service's own process (SIGKILL), leaving its sidecar running, as a crashed app container in a live pod.</summary>
+    public Task KillAppAsync() => app.KillAsync();
+
+    /// <summary>Freezes the service's own process (SIGSTOP): connections stay open and nothing answers.</summary>
+    public Task PauseAppAsync() => app.PauseAsync();
+
+    /// <summary>Lets a frozen service go on (SIGCONT).</summary>
+    public Task ResumeAppAsync() => app.ResumeAsync();
+
     public async ValueTask DisposeAsync()
     {
         await app.DisposeAsync();

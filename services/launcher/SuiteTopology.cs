@@ -4,20 +4,25 @@ using Suite.Testing;
 namespace Suite.Launcher;
 
 /// <summary>
-/// The suite as separate processes: presence, room, notification and N edges, each beside its own
-/// emulator sidecar, all over the broker the components folder names. Used by the launcher's
+/// The suite as separate processes: presence, M room replicas, notification and N edges, each beside
+/// its own emulator sidecar, all over the broker the components folder names. Used by the launcher's
 /// command line and by the end-to-end tests, so both run exactly the same topology.
 /// </summary>
 public sealed class SuiteTopology : IAsyncDisposable
 {
     private readonly List<RunningService> _services = [];
+    private readonly Dictionary<RunningService, Launch> _launches = [];
     private readonly string _resources;
 
     private SuiteTopology(string resources) => _resources = resources;
 
     public RunningService Presence => Find("presence");
 
-    public RunningService Room => Find("room");
+    /// <summary>The first room replica.</summary>
+    public RunningService Room => Rooms[0];
+
+    /// <summary>Every room replica, in start order; all share the app id <c>room</c>.</summary>
+    public IReadOnlyList<RunningService> Rooms => _services.Where(s => s.AppId == SuiteService.Room.AppId).ToList();
 
     public RunningService Notification => Find("notification");
 
@@ -31,17 +36,24 @@ public sealed class SuiteTopology : IAsyncDisposable
 
     public static async Task<SuiteTopology> StartAsync(TopologyOptions options, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Rooms, 1);
         var topology = new SuiteTopology(ComponentsCopy.Prepare(options));
         try
         {
             await ComponentsCopy.CreateStreamsIfJetStreamAsync(topology._resources, cancellationToken);
-            var presence = await topology.StartAsync(SuiteService.Presence, options, _ => [], cancellationToken);
-            var room = await topology.StartAsync(SuiteService.Room, options, _ => Upstream("Room", presence), cancellationToken);
-            await topology.StartAsync(SuiteService.Notification, options, _ => [.. Upstream("Notification", presence), .. RoomAddress("Notification", room)], cancellationToken);
+            var presence = await topology.StartAsync(SuiteService.Presence, options, [], cancellationToken);
+            var rooms = new List<RunningService>();
+            for (var i = 0; i < options.Rooms; i++)
+            {
+                var grpc = FreePort.Next();
+                rooms.Add(await topology.StartAsync(SuiteService.Room, options, [.. Upstream("Room", presence), new("Rooms__AdvertisedAddress", $"http://127.0.0.1:{grpc}")], cancellationToken, grpcPort: grpc));
+            }
+
+            await topology.StartAsync(SuiteService.Notification, options, [.. Upstream("Notification", presence), new("Notification__RoomAddress", RoomAddresses(rooms, first: 0))], cancellationToken);
             for (var i = 0; i < options.Edges; i++)
             {
                 var port = i < options.EdgePorts.Count ? options.EdgePorts[i] : FreePort.Next();
-                await topology.StartAsync(SuiteService.Edge(i), options, _ => EdgeSettings(i, port, presence, room, options), cancellationToken, port);
+                await topology.StartAsync(SuiteService.Edge(i), options, EdgeSettings(i, port, presence, rooms, options), cancellationToken, port);
             }
 
             return topology;
@@ -53,6 +65,24 @@ public sealed class SuiteTopology : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a service again (after <see cref="RunningService.KillAsync"/>, or stops it first) with the
+    /// same ports and settings, as a pod restarted in place; the new one takes the old one's place in
+    /// <see cref="All"/> and the lists, so whoever knew the old address reaches the new process.
+    /// </summary>
+    public async Task<RunningService> RestartAsync(RunningService service, CancellationToken cancellationToken)
+    {
+        var launch = _launches[service];
+        var index = _services.IndexOf(service);
+        await service.DisposeAsync();
+        var running = await LaunchAsync(launch, cancellationToken);
+        _services[index] = running;
+        _launches.Remove(service);
+        _launches[running] = launch;
+        await SidecarHealth.WaitUntilReadyAsync(launch.SidecarHttp, TimeSpan.FromSeconds(60), running, cancellationToken);
+        return running;
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Edges first, as a rolling shutdown would, so services are still there when edges deregister.
@@ -62,33 +92,37 @@ public sealed class SuiteTopology : IAsyncDisposable
         }
 
         _services.Clear();
+        _launches.Clear();
         Directory.Delete(_resources, recursive: true);
     }
 
     private static IEnumerable<KeyValuePair<string, string>> Upstream(string section, RunningService presence) =>
         [new($"{section}__PresenceAddress", presence.GrpcAddress)];
 
-    private static IEnumerable<KeyValuePair<string, string>> RoomAddress(string section, RunningService room) =>
-        [new($"{section}__RoomAddress", room.GrpcAddress)];
+    /// <summary>Every room replica's address, comma-separated, starting with replica <paramref name="first"/> and going round.</summary>
+    private static string RoomAddresses(IReadOnlyList<RunningService> rooms, int first) =>
+        string.Join(',', rooms.Select((_, i) => rooms[(first + i) % rooms.Count].GrpcAddress));
 
-    private static IEnumerable<KeyValuePair<string, string>> EdgeSettings(int ordinal, int port, RunningService presence, RunningService room, TopologyOptions options) =>
+    // Edge i prefers room replica i mod N, so the edges spread over the replicas and each fails over to the rest.
+    private static IEnumerable<KeyValuePair<string, string>> EdgeSettings(int ordinal, int port, RunningService presence, IReadOnlyList<RunningService> rooms, TopologyOptions options) =>
     [
         new("Urls", $"http://127.0.0.1:{port}"),
         new("Edge__EdgeId", $"edge-{ordinal}"),
         new("Edge__PresenceAddress", presence.GrpcAddress),
-        new("Edge__RoomAddress", room.GrpcAddress),
+        new("Edge__RoomAddress", RoomAddresses(rooms, first: ordinal % rooms.Count)),
         new("Auth__SigningKey", options.SigningKey),
     ];
 
     private async Task<RunningService> StartAsync(
         SuiteService service,
         TopologyOptions options,
-        Func<SuiteService, IEnumerable<KeyValuePair<string, string>>> settings,
+        IEnumerable<KeyValuePair<string, string>> settings,
         CancellationToken cancellationToken,
-        int? httpPort = null)
+        int? httpPort = null,
+        int? grpcPort = null)
     {
         var http = httpPort ?? FreePort.Next();
-        int? grpc = service.HasGrpcEndpoint ? FreePort.Next() : null;
+        int? grpc = service.HasGrpcEndpoint ? grpcPort ?? FreePort.Next() : null;
         var sidecarGrpc = FreePort.Next();
         var sidecarHttp = FreePort.Next();
         var environment = new Dictionary<string, string>
@@ -98,27 +132,39 @@ public sealed class SuiteTopology : IAsyncDisposable
             ["DAPR_HTTP_PORT"] = sidecarHttp.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        if (grpc is { } grpcPort)
+        if (grpc is { } listen)
         {
-            environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpcPort}";
+            environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{listen}";
             environment["Kestrel__Endpoints__Grpc__Protocols"] = "Http2";
             environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{http}";
             environment["Kestrel__Endpoints__Http__Protocols"] = "Http1";
         }
 
-        foreach (var (key, value) in settings(service).Concat(options.Settings))
+        foreach (var (key, value) in settings.Concat(options.Settings))
         {
             environment[key] = value;
         }
+
+        var launch = new Launch(service, options, environment, http, grpc, sidecarGrpc, sidecarHttp);
+        var running = await LaunchAsync(launch, cancellationToken);
+        _services.Add(running);
+        _launches[running] = launch;
+        await SidecarHealth.WaitUntilReadyAsync(sidecarHttp, TimeSpan.FromSeconds(60), running, cancellationToken);
+        return running;
+    }
+
+    private async Task<RunningService> LaunchAsync(Launch launch, CancellationToken cancellationToken)
+    {
+        var (service, options) = (launch.Service, launch.Options);
 
         // Run from its own output folder, so the service reads its own appsettings.json.
         var assembly = Output(options, service.Folder, service.Assembly);
         var app = await ExternalServer.StartAsync(
             "dotnet",
             [assembly],
-            http,
+            launch.Http,
             TimeSpan.FromSeconds(60),
-            environment,
+            launch.Environment,
             cancellationToken,
             Path.GetDirectoryName(assembly));
         ExternalServer sidecar;
@@ -128,12 +174,12 @@ public sealed class SuiteTopology : IAsyncDisposable
                 "dotnet",
                 [
                     Output(options, "dapr-emulator", "Suite.DaprEmulator"),
-                    "--app-id", service.AppId, "--app-port", http.ToString(CultureInfo.InvariantCulture),
-                    "--dapr-grpc-port", sidecarGrpc.ToString(CultureInfo.InvariantCulture),
-                    "--dapr-http-port", sidecarHttp.ToString(CultureInfo.InvariantCulture),
+                    "--app-id", service.AppId, "--app-port", launch.Http.ToString(CultureInfo.InvariantCulture),
+                    "--dapr-grpc-port", launch.SidecarGrpc.ToString(CultureInfo.InvariantCulture),
+                    "--dapr-http-port", launch.SidecarHttp.ToString(CultureInfo.InvariantCulture),
                     "--resources-path", _resources,
                 ],
-                sidecarHttp,
+                launch.SidecarHttp,
                 TimeSpan.FromSeconds(60),
                 new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" },
                 cancellationToken);
@@ -144,10 +190,7 @@ public sealed class SuiteTopology : IAsyncDisposable
             throw;
         }
 
-        var running = new RunningService(service, app, sidecar, http, grpc, sidecarGrpc, sidecarHttp);
-        _services.Add(running);
-        await SidecarHealth.WaitUntilReadyAsync(sidecarHttp, TimeSpan.FromSeconds(60), running, cancellationToken);
-        return running;
+        return new RunningService(service, app, sidecar, launch.Http, launch.GrpcPort, launch.SidecarGrpc, launch.SidecarHttp);
     }
 
     private static string Output(TopologyOptions options, string folder, string assembly)
@@ -159,4 +202,7 @@ public sealed class SuiteTopology : IAsyncDisposable
     }
 
     private RunningService Find(string appId) => _services.Single(s => s.AppId == appId);
+
+    /// <summary>How a service was started, so it can be started again the same way.</summary>
+    private sealed record Launch(SuiteService Service, TopologyOptions Options, Dictionary<string, string> Environment, int Http, int? GrpcPort, int SidecarGrpc, int SidecarHttp);
 }

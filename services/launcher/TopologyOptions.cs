@@ -1,6 +1,6 @@
 namespace Suite.Launcher;
 
-/// <summary>What to run: which components folder (the broker choice), how many edges, where brokers are.</summary>
+/// <summary>What to run: which components folder (the broker choice), how many edges and room replicas, where brokers are.</summary>
 public sealed record TopologyOptions
 {
     /// <summary>The folder holding Suite.sln; service builds are found below it.</summary>
@@ -10,6 +10,12 @@ public sealed record TopologyOptions
     public required string ComponentsFolder { get; init; }
 
     public int Edges { get; init; } = 2;
+
+    /// <summary>
+    /// Room replicas, each beside its own sidecar with the app id <c>room</c> and told its own address
+    /// (<c>Rooms__AdvertisedAddress</c>). Edge i lists every replica, replica i mod N first; notification lists them all.
+    /// </summary>
+    public int Rooms { get; init; } = 1;
 
     /// <summary>The build configuration whose outputs are run (bin/&lt;Configuration&gt;/net10.0).</summary>
     public string Configuration { get; init; } = "Debug";

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Suite.ServiceDefaults;
 
 namespace Suite.Notification;
 
@@ -8,11 +9,12 @@ public sealed class NotificationOptions
     public const string Section = "Notification";
 
     [Required]
-    [Url]
+    [UpstreamAddresses]
     public string PresenceAddress { get; set; } = "http://127.0.0.1:5101";
 
+    /// <summary>One address, or room replicas separated by commas, tried in the order given (<see cref="UpstreamAddressesAttribute"/>).</summary>
     [Required]
-    [Url]
+    [UpstreamAddresses]
     public string RoomAddress { get; set; } = "http://127.0.0.1:5102";
 
     /// <summary>Deadline of each presence or room call.</summary>

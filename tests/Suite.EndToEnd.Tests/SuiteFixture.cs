@@ -8,7 +8,9 @@ namespace Suite.EndToEnd.Tests;
 /// <summary>
 /// The whole suite as separate processes over one broker: presence, room, notification and three
 /// edges, each beside its own emulator sidecar, plus a business app's sidecar for publishing.
-/// edge-2 is reserved for the test that kills an edge.
+/// edge-2 is reserved for the test that kills an edge. A subclass picks the broker by its
+/// components folder (components/nats runs nats-server beside Redis, which keeps the state) and may
+/// change the shape (<see cref="Rooms"/>, <see cref="Edges"/>, <see cref="Settings"/>).
 /// </summary>
 public abstract class SuiteFixture : IAsyncLifetime
 {
@@ -21,26 +23,36 @@ public abstract class SuiteFixture : IAsyncLifetime
 
     protected abstract string ComponentsFolder { get; }
 
-    protected abstract Task<(string? Redis, string? Nats)> StartBrokersAsync(Func<IAsyncDisposable, IAsyncDisposable> own, CancellationToken cancellationToken);
+    protected virtual int Edges => 3;
+
+    protected virtual int Rooms => 1;
+
+    /// <summary>Settings for every service besides the short leases all fixtures use.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (redis, nats) = await StartBrokersAsync(d =>
+        var redis = await RedisServer.StartAsync(ct);
+        _owned.Add(redis);
+        NatsServer? nats = null;
+        if (ComponentsFolder == "components/nats")
         {
-            _owned.Add(d);
-            return d;
-        }, ct);
+            nats = await NatsServer.StartAsync(ct);
+            _owned.Add(nats);
+        }
+
         Suite = await SuiteTopology.StartAsync(
             new TopologyOptions
             {
                 RepositoryRoot = RepositoryRoot.Find(),
                 ComponentsFolder = ComponentsFolder,
-                Edges = 3,
+                Edges = Edges,
+                Rooms = Rooms,
                 Configuration = BuildConfiguration,
-                RedisAddress = redis,
-                NatsUrl = nats,
-                Settings = new Dictionary<string, string>
+                RedisAddress = redis.ConnectionString,
+                NatsUrl = nats?.Url,
+                Settings = new Dictionary<string, string>(Settings)
                 {
                     ["Edge__LeaseDuration"] = "00:00:03",
                     ["Presence__MinLeaseDuration"] = "00:00:01",
@@ -87,23 +99,9 @@ public abstract class SuiteFixture : IAsyncLifetime
 public sealed class RedisSuiteFixture : SuiteFixture
 {
     protected override string ComponentsFolder => "components/redis";
-
-    protected override async Task<(string? Redis, string? Nats)> StartBrokersAsync(Func<IAsyncDisposable, IAsyncDisposable> own, CancellationToken cancellationToken)
-    {
-        var redis = (RedisServer)own(await RedisServer.StartAsync(cancellationToken));
-        return (redis.ConnectionString, null);
-    }
 }
 
 public sealed class NatsSuiteFixture : SuiteFixture
 {
     protected override string ComponentsFolder => "components/nats";
-
-    // components/nats keeps state in Redis, next to the JetStream broker.
-    protected override async Task<(string? Redis, string? Nats)> StartBrokersAsync(Func<IAsyncDisposable, IAsyncDisposable> own, CancellationToken cancellationToken)
-    {
-        var redis = (RedisServer)own(await RedisServer.StartAsync(cancellationToken));
-        var nats = (NatsServer)own(await NatsServer.StartAsync(cancellationToken));
-        return (redis.ConnectionString, nats.Url);
-    }
 }

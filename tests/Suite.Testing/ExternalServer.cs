@@ -103,6 +103,12 @@ public sealed class ExternalServer : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Stops the process in place (SIGSTOP), as a long GC pause or a frozen node would: its sockets stay open and nothing answers.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>Lets a paused process go on (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -120,6 +126,18 @@ public sealed class ExternalServer : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        // .NET sends only SIGKILL (Process.Kill); kill(1) sends the others.
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", signal, ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start kill");
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -s {signal} {ProcessId} exited with {kill.ExitCode}");
+        }
     }
 
     private void Append(string? line)
