@@ -24,6 +24,10 @@ internal static class SidecarHealth
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One probe outlived the client's timeout (a busy machine); the deadline decides.
+            }
 
             if (DateTime.UtcNow > deadline)
             {
