@@ -8,7 +8,7 @@ namespace Suite.Room.Owners;
 /// sorted member shards used for paging, the head with the ETag this owner last wrote, recent history
 /// and idempotency keys. Changed only inside <see cref="EnterAsync"/>, and only after the change committed.
 /// </summary>
-internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int memberShards, RecentMessages history, RecentKeys keys, TimeProvider time)
+internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int memberShards, RecentMessages history, RecentKeys keys, int leaseGeneration, TimeProvider time)
 {
     private readonly Dictionary<string, RoomUser> _users = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _edges = new(StringComparer.Ordinal);
@@ -17,6 +17,9 @@ internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int m
     private long _lastUsed = time.GetTimestamp();
 
     public string Id => id;
+
+    /// <summary>The replica lease under which the room was loaded (<see cref="RoomReplica.LeaseGeneration"/>).</summary>
+    public int LeaseGeneration => leaseGeneration;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 

@@ -17,6 +17,7 @@ internal sealed class RoomLoader(StateStore state, RoomReplica replica, IOptions
     public async Task<OwnedRoom> TakeOverAsync(string roomId, RoomHead? current, string etag)
     {
         var o = options.Value;
+        var generation = replica.LeaseGeneration;
         using var timeout = new CancellationTokenSource(LoadTimeout, time);
         var ct = timeout.Token;
         var previous = current ?? new RoomHead();
@@ -43,7 +44,7 @@ internal sealed class RoomLoader(StateStore state, RoomReplica replica, IOptions
         }
 
         var now = time.GetUtcNow();
-        var room = new OwnedRoom(roomId, next, writtenETag, o.MemberShards, new RecentMessages(o.HistorySize), new RecentKeys(o.IdempotencyWindow, o.MaxRememberedKeys, now), time);
+        var room = new OwnedRoom(roomId, next, writtenETag, o.MemberShards, new RecentMessages(o.HistorySize), new RecentKeys(o.IdempotencyWindow, o.MaxRememberedKeys, now), generation, time);
         await LoadMembersAsync(room, ct);
         await LoadHistoryAsync(room, o.HistorySize, ct);
         metrics.OwnershipChanges.Add(1);

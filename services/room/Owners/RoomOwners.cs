@@ -95,10 +95,13 @@ internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoad
         try
         {
             var room = await loading.Value.WaitAsync(cancellationToken);
-            if (!room.Dropped)
+            if (!room.Dropped && room.LeaseGeneration == replica.LeaseGeneration)
             {
                 return room;
             }
+
+            // Loaded under a lease that lapsed since: another replica may own it now.
+            room.Dropped = true;
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {

@@ -18,12 +18,29 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
     private readonly object _gate = new();
     private readonly SemaphoreSlim _renewing = new(1, 1);
     private DateTimeOffset _liveUntil = DateTimeOffset.MinValue;
+    private int _leaseGeneration;
     private string? _address;
     private volatile bool _sidecarSeen;
 
     public string Id { get; } = $"{Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName}-{Guid.NewGuid().ToString("N")[..12]}";
 
     public string Address => _address ??= AdvertisedAddress(options.Value, configuration);
+
+    /// <summary>
+    /// Counts the leases this replica has held: it grows when a renewal gets through after the
+    /// lease had lapsed (a pause, a partition), because rooms loaded under an earlier lease may have
+    /// moved meanwhile and must be loaded again rather than served from memory.
+    /// </summary>
+    public int LeaseGeneration
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leaseGeneration;
+            }
+        }
+    }
 
     /// <summary>False once the lease may have lapsed: the rooms this replica held may already have another owner.</summary>
     public bool IsLive
@@ -143,6 +160,11 @@ internal sealed class RoomReplica(StateStore state, DaprClient dapr, IOptions<Ro
             await state.TransactAsync([StateChange.Upsert(StateKeys.Replica(Id), new ReplicaRecord { Address = Address }, ttl: lease)], cancellationToken);
             lock (_gate)
             {
+                if (time.GetUtcNow() >= _liveUntil)
+                {
+                    _leaseGeneration++;
+                }
+
                 // The record expires a lease after the store applied it, which is after `started`;
                 // stopping a fifth early leaves room for clocks and for calls already under way.
                 _liveUntil = started + lease * 0.8;
