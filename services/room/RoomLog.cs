@@ -31,4 +31,7 @@ internal static partial class RoomLog
 
     [LoggerMessage(10, LogLevel.Warning, "Room replica {ReplicaId} lost its lease; its {Rooms} rooms are unloaded")]
     public static partial void LeaseLost(ILogger logger, string replicaId, int rooms);
+
+    [LoggerMessage(11, LogLevel.Debug, "Room {RoomId}: another replica won the takeover; resolving the owner again")]
+    public static partial void TakeoverLost(ILogger logger, string roomId, Exception exception);
 }

@@ -164,6 +164,7 @@ internal sealed class RoomMessaging(
             return null;
         }
 
+        metrics.IdempotencyLookups.Add(1);
         var record = await state.GetAsync<IdempotencyRecord>(StateKeys.RoomIdempotency(room.Id, key), cancellationToken);
         if (record is null || record.Seq == 0 || record.Seq > room.Head.Seq || record.Term != room.Head.TermOf(record.Seq))
         {

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Suite.Room.State;
 using Suite.ServiceDefaults.State;
@@ -34,17 +33,19 @@ internal sealed class RoomLoader(StateStore state, RoomReplica replica, IOptions
         var headKey = StateKeys.RoomHead(roomId);
         if (!await state.TryWriteAsync(headKey, next, current is null ? "" : etag, ct))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"room '{roomId}' was taken over by another replica at the same time; retry"));
+            throw new TakeoverLostException(roomId);
         }
 
         var (written, writtenETag) = await state.ReadAsync<RoomHead>(headKey, ct);
         if (written is null || written.Owner != replica.Id || written.Term != next.Term)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"room '{roomId}' changed owner while it was being loaded; retry"));
+            throw new TakeoverLostException(roomId);
         }
 
+        // Idempotency records are written only with messages, so a room without any has no key this
+        // owner could have missed: its keys are all in memory from the start.
         var now = time.GetUtcNow();
-        var room = new OwnedRoom(roomId, next, writtenETag, o.MemberShards, new RecentMessages(o.HistorySize), new RecentKeys(o.IdempotencyWindow, o.MaxRememberedKeys, now), generation, time);
+        var room = new OwnedRoom(roomId, next, writtenETag, o.MemberShards, new RecentMessages(o.HistorySize), new RecentKeys(o.IdempotencyWindow, o.MaxRememberedKeys, previous.Seq == 0 ? DateTimeOffset.MinValue : now), generation, time);
         await LoadMembersAsync(room, ct);
         await LoadHistoryAsync(room, o.HistorySize, ct);
         metrics.OwnershipChanges.Add(1);

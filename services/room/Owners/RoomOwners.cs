@@ -47,6 +47,26 @@ internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoad
 
     private async Task<(OwnedRoom? Room, string? Address)> ResolveAsync(string roomId, bool forwarded, CancellationToken cancellationToken)
     {
+        // Two replicas that take a new room over at once: the loser looks again and finds the winner.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryResolveAsync(roomId, forwarded, cancellationToken);
+            }
+            catch (TakeoverLostException ex) when (attempt < 3)
+            {
+                RoomLog.TakeoverLost(logger, roomId, ex);
+            }
+            catch (TakeoverLostException ex)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, ex.Message + "; retry"));
+            }
+        }
+    }
+
+    private async Task<(OwnedRoom? Room, string? Address)> TryResolveAsync(string roomId, bool forwarded, CancellationToken cancellationToken)
+    {
         if (!await replica.EnsureLiveAsync(cancellationToken))
         {
             UnloadAll();

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Suite.Contracts.Room.V1;
 using Suite.Testing;
 
@@ -9,30 +7,17 @@ namespace Suite.Room.Tests.Integration;
 public sealed class IdleUnloadTests(RedisFixture redis) : IAsyncLifetime
 {
     private RoomHost _room = null!;
-    private MeterListener _listener = null!;
-    private long _unloaded;
+    private RoomCounter _unloads = null!;
 
     public async ValueTask InitializeAsync()
     {
         _room = await RoomHost.StartAsync(redis, StateKind.Redis, TestContext.Current.CancellationToken, new Dictionary<string, string> { ["Rooms:IdleRoomUnload"] = "00:00:01" });
-        var meters = _room.Services.GetRequiredService<IMeterFactory>();
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == "suite.room.ownership.unloads" && instrument.Meter.Scope == meters)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _unloaded, value));
-        _listener.Start();
+        _unloads = new RoomCounter(_room, "suite.room.ownership.unloads");
     }
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Dispose();
+        _unloads.Dispose();
         await _room.DisposeAsync();
     }
 
@@ -44,7 +29,7 @@ public sealed class IdleUnloadTests(RedisFixture redis) : IAsyncLifetime
         await _room.JoinAsync(room, "alice", edge, "a1", ct);
         var first = await _room.SendAsync(room, "alice", edge, "a1", "1", ct, idempotencyKey: "k1");
 
-        await Eventually.UntilAsync(() => Task.FromResult(Interlocked.Read(ref _unloaded)), unloaded => unloaded >= 1, TimeSpan.FromSeconds(10), ct, "the idle room was unloaded");
+        await Eventually.UntilAsync(() => Task.FromResult(_unloads.Total), unloaded => unloaded >= 1, TimeSpan.FromSeconds(10), ct, "the idle room was unloaded");
         var repeat = await _room.SendAsync(room, "alice", edge, "a1", "1", ct, idempotencyKey: "k1");
         var second = await _room.SendAsync(room, "alice", edge, "a1", "2", ct, idempotencyKey: "k2");
 

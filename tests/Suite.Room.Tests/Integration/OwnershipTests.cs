@@ -66,9 +66,12 @@ public sealed class OwnershipTests(RedisFixture redis) : IAsyncLifetime
         }
 
         await owner.DisposeAsync();
+        using var lookups = new RoomCounter(_b, "suite.room.idempotency.lookups");
         var after = await _b.SendAsync(room, "bob", edge, "b1", "\"after\"", ct, idempotencyKey: "after");
         var repeat = await _b.SendAsync(room, "alice", edge, "a1", "4", ct, idempotencyKey: "before4");
 
+        // Keys the new owner cannot have seen are looked up in the store: both of these were.
+        Assert.Equal(2, lookups.Total);
         Assert.Equal(6UL, after.Seq);
         Assert.Equal(before[4].MessageId, repeat.MessageId);
         Assert.Equal(5UL, repeat.Seq);
@@ -77,6 +80,22 @@ public sealed class OwnershipTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(joined.Epoch, history.Epoch);
         var members = await _b.Client.ListMembersAsync(new ListMembersRequest { RoomId = room }, cancellationToken: ct);
         Assert.Equal(2, members.MemberCount);
+    }
+
+    [Fact]
+    public async Task A_new_room_checks_idempotency_keys_in_memory_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
+        using var lookups = new RoomCounter(_a, "suite.room.idempotency.lookups");
+        await _a.JoinAsync(room, "alice", edge, "a1", ct);
+
+        var first = await _a.SendAsync(room, "alice", edge, "a1", "1", ct, idempotencyKey: "k1");
+        await _a.SendAsync(room, "alice", edge, "a1", "2", ct, idempotencyKey: "k2");
+        var repeat = await _a.SendAsync(room, "alice", edge, "a1", "1", ct, idempotencyKey: "k1");
+
+        Assert.Equal(first.MessageId, repeat.MessageId);
+        Assert.Equal(0, lookups.Total);
     }
 
     [Fact]
