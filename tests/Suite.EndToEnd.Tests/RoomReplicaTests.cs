@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Suite.Testing;
 
 namespace Suite.EndToEnd.Tests;
 
@@ -76,6 +77,58 @@ public abstract class RoomReplicaTests(RoomReplicasFixture suite)
         // A repeat can only be a direct call retried with its key after the kill broke it.
         var retried = acknowledged.Where(s => s.Retries > 0).Select(s => s.Id).ToHashSet();
         Assert.All(duplicates, d => Assert.Contains(d, retried));
+    }
+
+    [Fact]
+    public async Task A_replica_paused_past_its_lease_comes_back_without_committing_and_the_room_keeps_one_seq()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var lease = RoomReplicasFixture.OwnerLease;
+        await using var traffic = await RoomTraffic.StartAsync(suite, U("paused"), U, ct);
+        var frozenFor = lease + TimeSpan.FromSeconds(1);
+        var thawedFor = TimeSpan.FromSeconds(1.5);
+        var clock = Stopwatch.StartNew();
+        var stopAt = TimeSpan.FromSeconds(1) + ((frozenFor + thawedFor) * suite.Suite.Rooms.Count);
+
+        // One stream of traffic (tags are numbered per stream) while each replica in turn is frozen
+        // (SIGSTOP) past its lease and thawed: whichever owned the room comes back believing it
+        // still does, with calls that were under way when it froze.
+        var sending = traffic.SendAsync(_ => clock.Elapsed < stopAt, ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        foreach (var replica in suite.Suite.Rooms)
+        {
+            await replica.PauseAppAsync();
+            try
+            {
+                await Task.Delay(frozenFor, ct);
+            }
+            finally
+            {
+                await replica.ResumeAppAsync();
+            }
+
+            await Task.Delay(thawedFor, ct);
+        }
+
+        await sending;
+        await traffic.FenceAsync(ct);
+
+        var acknowledged = traffic.AllSent.Where(s => s.Acknowledged).ToList();
+        await traffic.UntilDeliveredAsync(acknowledged, ct);
+        // Calls that reached a frozen replica finish after it thaws (within the edges' upstream
+        // timeout), so the room may still grow a little: both replicas must come to answer alike.
+        var history = await Eventually.UntilAsync(
+            async () => (await traffic.HistoryAsync(0, ct), await traffic.HistoryAsync(1, ct)),
+            h => h.Item1.Select(m => m.Id).SequenceEqual(h.Item2.Select(m => m.Id)),
+            TimeSpan.FromSeconds(30),
+            ct,
+            "both replicas answer the same history");
+        var duplicates = AssertConsistent(traffic, history.Item1, acknowledged);
+        var retried = acknowledged.Where(s => s.Retries > 0).Select(s => s.Id).ToHashSet();
+        Assert.All(duplicates, d => Assert.Contains(d, retried));
+        // After both thaws every way in works again.
+        Assert.Contains(acknowledged, s => s.Path == "edge-0" && s.SentAt > traffic.AllSent.Max(x => x.SentAt) - Stopwatch.Frequency);
+        Assert.Contains(acknowledged, s => s.Path == "edge-1" && s.SentAt > traffic.AllSent.Max(x => x.SentAt) - Stopwatch.Frequency);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using Suite.Contracts.Room.V1;
 using Suite.Room.State;
 using Suite.ServiceDefaults.State;
@@ -12,7 +13,7 @@ namespace Suite.Room.Owners;
 /// loaded until a commit fails or the replica's lease lapses; remote owners are remembered until a
 /// forward to them fails.
 /// </summary>
-internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoader loader, RoomForwarder forwarder, RoomMetrics metrics, ILogger<RoomOwners> logger)
+internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoader loader, RoomForwarder forwarder, IOptions<RoomOptions> options, RoomMetrics metrics, ILogger<RoomOwners> logger)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<OwnedRoom>>> _owned = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _remote = new(StringComparer.Ordinal);
@@ -34,16 +35,27 @@ internal sealed class RoomOwners(StateStore state, RoomReplica replica, RoomLoad
             return await local(room);
         }
 
+        // A frozen owner is replaced within a lease, so a forward waits no longer than that: the
+        // caller then still has time to retry and find the new owner.
+        var leaseBound = DateTime.UtcNow + options.Value.OwnerLeaseDuration;
         try
         {
-            return await remote(forwarder.For(address!), RoomForwarder.Options(deadline, cancellationToken));
+            return await remote(forwarder.For(address!), RoomForwarder.Options(deadline is { } d && d < leaseBound ? d : leaseBound, cancellationToken));
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled)
         {
-            _remote.TryRemove(new KeyValuePair<string, string>(roomId, address!));
+            Forget(roomId, address!);
             throw new RpcException(new Status(StatusCode.Unavailable, $"the owner of room '{roomId}' at {address} did not serve the call ({ex.Status.Detail}); retry"));
         }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up while the owner did not answer: the owner may be gone, look again next time.
+            Forget(roomId, address!);
+            throw;
+        }
     }
+
+    private void Forget(string roomId, string address) => _remote.TryRemove(new KeyValuePair<string, string>(roomId, address));
 
     private async Task<(OwnedRoom? Room, string? Address)> ResolveAsync(string roomId, bool forwarded, CancellationToken cancellationToken)
     {

@@ -83,6 +83,21 @@ public sealed class OwnershipTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_owners_lease_record_expires_unless_renewed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
+        await _a.JoinAsync(room, "alice", edge, "a1", ct);
+        var owner = (await _a.ReadStateAsync($"room:{room}:seq"))!.Value.GetProperty("owner").GetString();
+
+        var ttl = await _a.TimeToLiveAsync($"room-replica:{owner}");
+
+        // A dead owner's record goes by itself within the lease (one minute here), so its rooms move.
+        Assert.NotNull(ttl);
+        Assert.InRange(ttl.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
     public async Task A_new_room_checks_idempotency_keys_in_memory_only()
     {
         var ct = TestContext.Current.CancellationToken;

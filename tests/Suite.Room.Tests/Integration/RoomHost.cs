@@ -111,6 +111,9 @@ public sealed class RoomHost : IAsyncDisposable
     /// <summary>Deletes a state key behind the service's back (Redis state only), as an expiry or a lost write would.</summary>
     public Task DeleteStateAsync(string key) => _redis.KeyDeleteAsync($"{AppId}||{key}");
 
+    /// <summary>How long a state key has left before it expires (Redis state only); null = no expiry or no key.</summary>
+    public Task<TimeSpan?> TimeToLiveAsync(string key) => _redis.KeyTimeToLiveAsync($"{AppId}||{key}");
+
     /// <summary>A state value as the service stored it (Redis state only), or null.</summary>
     public async Task<JsonElement?> ReadStateAsync(string key)
     {
