@@ -1,12 +1,18 @@
-using Dapr.Client;
+using Dapr.Client.Autogen.Grpc.v1;
+using Google.Protobuf;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Suite.Contracts.Edge.V1;
 using Suite.Edge.Auth;
+using Suite.ServiceDefaults;
 using Suite.Testing;
+
+using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
 namespace Suite.Edge.Tests.Integration;
 
@@ -20,7 +26,7 @@ public sealed class EdgeHost : IAsyncDisposable
     public const string SigningKey = "edge-tests-signing-key-0123456789abcdef";
 
     private readonly EdgeFactory _factory;
-    private readonly Sidecar _sidecar;
+    private Sidecar _sidecar;
     private readonly ResourcesFolder _resources;
 
     private EdgeHost(EdgeFactory factory, Sidecar sidecar, ResourcesFolder resources, FakeUpstream upstream, FakeTimeProvider time, int port, string edgeId)
@@ -74,9 +80,63 @@ public sealed class EdgeHost : IAsyncDisposable
         factory.UseKestrel(port);
         factory.StartServer();
         var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
-        using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
-        await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the edge");
-        return new EdgeHost(factory, sidecar, resources, upstream, time, port, edgeId);
+        var host = new EdgeHost(factory, sidecar, resources, upstream, time, port, edgeId);
+        await host.WaitForSubscriptionsAsync(cancellationToken);
+        return host;
+    }
+
+    public string SidecarGrpcEndpoint => _sidecar.GrpcEndpoint;
+
+    /// <summary>Stops the sidecar and starts a fresh one on the same ports, as a sidecar container restart does.</summary>
+    public async Task RestartSidecarAsync(CancellationToken cancellationToken)
+    {
+        var options = _sidecar.Options;
+        await _sidecar.DisposeAsync();
+        _sidecar = await Sidecar.StartAsync(options, cancellationToken);
+        await WaitForSubscriptionsAsync(cancellationToken);
+    }
+
+    /// <summary>Publishes raw bytes to one of this edge's topics, as room and notification publish deliveries.</summary>
+    public async Task PublishRawAsync(bool urgent, byte[] payload, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(_sidecar.GrpcEndpoint);
+        var request = new PublishEventRequest
+        {
+            PubsubName = DaprNames.PubSub,
+            Topic = urgent ? DaprNames.EdgeUrgentTopic(EdgeId) : DaprNames.EdgeTopic(EdgeId),
+            Data = ByteString.CopyFrom(payload),
+            DataContentType = EdgeDeliveryCodec.ContentType,
+        };
+        request.Metadata.Add(EdgeDeliveryCodec.PublishMetadata());
+        await new DaprGrpc.DaprClient(channel).PublishEventAsync(request, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A delivery to <paramref name="userId"/> on this edge whose frame is <c>{"type":type,"n":n}</c>, with message id <c>{type}-{n}</c>.</summary>
+    public byte[] Payload(string userId, string type, int n) => EdgeDeliveryCodec.ToPayload(new EdgeDelivery
+    {
+        EdgeId = EdgeId,
+        Users = new UserIds { Ids = { userId } },
+        Message = new ServerMessage { Id = $"{type}-{n}", Type = type, Json = $$"""{"type":"{{type}}","n":{{n}}}""" },
+    });
+
+    // Deliveries published before the edge subscribed would be lost (in-memory pub/sub keeps nothing
+    // for absent subscribers): with streaming, wait until the sidecar lists both streams.
+    private async Task WaitForSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(_sidecar.GrpcEndpoint);
+        var client = new DaprGrpc.DaprClient(channel);
+        var streaming = !string.Equals(_factory.Setting("Edge:DeliverySubscription"), "Http", StringComparison.OrdinalIgnoreCase);
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                var metadata = await client.GetMetadataAsync(new GetMetadataRequest(), cancellationToken: cancellationToken);
+                return metadata.Subscriptions.Count(s => s.Topic.StartsWith("edge.", StringComparison.Ordinal)
+                    && (s.Type == PubsubSubscriptionType.Streaming) == streaming);
+            },
+            count => count == 2,
+            TimeSpan.FromSeconds(20),
+            cancellationToken,
+            "the sidecar subscribed for the edge");
     }
 
     public string Token(string userId, TimeSpan? lifetime = null, IDictionary<string, object>? claims = null) =>
@@ -112,6 +172,8 @@ public sealed class EdgeHost : IAsyncDisposable
 
     private sealed class EdgeFactory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
     {
+        public string? Setting(string key) => settings.GetValueOrDefault(key);
+
         public Task StopAsync() => Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
