@@ -1,3 +1,4 @@
+using Dapr.Client;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Net.Client;
@@ -120,9 +121,12 @@ public sealed class EdgeHost : IAsyncDisposable
     });
 
     // Deliveries published before the edge subscribed would be lost (in-memory pub/sub keeps nothing
-    // for absent subscribers): with streaming, wait until the sidecar lists both streams.
+    // for absent subscribers): wait until the sidecar is healthy (it subscribes the app's routes
+    // first) and lists both topics the way the edge subscribes them.
     private async Task WaitForSubscriptionsAsync(CancellationToken cancellationToken)
     {
+        using var health = new DaprClientBuilder().UseGrpcEndpoint(_sidecar.GrpcEndpoint).UseHttpEndpoint(_sidecar.HttpEndpoint).Build();
+        await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is healthy");
         using var channel = GrpcChannel.ForAddress(_sidecar.GrpcEndpoint);
         var client = new DaprGrpc.DaprClient(channel);
         var streaming = !string.Equals(_factory.Setting("Edge:DeliverySubscription"), "Http", StringComparison.OrdinalIgnoreCase);
