@@ -79,6 +79,8 @@ public sealed class DeliveryStreams(
             // Jittered so the edges of a restarted sidecar's node do not all come back at once.
             var delay = retry * (0.5 + (Random.Shared.NextDouble() / 2));
             retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetry.Ticks));
+            // A sidecar that is still starting fails the first attempts; only a failure after the
+            // stream ran, or one that lasts until the longest backoff, is worth a warning.
             if (failure is null)
             {
                 DeliveryStreamsLog.Closed(logger, lane.Topic, delay);

@@ -28,6 +28,7 @@ public sealed class EdgeHost : IAsyncDisposable
 
     private readonly EdgeFactory _factory;
     private Sidecar _sidecar;
+    private GrpcChannel? _sidecarChannel;
     private readonly ResourcesFolder _resources;
 
     private EdgeHost(EdgeFactory factory, Sidecar sidecar, ResourcesFolder resources, FakeUpstream upstream, FakeTimeProvider time, int port, string edgeId)
@@ -93,6 +94,8 @@ public sealed class EdgeHost : IAsyncDisposable
     {
         var options = _sidecar.Options;
         await _sidecar.DisposeAsync();
+        _sidecarChannel?.Dispose();
+        _sidecarChannel = null;
         _sidecar = await Sidecar.StartAsync(options, cancellationToken);
         await WaitForSubscriptionsAsync(cancellationToken);
     }
@@ -100,7 +103,6 @@ public sealed class EdgeHost : IAsyncDisposable
     /// <summary>Publishes raw bytes to one of this edge's topics, as room and notification publish deliveries.</summary>
     public async Task PublishRawAsync(bool urgent, byte[] payload, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(_sidecar.GrpcEndpoint);
         var request = new PublishEventRequest
         {
             PubsubName = DaprNames.PubSub,
@@ -109,8 +111,11 @@ public sealed class EdgeHost : IAsyncDisposable
             DataContentType = EdgeDeliveryCodec.ContentType,
         };
         request.Metadata.Add(EdgeDeliveryCodec.PublishMetadata());
-        await new DaprGrpc.DaprClient(channel).PublishEventAsync(request, cancellationToken: cancellationToken);
+        await SidecarClient().PublishEventAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
     }
+
+    // One connection for all publishes, as a publisher's DaprClient has.
+    private DaprGrpc.DaprClient SidecarClient() => new(_sidecarChannel ??= GrpcChannel.ForAddress(_sidecar.GrpcEndpoint));
 
     /// <summary>A delivery to <paramref name="userId"/> on this edge whose frame is <c>{"type":type,"n":n}</c>, with message id <c>{type}-{n}</c>.</summary>
     public byte[] Payload(string userId, string type, int n) => EdgeDeliveryCodec.ToPayload(new EdgeDelivery
@@ -127,8 +132,7 @@ public sealed class EdgeHost : IAsyncDisposable
     {
         using var health = new DaprClientBuilder().UseGrpcEndpoint(_sidecar.GrpcEndpoint).UseHttpEndpoint(_sidecar.HttpEndpoint).Build();
         await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is healthy");
-        using var channel = GrpcChannel.ForAddress(_sidecar.GrpcEndpoint);
-        var client = new DaprGrpc.DaprClient(channel);
+        var client = SidecarClient();
         var streaming = !string.Equals(_factory.Setting("Edge:DeliverySubscription"), "Http", StringComparison.OrdinalIgnoreCase);
         await Eventually.UntilAsync(
             async () =>
@@ -168,6 +172,7 @@ public sealed class EdgeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _sidecarChannel?.Dispose();
         await _sidecar.DisposeAsync();
         await _factory.DisposeAsync();
         await Upstream.DisposeAsync();
