@@ -11,8 +11,11 @@ public static class DeliveryEndpoints
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddDaprClient();
         // Registered always and idle with Http: options are bound after the builder, so the choice
-        // is made when the service starts.
-        builder.Services.AddHostedService<DeliveryStreams>();
+        // is made when the service starts. Not ready until both streams run, so clients are sent
+        // to an edge that receives their deliveries.
+        builder.Services.AddSingleton<DeliveryStreams>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStreams>());
+        builder.Services.AddHealthChecks().AddCheck<DeliveryStreams>("delivery-streams", tags: [ServiceDefaults.ServiceDefaults.ReadyTag]);
         return builder;
     }
 

@@ -3,6 +3,7 @@ using Dapr.AppCallback.Autogen.Grpc.v1;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
@@ -22,7 +23,7 @@ public sealed class DeliveryStreams(
     IOptions<EdgeOptions> options,
     IConfiguration configuration,
     EdgeMetrics metrics,
-    ILogger<DeliveryStreams> logger) : BackgroundService
+    ILogger<DeliveryStreams> logger) : BackgroundService, IHealthCheck
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(5);
@@ -30,6 +31,13 @@ public sealed class DeliveryStreams(
     // daprd answers only once the component subscription runs; a sidecar that never does would
     // otherwise leave this topic unconsumed with no retry.
     private static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(15);
+
+    private int _open;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(options.Value.DeliverySubscription != DeliverySubscription.Streaming || Volatile.Read(ref _open) == 2
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("delivery streams not open"));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,7 +73,7 @@ public sealed class DeliveryStreams(
             Exception? failure = null;
             try
             {
-                await ConsumeAsync(lane, () => { opened = true; retry = FirstRetry; }, stoppingToken);
+                await ConsumeAsync(lane, () => { opened = true; retry = FirstRetry; Interlocked.Increment(ref _open); }, stoppingToken);
             }
             catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException)
             {
@@ -75,8 +83,16 @@ public sealed class DeliveryStreams(
             {
                 failure = ex;
             }
+            finally
+            {
+                if (opened)
+                {
+                    Interlocked.Decrement(ref _open);
+                }
+            }
 
-            // Jittered so the edges of a restarted sidecar's node do not all come back at once.
+            // Jittered so edges that lose their streams together (a broker or node restart) do not
+            // reconnect in step.
             var delay = retry * (0.5 + (Random.Shared.NextDouble() / 2));
             retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxRetry.Ticks));
             // A sidecar that is still starting fails the first attempts; only a failure after the
@@ -90,6 +106,8 @@ public sealed class DeliveryStreams(
                 DeliveryStreamsLog.Failed(logger, lane.Topic, delay, failure);
             }
 
+            // The real clock rather than the injected TimeProvider: reconnecting waits on the sidecar,
+            // and a clock held still in tests must not hold deliveries back.
             try
             {
                 await Task.Delay(delay, stoppingToken);
