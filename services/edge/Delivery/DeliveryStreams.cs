@@ -125,6 +125,7 @@ public sealed class DeliveryStreams(
     {
         using var call = lane.Client.SubscribeTopicEventsAlpha1(lane.Headers, cancellationToken: stoppingToken);
         var initial = new SubscribeTopicEventsRequestInitialAlpha1 { PubsubName = DaprNames.PubSub, Topic = lane.Topic };
+        // rawPayload on the subscription too: data is then the published bytes, not a CloudEvent.
         initial.Metadata.Add(EdgeDeliveryCodec.PublishMetadata());
         await call.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1 { InitialRequest = initial }, stoppingToken);
         using (var opening = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
