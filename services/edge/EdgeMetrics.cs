@@ -22,6 +22,8 @@ public sealed class EdgeMetrics
         FramesDropped = meter.CreateCounter<long>("suite.edge.frames.dropped", "{frame}", "Frames not sent, by reason (backpressure, coalesced, expired)");
         ProtocolErrors = meter.CreateCounter<long>("suite.edge.protocol.errors", "{frame}", "Error frames sent, by code");
         Deliveries = meter.CreateCounter<long>("suite.edge.deliveries", "{delivery}", "Deliveries received from Dapr, by outcome");
+        DeliveryStreamConnects = meter.CreateCounter<long>("suite.edge.delivery.stream.connects", "{stream}", "Streaming subscriptions opened (first connect and every reconnect), by topic");
+        DeliveryStreamEvents = meter.CreateCounter<long>("suite.edge.delivery.stream.events", "{event}", "Events received on streaming subscriptions, by topic and ack (success, drop)");
         DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
     }
 
@@ -56,6 +58,10 @@ public sealed class EdgeMetrics
     public Counter<long> ProtocolErrors { get; }
 
     public Counter<long> Deliveries { get; }
+
+    public Counter<long> DeliveryStreamConnects { get; }
+
+    public Counter<long> DeliveryStreamEvents { get; }
 
     public Histogram<int> DeliveryFanout { get; }
 }

@@ -28,6 +28,13 @@ public sealed class EdgeOptions
     /// <summary>How long presence keeps this edge's connections without a renewal (crash detection).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Streaming (default) or Http: HTTP routes are mapped only with Http, so a sidecar never
+    /// delivers the same topic both ways.
+    /// </summary>
+    [EnumDataType(typeof(Delivery.DeliverySubscription))]
+    public Delivery.DeliverySubscription DeliverySubscription { get; set; } = Delivery.DeliverySubscription.Streaming;
+
     /// <summary>Deadline of each upstream gRPC call.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -20,6 +20,7 @@ public sealed partial class StreamingSubscriptions(
     ComponentRegistry components,
     TopicSubscriber subscriber,
     SubscriptionDirectory directory,
+    IHostApplicationLifetime lifetime,
     ILogger<StreamingSubscriptions> logger)
 {
     public async Task RunAsync(
@@ -27,7 +28,10 @@ public sealed partial class StreamingSubscriptions(
         IServerStreamWriter<SubscribeTopicEventsResponseAlpha1> responses,
         ServerCallContext context)
     {
-        var callEnded = context.CancellationToken;
+        // A stopping sidecar ends its streams, as daprd does on shutdown; otherwise the host would
+        // wait out its shutdown timeout for calls that only the client ends.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var callEnded = ended.Token;
         if (!await ReadAsync(requests, callEnded) || requests.Current.InitialRequest is not { } initial)
         {
             throw Plain("initial request is required");

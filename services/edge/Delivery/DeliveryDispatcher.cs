@@ -20,6 +20,27 @@ public sealed partial class DeliveryDispatcher(
 {
     private readonly RecentMessageIds _recent = new(16_384);
 
+    /// <summary>
+    /// Reads and dispatches one delivery's payload. False means drop it: an unreadable or unusable
+    /// delivery stays so however often it is retried.
+    /// </summary>
+    public bool DispatchPayload(ReadOnlySpan<byte> payload, bool urgentTopic)
+    {
+        EdgeDelivery delivery;
+        try
+        {
+            delivery = EdgeDeliveryCodec.Read(payload);
+        }
+        catch (InvalidDataException ex)
+        {
+            Count("unreadable");
+            LogUnreadable(logger, ex);
+            return false;
+        }
+
+        return Dispatch(delivery, urgentTopic) is not null;
+    }
+
     /// <summary>Returns the number of connections the frame was queued for, or null when the delivery is unusable.</summary>
     public int? Dispatch(EdgeDelivery delivery, bool urgentTopic)
     {
@@ -98,4 +119,7 @@ public sealed partial class DeliveryDispatcher(
 
     [LoggerMessage(1, LogLevel.Warning, "dropping a delivery for edge '{EdgeId}' with target {Target}: wrong edge, no message or no target")]
     private static partial void LogInvalid(ILogger logger, string edgeId, string target);
+
+    [LoggerMessage(2, LogLevel.Warning, "dropping an unreadable delivery")]
+    private static partial void LogUnreadable(ILogger logger, Exception exception);
 }

@@ -1,6 +1,5 @@
 using Dapr;
 using Microsoft.Extensions.Options;
-using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
 
 namespace Suite.Edge.Delivery;
@@ -11,40 +10,41 @@ public static class DeliveryEndpoints
     {
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddDaprClient();
+        // Registered always and idle with Http: options are bound after the builder, so the choice
+        // is made when the service starts. Not ready until both streams run, so clients are sent
+        // to an edge that receives their deliveries.
+        builder.Services.AddSingleton<DeliveryStreams>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryStreams>());
+        builder.Services.AddHealthChecks().AddCheck<DeliveryStreams>("delivery-streams", tags: [ServiceDefaults.ServiceDefaults.ReadyTag]);
         return builder;
     }
 
     /// <summary>
-    /// This edge's two Dapr topics, <c>edge.{id}</c> and <c>edge.{id}.urgent</c>, each on its own
-    /// route so the urgent one is consumed apart from any normal backlog. Raw payloads: deliveries
-    /// are protobuf bytes (<see cref="EdgeDeliveryCodec"/>).
+    /// With <see cref="DeliverySubscription.Http"/>, this edge's two Dapr topics, <c>edge.{id}</c> and
+    /// <c>edge.{id}.urgent</c>, each on its own route so the urgent one is consumed apart from any
+    /// normal backlog. Raw payloads: deliveries are protobuf bytes (<see cref="EdgeDeliveryCodec"/>).
+    /// With streaming nothing is mapped, so <c>/dapr/subscribe</c> does not list the topics twice.
     /// </summary>
     public static IEndpointRouteBuilder MapDelivery(this IEndpointRouteBuilder app)
     {
-        var edgeId = app.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.EdgeId;
+        var options = app.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value;
+        if (options.DeliverySubscription != DeliverySubscription.Http)
+        {
+            return app;
+        }
+
         app.MapPost("/dapr/deliveries", (HttpRequest request, DeliveryDispatcher dispatcher) => HandleAsync(request, dispatcher, urgent: false))
-            .WithTopic(DaprNames.PubSub, DaprNames.EdgeTopic(edgeId), enableRawPayload: true);
+            .WithTopic(DaprNames.PubSub, DaprNames.EdgeTopic(options.EdgeId), enableRawPayload: true);
         app.MapPost("/dapr/deliveries/urgent", (HttpRequest request, DeliveryDispatcher dispatcher) => HandleAsync(request, dispatcher, urgent: true))
-            .WithTopic(DaprNames.PubSub, DaprNames.EdgeUrgentTopic(edgeId), enableRawPayload: true);
+            .WithTopic(DaprNames.PubSub, DaprNames.EdgeUrgentTopic(options.EdgeId), enableRawPayload: true);
         return app;
     }
 
-    // An unusable delivery is dropped (Dapr then dead-letters it if configured) rather than retried:
-    // retrying cannot make it valid.
+    // A dropped delivery is dead-lettered by Dapr if configured rather than retried.
     private static async Task<IResult> HandleAsync(HttpRequest request, DeliveryDispatcher dispatcher, bool urgent)
     {
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
-        Contracts.Edge.V1.EdgeDelivery delivery;
-        try
-        {
-            delivery = EdgeDeliveryCodec.Read(body.GetBuffer().AsSpan(0, (int)body.Length));
-        }
-        catch (InvalidDataException)
-        {
-            return Results.Json(new { status = "DROP" });
-        }
-
-        return dispatcher.Dispatch(delivery, urgent) is null ? Results.Json(new { status = "DROP" }) : Results.Ok();
+        return dispatcher.DispatchPayload(body.GetBuffer().AsSpan(0, (int)body.Length), urgent) ? Results.Ok() : Results.Json(new { status = "DROP" });
     }
 }

@@ -1,12 +1,19 @@
 using Dapr.Client;
+using Dapr.Client.Autogen.Grpc.v1;
+using Google.Protobuf;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Suite.Contracts.Edge.V1;
 using Suite.Edge.Auth;
+using Suite.ServiceDefaults;
 using Suite.Testing;
+
+using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
 namespace Suite.Edge.Tests.Integration;
 
@@ -20,7 +27,8 @@ public sealed class EdgeHost : IAsyncDisposable
     public const string SigningKey = "edge-tests-signing-key-0123456789abcdef";
 
     private readonly EdgeFactory _factory;
-    private readonly Sidecar _sidecar;
+    private Sidecar _sidecar;
+    private GrpcChannel? _sidecarChannel;
     private readonly ResourcesFolder _resources;
 
     private EdgeHost(EdgeFactory factory, Sidecar sidecar, ResourcesFolder resources, FakeUpstream upstream, FakeTimeProvider time, int port, string edgeId)
@@ -74,9 +82,69 @@ public sealed class EdgeHost : IAsyncDisposable
         factory.UseKestrel(port);
         factory.StartServer();
         var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
-        using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
-        await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the edge");
-        return new EdgeHost(factory, sidecar, resources, upstream, time, port, edgeId);
+        var host = new EdgeHost(factory, sidecar, resources, upstream, time, port, edgeId);
+        await host.WaitForSubscriptionsAsync(cancellationToken);
+        return host;
+    }
+
+    public string SidecarGrpcEndpoint => _sidecar.GrpcEndpoint;
+
+    /// <summary>Stops the sidecar and starts a fresh one on the same ports, as a sidecar container restart does.</summary>
+    public async Task RestartSidecarAsync(CancellationToken cancellationToken)
+    {
+        var options = _sidecar.Options;
+        await _sidecar.DisposeAsync();
+        _sidecarChannel?.Dispose();
+        _sidecarChannel = null;
+        _sidecar = await Sidecar.StartAsync(options, cancellationToken);
+        await WaitForSubscriptionsAsync(cancellationToken);
+    }
+
+    /// <summary>Publishes raw bytes to one of this edge's topics, as room and notification publish deliveries.</summary>
+    public async Task PublishRawAsync(bool urgent, byte[] payload, CancellationToken cancellationToken)
+    {
+        var request = new PublishEventRequest
+        {
+            PubsubName = DaprNames.PubSub,
+            Topic = urgent ? DaprNames.EdgeUrgentTopic(EdgeId) : DaprNames.EdgeTopic(EdgeId),
+            Data = ByteString.CopyFrom(payload),
+            DataContentType = EdgeDeliveryCodec.ContentType,
+        };
+        request.Metadata.Add(EdgeDeliveryCodec.PublishMetadata());
+        await SidecarClient().PublishEventAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
+    }
+
+    // One connection for all publishes, as a publisher's DaprClient has.
+    private DaprGrpc.DaprClient SidecarClient() => new(_sidecarChannel ??= GrpcChannel.ForAddress(_sidecar.GrpcEndpoint));
+
+    /// <summary>A delivery to <paramref name="userId"/> on this edge whose frame is <c>{"type":type,"n":n}</c>, with message id <c>{type}-{n}</c>.</summary>
+    public byte[] Payload(string userId, string type, int n) => EdgeDeliveryCodec.ToPayload(new EdgeDelivery
+    {
+        EdgeId = EdgeId,
+        Users = new UserIds { Ids = { userId } },
+        Message = new ServerMessage { Id = $"{type}-{n}", Type = type, Json = $$"""{"type":"{{type}}","n":{{n}}}""" },
+    });
+
+    // Deliveries published before the edge subscribed would be lost (in-memory pub/sub keeps nothing
+    // for absent subscribers): wait until the sidecar is healthy (it subscribes the app's routes
+    // first) and lists both topics the way the edge subscribes them.
+    private async Task WaitForSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        using var health = new DaprClientBuilder().UseGrpcEndpoint(_sidecar.GrpcEndpoint).UseHttpEndpoint(_sidecar.HttpEndpoint).Build();
+        await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is healthy");
+        var client = SidecarClient();
+        var streaming = !string.Equals(_factory.Setting("Edge:DeliverySubscription"), "Http", StringComparison.OrdinalIgnoreCase);
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                var metadata = await client.GetMetadataAsync(new GetMetadataRequest(), cancellationToken: cancellationToken);
+                return metadata.Subscriptions.Count(s => s.Topic.StartsWith("edge.", StringComparison.Ordinal)
+                    && (s.Type == PubsubSubscriptionType.Streaming) == streaming);
+            },
+            count => count == 2,
+            TimeSpan.FromSeconds(20),
+            cancellationToken,
+            "the sidecar subscribed for the edge");
     }
 
     public string Token(string userId, TimeSpan? lifetime = null, IDictionary<string, object>? claims = null) =>
@@ -104,6 +172,7 @@ public sealed class EdgeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _sidecarChannel?.Dispose();
         await _sidecar.DisposeAsync();
         await _factory.DisposeAsync();
         await Upstream.DisposeAsync();
@@ -112,6 +181,8 @@ public sealed class EdgeHost : IAsyncDisposable
 
     private sealed class EdgeFactory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
     {
+        public string? Setting(string key) => settings.GetValueOrDefault(key);
+
         public Task StopAsync() => Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)

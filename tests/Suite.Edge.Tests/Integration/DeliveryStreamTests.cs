@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using Suite.Testing;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>Deliveries over the default streaming subscriptions, published as room and notification publish them.</summary>
+public sealed class DeliveryStreamTests : IAsyncLifetime
+{
+    private EdgeHost _edge = null!;
+
+    public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(TestContext.Current.CancellationToken);
+
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
+
+    [Fact]
+    public async Task Deliveries_arrive_in_publish_order_on_each_topic()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+
+        for (var n = 0; n < 40; n++)
+        {
+            await _edge.PublishRawAsync(urgent: n % 3 == 0, _edge.Payload("alice", n % 3 == 0 ? "alert" : "tick", n), ct);
+        }
+
+        var received = new List<(string Type, int N)>();
+        while (received.Count < 40)
+        {
+            var frame = await alice.ReceiveAsync(f => f.GetProperty("type").GetString() is "tick" or "alert", ct);
+            received.Add((frame.GetProperty("type").GetString()!, frame.GetProperty("n").GetInt32()));
+        }
+
+        foreach (var type in new[] { "tick", "alert" })
+        {
+            var sequence = received.Where(r => r.Type == type).Select(r => r.N).ToList();
+            Assert.Equal(sequence.Order(), sequence);
+        }
+    }
+
+    [Fact]
+    public async Task Urgent_delivery_overtakes_a_backlog_of_normal_ones()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        const int backlog = 400;
+
+        // In-memory pub/sub holds a publisher while its subscriber is busy, so these stay queued
+        // behind the normal stream while the urgent one is published.
+        var normal = Enumerable.Range(0, backlog).Select(n => _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", "tick", n), ct)).ToList();
+        await _edge.PublishRawAsync(urgent: true, _edge.Payload("alice", "alert", 0), ct);
+        await Task.WhenAll(normal).WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        var ticksBefore = 0;
+        while ((await alice.ReceiveAsync(f => f.GetProperty("type").GetString() is "tick" or "alert", ct)).GetProperty("type").GetString() == "tick")
+        {
+            ticksBefore++;
+        }
+
+        Assert.True(ticksBefore < backlog, $"the urgent delivery came after all {backlog} normal ones");
+    }
+
+    [Fact]
+    public async Task Redelivered_message_reaches_a_connection_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        var payload = _edge.Payload("alice", "tick", 1);
+
+        await _edge.PublishRawAsync(urgent: false, payload, ct);
+        await _edge.PublishRawAsync(urgent: false, payload, ct);
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", "tick", 2), ct);
+
+        Assert.Equal(1, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
+        Assert.Equal(2, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task Unreadable_payload_is_dropped_and_the_stream_goes_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+
+        await _edge.PublishRawAsync(urgent: false, "{not a delivery"u8.ToArray(), ct);
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", "tick", 7), ct);
+
+        Assert.Equal(7, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
+        await ScrapeUntilAsync(@"^suite_edge_delivery_stream_events(_total)?\{[^}]*ack=""drop""[^}]*topic=""normal""[^}]*\} 1\b", "one event acked DROP", ct);
+    }
+
+    [Fact]
+    public async Task Edge_reconnects_when_the_sidecar_restarts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+
+        await _edge.RestartSidecarAsync(ct);
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", "tick", 1), ct);
+        await _edge.PublishRawAsync(urgent: true, _edge.Payload("alice", "alert", 2), ct);
+
+        Assert.Equal(1, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
+        Assert.Equal(2, (await alice.ReceiveAsync("alert", ct)).GetProperty("n").GetInt32());
+        await ScrapeUntilAsync(@"^suite_edge_delivery_stream_connects(_total)?\{[^}]*topic=""normal""[^}]*\} ([2-9]|\d{2,})\b", "a second connect of the normal stream", ct);
+    }
+
+    private async Task ScrapeUntilAsync(string pattern, string because, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_edge.Port}") };
+        var line = new Regex(pattern, RegexOptions.Multiline);
+        await Eventually.UntilAsync(() => http.GetStringAsync("/metrics", ct), line.IsMatch, TimeSpan.FromSeconds(10), ct, because);
+    }
+}
