@@ -152,6 +152,27 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         {
             await Task.Delay(20, timeout.Token);
         }
+
+        // And the app's own readiness: the edge opens its streaming subscriptions itself, which the
+        // sidecar's readiness cannot see.
+        using var http = new HttpClient();
+        while (!await IsReadyAsync(http, appPort, timeout.Token))
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http, int appPort, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"http://127.0.0.1:{appPort.ToString(CultureInfo.InvariantCulture)}/readyz", cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private sealed record ServicePorts(int Grpc, int Http)

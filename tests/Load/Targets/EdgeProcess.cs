@@ -56,6 +56,9 @@ internal sealed class EdgeProcess : ISystemUnderTest
         env["Logging__LogLevel__Suite.Edge.Upstream"] = "Error";
         env["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{deadPort}";
         env["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{deadPort}";
+        // The generator plays the sidecar and POSTs deliveries to the edge's routes, which only the
+        // Http subscription maps.
+        env["Edge__DeliverySubscription"] = "Http";
         foreach (var pair in extraEnv)
         {
             var at = pair.IndexOf('=', StringComparison.Ordinal);
