@@ -24,6 +24,7 @@ public sealed class RoomMetrics
         OwnershipChanges = meter.CreateCounter<long>("suite.room.ownership.takeovers", "{room}", "Rooms this replica took over (first use, a dead owner, or a reload after a failed commit)");
         RoomsUnloaded = meter.CreateCounter<long>("suite.room.ownership.unloads", "{room}", "Rooms this replica stopped holding in memory, by reason (idle, failed_commit, lease)");
         IdempotencyLookups = meter.CreateCounter<long>("suite.room.idempotency.lookups", "{request}", "Idempotency keys looked up in the store because the room's owner loaded it within the window");
+        MembershipCommits = meter.CreateCounter<long>("suite.room.membership.commits", "{transaction}", "Transactions that committed joins and leaves (several queued changes of a room go in one)");
         EdgesDropped = meter.CreateCounter<long>("suite.room.edges.dropped", "{edge}", "Edges removed from the indexes after presence reported them gone, by change");
     }
 
@@ -56,4 +57,6 @@ public sealed class RoomMetrics
     public Counter<long> RoomsUnloaded { get; }
 
     public Counter<long> IdempotencyLookups { get; }
+
+    public Counter<long> MembershipCommits { get; }
 }

@@ -23,75 +23,156 @@ internal sealed class RoomMembership(
     TimeProvider time,
     ILogger<RoomMembership> logger)
 {
+    // Bounds one group commit's transaction (each change writes a user record and maybe a shard).
+    private const int MaxChangesPerCommit = 256;
+
+    // The store work of a turn is not bound to the caller that happens to hold it: the others queued
+    // in its batch must not fail because that one caller gave up.
+    private static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(10);
+
     public async Task<JoinResponse> JoinAsync(OwnedRoom room, JoinRequest request, CancellationToken cancellationToken)
     {
         authorizer.Authorize(request.RoomId, request.TokenClaims);
-        bool first;
-        IReadOnlyList<string> edges;
-        using (await room.EnterAsync(cancellationToken))
+        var outcome = await ChangeAsync(room, new MembershipChange(request.UserId, request.ConnectionId, request.EdgeId), cancellationToken);
+        if (outcome.Changed)
         {
-            var current = room.User(request.UserId);
-            if (current?.Connections.ContainsKey(request.ConnectionId) == true)
-            {
-                return Joined(room, userJoined: false);
-            }
-
-            first = current is null;
-            var next = new RoomUser
-            {
-                JoinedAt = current?.JoinedAt ?? time.GetUtcNow(),
-                Connections = new Dictionary<string, string>(current?.Connections ?? [], StringComparer.Ordinal) { [request.ConnectionId] = request.EdgeId },
-            };
-
-            // The reverse record must list the room before the index does, or a dead edge could keep
-            // receiving deliveries for a room it was not tracked in.
-            if (room.ConnectionsOn(request.EdgeId) == 0)
-            {
-                await indexes.TrackAsync(IndexKind.Room, room.Id, request.EdgeId, cancellationToken);
-            }
-
-            await CommitUsersAsync(room, [(request.UserId, next, first)]);
-            edges = room.Edges();
+            metrics.Joins.Add(1);
         }
 
-        metrics.Joins.Add(1);
-        if (first)
+        if (outcome.UserChanged)
         {
-            await AnnounceAsync("user:joined", room.Id, request.UserId, edges, cancellationToken);
+            await AnnounceAsync("user:joined", room.Id, request.UserId, outcome.Edges, cancellationToken);
         }
 
-        return Joined(room, first);
+        return new JoinResponse { UserJoined = outcome.UserChanged, MemberCount = outcome.MemberCount, LastSeq = outcome.LastSeq, Epoch = outcome.Epoch };
     }
 
     public async Task<LeaveResponse> LeaveAsync(OwnedRoom room, string userId, string connectionId, CancellationToken cancellationToken)
     {
-        string? edgeId;
-        RoomUser? next;
-        IReadOnlyList<string> edges;
-        using (await room.EnterAsync(cancellationToken))
+        var outcome = await ChangeAsync(room, new MembershipChange(userId, connectionId, edgeId: null), cancellationToken);
+        if (!outcome.Changed)
         {
-            var current = room.User(userId);
-            if (current is null || !current.Connections.TryGetValue(connectionId, out edgeId))
-            {
-                return new LeaveResponse { UserLeft = false };
-            }
-
-            next = new RoomUser { JoinedAt = current.JoinedAt, Connections = new Dictionary<string, string>(current.Connections, StringComparer.Ordinal) };
-            next.Connections.Remove(connectionId);
-            next = next.Connections.Count == 0 ? null : next;
-            await CommitUsersAsync(room, [(userId, next, next is null)]);
-            await UntrackIfGoneAsync(room, [edgeId], cancellationToken);
-            edges = room.Edges();
+            return new LeaveResponse { UserLeft = false };
         }
 
         metrics.Leaves.Add(1);
-        if (next is null)
+        if (outcome.UserChanged)
         {
             // The leaving connection's edge hears it too: the user's other members there see them go.
-            await AnnounceAsync("user:left", room.Id, userId, edges.Contains(edgeId) ? edges : [.. edges, edgeId], cancellationToken);
+            var edges = outcome.LeftEdge is { } left && !outcome.Edges.Contains(left) ? [.. outcome.Edges, left] : outcome.Edges;
+            await AnnounceAsync("user:left", room.Id, userId, edges, cancellationToken);
         }
 
-        return new LeaveResponse { UserLeft = next is null };
+        return new LeaveResponse { UserLeft = outcome.UserChanged };
+    }
+
+    // Queues the change, then waits for a turn: a turn that finds its change already committed by an
+    // earlier turn (which took every queued change) just returns that outcome.
+    private async Task<MembershipOutcome> ChangeAsync(OwnedRoom room, MembershipChange change, CancellationToken cancellationToken)
+    {
+        room.Queue(change);
+        IDisposable turn;
+        try
+        {
+            turn = await room.EnterAsync(cancellationToken);
+        }
+        catch (Exception) when (!room.TryUnqueue(change))
+        {
+            // A turn took the change before this caller gave up: it stands or fails with that turn.
+            return await change.Outcome.Task;
+        }
+
+        using (turn)
+        {
+            if (!change.Outcome.Task.IsCompleted)
+            {
+                await CommitQueuedAsync(room);
+            }
+        }
+
+        return await change.Outcome.Task;
+    }
+
+    // Applies the queued changes in order to a staged copy of the users they touch, then commits the
+    // users' final records in one transaction; every change's caller gets its own outcome.
+    private async Task CommitQueuedAsync(OwnedRoom room)
+    {
+        var batch = room.TakeQueued(MaxChangesPerCommit);
+        try
+        {
+            var staged = new Dictionary<string, RoomUser?>(StringComparer.Ordinal);
+            var results = new (bool Changed, bool UserChanged, string? LeftEdge)[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var change = batch[i];
+                var current = staged.TryGetValue(change.UserId, out var s) ? s : room.User(change.UserId);
+                results[i] = Stage(change, current, out var next);
+                if (results[i].Changed)
+                {
+                    staged[change.UserId] = next;
+                }
+            }
+
+            using var timeout = new CancellationTokenSource(TurnTimeout, time);
+            var edgesBefore = room.Edges();
+            var users = staged.Select(u => (u.Key, u.Value, (room.User(u.Key) is null) != (u.Value is null))).ToList();
+            if (users.Count > 0)
+            {
+                // The reverse record must list the room before the index does, or a dead edge could
+                // keep receiving deliveries for a room it was not tracked in.
+                foreach (var edge in staged.Values.SelectMany(u => (IEnumerable<string>?)u?.Connections.Values ?? []).Distinct().Where(e => room.ConnectionsOn(e) == 0))
+                {
+                    await indexes.TrackAsync(IndexKind.Room, room.Id, edge, timeout.Token);
+                }
+
+                await CommitUsersAsync(room, users);
+                metrics.MembershipCommits.Add(1);
+                await UntrackIfGoneAsync(room, edgesBefore, timeout.Token);
+            }
+
+            var edges = room.Edges();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Outcome.TrySetResult(new MembershipOutcome(results[i].Changed, results[i].UserChanged, results[i].LeftEdge, edges, room.MemberCount, room.Head.Seq, room.Head.Epoch));
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var change in batch)
+            {
+                change.Outcome.TrySetException(ex);
+            }
+        }
+    }
+
+    // One change against the user's record as the changes before it in the batch left it.
+    private (bool Changed, bool UserChanged, string? LeftEdge) Stage(MembershipChange change, RoomUser? current, out RoomUser? next)
+    {
+        next = current;
+        if (change.EdgeId is { } edgeId)
+        {
+            if (current?.Connections.ContainsKey(change.ConnectionId) == true)
+            {
+                return (false, false, null);
+            }
+
+            next = new RoomUser
+            {
+                JoinedAt = current?.JoinedAt ?? time.GetUtcNow(),
+                Connections = new Dictionary<string, string>(current?.Connections ?? [], StringComparer.Ordinal) { [change.ConnectionId] = edgeId },
+            };
+            return (true, current is null, null);
+        }
+
+        if (current is null || !current.Connections.TryGetValue(change.ConnectionId, out var leftEdge))
+        {
+            return (false, false, null);
+        }
+
+        var remaining = new Dictionary<string, string>(current.Connections, StringComparer.Ordinal);
+        remaining.Remove(change.ConnectionId);
+        next = remaining.Count == 0 ? null : new RoomUser { JoinedAt = current.JoinedAt, Connections = remaining };
+        return (true, next is null, leftEdge);
     }
 
     /// <summary>Removes every connection an edge that is gone had in the room; users left with none get <c>user:left</c>.</summary>

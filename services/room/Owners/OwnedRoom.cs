@@ -23,6 +23,10 @@ internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int m
 
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // Joins and leaves wait here for a turn; the first to get one commits every change queued by
+    // then in one transaction (group commit), so a busy room's joins do not take one commit each.
+    private readonly List<MembershipChange> _queuedMembership = [];
+
     public RoomHead Head { get; set; } = head;
 
     public string HeadETag { get; set; } = headETag;
@@ -57,6 +61,36 @@ internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int m
         }
 
         return new Turn(_gate);
+    }
+
+    /// <summary>Queues a join or leave for the next turn that commits membership changes.</summary>
+    public void Queue(MembershipChange change)
+    {
+        lock (_queuedMembership)
+        {
+            _queuedMembership.Add(change);
+        }
+    }
+
+    /// <summary>Takes a change back if no turn took it yet (its caller gave up); false once a turn owns it.</summary>
+    public bool TryUnqueue(MembershipChange change)
+    {
+        lock (_queuedMembership)
+        {
+            return _queuedMembership.Remove(change);
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> queued changes, oldest first. For the holder of a turn.</summary>
+    public List<MembershipChange> TakeQueued(int max)
+    {
+        lock (_queuedMembership)
+        {
+            var count = Math.Min(max, _queuedMembership.Count);
+            var taken = _queuedMembership.GetRange(0, count);
+            _queuedMembership.RemoveRange(0, count);
+            return taken;
+        }
     }
 
     public RoomUser? User(string userId) => _users.GetValueOrDefault(userId);

@@ -60,6 +60,38 @@ public abstract class ConcurrencyTests(RedisFixture redis, StateKind state) : IA
     }
 
     [Fact]
+    public async Task Joins_queued_while_a_commit_is_in_flight_share_transactions_and_each_gets_its_own_answer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var room = RoomHost.NewId("r");
+        var edge = RoomHost.NewId("e");
+        using var commits = new RoomCounter(_room, "suite.room.membership.commits");
+        using var announced = new RoomCounter(_room, "suite.room.publishes");
+
+        // 50 users, 10 of them with a second connection, and one repeated join: all sent at once.
+        var joins = Enumerable.Range(0, 50).Select(i => (User: $"u{i:D2}", Connection: $"c{i}"))
+            .Concat(Enumerable.Range(0, 10).Select(i => (User: $"u{i:D2}", Connection: $"c{i}-b")))
+            .Append((User: "u00", Connection: "c0"))
+            .ToList();
+        var responses = await Task.WhenAll(joins.Select(j => _room.JoinAsync(room, j.User, edge, j.Connection, ct)));
+
+        // A user's first connection alone reports user_joined, and only it announces user:joined.
+        Assert.Equal(50, responses.Count(r => r.UserJoined));
+        Assert.Equal(50, announced.Total);
+        // 60 changes: one transaction each would be 60; queued joins share them.
+        Assert.InRange(commits.Total, 1, 59);
+        var members = await _room.Client.ListMembersAsync(new ListMembersRequest { RoomId = room, PageSize = 100 }, cancellationToken: ct);
+        Assert.Equal(50, members.MemberCount);
+        Assert.Equal(60, members.Members.Sum(m => m.Connections));
+
+        // Leaves queued together: the second connection's leave does not report the user gone, the last one does.
+        var leaves = await Task.WhenAll(joins.Take(60).Select(j => _room.Client.LeaveAsync(
+            new LeaveRequest { RoomId = room, UserId = j.User, EdgeId = edge, ConnectionId = j.Connection }, cancellationToken: ct).ResponseAsync));
+        Assert.Equal(50, leaves.Count(l => l.UserLeft));
+        Assert.Equal(0, (await _room.Client.ListMembersAsync(new ListMembersRequest { RoomId = room }, cancellationToken: ct)).MemberCount);
+    }
+
+    [Fact]
     public async Task Parallel_messages_get_every_seq_exactly_once()
     {
         var ct = TestContext.Current.CancellationToken;
