@@ -20,6 +20,9 @@ public static class EdgeDeliveryCodec
 
     public static byte[] ToPayload(EdgeDelivery delivery) => delivery.ToByteArray();
 
+    /// <summary>The deliveries one event carries, in order: a batch's (<see cref="EdgeDelivery.Batch"/>), or the delivery itself.</summary>
+    public static IReadOnlyList<EdgeDelivery> Unbatch(EdgeDelivery delivery) => delivery.Batch.Count == 0 ? [delivery] : delivery.Batch;
+
     /// <exception cref="InvalidDataException">Neither a delivery's protobuf encoding nor one of its JSON forms.</exception>
     public static EdgeDelivery Read(ReadOnlySpan<byte> payload)
     {

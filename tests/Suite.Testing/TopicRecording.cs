@@ -13,7 +13,7 @@ public static class TopicRecording
 {
     /// <summary>
     /// Subscribes to <paramref name="topic"/> and hands each event's data to <paramref name="record"/>:
-    /// the edge topics' deliveries (protobuf raw payloads) as their proto3 JSON mapping, anything else as sent.
+    /// the edge topics' deliveries (protobuf raw payloads; each delivery of a batch on its own) as their proto3 JSON mapping, anything else as sent.
     /// </summary>
     public static void MapRecorded(this IEndpointRouteBuilder app, string pubsub, string topic, Action<JsonElement> record)
     {
@@ -23,10 +23,25 @@ public static class TopicRecording
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
             var bytes = body.ToArray();
-            var json = edgeTopic ? JsonFormatter.Default.Format(EdgeDeliveryCodec.Read(bytes)) : System.Text.Encoding.UTF8.GetString(bytes);
-            using var document = JsonDocument.Parse(json);
-            record(document.RootElement.Clone());
+            if (!edgeTopic)
+            {
+                Record(System.Text.Encoding.UTF8.GetString(bytes), record);
+                return Results.Ok();
+            }
+
+            // A batch event is recorded as the deliveries it carries, in order.
+            foreach (var delivery in EdgeDeliveryCodec.Unbatch(EdgeDeliveryCodec.Read(bytes)))
+            {
+                Record(JsonFormatter.Default.Format(delivery), record);
+            }
+
             return Results.Ok();
         }).WithTopic(pubsub, topic, enableRawPayload: edgeTopic);
+    }
+
+    private static void Record(string json, Action<JsonElement> record)
+    {
+        using var document = JsonDocument.Parse(json);
+        record(document.RootElement.Clone());
     }
 }

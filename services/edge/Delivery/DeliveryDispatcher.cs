@@ -38,13 +38,21 @@ public sealed partial class DeliveryDispatcher(
             return false;
         }
 
-        return Dispatch(delivery, urgentTopic) is not null;
+        // A batch is acknowledged once its usable deliveries are queued; unusable ones inside it are
+        // counted and logged like any other (retrying the event would not make them usable).
+        var usable = false;
+        foreach (var one in EdgeDeliveryCodec.Unbatch(delivery))
+        {
+            usable |= Dispatch(one, urgentTopic) is not null;
+        }
+
+        return usable;
     }
 
     /// <summary>Returns the number of connections the frame was queued for, or null when the delivery is unusable.</summary>
     public int? Dispatch(EdgeDelivery delivery, bool urgentTopic)
     {
-        if (delivery.EdgeId != edgeOptions.Value.EdgeId || delivery.Message is null || string.IsNullOrEmpty(delivery.Message.Json)
+        if (delivery.EdgeId != edgeOptions.Value.EdgeId || delivery.Batch.Count > 0 || delivery.Message is null || string.IsNullOrEmpty(delivery.Message.Json)
             || delivery.TargetCase == EdgeDelivery.TargetOneofCase.None)
         {
             Count("invalid");
@@ -117,7 +125,7 @@ public sealed partial class DeliveryDispatcher(
 
     private void Count(string outcome) => metrics.Deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    [LoggerMessage(1, LogLevel.Warning, "dropping a delivery for edge '{EdgeId}' with target {Target}: wrong edge, no message or no target")]
+    [LoggerMessage(1, LogLevel.Warning, "dropping a delivery for edge '{EdgeId}' with target {Target}: wrong edge, no message, no target or a batch inside a batch")]
     private static partial void LogInvalid(ILogger logger, string edgeId, string target);
 
     [LoggerMessage(2, LogLevel.Warning, "dropping an unreadable delivery")]

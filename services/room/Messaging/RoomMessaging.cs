@@ -30,7 +30,7 @@ internal sealed class RoomMessaging(
         var key = request.IdempotencyKey;
         StoredMessage message;
         RememberedKey? remembered = null;
-        IReadOnlyList<string> edges;
+        Task<int> delivering;
         using (await room.EnterAsync(cancellationToken))
         {
             if (!room.IsMember(request.UserId, request.ConnectionId))
@@ -41,7 +41,7 @@ internal sealed class RoomMessaging(
             var now = time.GetUtcNow();
             if (key.Length > 0 && (room.Keys.Find(key, now) ?? await FindStoredKeyAsync(room, key, now, cancellationToken)) is { } earlier)
             {
-                edges = room.Edges();
+                var edges = room.Edges();
                 var stored = earlier.Published ? null : room.History.Get(earlier.Seq);
                 return await RepeatAsync(room.Id, earlier, stored?.Id == earlier.MessageId ? stored : null, edges, cancellationToken);
             }
@@ -74,11 +74,13 @@ internal sealed class RoomMessaging(
                 room.Keys.Add(key, remembered, now);
             }
 
-            edges = room.Edges();
+            // Queued for its edges before the room's next message can be: each edge's topic gets a
+            // room's messages in seq order.
+            delivering = DeliverAsync(room.Id, message, room.Edges(), cancellationToken);
         }
 
         metrics.Messages.Add(1);
-        var count = await DeliverAsync(room.Id, message, edges, cancellationToken);
+        var count = await delivering;
         if (remembered is not null)
         {
             remembered.EdgesTargeted = count;

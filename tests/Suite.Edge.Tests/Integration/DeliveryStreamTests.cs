@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Suite.Contracts.Edge.V1;
 using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
@@ -34,6 +35,28 @@ public sealed class DeliveryStreamTests : IAsyncLifetime
         {
             var sequence = received.Where(r => r.Type == type).Select(r => r.N).ToList();
             Assert.Equal(sequence.Order(), sequence);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_event_delivers_each_of_its_deliveries_in_order_and_skips_a_nested_batch()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        var batch = new EdgeDelivery { EdgeId = _edge.EdgeId };
+        foreach (var n in new[] { 1, 2, 3 })
+        {
+            batch.Batch.Add(EdgeDelivery.Parser.ParseFrom(_edge.Payload("alice", "tick", n)));
+        }
+
+        // A batch inside a batch is not a delivery: dropped, while the others still arrive.
+        batch.Batch.Insert(1, new EdgeDelivery { EdgeId = _edge.EdgeId, Batch = { EdgeDelivery.Parser.ParseFrom(_edge.Payload("alice", "tick", 99)) } });
+        await _edge.PublishRawAsync(urgent: false, EdgeDeliveryCodec.ToPayload(batch), ct);
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", "tick", 4), ct);
+
+        for (var n = 1; n <= 4; n++)
+        {
+            Assert.Equal(n, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
         }
     }
 

@@ -57,6 +57,33 @@ public sealed class MessagingTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deliveries_queued_for_an_edge_while_its_publish_is_in_flight_go_out_together_each_room_in_seq_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (sender, receiver) = (RoomHost.NewId("ea"), RoomHost.NewId("eb"));
+        var rooms = Enumerable.Range(0, 40).Select(_ => RoomHost.NewId("r")).ToList();
+        await Task.WhenAll(rooms.Select(async room =>
+        {
+            await _room.JoinAsync(room, "alice", sender, "a1", ct);
+            await _room.JoinAsync(room, "bob", receiver, "b1", ct);
+        }));
+
+        // Three messages per room, all sent at once: a room's commits take turns, the rooms' do not.
+        await Task.WhenAll(rooms.SelectMany(room => Enumerable.Range(1, 3).Select(n => _room.SendAsync(room, "alice", sender, "a1", $"{n}", ct))));
+
+        var deliveries = await _room.DeliveriesAsync(receiver);
+        var messages = deliveries.Where(d => d.Message.Type == "message").ToList();
+        Assert.Equal(rooms.Count * 3, messages.Count);
+        foreach (var room in rooms)
+        {
+            Assert.Equal([1UL, 2UL, 3UL], messages.Where(d => d.RoomId == room).Select(d => d.Message.Seq));
+        }
+
+        // Fewer events than deliveries: some went out as batches.
+        Assert.InRange(await _room.EventCountAsync(receiver), 1, deliveries.Count - 1);
+    }
+
+    [Fact]
     public async Task Only_a_member_connection_may_send()
     {
         var ct = TestContext.Current.CancellationToken;

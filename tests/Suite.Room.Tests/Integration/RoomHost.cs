@@ -102,11 +102,14 @@ public sealed class RoomHost : IAsyncDisposable
         foreach (var entry in entries)
         {
             var data = entry.Values.First(v => v.Name == "data").Value;
-            deliveries.Add(EdgeDeliveryCodec.Read((byte[])data!));
+            deliveries.AddRange(EdgeDeliveryCodec.Unbatch(EdgeDeliveryCodec.Read((byte[])data!)));
         }
 
         return deliveries;
     }
+
+    /// <summary>Events (single deliveries or batches) published so far to <c>edge.{edgeId}</c>.</summary>
+    public Task<long> EventCountAsync(string edgeId) => _redis.StreamLengthAsync($"edge.{edgeId}");
 
     /// <summary>Deletes a state key behind the service's back (Redis state only), as an expiry or a lost write would.</summary>
     public Task DeleteStateAsync(string key) => _redis.KeyDeleteAsync($"{AppId}||{key}");
