@@ -13,8 +13,27 @@ public sealed class EdgeDeliveryCodecTests
         RoomId = "r1",
         ExceptUserIds = { "alice" },
         Priority = Priority.High,
-        Message = new ServerMessage { Id = "m-1", Type = "message", Seq = 42, Json = """{"type":"message","roomId":"r1","id":"m-1","seq":42}""" },
+        Message = new ServerMessage
+        {
+            Id = "m-1",
+            Type = "message",
+            Seq = 42,
+            Timestamp = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = 1_700_000_000, Nanos = 123_000_000 },
+            RoomId = "r1",
+            From = "bob",
+            ContentJson = ByteString.CopyFromUtf8("""{"text":"héllo","n":[1, 2]}"""),
+        },
     };
+
+    [Fact]
+    public void A_legacy_message_with_its_frame_as_json_reads_back_unchanged()
+    {
+        var delivery = Delivery();
+        delivery.Message = new ServerMessage { Id = "m-1", Type = "message", Seq = 42, Json = """{"type":"message","roomId":"r1","id":"m-1","seq":42}""" };
+
+        Assert.Equal(delivery, EdgeDeliveryCodec.Read(EdgeDeliveryCodec.ToPayload(delivery)));
+        Assert.Equal(delivery, EdgeDeliveryCodec.Read(Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(delivery))));
+    }
 
     [Fact]
     public void A_protobuf_payload_reads_back_as_the_same_delivery()

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Suite.Contracts.Edge.V1;
 using Suite.Load.Clients;
 using Suite.Load.Scenarios;
 using Suite.Load.Targets;
@@ -92,9 +93,9 @@ public sealed class LoadSmokeTests
     [Fact]
     public void Reads_bench_contents_from_v1_frames_and_ignores_others()
     {
-        var frame = DeliveryPublisher.Frame("run", 7, 123456, "xx");
+        var delivery = DeliveryPublisher.Everyone("e1", "run-7", FanoutTally.FrameType, DeliveryPublisher.Content(7, 123456, "xx"));
 
-        var (type, _, _, content) = ProtocolV1Client.Read(System.Text.Encoding.UTF8.GetBytes(frame));
+        var (type, _, _, content) = ProtocolV1Client.Read(ServerMessageJson.ToUtf8(delivery.Message));
         Assert.Equal("bench", type);
         Assert.True(BenchMarker.TryParse(content, out var n, out var sentAt));
         Assert.Equal(7, n);

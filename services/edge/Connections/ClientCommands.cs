@@ -207,13 +207,13 @@ public sealed partial class ClientCommands(
     {
         var lookup = await presence.LookupUsersAsync(new LookupUsersRequest { UserIds = { direct.To } }, deadline: Deadline(), cancellationToken: cancellationToken);
         var stamp = frames.NewStamp();
-        var frame = frames.Direct(identity.UserId, direct.Content.Span, stamp);
         var message = new ServerMessage
         {
             Id = stamp.Id,
             Type = ServerMessageTypes.Direct,
             Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(stamp.Timestamp)),
-            Json = Encoding.UTF8.GetString(frame.Payload.Span),
+            From = identity.UserId,
+            ContentJson = ByteString.CopyFrom(direct.Content.Span),
         };
         // Every device's edge at once: the sender waits for the slowest publish, not for their sum.
         await Task.WhenAll(lookup.Users.SelectMany(u => u.EdgeIds).Distinct().Select(edge =>

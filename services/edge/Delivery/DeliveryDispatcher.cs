@@ -1,8 +1,8 @@
-using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.Edge.Connections;
+using Suite.Edge.Protocol;
 using Suite.Edge.Routing;
 
 namespace Suite.Edge.Delivery;
@@ -52,7 +52,7 @@ public sealed partial class DeliveryDispatcher(
     /// <summary>Returns the number of connections the frame was queued for, or null when the delivery is unusable.</summary>
     public int? Dispatch(EdgeDelivery delivery, bool urgentTopic)
     {
-        if (delivery.EdgeId != edgeOptions.Value.EdgeId || delivery.Batch.Count > 0 || delivery.Message is null || string.IsNullOrEmpty(delivery.Message.Json)
+        if (delivery.EdgeId != edgeOptions.Value.EdgeId || delivery.Batch.Count > 0 || delivery.Message is null
             || delivery.TargetCase == EdgeDelivery.TargetOneofCase.None)
         {
             Count("invalid");
@@ -73,8 +73,13 @@ public sealed partial class DeliveryDispatcher(
             return 0;
         }
 
+        if (Render(delivery) is not { } payload)
+        {
+            return null;
+        }
+
         var frame = new OutboundFrame(
-            Encoding.UTF8.GetBytes(delivery.Message.Json),
+            payload,
             delivery.Message.Type,
             string.IsNullOrEmpty(delivery.DroppableKey) ? null : delivery.DroppableKey,
             Urgent: urgentTopic || delivery.Priority == Priority.High,
@@ -104,6 +109,22 @@ public sealed partial class DeliveryDispatcher(
         return delivered;
     }
 
+    // Once per delivery, whatever the number of recipients. A message that cannot be rendered stays
+    // so on every redelivery, so it is dropped rather than sent as a broken frame.
+    private ReadOnlyMemory<byte>? Render(EdgeDelivery delivery)
+    {
+        try
+        {
+            return DeliveredFrame.Render(delivery.Message);
+        }
+        catch (InvalidDataException ex)
+        {
+            Count("invalid");
+            LogUnrenderable(logger, delivery.Message.Id, delivery.Message.Type, ex.Message);
+            return null;
+        }
+    }
+
     private IEnumerable<Connection> Targets(EdgeDelivery delivery) => delivery.TargetCase switch
     {
         EdgeDelivery.TargetOneofCase.Users => delivery.Users.Ids.SelectMany(user => index.ConnectionsOf(user)),
@@ -130,4 +151,7 @@ public sealed partial class DeliveryDispatcher(
 
     [LoggerMessage(2, LogLevel.Warning, "dropping an unreadable delivery")]
     private static partial void LogUnreadable(ILogger logger, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning, "dropping a delivery of message '{MessageId}' ({Type}) whose frame cannot be rendered: {Reason}")]
+    private static partial void LogUnrenderable(ILogger logger, string messageId, string type, string reason);
 }

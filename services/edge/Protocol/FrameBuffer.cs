@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using Suite.Contracts.Edge.V1;
 
 namespace Suite.Edge.Protocol;
 
@@ -12,13 +12,8 @@ internal sealed class FrameBuffer
     // A rare huge frame must not pin its buffer to a thread for the life of the process.
     private const int MaxRetainedCapacity = 128 * 1024;
 
-    // Frames go to JSON parsers, never into HTML, so HTML-sensitive characters and non-ASCII text
-    // stay as they are; the default encoder would inflate every non-Latin chat message sixfold.
-    private static readonly JsonWriterOptions Options = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Indented = false,
-    };
+    // The same escaping as every delivered frame (see ServerMessageJson), so a client sees one style.
+    private static readonly JsonWriterOptions Options = ServerMessageJson.WriterOptions;
 
     [ThreadStatic]
     private static FrameBuffer? t_current;

@@ -5,18 +5,19 @@ namespace Suite.Edge.Protocol;
 
 // Frames that answer one client frame (error, pong, and the joined/left/subscribed/unsubscribed
 // acknowledgements) carry that frame's `id` as `ref` when the client sent one, so a client can tell
-// which request succeeded or failed without waiting for room-wide events. Frames for events that
-// reach several edges (message, direct, user:joined, user:left) take the stamp given to the event
-// where it happened; left out, the frame is stamped here and now.
+// which request succeeded or failed without waiting for room-wide events. Frames of events that
+// travel through an edge topic (message, direct, user:joined, user:left, channel publications,
+// notifications) are not written here: they arrive as a structured ServerMessage, which
+// Protocol/DeliveredFrame renders once per delivery.
 /// <summary>
-/// Encodes protocol v1 (JSON) server frames. Every frame is one JSON object with <c>type</c> first,
-/// and carries a unique <c>id</c> and a <c>timestamp</c> (unix ms).
+/// Encodes the protocol v1 (JSON) server frames this edge originates. Every frame is one JSON object
+/// with <c>type</c> first, and carries a unique <c>id</c> and a <c>timestamp</c> (unix ms).
 /// </summary>
 public sealed class ServerFrames(TimeProvider timeProvider)
 {
     private readonly FrameIdGenerator _ids = new();
 
-    /// <summary>A new id and the current time, for an event that will be encoded on several edges.</summary>
+    /// <summary>A new id and the current time, for an event published to other edges (a direct message).</summary>
     public FrameStamp NewStamp() => new(_ids.Next(), Now());
 
     /// <summary><c>{"type":"auth:ok","userId","connectionId","heartbeatIntervalMs"?,"tokenExpiresAt"?,"timestamp","id"}</c></summary>
@@ -36,7 +37,7 @@ public sealed class ServerFrames(TimeProvider timeProvider)
             w.WriteNumber("tokenExpiresAt"u8, expires.ToUnixTimeMilliseconds());
         }
 
-        return End(frame, ServerMessageTypes.AuthOk, stamp: null);
+        return End(frame, ServerMessageTypes.AuthOk);
     }
 
     /// <summary><c>{"type":"auth:fail","reason","timestamp","id"}</c>; the connection closes with 4001 after it.</summary>
@@ -44,7 +45,7 @@ public sealed class ServerFrames(TimeProvider timeProvider)
     {
         var (frame, w) = Begin(ServerMessageTypes.AuthFail);
         w.WriteString("reason"u8, reason);
-        return End(frame, ServerMessageTypes.AuthFail, stamp: null);
+        return End(frame, ServerMessageTypes.AuthFail);
     }
 
     /// <summary><c>{"type":"pong","ts","ref"?,"timestamp","id"}</c>; <c>ts</c> is the server's clock in unix ms.</summary>
@@ -54,7 +55,7 @@ public sealed class ServerFrames(TimeProvider timeProvider)
         var (frame, w) = Begin(ServerMessageTypes.Pong);
         w.WriteNumber("ts"u8, now);
         WriteRef(w, reference);
-        return End(frame, ServerMessageTypes.Pong, stamp: null, now: now);
+        return End(frame, ServerMessageTypes.Pong, now: now);
     }
 
     /// <summary><c>{"type":"error","code","message","ref"?,"retryAfterMs"?,"timestamp","id"}</c>; the connection stays open.</summary>
@@ -76,38 +77,7 @@ public sealed class ServerFrames(TimeProvider timeProvider)
             w.WriteNumber("retryAfterMs"u8, (long)after.TotalMilliseconds);
         }
 
-        return End(frame, ServerMessageTypes.Error, stamp: null);
-    }
-
-    /// <summary><c>{"type":"user:joined","userId","roomId","timestamp","id"}</c>, to the room's members.</summary>
-    public OutboundFrame UserJoined(string userId, string roomId, FrameStamp? stamp = null) =>
-        Membership(ServerMessageTypes.UserJoined, userId, roomId, stamp);
-
-    /// <summary><c>{"type":"user:left","userId","roomId","timestamp","id"}</c>, to the room's members.</summary>
-    public OutboundFrame UserLeft(string userId, string roomId, FrameStamp? stamp = null) =>
-        Membership(ServerMessageTypes.UserLeft, userId, roomId, stamp);
-
-    /// <summary><c>{"type":"message","roomId","from","content","seq","timestamp","id"}</c>, to every other member of the room.</summary>
-    /// <param name="content">One JSON value as UTF-8, written unchanged; it is validated, and an invalid value throws <see cref="JsonException"/>.</param>
-    /// <param name="seq">The room's sequence number, for resuming after a reconnect.</param>
-    public OutboundFrame Message(string roomId, string from, ReadOnlySpan<byte> content, long seq, FrameStamp? stamp = null)
-    {
-        var (frame, w) = Begin(ServerMessageTypes.Message);
-        w.WriteString("roomId"u8, roomId);
-        w.WriteString("from"u8, from);
-        WriteContent(w, content);
-        w.WriteNumber("seq"u8, seq);
-        return End(frame, ServerMessageTypes.Message, stamp);
-    }
-
-    /// <summary><c>{"type":"direct","from","content","timestamp","id"}</c>, to every connection of the addressed user.</summary>
-    /// <param name="content">One JSON value as UTF-8, written unchanged; it is validated, and an invalid value throws <see cref="JsonException"/>.</param>
-    public OutboundFrame Direct(string from, ReadOnlySpan<byte> content, FrameStamp? stamp = null)
-    {
-        var (frame, w) = Begin(ServerMessageTypes.Direct);
-        w.WriteString("from"u8, from);
-        WriteContent(w, content);
-        return End(frame, ServerMessageTypes.Direct, stamp);
+        return End(frame, ServerMessageTypes.Error);
     }
 
     // Urgent so it overtakes queued frames: during a drain it is the one frame a client must get.
@@ -117,7 +87,7 @@ public sealed class ServerFrames(TimeProvider timeProvider)
         var (frame, w) = Begin(ServerMessageTypes.Reconnect);
         w.WriteString("reason"u8, reason);
         w.WriteNumber("retryAfterMs"u8, (long)retryAfter.TotalMilliseconds);
-        return End(frame, ServerMessageTypes.Reconnect, stamp: null, urgent: true);
+        return End(frame, ServerMessageTypes.Reconnect, urgent: true);
     }
 
     /// <summary><c>{"type":"joined","roomId","ref"?,"timestamp","id"}</c>: this connection is now a member; messages to the room are accepted.</summary>
@@ -136,20 +106,12 @@ public sealed class ServerFrames(TimeProvider timeProvider)
     public OutboundFrame Unsubscribed(string channel, string? reference = null) =>
         Acknowledgement(ServerMessageTypes.Unsubscribed, "channel"u8, channel, reference);
 
-    private OutboundFrame Membership(string type, string userId, string roomId, FrameStamp? stamp)
-    {
-        var (frame, w) = Begin(type);
-        w.WriteString("userId"u8, userId);
-        w.WriteString("roomId"u8, roomId);
-        return End(frame, type, stamp);
-    }
-
     private OutboundFrame Acknowledgement(string type, ReadOnlySpan<byte> name, string value, string? reference)
     {
         var (frame, w) = Begin(type);
         w.WriteString(name, value);
         WriteRef(w, reference);
-        return End(frame, type, stamp: null);
+        return End(frame, type);
     }
 
     private static (FrameBuffer Frame, Utf8JsonWriter Writer) Begin(string type)
@@ -161,24 +123,17 @@ public sealed class ServerFrames(TimeProvider timeProvider)
         return (frame, w);
     }
 
-    private OutboundFrame End(FrameBuffer frame, string type, FrameStamp? stamp, long? now = null, bool urgent = false)
+    private OutboundFrame End(FrameBuffer frame, string type, long? now = null, bool urgent = false)
     {
         var w = frame.Writer;
-        WriteStamp(w, stamp, now);
+        WriteStamp(w, now);
         w.WriteEndObject();
         return new OutboundFrame(frame.ToPayload(), type, Urgent: urgent);
     }
 
-    // A stamp made here is written straight from bytes, without an id string.
-    private void WriteStamp(Utf8JsonWriter w, FrameStamp? stamp, long? now)
+    // Written straight from bytes, without an id string.
+    private void WriteStamp(Utf8JsonWriter w, long? now)
     {
-        if (stamp is { } given)
-        {
-            w.WriteNumber("timestamp"u8, given.Timestamp);
-            w.WriteString("id"u8, given.Id);
-            return;
-        }
-
         Span<byte> id = stackalloc byte[FrameIdGenerator.Length];
         _ids.Write(id);
         w.WriteNumber("timestamp"u8, now ?? Now());
@@ -191,12 +146,6 @@ public sealed class ServerFrames(TimeProvider timeProvider)
         {
             w.WriteString("ref"u8, reference);
         }
-    }
-
-    private static void WriteContent(Utf8JsonWriter w, ReadOnlySpan<byte> content)
-    {
-        w.WritePropertyName("content"u8);
-        w.WriteRawValue(content);
     }
 
     private long Now() => timeProvider.GetUtcNow().ToUnixTimeMilliseconds();

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Notification.V1;
@@ -7,20 +8,22 @@ using NotificationPriority = Suite.Contracts.Notification.V1.Priority;
 
 namespace Suite.Notification.Delivery;
 
-/// <summary>One EdgeDelivery per edge; the frame is serialised once and shared by all of them.</summary>
+/// <summary>
+/// One EdgeDelivery per edge, all sharing one structured message; the edges render the client frame
+/// <c>{"type","channel"?,"content","timestamp","id"}</c> from it.
+/// </summary>
 public static class DeliveryFactory
 {
-    public static ServerMessage Message(NotificationEvent evt, string id, string contentJson, DateTimeOffset now)
+    /// <param name="contentJson">payload.content as one JSON value (checked at intake).</param>
+    public static ServerMessage Message(NotificationEvent evt, string id, string contentJson, DateTimeOffset now) => new()
     {
-        var channel = evt.TargetCase == NotificationEvent.TargetOneofCase.Channel ? evt.Channel : null;
-        return new ServerMessage
-        {
-            Id = id,
-            Type = evt.Payload.Type,
-            Timestamp = Timestamp.FromDateTimeOffset(now),
-            Json = NotificationFrame.Build(evt.Payload.Type, channel, contentJson, now.ToUnixTimeMilliseconds(), id),
-        };
-    }
+        Id = id,
+        Type = evt.Payload.Type,
+        Timestamp = Timestamp.FromDateTimeOffset(now),
+        // Only a channel target names itself in the frame; users, a room or everyone do not.
+        Channel = evt.TargetCase == NotificationEvent.TargetOneofCase.Channel ? evt.Channel : "",
+        ContentJson = ByteString.CopyFromUtf8(contentJson),
+    };
 
     public static EdgeDelivery Create(NotificationEvent evt, EdgeTarget edge, ServerMessage message, DateTimeOffset now)
     {

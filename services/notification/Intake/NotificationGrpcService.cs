@@ -21,7 +21,7 @@ public sealed class NotificationGrpcService(
         {
             try
             {
-                content = NotificationFrame.Compact(JsonFormatter.Default.Format(request.Payload.Content));
+                content = CompactJson.From(JsonFormatter.Default.Format(request.Payload.Content));
             }
             catch (Exception e) when (e is InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
             {

@@ -31,7 +31,7 @@ public static class NotificationIntake
             if (document.RootElement.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.Object
                 && payload.TryGetProperty("content", out var value))
             {
-                content = Delivery.NotificationFrame.Compact(value);
+                content = CompactJson.From(value);
             }
         }
 

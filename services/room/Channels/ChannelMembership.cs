@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
@@ -58,14 +59,14 @@ internal sealed class ChannelMembership(StateStore state, EdgeIndexes indexes, E
     public async Task<PublishToChannelResponse> PublishAsync(PublishToChannelRequest request, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = request.MessageId.Length > 0 ? request.MessageId : RoomFrames.NewId();
-        var type = request.Type.Length > 0 ? request.Type : "message";
+        var id = request.MessageId.Length > 0 ? request.MessageId : MessageIds.New();
         var message = new ServerMessage
         {
             Id = id,
-            Type = type,
+            Type = request.Type.Length > 0 ? request.Type : "message",
             Timestamp = Timestamp.FromDateTimeOffset(now),
-            Json = RoomFrames.Channel(type, request.Channel, request.ContentJson, now.ToUnixTimeMilliseconds(), id),
+            Channel = request.Channel,
+            ContentJson = ByteString.CopyFromUtf8(request.ContentJson),
         };
         var index = await indexes.ReadAsync(IndexKind.Channel, request.Channel, cancellationToken);
         var edges = index.Edges.Where(e => e.Value > 0).Select(e => e.Key).ToList();

@@ -321,13 +321,13 @@ internal sealed class RoomMembership(
     private async Task AnnounceAsync(string type, string roomId, string userId, IReadOnlyList<string> edges, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = RoomFrames.NewId();
         var message = new ServerMessage
         {
-            Id = id,
+            Id = MessageIds.New(),
             Type = type,
             Timestamp = Timestamp.FromDateTimeOffset(now),
-            Json = RoomFrames.Membership(type, userId, roomId, now.ToUnixTimeMilliseconds(), id),
+            UserId = userId,
+            RoomId = roomId,
         };
         try
         {

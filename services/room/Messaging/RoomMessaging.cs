@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ internal sealed class RoomMessaging(
 
             var seq = room.Head.Seq + 1;
             var timestamp = now.ToUnixTimeMilliseconds();
-            var id = RoomFrames.NewId();
+            var id = MessageIds.New();
             message = new StoredMessage
             {
                 Id = id,
@@ -56,7 +57,6 @@ internal sealed class RoomMessaging(
                 Timestamp = timestamp,
                 UserId = request.UserId,
                 ContentJson = request.ContentJson,
-                Json = RoomFrames.Message(request.RoomId, request.UserId, request.ContentJson, seq, timestamp, id),
             };
             var next = room.Head.WithSeq(seq);
             var changes = new List<StateChange> { StateChange.Upsert(StateKeys.RoomHistory(room.Id, next.Term, seq, o.HistorySize), message) };
@@ -143,7 +143,7 @@ internal sealed class RoomMessaging(
                 Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(stored.Timestamp)),
                 UserId = stored.UserId,
                 ContentJson = stored.ContentJson,
-                Json = stored.Json,
+                Json = stored.Json ?? ServerMessageJson.ToJson(ToServerMessage(room.Id, stored)),
             });
         }
 
@@ -179,7 +179,7 @@ internal sealed class RoomMessaging(
     }
 
     // A repeat returns the first result; if the first call did not finish publishing, the repeat
-    // publishes the same stored frame again (edges and clients de-duplicate on its id).
+    // publishes the same stored message again (edges and clients de-duplicate on its id).
     private async Task<PublishToRoomResponse> RepeatAsync(string roomId, RememberedKey first, StoredMessage? unpublished, IReadOnlyList<string> edges, CancellationToken cancellationToken)
     {
         metrics.IdempotentRepeats.Add(1);
@@ -194,14 +194,7 @@ internal sealed class RoomMessaging(
 
     private async Task<int> DeliverAsync(string roomId, StoredMessage message, IReadOnlyList<string> edges, CancellationToken cancellationToken)
     {
-        var frame = new ServerMessage
-        {
-            Id = message.Id,
-            Type = "message",
-            Seq = message.Seq,
-            Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp)),
-            Json = message.Json,
-        };
+        var frame = ToServerMessage(roomId, message);
         try
         {
             // Every other member: the sender's other devices too, as the edge expands per user.
@@ -220,6 +213,19 @@ internal sealed class RoomMessaging(
         metrics.MessageEdges.Record(edges.Count, new KeyValuePair<string, object?>("kind", "room"));
         return edges.Count;
     }
+
+    // The edge renders the client frame from these fields; a record stored with its frame (before
+    // that) is published from its fields too, which render to the same frame.
+    private static ServerMessage ToServerMessage(string roomId, StoredMessage message) => new()
+    {
+        Id = message.Id,
+        Type = "message",
+        Seq = message.Seq,
+        Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp)),
+        RoomId = roomId,
+        From = message.UserId,
+        ContentJson = ByteString.CopyFromUtf8(message.ContentJson),
+    };
 
     private static PublishToRoomResponse Response(string id, ulong seq, long timestamp, int edges) => new()
     {

@@ -1,5 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Suite.Room.State;
 
+// A history slot holds the message's fields; the client frame is rendered from them by the edge (and
+// by GetHistory with the same writer), so no frame is stored.
 internal sealed class StoredMessage
 {
     public string Id { get; set; } = "";
@@ -12,6 +16,8 @@ internal sealed class StoredMessage
 
     public string ContentJson { get; set; } = "";
 
-    /// <summary>The frame exactly as fanned out.</summary>
-    public string Json { get; set; } = "";
+    // Records written before the edge rendered frames hold the frame as it was fanned out; it is
+    // still returned by GetHistory verbatim. New records leave it out.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Json { get; set; }
 }

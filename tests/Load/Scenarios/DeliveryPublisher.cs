@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Edge.V1;
 using Suite.Load.Clients;
 using Suite.Load.Targets;
@@ -23,15 +24,22 @@ internal sealed class DeliveryPublisher(EdgeTarget edge, HttpClient http, bool c
 
     public string EdgeId() => edge.EdgeId;
 
-    /// <summary>The frame every connection receives: {"type":"bench","content":"bench:n:t[:padding]","timestamp","id"}.</summary>
-    public static string Frame(string runId, long n, long sentAtStopwatch, string padding) =>
-        string.Create(CultureInfo.InvariantCulture, $$"""{"type":"{{FanoutTally.FrameType}}","content":"{{BenchMarker.Create(n, sentAtStopwatch, padding)}}","timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{runId}}-{{n}}"}""");
+    /// <summary>The content of the frame every connection receives, {"type":"bench","content":"bench:n:t[:padding]","timestamp","id"}, as JSON.</summary>
+    public static string Content(long n, long sentAtStopwatch, string padding) =>
+        JsonSerializer.Serialize(BenchMarker.Create(n, sentAtStopwatch, padding));
 
-    public static EdgeDelivery Everyone(string edgeId, string messageId, string type, string frameJson) => new()
+    /// <summary>A delivery to every connection of the edge, in the structured form the edge renders once.</summary>
+    public static EdgeDelivery Everyone(string edgeId, string messageId, string type, string? contentJson) => new()
     {
         EdgeId = edgeId,
         Everyone = true,
-        Message = new ServerMessage { Id = messageId, Type = type, Json = frameJson },
+        Message = new ServerMessage
+        {
+            Id = messageId,
+            Type = type,
+            Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+            ContentJson = contentJson is null ? ByteString.Empty : ByteString.CopyFromUtf8(contentJson),
+        },
     };
 
     public async Task PublishAsync(EdgeDelivery delivery, CancellationToken cancellationToken)

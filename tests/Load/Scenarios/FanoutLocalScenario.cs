@@ -39,7 +39,7 @@ internal sealed class FanoutLocalScenario : IScenario
         {
             foreach (var publisher in publishers)
             {
-                await publisher.PublishAsync(DeliveryPublisher.Everyone(publisher.EdgeId(), $"{runId}-warmup-{i}", "warmup", $$"""{"type":"warmup","timestamp":0,"id":"{{runId}}-warmup-{{i}}"}"""), cancellationToken);
+                await publisher.PublishAsync(DeliveryPublisher.Everyone(publisher.EdgeId(), $"{runId}-warmup-{i}", "warmup", contentJson: null), cancellationToken);
             }
         }
 
@@ -55,8 +55,8 @@ internal sealed class FanoutLocalScenario : IScenario
             PublishesInFlight,
             (i, scheduledAt, ct) =>
             {
-                var frame = DeliveryPublisher.Frame(runId, i, scheduledAt, padding);
-                return Task.WhenAll(publishers.Select(p => p.PublishAsync(DeliveryPublisher.Everyone(p.EdgeId(), $"{runId}-{i}", FanoutTally.FrameType, frame), ct)));
+                var content = DeliveryPublisher.Content(i, scheduledAt, padding);
+                return Task.WhenAll(publishers.Select(p => p.PublishAsync(DeliveryPublisher.Everyone(p.EdgeId(), $"{runId}-{i}", FanoutTally.FrameType, content), ct)));
             },
             i => Volatile.Write(ref sent, i),
             cancellationToken);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapr.Client;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
@@ -11,7 +12,8 @@ namespace Suite.Edge.Tests.Fakes;
 
 /// <summary>
 /// An in-memory room service speaking the real contract. It fans out the way the real one must:
-/// one EdgeDelivery per edge hosting members, published through Dapr to <c>edge.{id}</c>.
+/// one EdgeDelivery per edge hosting members, with a structured message the edge renders, published
+/// through Dapr to <c>edge.{id}</c>.
 /// </summary>
 public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBase
 {
@@ -33,7 +35,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
         members[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
         if (first)
         {
-            await PublishAsync(members.Values, Frame("user:joined", new { userId = request.UserId, roomId = request.RoomId }), d => d.RoomId = request.RoomId);
+            await PublishAsync(members.Values, Membership("user:joined", request.UserId, request.RoomId), d => d.RoomId = request.RoomId);
         }
 
         return new JoinResponse { UserJoined = first, MemberCount = members.Values.Select(m => m.UserId).Distinct().Count() };
@@ -48,7 +50,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
         var last = left is not null && members.Values.All(m => m.UserId != request.UserId);
         if (last)
         {
-            await PublishAsync(members.Values.Append(left!), Frame("user:left", new { userId = request.UserId, roomId = request.RoomId }), d => d.RoomId = request.RoomId);
+            await PublishAsync(members.Values.Append(left!), Membership("user:left", request.UserId, request.RoomId), d => d.RoomId = request.RoomId);
         }
 
         return new LeaveResponse { UserLeft = last };
@@ -70,9 +72,18 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
         Fail();
         var seq = (ulong)Interlocked.Increment(ref _seq);
         var id = Guid.NewGuid().ToString("N");
-        var frame = $$"""{"type":"message","roomId":{{JsonSerializer.Serialize(request.RoomId)}},"from":{{JsonSerializer.Serialize(request.UserId)}},"content":{{request.ContentJson}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{id}}","seq":{{seq}}}""";
+        var message = new ServerMessage
+        {
+            Id = id,
+            Type = "message",
+            Timestamp = Now(),
+            Seq = seq,
+            RoomId = request.RoomId,
+            From = request.UserId,
+            ContentJson = ByteString.CopyFromUtf8(request.ContentJson),
+        };
         var members = _rooms.GetOrAdd(request.RoomId, _ => new()).Values;
-        var edges = await PublishAsync(members, new ServerMessage { Id = id, Type = "message", Seq = seq, Json = frame }, d =>
+        var edges = await PublishAsync(members, message, d =>
         {
             d.RoomId = request.RoomId;
             d.ExceptUserIds.Add(request.UserId);
@@ -99,8 +110,8 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     public Task<int> PublishToChannelAsync(string channel, string type, string contentJson, string? droppableKey = null)
     {
         var id = Guid.NewGuid().ToString("N");
-        var frame = $$"""{"type":{{JsonSerializer.Serialize(type)}},"channel":{{JsonSerializer.Serialize(channel)}},"content":{{contentJson}},"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}},"id":"{{id}}"}""";
-        return PublishAsync(_channels.GetOrAdd(channel, _ => new()).Values, new ServerMessage { Id = id, Type = type, Json = frame }, d =>
+        var message = new ServerMessage { Id = id, Type = type, Timestamp = Now(), Channel = channel, ContentJson = ByteString.CopyFromUtf8(contentJson) };
+        return PublishAsync(_channels.GetOrAdd(channel, _ => new()).Values, message, d =>
         {
             d.Channel = channel;
             if (droppableKey is not null)
@@ -118,13 +129,10 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
         }
     }
 
-    private static ServerMessage Frame(string type, object body)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        var fields = JsonSerializer.SerializeToElement(body);
-        var json = "{\"type\":\"" + type + "\"," + fields.GetRawText()[1..^1] + $",\"timestamp\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()},\"id\":\"{id}\"}}";
-        return new ServerMessage { Id = id, Type = type, Json = json };
-    }
+    private static ServerMessage Membership(string type, string userId, string roomId) =>
+        new() { Id = Guid.NewGuid().ToString("N"), Type = type, Timestamp = Now(), UserId = userId, RoomId = roomId };
+
+    private static Timestamp Now() => Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
 
     private async Task<int> PublishAsync(IEnumerable<Member> members, ServerMessage message, Action<EdgeDelivery> target)
     {

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Edge.V1;
 using Suite.Testing;
 
@@ -108,6 +110,57 @@ public sealed class DeliveryStreamTests : IAsyncLifetime
 
         Assert.Equal(7, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
         await ScrapeUntilAsync(@"^suite_edge_delivery_stream_events(_total)?\{[^}]*ack=""drop""[^}]*topic=""normal""[^}]*\} 1\b", "one event acked DROP", ct);
+    }
+
+    [Fact]
+    public async Task Structured_message_reaches_every_device_as_the_frame_the_producers_wrote()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var phone = await _edge.ConnectAsAsync("alice", ct);
+        await using var laptop = await _edge.ConnectAsAsync("alice", ct);
+        var message = new ServerMessage
+        {
+            Id = "m-1",
+            Type = "message",
+            Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000)),
+            Seq = 42,
+            RoomId = "r1",
+            From = "bob",
+            ContentJson = ByteString.CopyFromUtf8("""{"text":"héllo <b>","n":[1, 2]}"""),
+        };
+
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", message), ct);
+
+        const string expected = """{"type":"message","roomId":"r1","from":"bob","content":{"text":"héllo <b>","n":[1, 2]},"seq":42,"timestamp":1700000000000,"id":"m-1"}""";
+        Assert.Equal(expected, (await phone.ReceiveAsync("message", ct)).GetRawText());
+        Assert.Equal(expected, (await laptop.ReceiveAsync("message", ct)).GetRawText());
+    }
+
+    [Fact]
+    public async Task Legacy_delivery_with_only_a_json_frame_is_sent_verbatim()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        const string frame = """{"type":"message","roomId":"r1","from":"bob","content": "spaced" ,"timestamp":1,"id":"old-1","seq":3}""";
+
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", new ServerMessage { Id = "old-1", Type = "message", Seq = 3, Json = frame }), ct);
+
+        Assert.Equal(frame, (await alice.ReceiveAsync("message", ct)).GetRawText());
+    }
+
+    [Fact]
+    public async Task Delivery_whose_content_is_not_json_is_dropped_and_counted_as_invalid()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        var now = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", new ServerMessage { Id = "bad-1", Type = "note", Timestamp = now, ContentJson = ByteString.CopyFromUtf8("""{"a":""") }), ct);
+        await _edge.PublishRawAsync(urgent: false, _edge.Payload("alice", new ServerMessage { Id = "good-1", Type = "note", Timestamp = now, ContentJson = ByteString.CopyFromUtf8("1") }), ct);
+
+        // Same topic, so in publish order: the first note to arrive is the good one.
+        Assert.Equal("good-1", (await alice.ReceiveAsync("note", ct)).GetProperty("id").GetString());
+        await ScrapeUntilAsync(@"^suite_edge_deliveries(_total)?\{[^}]*outcome=""invalid""[^}]*\} 1\b", "one delivery counted invalid", ct);
     }
 
     [Fact]

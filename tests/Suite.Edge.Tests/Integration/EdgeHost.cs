@@ -117,7 +117,18 @@ public sealed class EdgeHost : IAsyncDisposable
     // One connection for all publishes, as a publisher's DaprClient has.
     private DaprGrpc.DaprClient SidecarClient() => new(_sidecarChannel ??= GrpcChannel.ForAddress(_sidecar.GrpcEndpoint));
 
-    /// <summary>A delivery to <paramref name="userId"/> on this edge whose frame is <c>{"type":type,"n":n}</c>, with message id <c>{type}-{n}</c>.</summary>
+    /// <summary>A delivery of a structured message to <paramref name="userId"/> on this edge, which the edge renders.</summary>
+    public byte[] Payload(string userId, ServerMessage message) => EdgeDeliveryCodec.ToPayload(new EdgeDelivery
+    {
+        EdgeId = EdgeId,
+        Users = new UserIds { Ids = { userId } },
+        Message = message,
+    });
+
+    /// <summary>
+    /// A delivery to <paramref name="userId"/> on this edge in the legacy form, its frame
+    /// <c>{"type":type,"n":n}</c> given whole in <c>json</c>, with message id <c>{type}-{n}</c>.
+    /// </summary>
     public byte[] Payload(string userId, string type, int n) => EdgeDeliveryCodec.ToPayload(new EdgeDelivery
     {
         EdgeId = EdgeId,

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapr.Client;
+using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
 using Suite.Testing;
 
@@ -58,6 +60,17 @@ public sealed class Recorder : IAsyncDisposable
 
     public async Task<IReadOnlyList<(string Topic, JsonElement Delivery)>> WaitForDeliveriesAsync(string messageId, int count, CancellationToken cancellationToken) =>
         await Eventually.UntilAsync(() => Task.FromResult(Deliveries(messageId)), d => d.Count >= count, TimeSpan.FromSeconds(15), cancellationToken, $"{count} deliveries of {messageId}");
+
+    /// <summary>
+    /// The client frame an edge renders from a recorded delivery's structured message. Notification
+    /// writes no frame itself, so the legacy <c>json</c> must be empty.
+    /// </summary>
+    public static string Frame(JsonElement delivery)
+    {
+        var message = JsonParser.Default.Parse<ServerMessage>(delivery.GetProperty("message").GetRawText());
+        Assert.Empty(message.Json);
+        return ServerMessageJson.ToJson(message);
+    }
 
     /// <summary>The DeadLetter whose data contains <paramref name="marker"/>.</summary>
     public async Task<JsonElement> WaitForDeadLetterAsync(string marker, CancellationToken cancellationToken)

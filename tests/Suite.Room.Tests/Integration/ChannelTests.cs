@@ -39,7 +39,7 @@ public sealed class ChannelTests(RedisFixture redis) : IAsyncLifetime
             Assert.Equal(channel, delivery.Channel);
             Assert.Equal("BTC", delivery.DroppableKey);
             Assert.Equal("m-1", delivery.Message.Id);
-            var frame = Frame(delivery.Message.Json);
+            var frame = Frame(delivery.Message);
             Assert.Equal(["type", "channel", "content", "timestamp", "id"], frame.EnumerateObject().Select(p => p.Name));
             Assert.Equal("price_update", frame.GetProperty("type").GetString());
             Assert.Equal(42, frame.GetProperty("content").GetProperty("p").GetInt32());

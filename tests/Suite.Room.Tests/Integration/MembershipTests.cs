@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
 
 namespace Suite.Room.Tests.Integration;
@@ -40,15 +41,15 @@ public sealed class MembershipTests(RedisFixture redis) : IAsyncLifetime
         Assert.False(bobAgain.UserJoined);
         Assert.False(bobSecondDevice.UserJoined);
         Assert.Equal(2, bobSecondDevice.MemberCount);
-        var onA = (await _room.DeliveriesAsync(edgeA, "user:joined")).Select(d => Frame(d.Message.Json).GetProperty("userId").GetString()).ToList();
-        var onB = (await _room.DeliveriesAsync(edgeB, "user:joined")).Select(d => Frame(d.Message.Json).GetProperty("userId").GetString()).ToList();
+        var onA = (await _room.DeliveriesAsync(edgeA, "user:joined")).Select(d => Frame(d.Message).GetProperty("userId").GetString()).ToList();
+        var onB = (await _room.DeliveriesAsync(edgeB, "user:joined")).Select(d => Frame(d.Message).GetProperty("userId").GetString()).ToList();
         Assert.Equal(["alice", "bob"], onA);
         Assert.Equal(["bob"], onB);
 
         var delivery = (await _room.DeliveriesAsync(edgeB, "user:joined")).Single();
         Assert.Equal(room, delivery.RoomId);
         Assert.Equal(edgeB, delivery.EdgeId);
-        var frame = Frame(delivery.Message.Json);
+        var frame = Frame(delivery.Message);
         Assert.Equal(["type", "userId", "roomId", "timestamp", "id"], frame.EnumerateObject().Select(p => p.Name));
         Assert.Equal(delivery.Message.Id, frame.GetProperty("id").GetString());
 
@@ -74,7 +75,7 @@ public sealed class MembershipTests(RedisFixture redis) : IAsyncLifetime
         await _room.Client.ReleaseConnectionAsync(new ReleaseConnectionRequest { UserId = "bob", EdgeId = edgeB, ConnectionId = "b2", RoomIds = { room } }, cancellationToken: ct);
 
         var left = Assert.Single(await _room.DeliveriesAsync(edgeA, "user:left"));
-        Assert.Equal("bob", Frame(left.Message.Json).GetProperty("userId").GetString());
+        Assert.Equal("bob", Frame(left.Message).GetProperty("userId").GetString());
         Assert.Single(await _room.DeliveriesAsync(edgeB, "user:left"));
         var edges = await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct);
         Assert.Equal([(edgeA, 1)], edges.Edges.Select(e => (e.EdgeId, e.Connections)));
@@ -153,5 +154,10 @@ public sealed class MembershipTests(RedisFixture redis) : IAsyncLifetime
         Assert.Contains("page_token", badToken.Status.Detail, StringComparison.Ordinal);
     }
 
-    internal static JsonElement Frame(string json) => JsonDocument.Parse(json).RootElement;
+    // Room publishes the structured message and no frame; this is the frame the edge renders from it.
+    internal static JsonElement Frame(ServerMessage message)
+    {
+        Assert.Empty(message.Json);
+        return JsonDocument.Parse(ServerMessageJson.ToUtf8(message)).RootElement;
+    }
 }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
 using static Suite.Room.Tests.Integration.MembershipTests;
 
@@ -43,7 +44,7 @@ public sealed class MessagingTests(RedisFixture redis) : IAsyncLifetime
                 Assert.Equal(["alice"], d.ExceptUserIds);
                 Assert.Equal(edge, d.EdgeId);
             });
-            var frame = Frame(deliveries[1].Message.Json);
+            var frame = Frame(deliveries[1].Message);
             Assert.Equal(["type", "roomId", "from", "content", "seq", "timestamp", "id"], frame.EnumerateObject().Select(p => p.Name));
             Assert.Equal("message", frame.GetProperty("type").GetString());
             Assert.Equal("alice", frame.GetProperty("from").GetString());
@@ -138,7 +139,8 @@ public sealed class MessagingTests(RedisFixture redis) : IAsyncLifetime
 
         var stored = last3.Messages[^1];
         var delivered = (await _room.DeliveriesAsync(edge, "message")).Single(d => d.Message.Seq == 8);
-        Assert.Equal(delivered.Message.Json, stored.Json);
+        Assert.Equal(ServerMessageJson.ToJson(delivered.Message), stored.Json);
+        Assert.Equal($$"""{"type":"message","roomId":"{{room}}","from":"alice","content":8,"seq":8,"timestamp":{{delivered.Message.Timestamp.ToDateTimeOffset().ToUnixTimeMilliseconds()}},"id":"{{stored.Id}}"}""", stored.Json);
         Assert.Equal(sent[^1].MessageId, stored.Id);
         Assert.Equal("alice", stored.UserId);
         Assert.Equal("8", stored.ContentJson);
