@@ -1,3 +1,4 @@
+using Suite.ServiceDefaults.Publishing;
 using Suite.Notification.Delivery;
 using Suite.Notification.Idempotency;
 using Suite.Notification.Intake;
@@ -14,6 +15,7 @@ public static class NotificationRegistration
         builder.Services.AddDaprClient();
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddSingleton<NotificationValidator>();
+        builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<DeliveryPublisher>();
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddTransient<NotificationPipeline>();

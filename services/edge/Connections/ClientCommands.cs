@@ -1,3 +1,4 @@
+using Suite.ServiceDefaults.Publishing;
 using System.Net.WebSockets;
 using System.Text;
 using Dapr.Client;
@@ -27,7 +28,7 @@ public sealed partial class ClientCommands(
     LocalIndex<Connection> index,
     RoomService.RoomServiceClient room,
     PresenceService.PresenceServiceClient presence,
-    DaprClient dapr,
+    EdgeDeliveryPublisher publisher,
     ServerFrames frames,
     IOptions<ConnectionOptions> connectionOptions,
     IOptions<EdgeOptions> edgeOptions,
@@ -219,8 +220,8 @@ public sealed partial class ClientCommands(
         await Task.WhenAll(lookup.Users.SelectMany(u => u.EdgeIds).Distinct().Select(edge =>
         {
             var delivery = new EdgeDelivery { EdgeId = edge, Users = new UserIds { Ids = { direct.To } }, Message = message };
-            return dapr.PublishByteEventAsync(DaprNames.PubSub, DaprNames.EdgeTopic(edge), EdgeDeliveryCodec.ToPayload(delivery), EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), cancellationToken);
-        }));
+            return publisher.PublishAsync(delivery);
+        })).WaitAsync(cancellationToken);
     }
 
     private async Task SubscribeAsync(Connection connection, ClientIdentity identity, SubscribeMessage subscribe, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Suite.ServiceDefaults.Publishing;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using Suite.Edge.Auth;
@@ -29,6 +30,7 @@ public static class ConnectionEndpoints
         services.AddSingleton<LocalIndex<Connection>>();
         services.AddSingleton<ServerFrames>();
         services.AddSingleton<ConnectionLifecycle>();
+        services.AddEdgeDeliveryPublisher();
         services.AddSingleton<ClientCommands>();
         services.AddSingleton<ConnectionHandler>();
         services.AddHostedService<ConnectionSweeper>();

@@ -1,5 +1,5 @@
 using Dapr;
-using Dapr.Client;
+using Suite.ServiceDefaults.Publishing;
 using Suite.Contracts.Edge.V1;
 using Suite.Notification.Upstream;
 using Suite.ServiceDefaults;
@@ -7,11 +7,11 @@ using Suite.ServiceDefaults;
 namespace Suite.Notification.Delivery;
 
 /// <summary>
-/// Publishes deliveries to their edges' topics. Each edge has its own topic and bulk publish is per
-/// topic, so the edges are published to in parallel. A retry of the whole event is safe: the
+/// Publishes deliveries to their edges' topics, all at once (the service's <see cref="EdgeDeliveryPublisher"/>
+/// batches what queues per topic while a publish to it is in flight). A retry of the whole event is safe: the
 /// message id is the same and edges drop repeats.
 /// </summary>
-public sealed class DeliveryPublisher(DaprClient dapr, NotificationMetrics metrics)
+public sealed class DeliveryPublisher(EdgeDeliveryPublisher publisher, NotificationMetrics metrics)
 {
     public async Task PublishAsync(IReadOnlyList<EdgeDelivery> deliveries, CancellationToken cancellationToken)
     {
@@ -28,8 +28,7 @@ public sealed class DeliveryPublisher(DaprClient dapr, NotificationMetrics metri
     private async Task PublishOneAsync(EdgeDelivery delivery, CancellationToken cancellationToken)
     {
         var urgent = delivery.Priority == Priority.High;
-        var topic = urgent ? DaprNames.EdgeUrgentTopic(delivery.EdgeId) : DaprNames.EdgeTopic(delivery.EdgeId);
-        await dapr.PublishByteEventAsync(DaprNames.PubSub, topic, EdgeDeliveryCodec.ToPayload(delivery), EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), cancellationToken);
+        await publisher.PublishAsync(delivery).WaitAsync(cancellationToken);
         metrics.DeliveriesPublished.Add(1, new KeyValuePair<string, object?>("priority", urgent ? "high" : "normal"));
     }
 }

@@ -1,3 +1,4 @@
+using Suite.ServiceDefaults.Publishing;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Suite.Room.Channels;
@@ -53,6 +54,7 @@ public static class StateRegistration
         builder.Services.AddSingleton<RoomOwners>();
         builder.Services.AddHostedService<IdleRoomSweeper>();
         builder.Services.AddSingleton<EdgeIndexes>();
+        builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<EdgePublisher>();
         builder.Services.AddSingleton<JoinAuthorizer>();
         builder.Services.AddSingleton<RoomMembership>();

@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using Dapr.Client;
+using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Suite.Contracts.Edge.V1;
+
+namespace Suite.ServiceDefaults.Publishing;
+
+/// <summary>
+/// Publishes EdgeDeliveries to their edge's topic (<c>edge.{id}</c>, or <c>edge.{id}.urgent</c> for
+/// high priority) with one publish in flight per topic: what is queued for a topic meanwhile goes out
+/// next as one batch event (<see cref="EdgeDelivery.Batch"/>). A quiet publisher pays one publish per
+/// delivery as before; a busy one pays one per topic per round trip instead of one per delivery, and
+/// each topic gets deliveries in the order they were queued.
+/// </summary>
+public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
+{
+    private readonly DaprClient _dapr = dapr;
+    private readonly TimeProvider _time = time;
+    private readonly ConcurrentDictionary<string, TopicLane> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Queues the delivery before it returns (so callers that queue in turn keep their order per
+    /// topic); the task completes once the event carrying it is published. It is published even if
+    /// the caller stops waiting.
+    /// </summary>
+    public Task PublishAsync(EdgeDelivery delivery)
+    {
+        var topic = delivery.Priority == Priority.High ? DaprNames.EdgeUrgentTopic(delivery.EdgeId) : DaprNames.EdgeTopic(delivery.EdgeId);
+        return _lanes.GetOrAdd(topic, static (t, state) => new TopicLane(t, state.EdgeId, state.Publisher), (delivery.EdgeId, Publisher: this)).Enqueue(delivery);
+    }
+
+    /// <summary>One topic's queue and its single publishing loop.</summary>
+    private sealed class TopicLane(string topic, string edgeId, EdgeDeliveryPublisher publisher)
+    {
+        // A batch stays well under the brokers' message limits (NATS max_payload defaults to 1 MB).
+        private const int MaxBatchBytes = 512 * 1024;
+        private const int MaxBatchDeliveries = 256;
+
+        // Not tied to any one caller: a batch carries several callers' deliveries.
+        private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+        private readonly Lock _lock = new();
+        private readonly Queue<(EdgeDelivery Delivery, TaskCompletionSource Published)> _queued = new();
+        private bool _publishing;
+
+        public Task Enqueue(EdgeDelivery delivery)
+        {
+            var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                _queued.Enqueue((delivery, published));
+                if (_publishing)
+                {
+                    return published.Task;
+                }
+
+                _publishing = true;
+            }
+
+            _ = PublishQueuedAsync();
+            return published.Task;
+        }
+
+        private async Task PublishQueuedAsync()
+        {
+            while (TakeBatch() is { } batch)
+            {
+                try
+                {
+                    var payload = batch.Count == 1
+                        ? batch[0].Delivery.ToByteArray()
+                        : new EdgeDelivery { EdgeId = edgeId, Batch = { batch.Select(b => b.Delivery) } }.ToByteArray();
+                    using var timeout = new CancellationTokenSource(PublishTimeout, publisher._time);
+                    await publisher._dapr.PublishByteEventAsync(DaprNames.PubSub, topic, payload, EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), timeout.Token);
+                    batch.ForEach(b => b.Published.TrySetResult());
+                }
+                catch (Exception ex)
+                {
+                    batch.ForEach(b => b.Published.TrySetException(ex));
+                }
+            }
+        }
+
+        // Null once the queue is empty, and then the loop has stopped: the next Enqueue starts one.
+        private List<(EdgeDelivery Delivery, TaskCompletionSource Published)>? TakeBatch()
+        {
+            lock (_lock)
+            {
+                if (_queued.Count == 0)
+                {
+                    _publishing = false;
+                    return null;
+                }
+
+                var batch = new List<(EdgeDelivery, TaskCompletionSource)>();
+                var bytes = 0;
+                while (_queued.TryPeek(out var next) && batch.Count < MaxBatchDeliveries
+                    && (batch.Count == 0 || bytes + next.Delivery.CalculateSize() <= MaxBatchBytes))
+                {
+                    bytes += next.Delivery.CalculateSize();
+                    batch.Add(_queued.Dequeue());
+                }
+
+                return batch;
+            }
+        }
+    }
+}
+
+public static class EdgeDeliveryPublisherExtensions
+{
+    /// <summary>Registers the one <see cref="EdgeDeliveryPublisher"/> of a service (it needs the service's DaprClient).</summary>
+    public static IServiceCollection AddEdgeDeliveryPublisher(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<EdgeDeliveryPublisher>();
+        return services;
+    }
+}
