@@ -74,7 +74,7 @@ public sealed class UpgradeRequest
             return buffer.Length > maxLine ? UpgradeParse.NotOurs : UpgradeParse.NeedMore;
         }
 
-        if (lineBytes.Length + 2 > maxLine || !TryReadRequestLine(ToArray(lineBytes), out var query))
+        if (lineBytes.Length + 2 > maxLine || !TryReadRequestLine(Contiguous(lineBytes), out var query))
         {
             return UpgradeParse.NotOurs;
         }
@@ -97,7 +97,7 @@ public sealed class UpgradeRequest
         }
 
         var parsed = new UpgradeRequest { Query = query, HeadLength = reader.Consumed };
-        return parsed.TryReadHeaders(ToArray(headerBytes), maxHeaderCount) ? Found(parsed, out request) : UpgradeParse.NotOurs;
+        return parsed.TryReadHeaders(Contiguous(headerBytes), maxHeaderCount) ? Found(parsed, out request) : UpgradeParse.NotOurs;
     }
 
     private static UpgradeParse Found(UpgradeRequest parsed, out UpgradeRequest? request)
@@ -106,7 +106,8 @@ public sealed class UpgradeRequest
         return UpgradeParse.Ours;
     }
 
-    private static byte[] ToArray(in ReadOnlySequence<byte> bytes) => bytes.ToArray();
+    // Nearly always one segment: no copy then.
+    private static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> bytes) => bytes.IsSingleSegment ? bytes.FirstSpan : bytes.ToArray();
 
     // "GET /ws[/][?query] HTTP/1.1", in origin form; a target Kestrel would decode or normalise
     // (percent-encoding, dot segments, absolute form) is left to Kestrel.

@@ -82,7 +82,10 @@ public sealed class WebSocketTransport : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var result = await _input.ReadAsync(cancellationToken);
+        // A zero-byte read (how the read loop waits while idle) takes no token: a registration would
+        // stay on the socket's token for as long as the connection is idle, and closing this stream
+        // ends the read anyway.
+        var result = await _input.ReadAsync(buffer.IsEmpty ? CancellationToken.None : cancellationToken);
         if (result.IsCanceled || Volatile.Read(ref _disposed) == 1)
         {
             _input.AdvanceTo(result.Buffer.Start);
