@@ -38,7 +38,8 @@ public sealed partial class ConnectionSweeper(
         foreach (var connection in registry.All)
         {
             connection.ReplenishRate();
-            if (connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout) == HeartbeatOutcome.Dead)
+            // A closing connection sends nothing more (its close handshake has its own bound).
+            if (connection.Close is null && connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout) == HeartbeatOutcome.Dead)
             {
                 // As the runtime's keep-alive does: abort, and the read loop records the loss.
                 connection.Socket.Abort();
