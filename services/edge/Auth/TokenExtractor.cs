@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace Suite.Edge.Auth;
@@ -18,8 +20,19 @@ public static class TokenExtractor
     public static string? FromRequest(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return From(request.Headers[HeaderNames.Authorization], request.Query[QueryParameter]);
+    }
 
-        foreach (var value in request.Headers[HeaderNames.Authorization])
+    /// <summary>
+    /// The same rule over raw parts: <paramref name="authorization"/> header values and the raw
+    /// query string (decoded as <see cref="HttpRequest.Query"/> decodes it), for the edge's own handshake.
+    /// </summary>
+    public static string? FromParts(StringValues authorization, string? rawQuery) =>
+        From(authorization, string.IsNullOrEmpty(rawQuery) ? StringValues.Empty : QueryHelpers.ParseQuery(rawQuery).GetValueOrDefault(QueryParameter));
+
+    private static string? From(StringValues authorization, StringValues accessTokens)
+    {
+        foreach (var value in authorization)
         {
             if (value is not null && value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
             {
@@ -31,7 +44,7 @@ public static class TokenExtractor
             }
         }
 
-        foreach (var value in request.Query[QueryParameter])
+        foreach (var value in accessTokens)
         {
             if (!string.IsNullOrWhiteSpace(value))
             {

@@ -16,10 +16,11 @@ public sealed class Connection
     private CloseRequest? _close;
     private long _sequence;
 
-    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now)
+    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
     {
         Id = id;
         Socket = socket;
+        Transport = transport;
         Queue = queue;
         ConnectedAt = now;
         _lastClientFrameTicks = now.UtcTicks;
@@ -29,6 +30,9 @@ public sealed class Connection
     public string Id { get; }
 
     public WebSocket Socket { get; }
+
+    /// <summary>The stream under <see cref="Socket"/> when the edge did the handshake itself; the sweep drives its keep-alive.</summary>
+    public WebSocketTransport? Transport { get; }
 
     public SendQueue Queue { get; }
 

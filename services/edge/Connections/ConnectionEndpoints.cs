@@ -33,6 +33,8 @@ public static class ConnectionEndpoints
         services.AddEdgeDeliveryPublisher();
         services.AddSingleton<ClientCommands>();
         services.AddSingleton<ConnectionHandler>();
+        services.AddSingleton<ConnectionAcceptor>();
+        WebSocketHandshake.AddToListenPorts(services);
         services.AddHostedService<ConnectionSweeper>();
         services.AddSingleton<EdgeDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeDrain>());
@@ -59,21 +61,16 @@ public static class ConnectionEndpoints
 
     // Not async: the returned task is the connection handler's own, so nothing of the upgrade (this
     // method's frame, the token, its validation outcome) stays referenced for the connection's life.
+    // Most upgrades never get here: WebSocketHandshake takes them off the listen port before Kestrel
+    // parses them as HTTP; this serves the rest (e.g. an upgrade on a reused keep-alive connection).
     private static Task AcceptAsync(
         HttpContext context,
-        AdmissionGate admission,
-        EdgeDrain drain,
-        TokenValidator tokens,
+        ConnectionAcceptor acceptor,
         ConnectionHandler handler,
-        ServerFrames frames,
-        IOptions<ConnectionOptions> options,
-        IOptions<SendQueueOptions> queueOptions,
-        TimeProvider time,
-        EdgeMetrics metrics)
+        IOptions<ConnectionOptions> options)
     {
-        if (!admission.TryAdmit())
+        if (!acceptor.TryAdmit())
         {
-            metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "rate"));
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
@@ -82,12 +79,11 @@ public static class ConnectionEndpoints
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return context.Response.WriteAsync("this endpoint speaks WebSocket only", context.RequestAborted);
+            return context.Response.WriteAsync(WebSocketHandshake.NotWebSocketMessage, context.RequestAborted);
         }
 
-        if (drain.IsDraining)
+        if (acceptor.RefuseWhileDraining())
         {
-            metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "draining"));
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
@@ -98,43 +94,31 @@ public static class ConnectionEndpoints
         var token = TokenExtractor.FromRequest(context.Request);
         TokenExtractor.RemoveFromRequest(context);
         var aborted = context.RequestAborted;
-        var accepting = AcceptWebSocketAsync(context, token, tokens, frames, options.Value, queueOptions.Value, time, aborted);
+        var accepting = AcceptWebSocketAsync(context, token, acceptor, options.Value, aborted);
         return accepting.IsCompletedSuccessfully
             ? handler.RunAsync(accepting.Result.Connection, accepting.Result.Identity, aborted)
             : RunWhenAcceptedAsync(accepting, handler, aborted);
     }
 
-    private static async Task RunWhenAcceptedAsync(Task<Accepted> accepting, ConnectionHandler handler, CancellationToken aborted)
+    private static async Task RunWhenAcceptedAsync(Task<ConnectionAcceptor.Accepted> accepting, ConnectionHandler handler, CancellationToken aborted)
     {
         var accepted = await accepting;
         await handler.RunAsync(accepted.Connection, accepted.Identity, aborted);
     }
 
-    private static async Task<Accepted> AcceptWebSocketAsync(
+    private static async Task<ConnectionAcceptor.Accepted> AcceptWebSocketAsync(
         HttpContext context,
         string? token,
-        TokenValidator tokens,
-        ServerFrames frames,
+        ConnectionAcceptor acceptor,
         ConnectionOptions settings,
-        SendQueueOptions queueOptions,
-        TimeProvider time,
         CancellationToken aborted)
     {
-        var outcome = token is null ? null : await tokens.ValidateAsync(token, aborted);
+        var outcome = await acceptor.ValidateAsync(token, aborted);
         var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = settings.HeartbeatInterval,
             KeepAliveTimeout = settings.HeartbeatTimeout,
         });
-        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions, time), settings, time.GetUtcNow());
-        if (outcome is { IsValid: false })
-        {
-            connection.Send(frames.AuthFail(outcome.FailureReason!));
-            connection.RequestClose(new CloseRequest(CloseCodes.AuthFailed, outcome.FailureReason!, Flush: true));
-        }
-
-        return new Accepted(connection, outcome is { IsValid: true } ? ConnectionLifecycle.IdentityFrom(outcome) : null);
+        return acceptor.Create(socket, outcome);
     }
-
-    private readonly record struct Accepted(Connection Connection, ClientIdentity? Identity);
 }

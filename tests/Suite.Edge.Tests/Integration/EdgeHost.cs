@@ -19,8 +19,9 @@ namespace Suite.Edge.Tests.Integration;
 
 /// <summary>
 /// A real edge on real Kestrel, beside an in-memory emulator sidecar and fake presence and room
-/// services on real gRPC ports. Its timers run on <see cref="Time"/>; WebSocket keep-alive, which
-/// the runtime times itself, runs on the real clock.
+/// services on real gRPC ports. Its timers, keep-alive included, run on <see cref="Time"/>; only
+/// upgrades that reach the HTTP endpoint instead of the edge's own handshake keep the runtime's
+/// keep-alive on the real clock.
 /// </summary>
 public sealed class EdgeHost : IAsyncDisposable
 {

@@ -32,11 +32,7 @@ public sealed class LifecycleTests
     public async Task Client_that_stops_answering_pings_is_dropped_while_an_answering_one_stays()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string>
-        {
-            ["Connections:HeartbeatInterval"] = "00:00:00.200",
-            ["Connections:HeartbeatTimeout"] = "00:00:00.300",
-        });
+        await using var edge = await EdgeHost.StartAsync(ct);
         var registry = edge.Services.GetRequiredService<ConnectionRegistry>();
         await using var answering = await edge.ConnectAsAsync("alice", ct);
         // No client keep-alive and, below, no pending receive: pings from the edge go unanswered.
@@ -44,7 +40,17 @@ public sealed class LifecycleTests
         await silent.ReceiveAsync("auth:ok", ct);
         var pending = answering.ReceiveAsync("never-sent", ct);
 
-        await Eventually.UntilAsync(() => registry.All.All(c => c.Identity?.UserId != "bob"), TimeSpan.FromSeconds(5), ct, "the silent client is dropped");
+        // Keep-alive runs on the edge's clock: step it half a second at a time, past the 30 s interval
+        // and the 10 s timeout, while the answering client's pongs come back in real time.
+        await Eventually.UntilAsync(
+            () =>
+            {
+                edge.Time.Advance(TimeSpan.FromMilliseconds(500));
+                return registry.All.All(c => c.Identity?.UserId != "bob");
+            },
+            TimeSpan.FromSeconds(30),
+            ct,
+            "the silent client is dropped");
 
         Assert.Contains(registry.All, c => c.Identity?.UserId == "alice");
         Assert.False(pending.IsCompleted);

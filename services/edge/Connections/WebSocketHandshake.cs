@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Suite.Edge.Auth;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>
+/// The edge's own RFC 6455 handshake, as Kestrel connection middleware on every listen port: a
+/// WebSocket upgrade to /ws is answered here and the socket runs straight on the connection's pipes;
+/// every other connection goes on, untouched, to Kestrel's HTTP pipeline.
+/// </summary>
+/// <remarks>
+/// An upgrade through the HTTP pipeline keeps its request, response, HttpContext and the frames of
+/// every middleware alive for the connection's whole life (most of an idle connection's memory);
+/// here nothing of the request outlives the handshake. The request head is only peeked: when it is
+/// not ours, Kestrel reads the same bytes from the start. Bytes after the head (a first frame sent
+/// with the request) stay in the pipe for the socket. On an https port this runs before TLS, sees no
+/// "GET " and steps aside, so the HTTP endpoint serves those upgrades as before.
+/// </remarks>
+public sealed class WebSocketHandshake
+{
+    /// <summary>The 400 body for a request to /ws that is not a WebSocket upgrade.</summary>
+    public const string NotWebSocketMessage = "this endpoint speaks WebSocket only";
+
+    private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    private readonly ConnectionDelegate _next;
+    private readonly ConnectionAcceptor _acceptor;
+    private readonly ConnectionHandler _handler;
+    private readonly TimeProvider _time;
+    private readonly KestrelServerLimits _limits;
+
+    private WebSocketHandshake(ConnectionDelegate next, IServiceProvider services)
+    {
+        _next = next;
+        _acceptor = services.GetRequiredService<ConnectionAcceptor>();
+        _handler = services.GetRequiredService<ConnectionHandler>();
+        _time = services.GetRequiredService<TimeProvider>();
+        _limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+    }
+
+    private enum Decision
+    {
+        PassOn,
+        Upgrade,
+        Drop,
+    }
+
+    /// <summary>Puts the handshake in front of every Kestrel endpoint, from configuration or code.</summary>
+    public static void AddToListenPorts(IServiceCollection services) =>
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+            listen.Use(next => new WebSocketHandshake(next, listen.ApplicationServices).OnConnectedAsync)));
+
+    private async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var (decision, request) = await ReadHeadAsync(connection.Transport.Input);
+        switch (decision)
+        {
+            case Decision.PassOn:
+                await _next(connection);
+                return;
+            case Decision.Drop:
+                return;
+        }
+
+        ConnectionAcceptor.Accepted? accepted;
+        try
+        {
+            accepted = await HandshakeAsync(connection, request!);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client went away during the handshake (its token check, or our answer).
+            return;
+        }
+
+        request = null;
+        if (accepted is { } ok)
+        {
+            await _handler.RunAsync(ok.Connection, ok.Identity, connection.ConnectionClosed);
+        }
+    }
+
+    // Peeks until the head is complete or clearly not an upgrade to /ws, consuming nothing unless it
+    // is one. Bounded in time like Kestrel's own wait for request headers.
+    private async Task<(Decision, UpgradeRequest?)> ReadHeadAsync(PipeReader input)
+    {
+        using var timeout = new CancellationTokenSource(_limits.RequestHeadersTimeout);
+        long examined = 0;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return (Decision.Drop, null);
+            }
+
+            var buffer = result.Buffer;
+            var parse = UpgradeRequest.Parse(buffer, _limits.MaxRequestLineSize, _limits.MaxRequestHeadersTotalSize, _limits.MaxRequestHeaderCount, out var request);
+            if (parse == UpgradeParse.Ours)
+            {
+                input.AdvanceTo(buffer.GetPosition(request!.HeadLength));
+                return (Decision.Upgrade, request);
+            }
+
+            if (parse == UpgradeParse.NotOurs || result.IsCompleted || result.IsCanceled)
+            {
+                // Examined stays where it was, so Kestrel's first read returns these bytes at once.
+                input.AdvanceTo(buffer.Start, buffer.GetPosition(examined));
+                return (Decision.PassOn, null);
+            }
+
+            examined = buffer.Length;
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    // The endpoint's decisions in the endpoint's order: admission, a valid handshake, drain, the token.
+    private async Task<ConnectionAcceptor.Accepted?> HandshakeAsync(ConnectionContext connection, UpgradeRequest request)
+    {
+        var output = connection.Transport.Output;
+        if (!_acceptor.TryAdmit())
+        {
+            await RespondAsync(output, "429 Too Many Requests", "Retry-After: 1\r\n", "");
+            return null;
+        }
+
+        if (!request.ConnectionUpgrade || !request.HasValidKey)
+        {
+            await RespondAsync(output, "400 Bad Request", "", NotWebSocketMessage);
+            return null;
+        }
+
+        if (request.Version != "13")
+        {
+            // RFC 6455 §4.2.2: an unsupported version gets 426 naming the versions the server speaks.
+            await RespondAsync(output, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n", NotWebSocketMessage);
+            return null;
+        }
+
+        if (_acceptor.RefuseWhileDraining())
+        {
+            await RespondAsync(output, "503 Service Unavailable", "Retry-After: 1\r\n", "");
+            return null;
+        }
+
+        var aborted = connection.ConnectionClosed;
+        var outcome = await _acceptor.ValidateAsync(TokenExtractor.FromParts(request.Authorization, request.Query), aborted);
+        Write(output, $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n\r\n");
+        var flushed = await output.FlushAsync(aborted);
+        if (flushed.IsCompleted)
+        {
+            return null;
+        }
+
+        var transport = new WebSocketTransport(connection.Transport.Input, output, _time.GetUtcNow());
+        var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            // The sweep pings through the transport instead of a timer per socket.
+            KeepAliveInterval = TimeSpan.Zero,
+        });
+        return _acceptor.Create(socket, outcome, transport);
+    }
+
+    private static async Task RespondAsync(PipeWriter output, string status, string headers, string body)
+    {
+        // A refused handshake ends the connection: the client opens a new one for its next try.
+        Write(output, $"HTTP/1.1 {status}\r\n{headers}Content-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        await output.FlushAsync();
+    }
+
+    private static void Write(PipeWriter output, string text) => output.Write(Encoding.ASCII.GetBytes(text));
+
+    // RFC 6455 §4.2.2 fixes SHA-1 here; it proves the server read the key, it protects nothing.
+#pragma warning disable CA5350
+    public static string AcceptKey(string key) => Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+#pragma warning restore CA5350
+}
