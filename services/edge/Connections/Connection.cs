@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
 using Suite.Edge.Limits;
@@ -6,7 +7,9 @@ namespace Suite.Edge.Connections;
 
 /// <summary>
 /// One client connection: its socket, its send queue, who it is once authenticated, and its
-/// limits. Fan-out threads call <see cref="Send"/>; only the connection's own loops touch the socket.
+/// limits. Fan-out threads call <see cref="Send"/>; the socket is written by the connection's send
+/// loop, or by the thread calling <see cref="Send"/> when the socket can take the frame now, one
+/// send at a time as the queue decides.
 /// </summary>
 public sealed class Connection
 {
@@ -15,6 +18,7 @@ public sealed class Connection
     private long _lastClientFrameTicks;
     private CloseRequest? _close;
     private long _sequence;
+    private Counter<long>? _framesSent;
 
     public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
     {
@@ -89,19 +93,36 @@ public sealed class Connection
     public void ReplenishRate() => _rate.Refill();
 
     /// <summary>
-    /// Queues a frame. A queue that overflows (the client reads too slowly) closes the connection
-    /// with 1013 instead of growing memory; the caller never waits for the socket.
+    /// Called by the send loop before it first waits for a frame: from then on <see cref="Send"/>
+    /// writes a frame itself when nothing is queued or being sent, and counts it in <paramref name="framesSent"/>.
+    /// </summary>
+    public void EnableDirectSends(Counter<long> framesSent) => Volatile.Write(ref _framesSent, framesSent);
+
+    /// <summary>
+    /// Sends a frame now if the socket is idle, else queues it. A queue that overflows (the client
+    /// reads too slowly) closes the connection with 1013 instead of growing memory; the caller never
+    /// waits for the socket: a write that cannot complete at once finishes in the background.
     /// </summary>
     public EnqueueOutcome Send(OutboundFrame frame)
     {
-        var outcome = Queue.TryEnqueue(frame);
-        if (outcome == EnqueueOutcome.Overflow)
+        var framesSent = Volatile.Read(ref _framesSent);
+        var sendNow = false;
+        var outcome = framesSent is null ? Queue.TryEnqueue(frame) : Queue.TryEnqueue(frame, out sendNow);
+        if (sendNow)
+        {
+            SendNow(frame, framesSent!);
+        }
+        else if (outcome == EnqueueOutcome.Overflow)
         {
             RequestClose(new CloseRequest(CloseCodes.TryAgainLater, "slow consumer: send queue full", Flush: false));
         }
 
         return outcome;
     }
+
+    /// <summary>Writes one whole frame; the send loop and <see cref="Send"/> both write through here.</summary>
+    public ValueTask WriteAsync(OutboundFrame frame) =>
+        Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
 
     /// <summary>The first request wins; the send loop carries it out after the queue (or at once, without flush).</summary>
     public bool RequestClose(CloseRequest request)
@@ -114,5 +135,64 @@ public sealed class Connection
         TransitionTo(ConnectionState.Closing);
         Queue.Complete();
         return true;
+    }
+
+    // The queue handed this send to the caller and keeps the send loop asleep until EndSend. A
+    // failed write ends the connection as a failed write in the send loop does.
+    private void SendNow(OutboundFrame frame, Counter<long> framesSent)
+    {
+        var finishing = false;
+        try
+        {
+            var write = WriteAsync(frame);
+            if (write.IsCompleted)
+            {
+                write.GetAwaiter().GetResult();
+                framesSent.Add(1);
+            }
+            else
+            {
+                finishing = true;
+                _ = EndSendWhenWrittenAsync(write, framesSent);
+            }
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            WriteFailed();
+        }
+        finally
+        {
+            if (!finishing)
+            {
+                Queue.EndSend();
+            }
+        }
+    }
+
+    private async Task EndSendWhenWrittenAsync(ValueTask write, Counter<long> framesSent)
+    {
+        try
+        {
+            await write;
+            framesSent.Add(1);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            WriteFailed();
+        }
+        finally
+        {
+            Queue.EndSend();
+        }
+    }
+
+    // An aborted socket can also fail a write with OperationCanceledException.
+    private static bool IsWriteFailure(Exception ex) =>
+        ex is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException;
+
+    private void WriteFailed()
+    {
+        RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "send failed", Flush: false));
+        Socket.Abort();
     }
 }

@@ -8,8 +8,9 @@ namespace Suite.Edge.Connections;
 
 /// <summary>
 /// Runs one accepted WebSocket: accept → register → read loop (and a send loop beside it) →
-/// finally unregister and release upstream. The send loop is the only writer to the socket, and
-/// it also performs every close, so a close always follows the frames queued before it.
+/// finally unregister and release upstream. The send loop writes every frame that had to queue and
+/// performs every close, so a close always follows the frames sent or queued before it; a frame
+/// for an idle socket is written by its sender (<see cref="Connection.Send"/>), one write at a time.
 /// </summary>
 public sealed partial class ConnectionHandler(
     ConnectionRegistry registry,
@@ -192,6 +193,9 @@ public sealed partial class ConnectionHandler(
         var socket = connection.Socket;
         try
         {
+            // While this loop waits, a frame for an idle socket is written by the thread that sends
+            // it; the loop wakes only for frames that queued behind a send, and for the close.
+            connection.EnableDirectSends(metrics.FramesSent);
             while (await connection.Queue.ReadAsync(CancellationToken.None) is { } frame)
             {
                 if (connection.Close is { Flush: false })
@@ -199,7 +203,7 @@ public sealed partial class ConnectionHandler(
                     break;
                 }
 
-                await socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+                await connection.WriteAsync(frame);
                 metrics.FramesSent.Add(1);
             }
 

@@ -8,7 +8,11 @@ namespace Suite.Edge.Delivery;
 
 /// <summary>
 /// The bounded, byte-accounted send queue of one connection: any number of fan-out threads write
-/// with <see cref="TryEnqueue"/>, which never blocks; exactly one reader (the socket send loop) reads.
+/// with <see cref="TryEnqueue(OutboundFrame)"/>, which never blocks; exactly one reader (the socket
+/// send loop) reads. It also decides who writes to the socket: a writer that finds nothing queued,
+/// nothing being sent and the reader asleep is told to send the frame itself
+/// (<see cref="TryEnqueue(OutboundFrame, out bool)"/>), and the reader stays asleep until
+/// <see cref="EndSend"/>.
 /// </summary>
 /// <remarks>
 /// A plain <see cref="Channel{T}"/> cannot hold the queue itself: it bounds by item count, not
@@ -20,6 +24,15 @@ namespace Suite.Edge.Delivery;
 /// same as with a bounded channel per connection). The one reader waits on a reusable value-task
 /// source held in the queue, as a single-reader channel does internally: a wake-up allocates
 /// nothing, and an idle queue costs about 320 bytes where a channel-based one cost about 940.
+///
+/// Most frames find the socket idle. Queueing such a frame only to wake the reader cost a thread-pool
+/// hop and an async resumption per recipient, several times the send itself, so the writer sends
+/// it on its own thread instead (a small WebSocket send to a socket with buffer room completes
+/// synchronously). The queue holds at most one such claim, and while it is held the reader is
+/// neither woken nor handed frames: one send at a time, in order, with the watermarks, the urgent
+/// lane and coalescing applying to whatever queues behind the frame being sent, exactly as they
+/// did behind a frame the reader was sending. A frame sent now was never queued, so like a frame
+/// the reader has taken it no longer counts toward the queued bytes.
 /// </remarks>
 public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<OutboundFrame?>
 {
@@ -40,6 +53,9 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     private bool _congested;
     private long _congestedSince;
     private State _state;
+
+    // A writer was told to send a frame itself and has not called EndSend yet.
+    private bool _sending;
 
     // The single reader's pending WaitToReadAsync or ReadAsync. Whoever takes _waiting under the lock
     // (a writer, a close, or the cancellation callback) completes it, after the lock; continuations
@@ -114,7 +130,40 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     }
 
     /// <summary>Queues a frame without blocking. See <see cref="EnqueueOutcome"/> for what each outcome asks of the caller.</summary>
-    public EnqueueOutcome TryEnqueue(OutboundFrame frame)
+    public EnqueueOutcome TryEnqueue(OutboundFrame frame) => Enqueue(frame, maySendNow: false, out _);
+
+    /// <summary>
+    /// Like <see cref="TryEnqueue(OutboundFrame)"/>, except that when nothing is queued, no send is in
+    /// progress and the reader is waiting, the frame is not queued: <paramref name="sendNow"/> is
+    /// true, the outcome is <see cref="EnqueueOutcome.Accepted"/>, and the caller must write the
+    /// frame to the socket itself and then call <see cref="EndSend"/>, also when the write fails.
+    /// </summary>
+    public EnqueueOutcome TryEnqueue(OutboundFrame frame, out bool sendNow) => Enqueue(frame, maySendNow: true, out sendNow);
+
+    /// <summary>
+    /// Ends the send that <see cref="TryEnqueue(OutboundFrame, out bool)"/> handed to its caller. The
+    /// reader is woken if frames queued behind it or the queue was closed meanwhile.
+    /// </summary>
+    public void EndSend()
+    {
+        Waiting wake;
+        OutboundFrame? handedOver;
+        bool hasFrames;
+        lock (_lock)
+        {
+            if (!_sending)
+            {
+                throw new InvalidOperationException("No send was handed out.");
+            }
+
+            _sending = false;
+            wake = TakeWaiterLocked(out handedOver, out hasFrames);
+        }
+
+        Wake(wake, handedOver, hasFrames);
+    }
+
+    private EnqueueOutcome Enqueue(OutboundFrame frame, bool maySendNow, out bool sendNow)
     {
         ArgumentNullException.ThrowIfNull(frame);
 
@@ -124,6 +173,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         Waiting wake;
         OutboundFrame? handedOver;
         bool hasFrames;
+        sendNow = false;
 
         lock (_lock)
         {
@@ -140,6 +190,13 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
             {
                 _expired++;
                 return EnqueueOutcome.Expired;
+            }
+            else if (maySendNow && _count == 0 && !_sending && _waiting != Waiting.None)
+            {
+                // Empty means not congested and no key queued, so no rule below could apply.
+                _sending = true;
+                sendNow = true;
+                return EnqueueOutcome.Accepted;
             }
             else if (frame.DroppableKey is { } key)
             {
@@ -164,12 +221,16 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         return outcome;
     }
 
-    /// <summary>Takes the next frame if there is one: urgent frames first, expired frames skipped. For the single reader.</summary>
+    /// <summary>
+    /// Takes the next frame if there is one: urgent frames first, expired frames skipped; none while a
+    /// writer is sending one itself. For the single reader.
+    /// </summary>
     public bool TryRead([NotNullWhen(true)] out OutboundFrame? frame)
     {
         lock (_lock)
         {
-            return TryReadLocked(out frame);
+            frame = null;
+            return !_sending && TryReadLocked(out frame);
         }
     }
 
@@ -181,12 +242,12 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     {
         lock (_lock)
         {
-            if (_count > 0)
+            if (_count > 0 && !_sending)
             {
                 return new ValueTask<bool>(true);
             }
 
-            if (_state != State.Open)
+            if (_state != State.Open && !_sending)
             {
                 return new ValueTask<bool>(false);
             }
@@ -207,12 +268,12 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     {
         lock (_lock)
         {
-            if (TryReadLocked(out var frame))
+            if (!_sending && TryReadLocked(out var frame))
             {
                 return new ValueTask<OutboundFrame?>(frame);
             }
 
-            if (_state != State.Open)
+            if (_state != State.Open && !_sending)
             {
                 return new ValueTask<OutboundFrame?>((OutboundFrame?)null);
             }
@@ -302,14 +363,16 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         _waitCancellation = default;
     }
 
-    // A waiting reader means the queue was empty, so only a first frame or a close wakes it. A
-    // waiting ReadAsync is handed its frame here, under the lock, like a channel does.
+    // A waiting reader means the queue was empty, so only a first frame or a close wakes it, and
+    // not while a writer sends a frame itself: EndSend wakes it then. A waiting ReadAsync is handed
+    // its frame here, under the lock, like a channel does.
     private Waiting TakeWaiterLocked(out OutboundFrame? handedOver, out bool hasFrames)
     {
         handedOver = null;
         hasFrames = _count > 0;
         var waiting = _waiting;
         if (waiting == Waiting.None
+            || _sending
             || (waiting == Waiting.WaitToRead && _count == 0 && _state == State.Open)
             || (waiting == Waiting.Read && !TryReadLocked(out handedOver) && _state == State.Open))
         {

@@ -438,6 +438,232 @@ public sealed class SendQueueTests
         Assert.True(slow.IsOverflowed);
     }
 
+    [Fact]
+    public async Task A_frame_for_an_idle_queue_is_handed_to_its_writer_and_the_reader_stays_asleep()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = NewQueue();
+        var read = queue.ReadAsync(ct).AsTask();
+
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Frame("now", 10), out var sendNow));
+
+        Assert.True(sendNow);
+        Assert.Equal(0, queue.QueuedCount);
+        Assert.Equal(0, queue.QueuedBytes);
+        queue.EndSend();
+        Assert.False(read.IsCompleted);
+
+        queue.Complete();
+        Assert.Null(await read.WaitAsync(TimeSpan.FromSeconds(5), ct));
+    }
+
+    [Fact]
+    public void A_frame_is_queued_when_the_reader_is_not_waiting()
+    {
+        var queue = NewQueue();
+
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Frame("queued", 10), out var sendNow));
+
+        Assert.False(sendNow);
+        Assert.Equal(["queued"], Drain(queue));
+    }
+
+    [Fact]
+    public async Task Frames_offered_during_a_handed_out_send_queue_behind_it_and_the_reader_gets_them_after_it_ends()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = NewQueue();
+        var read = queue.ReadAsync(ct).AsTask();
+        queue.TryEnqueue(Frame("first", 10), out var first);
+
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Frame("normal", 10), out var second));
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(Frame("urgent", 10, urgent: true), out var third));
+
+        Assert.True(first);
+        Assert.False(second || third);
+        Assert.Equal(2, queue.QueuedCount);
+        Assert.False(queue.TryRead(out _));
+        Assert.False(read.IsCompleted);
+
+        queue.EndSend();
+
+        Assert.Equal("urgent", (await read.WaitAsync(TimeSpan.FromSeconds(5), ct))?.Type);
+        Assert.Equal(["normal"], Drain(queue));
+    }
+
+    [Fact]
+    public async Task Coalescing_and_the_watermarks_apply_to_frames_behind_a_handed_out_send()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = NewQueue();
+        var read = queue.ReadAsync(ct).AsTask();
+        queue.TryEnqueue(Frame("big-now", 600), out var sendNow);
+        Assert.True(sendNow);
+        Assert.False(queue.IsCongested);
+
+        queue.TryEnqueue(Frame("price-1", 10, key: "price:ACME"), out _);
+        Assert.Equal(EnqueueOutcome.Coalesced, queue.TryEnqueue(Frame("price-2", 10, key: "price:ACME"), out _));
+        queue.TryEnqueue(Frame("big-queued", 600), out _);
+        Assert.True(queue.IsCongested);
+        Assert.Equal(EnqueueOutcome.Dropped, queue.TryEnqueue(Frame("typing", 10, key: "typing:u2"), out _));
+        Assert.Equal(EnqueueOutcome.Overflow, queue.TryEnqueue(Frame("past-the-hard-limit", 600), out sendNow));
+        Assert.False(sendNow);
+        Assert.False(read.IsCompleted);
+
+        queue.EndSend();
+
+        Assert.Null(await read.WaitAsync(TimeSpan.FromSeconds(5), ct));
+    }
+
+    [Fact]
+    public async Task A_close_during_a_handed_out_send_ends_the_reader_only_after_the_send_and_the_queue()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = NewQueue();
+        var read = queue.ReadAsync(ct).AsTask();
+        queue.TryEnqueue(Frame("sending", 10), out _);
+        queue.TryEnqueue(Frame("queued", 10), out _);
+
+        queue.Complete();
+        Assert.Equal(EnqueueOutcome.Closed, queue.TryEnqueue(Frame("late", 10), out var sendNow));
+        Assert.False(sendNow);
+        Assert.False(read.IsCompleted);
+
+        queue.EndSend();
+
+        Assert.Equal("queued", (await read.WaitAsync(TimeSpan.FromSeconds(5), ct))?.Type);
+        Assert.Null(await queue.ReadAsync(ct));
+    }
+
+    [Fact]
+    public async Task No_send_is_handed_out_once_the_queue_is_closed_or_a_frame_expired()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = NewQueue();
+        var read = queue.ReadAsync(ct).AsTask();
+
+        Assert.Equal(EnqueueOutcome.Expired, queue.TryEnqueue(Frame("late", 10, expiresAt: _time.GetUtcNow()), out var expired));
+        queue.Abort();
+        Assert.Equal(EnqueueOutcome.Closed, queue.TryEnqueue(Frame("closed", 10), out var closed));
+
+        Assert.False(expired || closed);
+        Assert.Null(await read.WaitAsync(TimeSpan.FromSeconds(5), ct));
+    }
+
+    [Fact]
+    public void Ending_a_send_that_was_never_handed_out_is_refused()
+    {
+        var queue = NewQueue();
+
+        Assert.Throws<InvalidOperationException>(queue.EndSend);
+    }
+
+    // Writers send what they are handed themselves, as Connection.Send does; the reader sends the
+    // rest. Every seventh send completes later, on another thread, as a socket with a full buffer does.
+    [Fact]
+    public async Task Writers_sending_for_themselves_and_the_reader_never_send_at_once_and_keep_each_writers_order()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int writers = 4;
+        const int perWriter = 5_000;
+        var queue = new SendQueue(new SendQueueOptions { MaxQueuedFrames = writers * perWriter }, TimeProvider.System);
+        var socket = new FakeSocket();
+
+        var reader = Task.Run(async () =>
+        {
+            while (await queue.ReadAsync(ct) is { } frame)
+            {
+                await socket.SendAsync(frame, byWriter: false);
+            }
+        }, ct);
+
+        var writes = Enumerable.Range(0, writers).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < perWriter; i++)
+            {
+                var frame = Frame($"{w}:{i}", 16);
+                Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(frame, out var sendNow));
+                if (sendNow)
+                {
+                    var send = socket.SendAsync(frame, byWriter: true);
+                    if (send.IsCompleted)
+                    {
+                        queue.EndSend();
+                    }
+                    else
+                    {
+                        _ = send.ContinueWith(_ => queue.EndSend(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                    }
+                }
+            }
+        }, ct)).ToArray();
+
+        await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        queue.Complete();
+        await reader.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        Assert.Equal(0, socket.Overlaps);
+        var sent = socket.Sent();
+        Assert.Equal(writers * perWriter, sent.Count);
+        for (var w = 0; w < writers; w++)
+        {
+            var prefix = $"{w}:";
+            Assert.Equal(
+                Enumerable.Range(0, perWriter),
+                sent.Where(t => t.StartsWith(prefix, StringComparison.Ordinal)).Select(t => int.Parse(t[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        Assert.True(socket.ByWriter > 0, "no writer was handed a send");
+        Assert.True(socket.ByReader > 0, "nothing queued behind a writer's send");
+    }
+
+    private sealed class FakeSocket
+    {
+        private readonly Lock _lock = new();
+        private readonly List<string> _sent = [];
+        private int _inFlight;
+        private int _overlaps;
+        private int _byWriter;
+        private int _byReader;
+
+        public int Overlaps => Volatile.Read(ref _overlaps);
+
+        public int ByWriter => Volatile.Read(ref _byWriter);
+
+        public int ByReader => Volatile.Read(ref _byReader);
+
+        public List<string> Sent()
+        {
+            lock (_lock)
+            {
+                return [.. _sent];
+            }
+        }
+
+        public async Task SendAsync(OutboundFrame frame, bool byWriter)
+        {
+            if (Interlocked.Increment(ref _inFlight) != 1)
+            {
+                Interlocked.Increment(ref _overlaps);
+            }
+
+            Interlocked.Increment(ref byWriter ? ref _byWriter : ref _byReader);
+            int count;
+            lock (_lock)
+            {
+                _sent.Add(frame.Type);
+                count = _sent.Count;
+            }
+
+            if (count % 7 == 0)
+            {
+                await Task.Yield();
+            }
+
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
