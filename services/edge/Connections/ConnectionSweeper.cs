@@ -22,6 +22,9 @@ public sealed partial class ConnectionSweeper(
 {
     public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
+    // However few connections there are, this many may be pinged per tick.
+    private const int MinPingsPerTick = 64;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Tick, time);
@@ -35,11 +38,17 @@ public sealed partial class ConnectionSweeper(
     {
         var options = connectionOptions.Value;
         var auth = authOptions.Value;
+        var pings = PingsPerTick(registry.Count, options.HeartbeatInterval);
         foreach (var connection in registry.All)
         {
             connection.ReplenishRate();
             // A closing connection sends nothing more (its close handshake has its own bound).
-            if (connection.Close is null && connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout) == HeartbeatOutcome.Dead)
+            var heartbeat = connection.Close is null ? connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout, mayPing: pings > 0) : null;
+            if (heartbeat == HeartbeatOutcome.Pinged)
+            {
+                pings--;
+            }
+            else if (heartbeat == HeartbeatOutcome.Dead)
             {
                 // As the runtime's keep-alive does: abort, and the read loop records the loss.
                 connection.Socket.Abort();
@@ -65,4 +74,14 @@ public sealed partial class ConnectionSweeper(
             }
         }
     }
+
+    /// <summary>
+    /// Pings are spread over the interval: a tick pings at most its share of all connections (at least
+    /// <see cref="MinPingsPerTick"/>), so connections that went quiet together (opened in one burst,
+    /// back from one reconnect storm) are not all pinged in one tick. Each ping and its pong hold a
+    /// pooled buffer while in flight, and thousands at once grow Kestrel's memory pool, which keeps
+    /// what it grew. A due ping waits at most one interval more.
+    /// </summary>
+    public static int PingsPerTick(int connections, TimeSpan interval) =>
+        interval <= TimeSpan.Zero ? 0 : Math.Max(MinPingsPerTick, (int)Math.Ceiling(connections * Tick.TotalSeconds / Math.Max(interval.TotalSeconds, Tick.TotalSeconds)));
 }

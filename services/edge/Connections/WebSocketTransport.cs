@@ -50,9 +50,10 @@ public sealed class WebSocketTransport : Stream
     /// <summary>
     /// One keep-alive step, called by the sweep: pings a client that has been silent for
     /// <paramref name="interval"/>, and reports it dead when nothing came within <paramref name="timeout"/>
-    /// of the ping. A zero interval turns keep-alive off, as for the runtime's own.
+    /// of the ping. A zero interval turns keep-alive off, as for the runtime's own. Without
+    /// <paramref name="mayPing"/> a ping that is due waits for a later call.
     /// </summary>
-    public HeartbeatOutcome Heartbeat(DateTimeOffset now, TimeSpan interval, TimeSpan timeout)
+    public HeartbeatOutcome Heartbeat(DateTimeOffset now, TimeSpan interval, TimeSpan timeout, bool mayPing = true)
     {
         var ticks = now.UtcTicks;
         if (Interlocked.Exchange(ref _received, 0) == 1)
@@ -71,7 +72,7 @@ public sealed class WebSocketTransport : Stream
             return ticks - _pingSentTicks >= timeout.Ticks ? HeartbeatOutcome.Dead : HeartbeatOutcome.None;
         }
 
-        if (ticks - _lastHeardTicks >= interval.Ticks && TryPing())
+        if (mayPing && ticks - _lastHeardTicks >= interval.Ticks && TryPing())
         {
             _pingSentTicks = ticks;
             return HeartbeatOutcome.Pinged;
