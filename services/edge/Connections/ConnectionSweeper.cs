@@ -78,9 +78,10 @@ public sealed partial class ConnectionSweeper(
     /// <summary>
     /// Pings are spread over the interval: a tick pings at most its share of all connections (at least
     /// <see cref="MinPingsPerTick"/>), so connections that went quiet together (opened in one burst,
-    /// back from one reconnect storm) are not all pinged in one tick. Each ping and its pong hold a
-    /// pooled buffer while in flight, and thousands at once grow Kestrel's memory pool, which keeps
-    /// what it grew. A due ping waits at most one interval more.
+    /// back from one reconnect storm) are not all pinged in one tick: at 100,000 connections one tick
+    /// would make 100,000 socket writes (~6 µs each here) in one burst on the sweep, and their pongs
+    /// would come back together; spread, it is ~3,300 per tick. A due ping waits at most one interval
+    /// more. (Measured with 3,000 idle connections on one edge: no change in RSS or idle CPU.)
     /// </summary>
     public static int PingsPerTick(int connections, TimeSpan interval) =>
         interval <= TimeSpan.Zero ? 0 : Math.Max(MinPingsPerTick, (int)Math.Ceiling(connections * Tick.TotalSeconds / Math.Max(interval.TotalSeconds, Tick.TotalSeconds)));
