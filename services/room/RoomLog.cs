@@ -5,8 +5,6 @@ internal static partial class RoomLog
     [LoggerMessage(1, LogLevel.Warning, "Publishing {Type} for room {RoomId} failed; the membership change stands")]
     public static partial void MembershipEventFailed(ILogger logger, string type, string roomId, Exception exception);
 
-    [LoggerMessage(2, LogLevel.Warning, "Join of {ConnectionId} to room {RoomId} failed after its user record was written; undone")]
-    public static partial void JoinUndone(ILogger logger, string connectionId, string roomId, Exception exception);
 
     [LoggerMessage(3, LogLevel.Information, "Edge {EdgeId} ({Change}, incarnation {Incarnation}) dropped from {Rooms} rooms and {Channels} channels")]
     public static partial void EdgeDropped(ILogger logger, string edgeId, string change, string incarnation, int rooms, int channels);

@@ -28,11 +28,11 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
     public Task PublishAsync(EdgeDelivery delivery)
     {
         var topic = delivery.Priority == Priority.High ? DaprNames.EdgeUrgentTopic(delivery.EdgeId) : DaprNames.EdgeTopic(delivery.EdgeId);
-        return _lanes.GetOrAdd(topic, static (t, state) => new TopicLane(t, state.EdgeId, state.Publisher), (delivery.EdgeId, Publisher: this)).Enqueue(delivery);
+        return _lanes.GetOrAdd(topic, static (t, publisher) => new TopicLane(t, publisher), this).Enqueue(delivery);
     }
 
     /// <summary>One topic's queue and its single publishing loop.</summary>
-    private sealed class TopicLane(string topic, string edgeId, EdgeDeliveryPublisher publisher)
+    private sealed class TopicLane(string topic, EdgeDeliveryPublisher publisher)
     {
         // A batch stays well under the brokers' message limits (NATS max_payload defaults to 1 MB).
         private const int MaxBatchBytes = 512 * 1024;
@@ -42,15 +42,16 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
         private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
         private readonly Lock _lock = new();
-        private readonly Queue<(EdgeDelivery Delivery, TaskCompletionSource Published)> _queued = new();
+        private readonly Queue<(EdgeDelivery Delivery, int Size, TaskCompletionSource Published)> _queued = new();
         private bool _publishing;
 
         public Task Enqueue(EdgeDelivery delivery)
         {
             var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var size = delivery.CalculateSize();
             lock (_lock)
             {
-                _queued.Enqueue((delivery, published));
+                _queued.Enqueue((delivery, size, published));
                 if (_publishing)
                 {
                     return published.Task;
@@ -71,7 +72,7 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
                 {
                     var payload = batch.Count == 1
                         ? batch[0].Delivery.ToByteArray()
-                        : new EdgeDelivery { EdgeId = edgeId, Batch = { batch.Select(b => b.Delivery) } }.ToByteArray();
+                        : new EdgeDelivery { EdgeId = batch[0].Delivery.EdgeId, Batch = { batch.Select(b => b.Delivery) } }.ToByteArray();
                     using var timeout = new CancellationTokenSource(PublishTimeout, publisher._time);
                     await publisher._dapr.PublishByteEventAsync(DaprNames.PubSub, topic, payload, EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), timeout.Token);
                     batch.ForEach(b => b.Published.TrySetResult());
@@ -84,7 +85,7 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
         }
 
         // Null once the queue is empty, and then the loop has stopped: the next Enqueue starts one.
-        private List<(EdgeDelivery Delivery, TaskCompletionSource Published)>? TakeBatch()
+        private List<(EdgeDelivery Delivery, int Size, TaskCompletionSource Published)>? TakeBatch()
         {
             lock (_lock)
             {
@@ -94,12 +95,12 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
                     return null;
                 }
 
-                var batch = new List<(EdgeDelivery, TaskCompletionSource)>();
+                var batch = new List<(EdgeDelivery, int, TaskCompletionSource)>();
                 var bytes = 0;
                 while (_queued.TryPeek(out var next) && batch.Count < MaxBatchDeliveries
-                    && (batch.Count == 0 || bytes + next.Delivery.CalculateSize() <= MaxBatchBytes))
+                    && (batch.Count == 0 || bytes + next.Size <= MaxBatchBytes))
                 {
-                    bytes += next.Delivery.CalculateSize();
+                    bytes += next.Size;
                     batch.Add(_queued.Dequeue());
                 }
 

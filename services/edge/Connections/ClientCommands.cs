@@ -1,7 +1,6 @@
 using Suite.ServiceDefaults.Publishing;
 using System.Net.WebSockets;
 using System.Text;
-using Dapr.Client;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

@@ -13,8 +13,6 @@ internal sealed class MembershipChange(string userId, string connectionId, strin
     /// <summary>The edge of a joining connection; null for a leave.</summary>
     public string? EdgeId => edgeId;
 
-    public bool IsJoin => edgeId is not null;
-
     /// <summary>Set by the turn that commits the change (or fails it).</summary>
     public TaskCompletionSource<MembershipOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -115,22 +115,6 @@ internal sealed class OwnedRoom(string id, RoomHead head, string headETag, int m
     /// <summary>The room's edge index record as it is stored.</summary>
     public EdgeIndex IndexRecord() => new() { Edges = new Dictionary<string, int>(_edges, StringComparer.Ordinal), Users = _users.Count };
 
-    /// <summary>A member shard's record as it would be with <paramref name="userId"/> added or removed; null = empty.</summary>
-    public MemberShard? ShardRecord(string userId, bool present)
-    {
-        var users = new SortedSet<string>(ShardMembers(ShardOf(userId)), StringComparer.Ordinal);
-        if (present)
-        {
-            users.Add(userId);
-        }
-        else
-        {
-            users.Remove(userId);
-        }
-
-        return users.Count == 0 ? null : new MemberShard { Users = [.. users] };
-    }
-
     /// <summary>Sets a user's record after a commit (null = the user left), keeping edge counts and shards in step.</summary>
     public void SetUser(string userId, RoomUser? user)
     {
