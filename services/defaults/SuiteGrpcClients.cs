@@ -46,6 +46,29 @@ public static class SuiteGrpcClients
         IReadOnlyList<Uri> Addresses(IServiceProvider sp) => UpstreamAddressesAttribute.Parse(address(sp.GetRequiredService<IOptions<TOptions>>().Value));
     }
 
+    /// <summary>
+    /// A channel for long-lived streams to the upstream a client of <see cref="AddSuiteGrpcClient"/>
+    /// reaches (same addresses, same replica handling), without the resilience handler: its retry,
+    /// breaker and per-attempt timeout are made for single calls, and its timeout would cut a stream.
+    /// HTTP/2 pings find a connection that died without a reset.
+    /// </summary>
+    public static GrpcChannel StreamingChannel(string address, string name)
+    {
+        var addresses = UpstreamAddressesAttribute.Parse(address);
+        var options = new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            },
+        };
+        UseReplicas(options, addresses);
+        return GrpcChannel.ForAddress(ChannelAddress(addresses, name), options);
+    }
+
     // One address is the channel's address, as it always was; several are reached through the
     // static resolver under a name of their own.
     private static Uri ChannelAddress(IReadOnlyList<Uri> addresses, string name) =>

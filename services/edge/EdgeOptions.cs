@@ -35,6 +35,12 @@ public sealed class EdgeOptions
     [EnumDataType(typeof(Delivery.DeliverySubscription))]
     public Delivery.DeliverySubscription DeliverySubscription { get; set; } = Delivery.DeliverySubscription.Streaming;
 
+    /// <summary>
+    /// Clients' joins, leaves, room messages and (un)subscribes go to room over one long-lived call
+    /// stream (RoomService.Calls) instead of one request each; false: one unary call each, as before.
+    /// </summary>
+    public bool RoomCallStream { get; set; } = true;
+
     /// <summary>Deadline of each upstream gRPC call.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -25,7 +25,7 @@ public sealed partial class ClientCommands(
     ConnectionLifecycle lifecycle,
     TokenValidator tokens,
     LocalIndex<Connection> index,
-    RoomService.RoomServiceClient room,
+    RoomCalls room,
     PresenceService.PresenceServiceClient presence,
     EdgeDeliveryPublisher publisher,
     ServerFrames frames,
@@ -154,7 +154,7 @@ public sealed partial class ClientCommands(
         {
             await room.JoinAsync(
                 new JoinRequest { RoomId = join.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id, TokenClaims = Struct.Parser.ParseJson(identity.ClaimsJson) },
-                deadline: Deadline(), cancellationToken: cancellationToken);
+                Deadline(), cancellationToken);
         }
         catch
         {
@@ -174,7 +174,7 @@ public sealed partial class ClientCommands(
             return;
         }
 
-        await room.LeaveAsync(new LeaveRequest { RoomId = leave.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, deadline: Deadline(), cancellationToken: cancellationToken);
+        await room.LeaveAsync(new LeaveRequest { RoomId = leave.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, Deadline(), cancellationToken);
         index.Leave(leave.RoomId, connection);
         connection.Send(frames.Left(leave.RoomId, leave.Id));
     }
@@ -197,8 +197,8 @@ public sealed partial class ClientCommands(
                 ContentJson = Encoding.UTF8.GetString(chat.Content.Span),
                 IdempotencyKey = $"{connection.Id}:{connection.NextSequence()}",
             },
-            deadline: Deadline(),
-            cancellationToken: cancellationToken);
+            Deadline(),
+            cancellationToken);
     }
 
     // Direct messages need no room: presence says which edges hold the user's devices, and each of
@@ -239,7 +239,7 @@ public sealed partial class ClientCommands(
 
         try
         {
-            await room.SubscribeAsync(new SubscribeRequest { Channel = subscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, deadline: Deadline(), cancellationToken: cancellationToken);
+            await room.SubscribeAsync(new SubscribeRequest { Channel = subscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, Deadline(), cancellationToken);
         }
         catch
         {
@@ -253,7 +253,7 @@ public sealed partial class ClientCommands(
     private async Task UnsubscribeAsync(Connection connection, ClientIdentity identity, UnsubscribeMessage unsubscribe, CancellationToken cancellationToken)
     {
         index.Unsubscribe(unsubscribe.Channel, connection);
-        await room.UnsubscribeAsync(new UnsubscribeRequest { Channel = unsubscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, deadline: Deadline(), cancellationToken: cancellationToken);
+        await room.UnsubscribeAsync(new UnsubscribeRequest { Channel = unsubscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, Deadline(), cancellationToken);
         connection.Send(frames.Unsubscribed(unsubscribe.Channel, unsubscribe.Id));
     }
 

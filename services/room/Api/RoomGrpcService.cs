@@ -6,6 +6,8 @@ using Suite.Room.Fanout;
 using Suite.Room.Membership;
 using Suite.Room.Messaging;
 using Suite.Room.Owners;
+using Suite.ServiceDefaults.RoomCalls;
+using Suite.ServiceDefaults.State;
 using static Suite.Room.Api.RequestValidation;
 
 namespace Suite.Room.Api;
@@ -17,6 +19,9 @@ internal sealed class RoomGrpcService(
     RoomMessaging messaging,
     ChannelMembership channels,
     EdgeIndexes indexes,
+    StateErrorInterceptor errors,
+    TimeProvider time,
+    ILogger<RoomGrpcService> logger,
     IOptions<RoomOptions> options) : RoomService.RoomServiceBase
 {
     private int MaxId => options.Value.MaxIdLength;
@@ -147,6 +152,9 @@ internal sealed class RoomGrpcService(
         RequireId(request.EdgeId, "edge_id", MaxId);
         return OnOwner(request.RoomId, context, room => rooms.DropEdgeAsync(room, request.EdgeId, context.CancellationToken), (c, o) => c.DropEdgeAsync(request, o));
     }
+
+    public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context) =>
+        new RoomCallServer(this, errors, time, logger).ServeAsync(requestStream, responseStream, context);
 
     private Task<LeaveResponse> LeaveAsync(LeaveRequest request, bool forwarded, DateTime? deadline, CancellationToken cancellationToken) =>
         owners.OnOwnerAsync(request.RoomId, forwarded, deadline, cancellationToken, room => rooms.LeaveAsync(room, request.UserId, request.ConnectionId, cancellationToken), (c, o) => c.LeaveAsync(request, o));

@@ -6,7 +6,9 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
+using Microsoft.Extensions.Logging.Abstractions;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.RoomCalls;
 
 namespace Suite.Edge.Tests.Fakes;
 
@@ -20,16 +22,51 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _rooms = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _channels = new();
     private long _seq;
+    private int _streamedCalls;
 
-    public ConcurrentQueue<string> Calls { get; } = new();
+    /// <summary>Every call served, in order, whether it came unary or on the call stream.</summary>
+    public ConcurrentQueue<string> CallLog { get; } = new();
+
+    /// <summary>Calls that came on a <c>Calls</c> stream.</summary>
+    public int StreamedCalls => Volatile.Read(ref _streamedCalls);
+
+    /// <summary>False: answer the call stream UNIMPLEMENTED, as a room from before it.</summary>
+    public bool ServeCallStream { get; set; } = true;
 
     /// <summary>Set to make every call fail as an unreachable upstream would.</summary>
     public StatusCode? FailWith { get; set; }
 
+    public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context)
+    {
+        if (!ServeCallStream)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, "no Calls here"));
+        }
+
+        return new RoomCallServer(this, null, TimeProvider.System, NullLogger.Instance).ServeAsync(new Counting(requestStream, this), responseStream, context);
+    }
+
+    // Counts the calls read off the stream, so a test can tell they did not come unary.
+    private sealed class Counting(IAsyncStreamReader<RoomCall> inner, FakeRoom room) : IAsyncStreamReader<RoomCall>
+    {
+        public RoomCall Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            var more = await inner.MoveNext(cancellationToken);
+            if (more)
+            {
+                Interlocked.Increment(ref room._streamedCalls);
+            }
+
+            return more;
+        }
+    }
+
     public override async Task<JoinResponse> Join(JoinRequest request, ServerCallContext context)
     {
         Fail();
-        Calls.Enqueue($"Join {request.RoomId} {request.UserId} {request.ConnectionId}");
+        CallLog.Enqueue($"Join {request.RoomId} {request.UserId} {request.ConnectionId}");
         var members = _rooms.GetOrAdd(request.RoomId, _ => new());
         var first = members.Values.All(m => m.UserId != request.UserId);
         members[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
@@ -44,7 +81,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     public override async Task<LeaveResponse> Leave(LeaveRequest request, ServerCallContext context)
     {
         Fail();
-        Calls.Enqueue($"Leave {request.RoomId} {request.UserId} {request.ConnectionId}");
+        CallLog.Enqueue($"Leave {request.RoomId} {request.UserId} {request.ConnectionId}");
         var members = _rooms.GetOrAdd(request.RoomId, _ => new());
         members.TryRemove(request.ConnectionId, out var left);
         var last = left is not null && members.Values.All(m => m.UserId != request.UserId);
@@ -58,7 +95,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
 
     public override Task<ReleaseConnectionResponse> ReleaseConnection(ReleaseConnectionRequest request, ServerCallContext context)
     {
-        Calls.Enqueue($"Release {request.ConnectionId}");
+        CallLog.Enqueue($"Release {request.ConnectionId}");
         foreach (var room in _rooms.Values.Concat(_channels.Values))
         {
             room.TryRemove(request.ConnectionId, out _);
@@ -94,14 +131,14 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     public override Task<SubscribeResponse> Subscribe(SubscribeRequest request, ServerCallContext context)
     {
         Fail();
-        Calls.Enqueue($"Subscribe {request.Channel} {request.ConnectionId}");
+        CallLog.Enqueue($"Subscribe {request.Channel} {request.ConnectionId}");
         _channels.GetOrAdd(request.Channel, _ => new())[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
         return Task.FromResult(new SubscribeResponse());
     }
 
     public override Task<UnsubscribeResponse> Unsubscribe(UnsubscribeRequest request, ServerCallContext context)
     {
-        Calls.Enqueue($"Unsubscribe {request.Channel} {request.ConnectionId}");
+        CallLog.Enqueue($"Unsubscribe {request.Channel} {request.ConnectionId}");
         _channels.GetOrAdd(request.Channel, _ => new()).TryRemove(request.ConnectionId, out _);
         return Task.FromResult(new UnsubscribeResponse());
     }

@@ -53,7 +53,7 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal("invalid_field", error.GetProperty("code").GetString());
         Assert.Contains("roomId", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         await AssertStillUsableAsync(client, ct);
-        Assert.DoesNotContain(_edge.Upstream.Room.Calls, call => call.StartsWith("Join", StringComparison.Ordinal));
+        Assert.DoesNotContain(_edge.Upstream.Room.CallLog, call => call.StartsWith("Join", StringComparison.Ordinal));
     }
 
     [Fact]

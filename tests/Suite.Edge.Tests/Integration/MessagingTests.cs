@@ -136,7 +136,7 @@ public sealed class MessagingTests : IAsyncLifetime
         await client.DisposeAsync();
 
         await Eventually.UntilAsync(() => _edge.Upstream.Presence.Calls.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "presence hears of the disconnect");
-        await Eventually.UntilAsync(() => _edge.Upstream.Room.Calls.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships");
+        await Eventually.UntilAsync(() => _edge.Upstream.Room.CallLog.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships");
     }
 
     private static async Task<List<string>> TypesUntilPongAsync(TestClient client, CancellationToken ct)
