@@ -3,6 +3,7 @@ using Suite.Notification.Delivery;
 using Suite.Notification.Idempotency;
 using Suite.Notification.Intake;
 using Suite.Notification.Upstream;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Notification;
 
@@ -12,7 +13,7 @@ public static class NotificationRegistration
     {
         builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddGrpc();
-        builder.Services.AddDaprClient();
+        builder.Services.AddStateStore(_ => new StateStoreLimits(), NotificationStateJson.Default);
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddSingleton<NotificationValidator>();
         builder.Services.AddEdgeDeliveryPublisher();

@@ -15,6 +15,7 @@ public static class PresenceExtensions
     public static IHostApplicationBuilder AddPresence(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // For the sidecar's health endpoints only; state and publishes go through the SidecarClient (AddStateStore).
         builder.Services.AddDaprClient();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<StateErrorInterceptor>());
         builder.Services.AddSingleton<PresenceMetrics>();
@@ -26,7 +27,7 @@ public static class PresenceExtensions
                 MaxAttempts = sp.GetRequiredService<IOptions<PresenceOptions>>().Value.MaxUpdateAttempts,
                 OnConflict = kind => metrics.UpdateConflicts.Add(1, new KeyValuePair<string, object?>("record", kind)),
             };
-        });
+        }, PresenceStateJson.Default);
         builder.Services.AddSingleton<PresenceMemory>();
         builder.Services.AddSingleton<LeaseRegistry>();
         builder.Services.AddSingleton<EdgeIndex>();

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using Dapr.Client;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Suite.Contracts.Edge.V1;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.ServiceDefaults.Publishing;
 
@@ -14,9 +14,12 @@ namespace Suite.ServiceDefaults.Publishing;
 /// delivery as before; a busy one pays one per topic per round trip instead of one per delivery, and
 /// each topic gets deliveries in the order they were queued.
 /// </summary>
-public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
+public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider time)
 {
-    private readonly DaprClient _dapr = dapr;
+    // Every publish carries the same request metadata; the dictionary is only read.
+    private static readonly IReadOnlyDictionary<string, string> PublishMetadata = EdgeDeliveryCodec.PublishMetadata();
+
+    private readonly SidecarClient _sidecar = sidecar;
     private readonly TimeProvider _time = time;
     private readonly ConcurrentDictionary<string, TopicLane> _lanes = new(StringComparer.Ordinal);
 
@@ -74,7 +77,7 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
                         ? batch[0].Delivery.ToByteArray()
                         : new EdgeDelivery { EdgeId = batch[0].Delivery.EdgeId, Batch = { batch.Select(b => b.Delivery) } }.ToByteArray();
                     using var timeout = new CancellationTokenSource(PublishTimeout, publisher._time);
-                    await publisher._dapr.PublishByteEventAsync(DaprNames.PubSub, topic, payload, EdgeDeliveryCodec.ContentType, EdgeDeliveryCodec.PublishMetadata(), timeout.Token);
+                    await publisher._sidecar.PublishAsync(DaprNames.PubSub, topic, UnsafeByteOperations.UnsafeWrap(payload), EdgeDeliveryCodec.ContentType, PublishMetadata, timeout.Token);
                     batch.ForEach(b => b.Published.TrySetResult());
                 }
                 catch (Exception ex)
@@ -112,9 +115,10 @@ public sealed class EdgeDeliveryPublisher(DaprClient dapr, TimeProvider time)
 
 public static class EdgeDeliveryPublisherExtensions
 {
-    /// <summary>Registers the one <see cref="EdgeDeliveryPublisher"/> of a service (it needs the service's DaprClient).</summary>
+    /// <summary>Registers the one <see cref="EdgeDeliveryPublisher"/> of a service, over the service's <see cref="SidecarClient"/>.</summary>
     public static IServiceCollection AddEdgeDeliveryPublisher(this IServiceCollection services)
     {
+        services.AddSidecar();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EdgeDeliveryPublisher>();
         return services;

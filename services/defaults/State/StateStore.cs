@@ -1,7 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Dapr;
-using Dapr.Client;
+using Dapr.Client.Autogen.Grpc.v1;
+using Google.Protobuf;
 using Grpc.Core;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.ServiceDefaults.State;
 
@@ -11,11 +14,41 @@ namespace Suite.ServiceDefaults.State;
 /// etags; an etag on a missing key succeeds): a missing key is created with first-write concurrency
 /// and no etag, which both stores treat as "only if still missing", so two creators cannot both win.
 /// </summary>
-public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
+/// <remarks>
+/// Values are JSON with System.Text.Json's web defaults, the settings DaprClient stored them with, so
+/// records written through either read alike. A service passes its source-generated context for the
+/// types it stores (<see cref="StateStoreApp.AddStateStore"/>); a type missing from it still
+/// serialises the same way, by reflection once per type.
+/// </remarks>
+public sealed class StateStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite };
+    private const string PayloadFailed = "State operation failed: the state payload could not be deserialized. See InnerException for details.";
+    private const int BulkParallelism = 16;
+
+    private static readonly StateOptions FirstWrite = new() { Concurrency = StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite };
+    private readonly SidecarClient _sidecar;
+    private readonly StateStoreLimits _limits;
+    private readonly JsonSerializerOptions _json;
     private readonly KeyedLock _writers = new();
+
+    public StateStore(SidecarClient sidecar, StateStoreLimits limits, IJsonTypeInfoResolver? types = null)
+    {
+        _sidecar = sidecar;
+        _limits = limits;
+        _json = SerializerOptions(types);
+    }
+
+    /// <summary>How a store given <paramref name="types"/> serialises values (for tests that pin the stored bytes).</summary>
+    public static JsonSerializerOptions SerializerOptions(IJsonTypeInfoResolver? types)
+    {
+        var reflection = new DefaultJsonTypeInfoResolver();
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            TypeInfoResolver = types is null ? reflection : JsonTypeInfoResolver.Combine(types, reflection),
+        };
+        json.MakeReadOnly();
+        return json;
+    }
 
     /// <summary>Takes this process's turn to read-modify-write <paramref name="key"/> (see <see cref="KeyedLock"/>).</summary>
     public Task<IDisposable> TurnAsync(string key, CancellationToken cancellationToken) => _writers.AcquireAsync(key, cancellationToken);
@@ -24,8 +57,15 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
     public async Task<(T? Value, string ETag)> ReadAsync<T>(string key, CancellationToken cancellationToken)
         where T : class
     {
-        var (value, etag) = await dapr.GetStateAndETagAsync<T>(DaprNames.StateStore, key, cancellationToken: cancellationToken);
-        return (value, etag ?? "");
+        var response = await _sidecar.GetStateAsync(DaprNames.StateStore, key, cancellationToken);
+        try
+        {
+            return (Deserialize<T>(response.Data.Span), response.Etag ?? "");
+        }
+        catch (JsonException ex)
+        {
+            throw new DaprException(PayloadFailed, ex);
+        }
     }
 
     public async Task<T?> GetAsync<T>(string key, CancellationToken cancellationToken)
@@ -42,10 +82,9 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
             return result;
         }
 
-        var items = await dapr.GetBulkStateAsync(DaprNames.StateStore, keys, parallelism: 16, cancellationToken: cancellationToken);
-        foreach (var item in items)
+        foreach (var item in await _sidecar.GetBulkStateAsync(DaprNames.StateStore, keys, BulkParallelism, cancellationToken))
         {
-            if (!string.IsNullOrEmpty(item.Value) && JsonSerializer.Deserialize<T>(item.Value, Json) is { } value)
+            if (Deserialize<T>(item.Data.Span) is { } value)
             {
                 result[item.Key] = value;
             }
@@ -55,8 +94,16 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
     }
 
     /// <summary>Saves when the stored etag is still <paramref name="etag"/>; "" = only if the key is missing.</summary>
-    public Task<bool> TryWriteAsync<T>(string key, T value, string etag, CancellationToken cancellationToken, TimeSpan? ttl = null) =>
-        dapr.TrySaveStateAsync(DaprNames.StateStore, key, value, etag, FirstWrite, StateChange.TtlMetadata(ttl), cancellationToken);
+    public Task<bool> TryWriteAsync<T>(string key, T value, string etag, CancellationToken cancellationToken, TimeSpan? ttl = null)
+    {
+        var item = Item(key, value is null ? null : Serialize(value, typeof(T)), etag, ttl);
+        item.Options = FirstWrite;
+        return _sidecar.SaveStateAsync(DaprNames.StateStore, item, cancellationToken);
+    }
+
+    /// <summary>Saves unconditionally (last write wins).</summary>
+    public Task SaveAsync<T>(string key, T value, CancellationToken cancellationToken, TimeSpan? ttl = null) =>
+        _sidecar.SaveStateAsync(DaprNames.StateStore, Item(key, value is null ? null : Serialize(value, typeof(T)), etag: null, ttl), cancellationToken);
 
     /// <summary>
     /// Read-modify-write with ETags and bounded attempts, writers of <paramref name="key"/> in this
@@ -79,7 +126,7 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
             }
 
             var saved = next is null
-                ? current is null || await dapr.TryDeleteStateAsync(DaprNames.StateStore, key, etag, cancellationToken: cancellationToken)
+                ? current is null || await _sidecar.DeleteStateAsync(new DeleteStateRequest { StoreName = DaprNames.StateStore, Key = key, Etag = new Etag { Value = etag } }, cancellationToken)
                 : await TryWriteAsync(key, next, current is null ? "" : etag, cancellationToken, ttl);
             if (saved)
             {
@@ -97,8 +144,8 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
     /// </summary>
     public Task ConflictAsync(string key, string kind, int attempt, CancellationToken cancellationToken)
     {
-        limits.OnConflict?.Invoke(kind);
-        return attempt >= limits.MaxAttempts
+        _limits.OnConflict?.Invoke(kind);
+        return attempt >= _limits.MaxAttempts
             ? Task.FromException(new StateContentionException(key, attempt))
             : BackoffAsync(attempt, cancellationToken);
     }
@@ -115,15 +162,19 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
             return;
         }
 
-        var operations = changes.Select(change => new StateTransactionRequest(
-            change.Key,
-            change.IsDelete ? null : JsonSerializer.SerializeToUtf8Bytes(change.Value, change.Value!.GetType(), Json),
-            change.IsDelete ? StateOperationType.Delete : StateOperationType.Upsert,
-            change.ETag,
-            StateChange.TtlMetadata(change.Ttl))).ToList();
+        var request = new ExecuteStateTransactionRequest { StoreName = DaprNames.StateStore };
+        foreach (var change in changes)
+        {
+            request.Operations.Add(new TransactionalStateOperation
+            {
+                OperationType = change.IsDelete ? "delete" : "upsert",
+                Request = Item(change.Key, change.IsDelete ? null : Serialize(change.Value, change.Value!.GetType()), change.ETag, change.Ttl),
+            });
+        }
+
         try
         {
-            await dapr.ExecuteStateTransactionAsync(DaprNames.StateStore, operations, cancellationToken: cancellationToken);
+            await _sidecar.ExecuteStateTransactionAsync(request, cancellationToken);
         }
         catch (DaprException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.Internal or StatusCode.Aborted })
         {
@@ -138,7 +189,7 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
     /// </summary>
     public async Task BackoffAsync(int attempt, CancellationToken cancellationToken)
     {
-        var max = limits.MaxBackoff.TotalMilliseconds * Math.Min(1.0, attempt / 8.0);
+        var max = _limits.MaxBackoff.TotalMilliseconds * Math.Min(1.0, attempt / 8.0);
         var pause = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * max);
         if (pause <= TimeSpan.FromMilliseconds(1))
         {
@@ -148,4 +199,34 @@ public sealed class StateStore(DaprClient dapr, StateStoreLimits limits)
 
         await Task.Delay(pause, cancellationToken);
     }
+
+    // An etag of null sends none; "" is sent as an etag (first-write's "only if missing").
+    private static StateItem Item(string key, ByteString? value, string? etag, TimeSpan? ttl)
+    {
+        var item = new StateItem { Key = key };
+        if (value is not null)
+        {
+            item.Value = value;
+        }
+
+        if (etag is not null)
+        {
+            item.Etag = new Etag { Value = etag };
+        }
+
+        if (StateChange.TtlMetadata(ttl) is { } metadata)
+        {
+            item.Metadata.Add(metadata);
+        }
+
+        return item;
+    }
+
+    // The bytes are the request's own from here on, so they are wrapped rather than copied.
+    private ByteString Serialize(object? value, Type type) =>
+        UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(value, _json.GetTypeInfo(type)));
+
+    private T? Deserialize<T>(ReadOnlySpan<byte> json)
+        where T : class =>
+        json.IsEmpty ? null : (T?)JsonSerializer.Deserialize(json, _json.GetTypeInfo(typeof(T)));
 }

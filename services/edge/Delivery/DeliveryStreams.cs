@@ -47,7 +47,7 @@ public sealed class DeliveryStreams(
         }
 
         // The SDK's own resolution (configuration, then environment), so these streams reach the
-        // same sidecar as the DaprClient used for publishing.
+        // same sidecar as the SidecarClient used for publishing.
         var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
         var token = DaprDefaults.GetDefaultDaprApiToken(configuration);
         var headers = string.IsNullOrWhiteSpace(token) ? null : new Metadata { { "dapr-api-token", token } };

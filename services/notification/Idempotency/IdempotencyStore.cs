@@ -1,11 +1,9 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Dapr;
-using Dapr.Client;
 using Microsoft.Extensions.Options;
 using Suite.Notification.Upstream;
-using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Notification.Idempotency;
 
@@ -15,13 +13,13 @@ namespace Suite.Notification.Idempotency;
 /// between leads to a second publish of the same message id, which edges and clients drop, while
 /// recording first could lose an event whose publish then failed.
 /// </summary>
-public sealed class IdempotencyStore(DaprClient dapr, IOptions<NotificationOptions> options)
+public sealed class IdempotencyStore(StateStore state, IOptions<NotificationOptions> options)
 {
     public async Task<AcceptedRecord?> FindAsync(string eventId, CancellationToken cancellationToken)
     {
         try
         {
-            return await dapr.GetStateAsync<AcceptedRecord?>(DaprNames.StateStore, Key(eventId), cancellationToken: cancellationToken);
+            return await state.GetAsync<AcceptedRecord>(Key(eventId), cancellationToken);
         }
         catch (DaprException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -29,12 +27,8 @@ public sealed class IdempotencyStore(DaprClient dapr, IOptions<NotificationOptio
         }
     }
 
-    public Task RecordAsync(string eventId, AcceptedRecord record, CancellationToken cancellationToken)
-    {
-        var ttl = Math.Max(1, (long)Math.Ceiling(options.Value.IdempotencyWindow.TotalSeconds));
-        var metadata = new Dictionary<string, string> { ["ttlInSeconds"] = ttl.ToString(CultureInfo.InvariantCulture) };
-        return dapr.SaveStateAsync(DaprNames.StateStore, Key(eventId), record, metadata: metadata, cancellationToken: cancellationToken);
-    }
+    public Task RecordAsync(string eventId, AcceptedRecord record, CancellationToken cancellationToken) =>
+        state.SaveAsync(Key(eventId), record, cancellationToken, ttl: options.Value.IdempotencyWindow);
 
     // Hashed: ids are free text, and Dapr refuses keys containing "||".
     private static string Key(string eventId) =>

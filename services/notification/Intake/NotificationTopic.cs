@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Notification.V1;
 using Suite.Notification.Upstream;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.Notification.Intake;
 
@@ -42,7 +43,7 @@ public static class NotificationTopic
         HttpRequest request,
         NotificationValidator validator,
         NotificationPipeline pipeline,
-        Dapr.Client.DaprClient dapr,
+        SidecarClient sidecar,
         NotificationMetrics metrics,
         TimeProvider time,
         ILoggerFactory loggers)
@@ -69,7 +70,7 @@ public static class NotificationTopic
             try
             {
                 using var json = System.Text.Json.JsonDocument.Parse(JsonFormatter.Default.Format(deadLetter));
-                await dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.NotificationsDeadLetterTopic, json.RootElement, cancellationToken);
+                await sidecar.PublishJsonAsync(DaprNames.PubSub, DaprNames.NotificationsDeadLetterTopic, json.RootElement, cancellationToken);
             }
             catch (DaprException e)
             {

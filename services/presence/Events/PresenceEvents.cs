@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Dapr;
-using Dapr.Client;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Presence.V1;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.Presence.Events;
 
@@ -13,7 +13,7 @@ namespace Suite.Presence.Events;
 /// state write that caused them succeeded; a failed publish is logged and not retried by the caller,
 /// because repeating the RPC changes nothing and so publishes nothing.
 /// </summary>
-public sealed class PresenceEvents(DaprClient dapr, TimeProvider time, ILogger<PresenceEvents> logger)
+public sealed class PresenceEvents(SidecarClient sidecar, TimeProvider time, ILogger<PresenceEvents> logger)
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
@@ -40,11 +40,11 @@ public sealed class PresenceEvents(DaprClient dapr, TimeProvider time, ILogger<P
     {
         try
         {
-            var data = JsonDocument.Parse(JsonFormatter.Default.Format(message)).RootElement;
+            using var data = JsonDocument.Parse(JsonFormatter.Default.Format(message));
 
             // Not the caller's token: the change is already stored, and a cancelled caller must not lose its event.
             using var timeout = new CancellationTokenSource(PublishTimeout, time);
-            await dapr.PublishEventAsync(DaprNames.PubSub, topic, data, timeout.Token);
+            await sidecar.PublishJsonAsync(DaprNames.PubSub, topic, data.RootElement, timeout.Token);
         }
         catch (Exception ex) when (ex is DaprException or OperationCanceledException)
         {

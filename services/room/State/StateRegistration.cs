@@ -7,6 +7,7 @@ using Suite.Room.Membership;
 using Suite.Room.Messaging;
 using Suite.Room.Owners;
 using Suite.Room.State;
+using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Room;
@@ -29,11 +30,14 @@ public static class StateRegistration
             .ValidateOnStart();
         // The replica's lease is renewed from the start, possibly before the sidecar listens: after a
         // refused connection the channel must try again within a second, not back off for minutes.
-        builder.Services.AddDaprClient(dapr => dapr.UseGrpcChannelOptions(new GrpcChannelOptions
+        // These options replace the SDK's defaults, as they did on the room's DaprClient.
+        builder.Services.AddSidecar(new GrpcChannelOptions
         {
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
             MaxReconnectBackoff = TimeSpan.FromSeconds(1),
-        }));
+        });
+        // For the sidecar's health endpoint only (HTTP); state and publishes go through the SidecarClient.
+        builder.Services.AddDaprClient();
         builder.Services.AddSingleton<RoomMetrics>();
         builder.Services.AddStateStore(sp =>
         {
@@ -45,7 +49,7 @@ public static class StateRegistration
                 MaxBackoff = options.MaxRetryBackoff,
                 OnConflict = kind => metrics.ConcurrencyConflicts.Add(1, new KeyValuePair<string, object?>("kind", kind)),
             };
-        });
+        }, RoomStateJson.Default);
         builder.Services.AddSingleton<RoomReplica>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RoomReplica>());
         builder.Services.AddSingleton<RoomForwarder>();

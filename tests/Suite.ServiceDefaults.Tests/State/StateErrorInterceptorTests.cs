@@ -1,8 +1,9 @@
 using Dapr;
-using Dapr.Client;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
+using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.State;
+using Suite.ServiceDefaults.Tests.DaprSidecar;
 using Suite.Testing;
 
 namespace Suite.ServiceDefaults.Tests.State;
@@ -37,8 +38,8 @@ public sealed class StateErrorInterceptorTests
     {
         var ct = TestContext.Current.CancellationToken;
         var dead = $"http://127.0.0.1:{FreePort.Next()}";
-        using var dapr = new DaprClientBuilder().UseGrpcEndpoint(dead).UseHttpEndpoint(dead).Build();
-        var store = new StateStore(dapr, new StateStoreLimits());
+        using var sidecar = Clients.For(dead);
+        var store = new StateStore(sidecar, new StateStoreLimits());
 
         var read = await Assert.ThrowsAnyAsync<Exception>(() => store.ReadAsync<object>("k", ct));
         var transaction = await Assert.ThrowsAnyAsync<Exception>(() => store.TransactAsync([StateChange.Delete("k")], ct));

@@ -1,10 +1,12 @@
 using Dapr.Client;
+using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.State;
+using Suite.ServiceDefaults.Tests.DaprSidecar;
 using Suite.Testing;
 
 namespace Suite.ServiceDefaults.Tests.State;
 
-/// <summary>An emulator sidecar over one state component, a DaprClient to it and a <see cref="StateStore"/> over that client.</summary>
+/// <summary>An emulator sidecar over one state component, a DaprClient and a <see cref="SidecarClient"/> to it, and a <see cref="StateStore"/> over the latter.</summary>
 public sealed class StoreHost : IAsyncDisposable
 {
     private readonly ResourcesFolder _resources;
@@ -15,9 +17,12 @@ public sealed class StoreHost : IAsyncDisposable
         _resources = resources;
         _sidecar = sidecar;
         Dapr = dapr;
+        Client = Clients.For(sidecar.GrpcEndpoint);
     }
 
     public DaprClient Dapr { get; }
+
+    public SidecarClient Client { get; }
 
     public static async Task<StoreHost> StartAsync(string stateYaml, CancellationToken cancellationToken)
     {
@@ -28,10 +33,11 @@ public sealed class StoreHost : IAsyncDisposable
         return new StoreHost(resources, sidecar, dapr);
     }
 
-    public StateStore Store(StateStoreLimits? limits = null) => new(Dapr, limits ?? new StateStoreLimits());
+    public StateStore Store(StateStoreLimits? limits = null) => new(Client, limits ?? new StateStoreLimits());
 
     public async ValueTask DisposeAsync()
     {
+        Client.Dispose();
         Dapr.Dispose();
         await _sidecar.DisposeAsync();
         _resources.Dispose();

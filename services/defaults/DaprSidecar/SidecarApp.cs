@@ -1,0 +1,47 @@
+using Dapr;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Suite.ServiceDefaults.DaprSidecar;
+
+public static class SidecarApp
+{
+    /// <summary>
+    /// Registers the service's one <see cref="SidecarClient"/>, on the sidecar and with the API token
+    /// DaprClient would use (configuration, then environment: DAPR_GRPC_ENDPOINT, else
+    /// DAPR_GRPC_PORT on localhost, default 50001; DAPR_API_TOKEN sent as dapr-api-token if set).
+    /// <paramref name="channel"/> replaces the channel options, as DaprClientBuilder.UseGrpcChannelOptions
+    /// does; without it they are the SDK's defaults.
+    /// </summary>
+    public static IServiceCollection AddSidecar(this IServiceCollection services, GrpcChannelOptions? channel = null)
+    {
+        services.TryAddSingleton(sp => Create(sp.GetRequiredService<IConfiguration>(), channel));
+        return services;
+    }
+
+    /// <summary>A client for the sidecar that <paramref name="configuration"/> names.</summary>
+    public static SidecarClient Create(IConfiguration configuration, GrpcChannelOptions? channel = null)
+    {
+        var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
+        if (new Uri(endpoint).Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException("The gRPC endpoint must use http or https.");
+        }
+
+        // What DaprClientBuilder starts from when not given options.
+        var options = channel ?? new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = true };
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (!ServiceDefaults.TracingEnabled(configuration))
+        {
+            // Without a propagator the handler has no DiagnosticsHandler: no Activity per call and no
+            // trace headers, whatever the process-wide switch says (ServiceDefaults sets that too).
+            handler.ActivityHeadersPropagator = null;
+        }
+
+        options.HttpHandler = handler;
+        options.DisposeHttpClient = true;
+        return new SidecarClient(GrpcChannel.ForAddress(endpoint, options), DaprDefaults.GetDefaultDaprApiToken(configuration));
+    }
+}
