@@ -25,6 +25,7 @@ public sealed class EdgeMetrics
         DeliveryStreamConnects = meter.CreateCounter<long>("suite.edge.delivery.stream.connects", "{stream}", "Streaming subscriptions opened (first connect and every reconnect), by topic");
         DeliveryStreamEvents = meter.CreateCounter<long>("suite.edge.delivery.stream.events", "{event}", "Events received on streaming subscriptions, by topic and ack (success, drop)");
         DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
+        LeaseReplayed = meter.CreateCounter<long>("suite.edge.lease.replayed", "{call}", "Calls replayed to presence and room after the edge registered a lease again, by kind (presence, room, channel) and outcome (ok, failed)");
     }
 
     public UpDownCounter<long> Connections { get; }
@@ -64,4 +65,6 @@ public sealed class EdgeMetrics
     public Counter<long> DeliveryStreamEvents { get; }
 
     public Histogram<int> DeliveryFanout { get; }
+
+    public Counter<long> LeaseReplayed { get; }
 }

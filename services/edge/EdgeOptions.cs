@@ -41,6 +41,10 @@ public sealed class EdgeOptions
     /// </summary>
     public bool RoomCallStream { get; set; } = true;
 
+    /// <summary>Connections replayed to presence and room at once after the edge registers its lease again.</summary>
+    [Range(1, 1024)]
+    public int ReplayParallelism { get; set; } = 16;
+
     /// <summary>Deadline of each upstream gRPC call.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -214,6 +214,74 @@ public abstract class CrossEdgeTests(SuiteFixture suite)
         Assert.Equal(before, watcher.On("edge.edge-2").Count);
     }
 
+    // Issue 11: an edge that stalls past its lease (overload, a long pause) is alive but presence ends
+    // its lease and room drops its connections from every room and channel. When it registers again
+    // it must join and subscribe them again, or its users can still send but receive nothing.
+    [Fact]
+    public async Task Member_of_an_edge_whose_lease_lapsed_receives_room_and_channel_traffic_again_once_the_edge_registers_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var room = U("lapse");
+        var ticker = U("ticker");
+        await using var sid = await suite.ConnectAsync(0, U("sid"), ct);
+        await using var mia = await suite.ConnectAsync(1, U("mia"), ct);
+        foreach (var client in new[] { sid, mia })
+        {
+            await client.SendAsync(new { type = "join", roomId = room }, ct);
+            await client.ReceiveAsync("joined", ct);
+        }
+
+        await mia.SendAsync(new { type = "subscribe", channel = ticker }, ct);
+        await mia.ReceiveAsync("subscribed", ct);
+        await sid.ReceiveAsync(f => Is(f, "user:joined") && f.GetProperty("userId").GetString() == U("mia"), ct);
+
+        using var roomChannel = GrpcChannel.ForAddress(suite.Suite.Room.GrpcAddress);
+        var rooms = new RoomService.RoomServiceClient(roomChannel);
+        var edge = suite.Suite.Edges[1];
+        await edge.PauseAppAsync();
+        try
+        {
+            // Presence ends the lease and room drops the edge: what a lapse does to a live edge.
+            await Eventually.UntilAsync(
+                async () => await rooms.ListMembersAsync(new ListMembersRequest { RoomId = room }, cancellationToken: ct),
+                members => members.Members.All(m => m.UserId != U("mia")),
+                Wait,
+                ct,
+                "room drops the members of the edge whose lease ended");
+        }
+        finally
+        {
+            await edge.ResumeAppAsync();
+        }
+
+        await sid.ReceiveAsync(f => Is(f, "user:left") && f.GetProperty("userId").GetString() == U("mia"), ct);
+
+        // The edge renews, learns its lease is gone, registers again and replays its connections.
+        await Eventually.UntilAsync(
+            async () => await rooms.ListMembersAsync(new ListMembersRequest { RoomId = room }, cancellationToken: ct),
+            members => members.Members.Any(m => m.UserId == U("mia")),
+            Wait,
+            ct,
+            "the edge joins its connections again after registering again");
+        await Eventually.UntilAsync(
+            async () => await rooms.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = ticker }, cancellationToken: ct),
+            edges => edges.Edges.Any(e => e.EdgeId == "edge-1"),
+            Wait,
+            ct,
+            "the edge subscribes its connections again after registering again");
+        await sid.ReceiveAsync(f => Is(f, "user:joined") && f.GetProperty("userId").GetString() == U("mia"), ct);
+
+        await sid.SendAsync(new { type = "message", roomId = room, content = "after the lapse" }, ct);
+        var beforeMessage = await FramesUntilAsync(mia, "message", 1, ct);
+        Assert.Equal("after the lapse", beforeMessage[^1].GetProperty("content").GetString());
+
+        await rooms.PublishToChannelAsync(new PublishToChannelRequest { Channel = ticker, Type = "tick", ContentJson = "1", MessageId = U("tick") }, cancellationToken: ct);
+        var beforeTick = await FramesUntilAsync(mia, "tick", 1, ct);
+
+        // The replay is upstream only: the client asked nothing, so it is told nothing.
+        Assert.DoesNotContain(beforeMessage.Concat(beforeTick), f => Is(f, "joined") || Is(f, "subscribed"));
+    }
+
     private static bool Is(JsonElement frame, string type) => frame.GetProperty("type").GetString() == type;
 
     private static async Task<List<JsonElement>> FramesUntilAsync(TestClient client, string type, int count, CancellationToken ct)

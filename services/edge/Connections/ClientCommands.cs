@@ -28,6 +28,7 @@ public sealed partial class ClientCommands(
     RoomCalls room,
     PresenceService.PresenceServiceClient presence,
     EdgeDeliveryPublisher publisher,
+    EdgeLeaseService lease,
     ServerFrames frames,
     IOptions<ConnectionOptions> connectionOptions,
     IOptions<EdgeOptions> edgeOptions,
@@ -152,9 +153,9 @@ public sealed partial class ClientCommands(
 
         try
         {
-            await room.JoinAsync(
-                new JoinRequest { RoomId = join.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id, TokenClaims = Struct.Parser.ParseJson(identity.ClaimsJson) },
-                Deadline(), cancellationToken);
+            // Stamped after the index took the room: a lease that lapses meanwhile is either read
+            // here already renewed, or its replay finds the room in the index and joins it again.
+            await room.JoinAsync(LeaseReplay.JoinRequestFor(connection, identity, join.RoomId, EdgeId, lease.Current), Deadline(), cancellationToken);
         }
         catch
         {
@@ -239,7 +240,7 @@ public sealed partial class ClientCommands(
 
         try
         {
-            await room.SubscribeAsync(new SubscribeRequest { Channel = subscribe.Channel, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, Deadline(), cancellationToken);
+            await room.SubscribeAsync(LeaseReplay.SubscribeRequestFor(connection, identity, subscribe.Channel, EdgeId, lease.Current), Deadline(), cancellationToken);
         }
         catch
         {

@@ -38,6 +38,10 @@ public sealed class EdgeLeases(
             {
                 existing.LeaseDuration = duration;
                 existing.ExpiresAt = now + duration;
+
+                // The edge counts a new generation only after it heard its lease was gone, so a higher
+                // one here means a lease it saw end; its end event must cover what the edge replays.
+                existing.LeaseGeneration = Math.Max(existing.LeaseGeneration, request.LeaseGeneration);
                 return (true, new LeaseTransition(existing, null, false));
             }
 
@@ -53,6 +57,7 @@ public sealed class EdgeLeases(
                 EdgeId = request.EdgeId,
                 Incarnation = request.Incarnation,
                 LeaseId = Guid.NewGuid().ToString("N"),
+                LeaseGeneration = request.LeaseGeneration,
                 LeaseDuration = duration,
                 ExpiresAt = now + duration,
                 RegisteredAt = now,
@@ -71,7 +76,7 @@ public sealed class EdgeLeases(
         {
             metrics.EdgeChanges.Add(1, new KeyValuePair<string, object?>("change", nameof(EdgeChange.Registered)));
             PresenceLog.EdgeRegistered(logger, granted.EdgeId, granted.Incarnation, granted.LeaseDuration);
-            await events.EdgeChangedAsync(granted.EdgeId, granted.Incarnation, EdgeChange.Registered);
+            await events.EdgeChangedAsync(granted.EdgeId, granted.Incarnation, granted.LeaseGeneration, EdgeChange.Registered);
         }
 
         return ToContract(granted);
@@ -178,7 +183,7 @@ public sealed class EdgeLeases(
             metrics.LeasesExpired.Add(1);
         }
 
-        await events.EdgeChangedAsync(ended.EdgeId, ended.Incarnation, ended.Change);
+        await events.EdgeChangedAsync(ended.EdgeId, ended.Incarnation, ended.LeaseGeneration, ended.Change);
         return await DropConnectionsAsync(ended, cancellationToken, throwOnFailure);
     }
 
@@ -234,5 +239,6 @@ public sealed class EdgeLeases(
         Incarnation = lease.Incarnation,
         LeaseDuration = Duration.FromTimeSpan(lease.LeaseDuration),
         ExpiresAt = Timestamp.FromDateTimeOffset(lease.ExpiresAt),
+        LeaseGeneration = lease.LeaseGeneration,
     };
 }

@@ -27,11 +27,12 @@ public sealed class PresenceEvents(SidecarClient sidecar, TimeProvider time, ILo
             Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
         });
 
-    public Task EdgeChangedAsync(string edgeId, string incarnation, EdgeChange change) =>
+    public Task EdgeChangedAsync(string edgeId, string incarnation, ulong leaseGeneration, EdgeChange change) =>
         PublishAsync(DaprNames.PresenceEdgesTopic, new EdgeChanged
         {
             EdgeId = edgeId,
             Incarnation = incarnation,
+            LeaseGeneration = leaseGeneration,
             Change = change,
             Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
         });

@@ -12,6 +12,9 @@ public sealed class EdgeLeaseRecord
     /// </summary>
     public string LeaseId { get; set; } = "";
 
+    /// <summary>The edge's own count of its leases within the incarnation (RegisterEdgeRequest.lease_generation; 0 = not sent).</summary>
+    public ulong LeaseGeneration { get; set; }
+
     public TimeSpan LeaseDuration { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }

@@ -10,6 +10,8 @@ public sealed class RetiredLease
 
     public string LeaseId { get; set; } = "";
 
+    public ulong LeaseGeneration { get; set; }
+
     public EdgeChange Change { get; set; }
 
     public DateTimeOffset RetiredAt { get; set; }
@@ -21,6 +23,7 @@ public sealed class RetiredLease
         EdgeId = lease.EdgeId,
         Incarnation = lease.Incarnation,
         LeaseId = lease.LeaseId,
+        LeaseGeneration = lease.LeaseGeneration,
         Change = change,
         RetiredAt = now,
         Writers = [.. lease.Writers],

@@ -6,6 +6,7 @@ using Suite.Room.Fanout;
 using Suite.Room.Membership;
 using Suite.Room.Messaging;
 using Suite.Room.Owners;
+using Suite.Room.State;
 using Suite.ServiceDefaults.RoomCalls;
 using Suite.ServiceDefaults.State;
 using static Suite.Room.Api.RequestValidation;
@@ -109,7 +110,7 @@ internal sealed class RoomGrpcService(
     public override async Task<SubscribeResponse> Subscribe(SubscribeRequest request, ServerCallContext context)
     {
         RequireMember(request.Channel, "channel", request.UserId, request.EdgeId, request.ConnectionId);
-        await channels.SubscribeAsync(request.Channel, request.UserId, request.EdgeId, request.ConnectionId, context.CancellationToken);
+        await channels.SubscribeAsync(request.Channel, request.UserId, request.EdgeId, request.ConnectionId, LeaseTag.From(request.EdgeIncarnation, request.LeaseGeneration), context.CancellationToken);
         return new SubscribeResponse();
     }
 
@@ -150,7 +151,8 @@ internal sealed class RoomGrpcService(
     {
         RequireId(request.RoomId, "room_id", MaxId);
         RequireId(request.EdgeId, "edge_id", MaxId);
-        return OnOwner(request.RoomId, context, room => rooms.DropEdgeAsync(room, request.EdgeId, context.CancellationToken), (c, o) => c.DropEdgeAsync(request, o));
+        var ended = LeaseTag.From(request.EdgeIncarnation, request.LeaseGeneration);
+        return OnOwner(request.RoomId, context, room => rooms.DropEdgeAsync(room, request.EdgeId, ended, context.CancellationToken), (c, o) => c.DropEdgeAsync(request, o));
     }
 
     public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context) =>

@@ -12,47 +12,53 @@ namespace Suite.Room.Channels;
 /// <summary>Channel subscriptions per connection, the channel -> edges index, and channel publications.</summary>
 internal sealed class ChannelMembership(StateStore state, EdgeIndexes indexes, EdgePublisher publisher, RoomMetrics metrics, TimeProvider time)
 {
-    public async Task SubscribeAsync(string channel, string userId, string edgeId, string connectionId, CancellationToken cancellationToken)
+    public async Task SubscribeAsync(string channel, string userId, string edgeId, string connectionId, LeaseTag? lease, CancellationToken cancellationToken)
     {
-        var added = false;
-        await state.UpdateAsync<ChannelConnection>(StateKeys.ChannelConnection(channel, connectionId), "channel", current =>
+        var key = StateKeys.ChannelConnection(channel, connectionId);
+        ChannelConnection? before = null;
+        var count = false;
+        await state.UpdateAsync<ChannelConnection>(key, "channel", current =>
         {
-            added = current is null;
-            return added ? (new ChannelConnection { EdgeId = edgeId, UserId = userId }, true) : (current, false);
+            before = current;
+
+            // A repeat counts again only under a later lease of the same edge: the edge's replay after
+            // its lease lapsed, when the end of that lease may have taken the edge out of the channel.
+            count = current is null || (current.EdgeId == edgeId && LeaseTag.Supersedes(lease, current.Lease));
+            return count ? (new ChannelConnection { EdgeId = edgeId, UserId = userId, Lease = lease }, true) : (current, false);
         }, cancellationToken);
-        if (!added)
+        if (!count)
         {
             return;
         }
 
         try
         {
-            await indexes.ChangeAsync(IndexKind.Channel, channel, edgeId, +1, 0, cancellationToken);
+            await indexes.CountAsync(IndexKind.Channel, channel, edgeId, lease, cancellationToken);
         }
         catch
         {
-            // A retried Subscribe must find nothing recorded, or it would never count the connection.
-            await state.UpdateAsync<ChannelConnection>(StateKeys.ChannelConnection(channel, connectionId), "channel", current => (null, current is not null), CancellationToken.None);
+            // A retried Subscribe must find the record as it was, or it would never count the connection.
+            await state.UpdateAsync<ChannelConnection>(key, "channel", current => (before, true), CancellationToken.None);
             throw;
         }
 
-        metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("op", "subscribe"));
+        metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("op", before is null ? "subscribe" : "resubscribe"));
     }
 
     public async Task UnsubscribeAsync(string channel, string connectionId, CancellationToken cancellationToken)
     {
-        string? edgeId = null;
+        ChannelConnection? removed = null;
         await state.UpdateAsync<ChannelConnection>(StateKeys.ChannelConnection(channel, connectionId), "channel", current =>
         {
-            edgeId = current?.EdgeId;
+            removed = current;
             return (null, current is not null);
         }, cancellationToken);
-        if (edgeId is null)
+        if (removed is null)
         {
             return;
         }
 
-        await indexes.ChangeAsync(IndexKind.Channel, channel, edgeId, -1, 0, cancellationToken);
+        await indexes.UncountAsync(IndexKind.Channel, channel, removed.EdgeId, removed.Lease, cancellationToken);
         metrics.Subscriptions.Add(1, new KeyValuePair<string, object?>("op", "unsubscribe"));
     }
 

@@ -17,7 +17,22 @@ internal sealed class EdgeIndexes(StateStore state)
         await state.GetAsync<EdgeIndex>(Key(kind, id), cancellationToken) ?? new EdgeIndex();
 
     /// <summary>Adds <paramref name="delta"/> member connections on an edge (and <paramref name="userDelta"/> distinct users).</summary>
-    public async Task<IndexChange> ChangeAsync(IndexKind kind, string id, string edgeId, int delta, long userDelta, CancellationToken cancellationToken)
+    public Task<IndexChange> ChangeAsync(IndexKind kind, string id, string edgeId, int delta, long userDelta, CancellationToken cancellationToken) =>
+        UpdateCountAsync(kind, id, edgeId, (count, counted) => (count + delta, counted), userDelta, cancellationToken);
+
+    /// <summary>
+    /// Counts one more connection on an edge, made under <paramref name="lease"/>. A lease later than
+    /// the one the edge's count was built under starts the count again at one: the earlier lease
+    /// ended, and the edge counts its connections again as it replays them under the new one.
+    /// </summary>
+    public Task<IndexChange> CountAsync(IndexKind kind, string id, string edgeId, LeaseTag? lease, CancellationToken cancellationToken) =>
+        UpdateCountAsync(kind, id, edgeId, (count, counted) => LeaseTag.Supersedes(lease, counted) ? (1, lease) : (count + 1, counted), 0, cancellationToken);
+
+    /// <summary>Counts one connection fewer on an edge, if it was counted under the lease the count is built under now.</summary>
+    public Task<IndexChange> UncountAsync(IndexKind kind, string id, string edgeId, LeaseTag? lease, CancellationToken cancellationToken) =>
+        UpdateCountAsync(kind, id, edgeId, (count, counted) => Equals(lease, counted) ? (count - 1, counted) : (count, counted), 0, cancellationToken);
+
+    private async Task<IndexChange> UpdateCountAsync(IndexKind kind, string id, string edgeId, Func<int, LeaseTag?, (int Count, LeaseTag? Lease)> change, long userDelta, CancellationToken cancellationToken)
     {
         var added = false;
         var removed = false;
@@ -25,16 +40,19 @@ internal sealed class EdgeIndexes(StateStore state)
         {
             var next = current ?? new EdgeIndex();
             next.Edges.TryGetValue(edgeId, out var count);
-            var updated = Math.Max(0, count + delta);
+            var (changed, lease) = change(count, next.Leases?.GetValueOrDefault(edgeId));
+            var updated = Math.Max(0, changed);
             added = count == 0 && updated > 0;
             removed = count > 0 && updated == 0;
             if (updated == 0)
             {
                 next.Edges.Remove(edgeId);
+                SetLease(next, edgeId, null);
             }
             else
             {
                 next.Edges[edgeId] = updated;
+                SetLease(next, edgeId, lease);
             }
 
             next.Users = Math.Max(0, next.Users + userDelta);
@@ -53,10 +71,33 @@ internal sealed class EdgeIndexes(StateStore state)
         return new IndexChange(index, added, removed);
     }
 
-    /// <summary>Removes an edge from a room or channel index whatever its count (the edge is gone).</summary>
-    public Task RemoveEdgeAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken) =>
-        state.UpdateAsync<EdgeIndex>(Key(kind, id), "edges", current =>
-            current is not null && current.Edges.Remove(edgeId) ? (current, true) : (current, false), cancellationToken);
+    /// <summary>
+    /// Removes an edge from a room or channel index whatever its count, if the ended lease
+    /// <paramref name="ended"/> (null: every lease) covers the lease its count was built under.
+    /// True when the index no longer lists the edge.
+    /// </summary>
+    public async Task<bool> RemoveEdgeAsync(IndexKind kind, string id, string edgeId, LeaseTag? ended, CancellationToken cancellationToken)
+    {
+        var gone = true;
+        await state.UpdateAsync<EdgeIndex>(Key(kind, id), "edges", current =>
+        {
+            if (current is null || !current.Edges.ContainsKey(edgeId))
+            {
+                gone = true;
+                return (current, false);
+            }
+
+            gone = LeaseTag.Covers(ended, current.Leases?.GetValueOrDefault(edgeId));
+            if (gone)
+            {
+                current.Edges.Remove(edgeId);
+                SetLease(current, edgeId, null);
+            }
+
+            return (current, gone);
+        }, cancellationToken);
+        return gone;
+    }
 
     /// <summary>Adds a room or channel to an edge's reverse record (before the index lists the edge).</summary>
     public Task TrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken) =>
@@ -77,6 +118,18 @@ internal sealed class EdgeIndexes(StateStore state)
         if (index.Edges.ContainsKey(edgeId))
         {
             await TrackAsync(kind, id, edgeId, cancellationToken);
+        }
+    }
+
+    private static void SetLease(EdgeIndex index, string edgeId, LeaseTag? lease)
+    {
+        if (lease is not null)
+        {
+            (index.Leases ??= new Dictionary<string, LeaseTag>(StringComparer.Ordinal))[edgeId] = lease;
+        }
+        else if (index.Leases is not null && index.Leases.Remove(edgeId) && index.Leases.Count == 0)
+        {
+            index.Leases = null;
         }
     }
 

@@ -1,10 +1,12 @@
+using Suite.Room.State;
+
 namespace Suite.Room.Membership;
 
 /// <summary>
 /// One connection joining (<see cref="EdgeId"/> set) or leaving (null) a room, queued on the room's
 /// owner until a turn commits it together with the changes queued beside it.
 /// </summary>
-internal sealed class MembershipChange(string userId, string connectionId, string? edgeId)
+internal sealed class MembershipChange(string userId, string connectionId, string? edgeId, LeaseTag? lease = null)
 {
     public string UserId => userId;
 
@@ -12,6 +14,9 @@ internal sealed class MembershipChange(string userId, string connectionId, strin
 
     /// <summary>The edge of a joining connection; null for a leave.</summary>
     public string? EdgeId => edgeId;
+
+    /// <summary>The edge lease a join is made under; null for a leave or an edge that sends none.</summary>
+    public LeaseTag? Lease => lease;
 
     /// <summary>Set by the turn that commits the change (or fails it).</summary>
     public TaskCompletionSource<MembershipOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

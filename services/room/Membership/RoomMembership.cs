@@ -33,7 +33,8 @@ internal sealed class RoomMembership(
     public async Task<JoinResponse> JoinAsync(OwnedRoom room, JoinRequest request, CancellationToken cancellationToken)
     {
         authorizer.Authorize(request.RoomId, request.TokenClaims);
-        var outcome = await ChangeAsync(room, new MembershipChange(request.UserId, request.ConnectionId, request.EdgeId), cancellationToken);
+        var lease = LeaseTag.From(request.EdgeIncarnation, request.LeaseGeneration);
+        var outcome = await ChangeAsync(room, new MembershipChange(request.UserId, request.ConnectionId, request.EdgeId, lease), cancellationToken);
         if (outcome.Changed)
         {
             metrics.Joins.Add(1);
@@ -107,7 +108,7 @@ internal sealed class RoomMembership(
                 var change = batch[i];
                 var current = staged.TryGetValue(change.UserId, out var s) ? s : room.User(change.UserId);
                 results[i] = Stage(change, current, out var next);
-                if (results[i].Changed)
+                if (!ReferenceEquals(next, current))
                 {
                     staged[change.UserId] = next;
                 }
@@ -153,6 +154,18 @@ internal sealed class RoomMembership(
         {
             if (current?.Connections.ContainsKey(change.ConnectionId) == true)
             {
+                // A repeat. The edge's replay after a lapsed lease records the lease it joins under
+                // now, so a late end of the lapsed one cannot drop it; still no join, nothing announced.
+                if (LeaseTag.Supersedes(change.Lease, current.LeaseOf(change.ConnectionId)))
+                {
+                    next = new RoomUser
+                    {
+                        JoinedAt = current.JoinedAt,
+                        Connections = new Dictionary<string, string>(current.Connections, StringComparer.Ordinal),
+                        Leases = RoomUser.LeasesWith(current, change.ConnectionId, change.Lease),
+                    };
+                }
+
                 return (false, false, null);
             }
 
@@ -160,6 +173,7 @@ internal sealed class RoomMembership(
             {
                 JoinedAt = current?.JoinedAt ?? time.GetUtcNow(),
                 Connections = new Dictionary<string, string>(current?.Connections ?? [], StringComparer.Ordinal) { [change.ConnectionId] = edgeId },
+                Leases = RoomUser.LeasesWith(current, change.ConnectionId, change.Lease),
             };
             return (true, current is null, null);
         }
@@ -171,12 +185,15 @@ internal sealed class RoomMembership(
 
         var remaining = new Dictionary<string, string>(current.Connections, StringComparer.Ordinal);
         remaining.Remove(change.ConnectionId);
-        next = remaining.Count == 0 ? null : new RoomUser { JoinedAt = current.JoinedAt, Connections = remaining };
+        next = remaining.Count == 0 ? null : new RoomUser { JoinedAt = current.JoinedAt, Connections = remaining, Leases = current.LeasesWithout([change.ConnectionId]) };
         return (true, next is null, leftEdge);
     }
 
-    /// <summary>Removes every connection an edge that is gone had in the room; users left with none get <c>user:left</c>.</summary>
-    public async Task<DropEdgeResponse> DropEdgeAsync(OwnedRoom room, string edgeId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the connections an ended lease of an edge covers from the room (<paramref name="ended"/>
+    /// null: every connection of the edge); users left with none get <c>user:left</c>.
+    /// </summary>
+    public async Task<DropEdgeResponse> DropEdgeAsync(OwnedRoom room, string edgeId, LeaseTag? ended, CancellationToken cancellationToken)
     {
         var removed = 0;
         List<string> left = [];
@@ -186,8 +203,19 @@ internal sealed class RoomMembership(
             var changes = new List<(string UserId, RoomUser? Next, bool ShardChanges)>();
             foreach (var (userId, user) in room.UsersOn(edgeId).ToList())
             {
-                var next = new RoomUser { JoinedAt = user.JoinedAt, Connections = user.Connections.Where(c => c.Value != edgeId).ToDictionary(StringComparer.Ordinal) };
-                removed += user.Connections.Count - next.Connections.Count;
+                var dropped = user.Connections.Where(c => c.Value == edgeId && LeaseTag.Covers(ended, user.LeaseOf(c.Key))).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+                if (dropped.Count == 0)
+                {
+                    continue;
+                }
+
+                var next = new RoomUser
+                {
+                    JoinedAt = user.JoinedAt,
+                    Connections = user.Connections.Where(c => !dropped.Contains(c.Key)).ToDictionary(StringComparer.Ordinal),
+                    Leases = user.LeasesWithout(dropped),
+                };
+                removed += dropped.Count;
                 var gone = next.Connections.Count == 0;
                 changes.Add((userId, gone ? null : next, gone));
                 if (gone)

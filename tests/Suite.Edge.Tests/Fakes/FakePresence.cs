@@ -15,6 +15,13 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public IReadOnlyCollection<ConnectRequest> Connections => _connections.Values.ToList();
 
+    public ConcurrentQueue<RegisterEdgeRequest> Registrations { get; } = new();
+
+    private int _renewals;
+
+    /// <summary>Renewals that found the lease.</summary>
+    public int Renewals => Volatile.Read(ref _renewals);
+
     public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
         Calls.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
@@ -45,14 +52,24 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
     public override Task<EdgeLease> RegisterEdge(RegisterEdgeRequest request, ServerCallContext context)
     {
         Calls.Enqueue($"RegisterEdge {request.EdgeId}");
+        Registrations.Enqueue(request);
         Leases[request.EdgeId] = request.Incarnation;
         return Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation, LeaseDuration = request.LeaseDuration });
     }
 
-    public override Task<EdgeLease> RenewEdgeLease(RenewEdgeLeaseRequest request, ServerCallContext context) =>
-        Leases.TryGetValue(request.EdgeId, out var incarnation) && incarnation == request.Incarnation
-            ? Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation })
-            : throw new RpcException(new Status(StatusCode.NotFound, "no lease"));
+    public override Task<EdgeLease> RenewEdgeLease(RenewEdgeLeaseRequest request, ServerCallContext context)
+    {
+        if (!Leases.TryGetValue(request.EdgeId, out var incarnation) || incarnation != request.Incarnation)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, "no lease"));
+        }
+
+        Interlocked.Increment(ref _renewals);
+        return Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation });
+    }
+
+    /// <summary>Ends the edge's lease as presence does when it was not renewed in time.</summary>
+    public void Expire(string edgeId) => Leases.TryRemove(edgeId, out _);
 
     public override Task<DeregisterEdgeResponse> DeregisterEdge(DeregisterEdgeRequest request, ServerCallContext context)
     {

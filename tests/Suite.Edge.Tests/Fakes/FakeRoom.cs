@@ -63,10 +63,31 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
         }
     }
 
+    public ConcurrentQueue<JoinRequest> Joins { get; } = new();
+
+    public ConcurrentQueue<SubscribeRequest> Subscriptions { get; } = new();
+
+    /// <summary>Set to hold every Join until it completes (or the caller gives up, recorded as <c>JoinCancelled</c>).</summary>
+    public TaskCompletionSource? JoinGate { get; set; }
+
     public override async Task<JoinResponse> Join(JoinRequest request, ServerCallContext context)
     {
         Fail();
         CallLog.Enqueue($"Join {request.RoomId} {request.UserId} {request.ConnectionId}");
+        Joins.Enqueue(request);
+        if (JoinGate is { } gate)
+        {
+            try
+            {
+                await gate.Task.WaitAsync(context.CancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                CallLog.Enqueue($"JoinCancelled {request.RoomId} {request.ConnectionId} {request.LeaseGeneration}");
+                throw;
+            }
+        }
+
         var members = _rooms.GetOrAdd(request.RoomId, _ => new());
         var first = members.Values.All(m => m.UserId != request.UserId);
         members[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
@@ -132,6 +153,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     {
         Fail();
         CallLog.Enqueue($"Subscribe {request.Channel} {request.ConnectionId}");
+        Subscriptions.Enqueue(request);
         _channels.GetOrAdd(request.Channel, _ => new())[request.ConnectionId] = new Member(request.UserId, request.EdgeId);
         return Task.FromResult(new SubscribeResponse());
     }

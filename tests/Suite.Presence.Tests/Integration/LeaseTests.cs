@@ -65,6 +65,31 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public async Task Lease_generation_of_a_re_registered_edge_travels_in_its_lease_and_edge_events()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var presence = await PresenceHost.StartAsync(StateKind.InMemory, ct);
+        var first = await RegisterAsync(presence, 1, ct);
+        var repeated = await RegisterAsync(presence, 1, ct);
+
+        presence.Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        await presence.Events.WaitForEdgesAsync(e => e.Any(x => x.Change == EdgeChange.LeaseExpired), ct, "the lease expired");
+        var second = await RegisterAsync(presence, 2, ct);
+
+        var edges = await presence.Events.WaitForEdgesAsync(e => e.Count(x => x.Change == EdgeChange.Registered) == 2, ct, "registered twice");
+        Assert.Equal([1UL, 1UL, 2UL], new[] { first, repeated, second }.Select(l => l.LeaseGeneration));
+        Assert.Equal(
+            [(EdgeChange.Registered, 1UL), (EdgeChange.LeaseExpired, 1UL), (EdgeChange.Registered, 2UL)],
+            edges.Select(e => (e.Change, e.LeaseGeneration)));
+    }
+
+    private static Task<EdgeLease> RegisterAsync(PresenceHost presence, ulong generation, CancellationToken ct) =>
+        presence.Client.RegisterEdgeAsync(
+            new RegisterEdgeRequest { EdgeId = "edge-a", Incarnation = "inc-a", LeaseDuration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Lease), LeaseGeneration = generation },
+            deadline: PresenceHost.Deadline(),
+            cancellationToken: ct).ResponseAsync;
+
+    [Fact]
     public async Task New_incarnation_of_an_edge_replaces_the_old_one_and_drops_its_connections()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -90,9 +90,86 @@ public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal([edge], edges.Edges.Select(e => e.EdgeId));
     }
 
-    private Task PublishEdgeChangedAsync(string edgeId, string incarnation, EdgeChange change, CancellationToken cancellationToken)
+    [Fact]
+    public async Task A_late_end_of_a_lapsed_lease_keeps_what_the_edge_joined_and_subscribed_again_under_its_next_lease()
     {
-        var evt = new EdgeChanged { EdgeId = edgeId, Incarnation = incarnation, Change = change, Timestamp = Timestamp.FromDateTime(DateTime.UtcNow) };
+        var ct = TestContext.Current.CancellationToken;
+        var (room, channel, edge) = (RoomHost.NewId("r"), RoomHost.NewId("ch"), RoomHost.NewId("e"));
+        await PublishEdgeChangedAsync(edge, "inc", EdgeChange.Registered, ct, generation: 1);
+        await JoinAsync(room, "bob", edge, "b1", 1, ct);
+        await JoinAsync(room, "carl", edge, "c1", 1, ct);
+        await SubscribeAsync(channel, "bob", edge, "b1", 1, ct);
+
+        // The edge lived through its lapse and replayed bob under generation 2 before room heard
+        // that generation 1 ended; carl's connection closed meanwhile and was not replayed.
+        var replayed = await JoinAsync(room, "bob", edge, "b1", 2, ct);
+        await SubscribeAsync(channel, "bob", edge, "b1", 2, ct);
+        await PublishEdgeChangedAsync(edge, "inc", EdgeChange.LeaseExpired, ct, generation: 1);
+
+        var members = await Eventually.UntilAsync(
+            async () => await _room.Client.ListMembersAsync(new ListMembersRequest { RoomId = room }, cancellationToken: ct),
+            m => m.Members.All(x => x.UserId != "carl"),
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the end of generation 1 drops carl");
+        await Eventually.UntilAsync(
+            async () => await _room.ReadStateAsync($"edge:{edge}"),
+            record => record?.GetProperty("channels").GetArrayLength() == 1 && record?.GetProperty("rooms").GetArrayLength() == 1,
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the edge's reverse record still lists the room and the channel");
+        var channelEdges = await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct);
+        var roomEdges = await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct);
+
+        Assert.False(replayed.UserJoined);
+        Assert.Equal(["bob"], members.Members.Select(m => m.UserId));
+        Assert.Equal([(edge, 1)], roomEdges.Edges.Select(e => (e.EdgeId, e.Connections)));
+        Assert.Equal([(edge, 1)], channelEdges.Edges.Select(e => (e.EdgeId, e.Connections)));
+        Assert.Single(await _room.DeliveriesAsync(edge, "user:joined"), d => d.Message.UserId == "bob");
+    }
+
+    [Fact]
+    public async Task A_subscription_replayed_after_the_end_of_its_lease_counts_the_edge_in_the_channel_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, channel, edge) = (RoomHost.NewId("r"), RoomHost.NewId("ch"), RoomHost.NewId("e"));
+        await JoinAsync(room, "bob", edge, "b1", 1, ct);
+        await SubscribeAsync(channel, "bob", edge, "b1", 1, ct);
+        await SubscribeAsync(channel, "ann", edge, "a1", 1, ct);
+
+        await PublishEdgeChangedAsync(edge, "inc", EdgeChange.LeaseExpired, ct, generation: 1);
+        await Eventually.UntilAsync(
+            async () => (await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct)).Edges.Count
+                + (await _room.Client.GetRoomEdgesAsync(new GetRoomEdgesRequest { RoomId = room }, cancellationToken: ct)).Edges.Count,
+            count => count == 0,
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the end of generation 1 drops the edge");
+
+        await JoinAsync(room, "bob", edge, "b1", 2, ct);
+        await SubscribeAsync(channel, "bob", edge, "b1", 2, ct);
+        await SubscribeAsync(channel, "ann", edge, "a1", 2, ct);
+        var counted = await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct);
+        await _room.Client.UnsubscribeAsync(new UnsubscribeRequest { Channel = channel, UserId = "ann", EdgeId = edge, ConnectionId = "a1" }, cancellationToken: ct);
+        var afterUnsubscribe = await _room.Client.GetChannelEdgesAsync(new GetChannelEdgesRequest { Channel = channel }, cancellationToken: ct);
+        var publication = await _room.Client.PublishToChannelAsync(new PublishToChannelRequest { Channel = channel, ContentJson = "1" }, cancellationToken: ct);
+        var members = await _room.Client.ListMembersAsync(new ListMembersRequest { RoomId = room }, cancellationToken: ct);
+
+        Assert.Equal([(edge, 2)], counted.Edges.Select(e => (e.EdgeId, e.Connections)));
+        Assert.Equal([(edge, 1)], afterUnsubscribe.Edges.Select(e => (e.EdgeId, e.Connections)));
+        Assert.Equal(1, publication.EdgesTargeted);
+        Assert.Equal(["bob"], members.Members.Select(m => m.UserId));
+    }
+
+    private Task<JoinResponse> JoinAsync(string roomId, string userId, string edgeId, string connectionId, ulong generation, CancellationToken ct) =>
+        _room.Client.JoinAsync(new JoinRequest { RoomId = roomId, UserId = userId, EdgeId = edgeId, ConnectionId = connectionId, EdgeIncarnation = "inc", LeaseGeneration = generation }, deadline: RoomHost.Deadline(), cancellationToken: ct).ResponseAsync;
+
+    private Task<SubscribeResponse> SubscribeAsync(string channel, string userId, string edgeId, string connectionId, ulong generation, CancellationToken ct) =>
+        _room.Client.SubscribeAsync(new SubscribeRequest { Channel = channel, UserId = userId, EdgeId = edgeId, ConnectionId = connectionId, EdgeIncarnation = "inc", LeaseGeneration = generation }, deadline: RoomHost.Deadline(), cancellationToken: ct).ResponseAsync;
+
+    private Task PublishEdgeChangedAsync(string edgeId, string incarnation, EdgeChange change, CancellationToken cancellationToken, ulong generation = 0)
+    {
+        var evt = new EdgeChanged { EdgeId = edgeId, Incarnation = incarnation, Change = change, LeaseGeneration = generation, Timestamp = Timestamp.FromDateTime(DateTime.UtcNow) };
         return _room.Dapr.PublishEventAsync(DaprNames.PubSub, DaprNames.PresenceEdgesTopic, JsonSerializer.Deserialize<JsonElement>(JsonFormatter.Default.Format(evt)), cancellationToken);
     }
 }

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Suite.Edge.Upstream;
+using Suite.Testing;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>
+/// An edge whose lease lapsed while it lived (presence ended it) registers the next generation of
+/// its lease and replays its connections' rooms and channels to room, in the background.
+/// </summary>
+public sealed class LeaseReplayTests
+{
+    private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(5); // a third of the default 15 s lease
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    // The tests move the edge's clock by minutes; no keep-alive pings, which the clients here would
+    // answer only while they read.
+    private static readonly Dictionary<string, string> NoPings = new() { ["Connections:HeartbeatInterval"] = "00:00:00" };
+
+    [Fact]
+    public async Task After_a_lapsed_lease_the_edge_joins_and_subscribes_its_connections_again_under_the_next_generation_without_telling_the_client()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, NoPings);
+        var presence = edge.Upstream.Presence;
+        var room = edge.Upstream.Room;
+        await Eventually.UntilAsync(() => presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
+        await using var client = await edge.ConnectAsAsync("alice", ct);
+        await client.SendAsync(new { type = "join", roomId = "r1" }, ct);
+        await client.ReceiveAsync("joined", ct);
+        await client.SendAsync(new { type = "subscribe", channel = "c1" }, ct);
+        await client.ReceiveAsync("subscribed", ct);
+        var incarnation = edge.Services.GetRequiredService<EdgeLeaseService>().Incarnation;
+        Assert.Equal((incarnation, 1UL), (room.Joins.Single().EdgeIncarnation, room.Joins.Single().LeaseGeneration));
+
+        presence.Expire(edge.EdgeId);
+
+        // One renewal finds the lease gone, the next tick registers generation 2 and replays.
+        await Eventually.UntilAsync(
+            () =>
+            {
+                edge.Time.Advance(Renewal);
+                return room.Joins.Count == 2 && room.Subscriptions.Count == 2;
+            },
+            Wait,
+            ct,
+            "the edge joins and subscribes its connection again");
+        Assert.Equal(2UL, presence.Registrations.Last().LeaseGeneration);
+        var rejoin = room.Joins.Last();
+        Assert.Equal(("r1", "alice", client.ConnectionId, incarnation, 2UL), (rejoin.RoomId, rejoin.UserId, rejoin.ConnectionId, rejoin.EdgeIncarnation, rejoin.LeaseGeneration));
+        var resubscribe = room.Subscriptions.Last();
+        Assert.Equal(("c1", client.ConnectionId, 2UL), (resubscribe.Channel, resubscribe.ConnectionId, resubscribe.LeaseGeneration));
+
+        // Joins after the lapse carry the new generation too.
+        await client.SendAsync(new { type = "join", roomId = "r2" }, ct);
+        var frames = await FramesUntilAsync(client, "joined", ct);
+        Assert.Equal(2UL, room.Joins.Last().LeaseGeneration);
+
+        // The replay told the client nothing: the only joined frame is the answer to its own join.
+        Assert.Equal(["r2"], frames.Where(f => Type(f) is "joined" or "subscribed").Select(f => f.GetProperty("roomId").GetString()));
+    }
+
+    [Fact]
+    public async Task Renewal_goes_on_while_a_replay_is_held_up_and_a_newer_lapse_cancels_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, NoPings);
+        var presence = edge.Upstream.Presence;
+        var room = edge.Upstream.Room;
+        await Eventually.UntilAsync(() => presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
+        await using var client = await edge.ConnectAsAsync("bob", ct);
+        await client.SendAsync(new { type = "join", roomId = "r1" }, ct);
+        await client.ReceiveAsync("joined", ct);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        room.JoinGate = gate;
+
+        presence.Expire(edge.EdgeId);
+        await Eventually.UntilAsync(
+            () =>
+            {
+                edge.Time.Advance(Renewal);
+                return room.Joins.Any(j => j.LeaseGeneration == 2);
+            },
+            Wait,
+            ct,
+            "the replay of generation 2 starts");
+
+        // The replay hangs on room; renewals of the new lease go on past the lease duration.
+        var renewals = presence.Renewals;
+        await Eventually.UntilAsync(
+            () =>
+            {
+                edge.Time.Advance(Renewal);
+                return presence.Renewals >= renewals + 4;
+            },
+            Wait,
+            ct,
+            "the lease is renewed while the replay runs");
+        Assert.Equal(2UL, presence.Registrations.Last().LeaseGeneration);
+
+        presence.Expire(edge.EdgeId);
+        await Eventually.UntilAsync(
+            () =>
+            {
+                edge.Time.Advance(Renewal);
+                return room.CallLog.Contains($"JoinCancelled r1 {client.ConnectionId} 2") && room.Joins.Any(j => j.LeaseGeneration == 3);
+            },
+            Wait,
+            ct,
+            "a newer lapse cancels the replay and replays generation 3");
+        gate.SetResult();
+
+        await Eventually.UntilAsync(() => edge.Services.GetRequiredService<EdgeLeaseService>().ReplayRun.IsCompleted, Wait, ct, "the replay of generation 3 completes");
+        // Attempts of one call may repeat (each is bounded by the upstream timeout, which runs on the
+        // edge's clock here), but nothing is joined under generation 2 once generation 3 started.
+        var generations = room.Joins.Select(j => j.LeaseGeneration).ToList();
+        Assert.Equal([1UL, 2UL, 3UL], generations.Distinct());
+        Assert.Equal(generations.Order(), generations);
+    }
+
+    private static string? Type(JsonElement frame) => frame.GetProperty("type").GetString();
+
+    private static async Task<List<JsonElement>> FramesUntilAsync(TestClient client, string type, CancellationToken ct)
+    {
+        var frames = new List<JsonElement>();
+        while (frames.Count == 0 || Type(frames[^1]) != type)
+        {
+            frames.Add(await client.ReceiveAsync(ct));
+        }
+
+        return frames;
+    }
+}
