@@ -99,10 +99,10 @@ public sealed class WebSocketTransport : Stream
         return HeartbeatOutcome.None;
     }
 
-    // Pooled: a read that has to wait (the idle zero-byte read, a pong after a ping) allocates a
+    // Pooled: a read that has to wait (a frame still arriving, a zero-byte read) allocates a
     // state-machine box, and after ping rounds the heap held ~2.4 of them per idle connection
-    // (416 B, bench/memory.sh); a pooled box goes back to a shared cache when its read completes,
-    // leaving only the pending read's box (176 B).
+    // (416 B, bench/memory.sh) while each idle socket still waited here; a pooled box goes back to
+    // a shared cache when its read completes.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
