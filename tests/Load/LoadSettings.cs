@@ -50,6 +50,13 @@ internal sealed record LoadSettings
     /// <summary>Warm-up connections opened and closed before the baseline (connect), so JIT and pools are not counted per connection.</summary>
     public int Warmup { get; init; } = 200;
 
+    /// <summary>
+    /// connect: how long the warm-up connections stay open, idle, before they close. Long enough for a
+    /// keep-alive round, the ping and pong path is compiled and Kestrel's pool has seen a round before
+    /// the baseline, so neither counts per connection.
+    /// </summary>
+    public TimeSpan WarmupIdle { get; init; }
+
     /// <summary>fanout: rooms; notify: rooms the clients are spread over.</summary>
     public int Rooms { get; init; } = 20;
 
@@ -136,6 +143,7 @@ internal sealed record LoadSettings
                 "--payload-bytes" => s with { PayloadBytes = Int(Value()) },
                 "--envelope" => s with { Envelope = Value() },
                 "--warmup" => s with { Warmup = Int(Value()) },
+                "--warmup-idle" => s with { WarmupIdle = ParseDuration(Value()) },
                 "--rooms" => s with { Rooms = Int(Value()) },
                 "--members" => s with { Members = Int(Value()) },
                 "--senders" => s with { Senders = Int(Value()) },

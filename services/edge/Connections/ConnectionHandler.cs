@@ -43,7 +43,59 @@ public sealed partial class ConnectionHandler(
                 connection.TransitionTo(ConnectionState.Authenticating);
             }
 
-            await ReadLoopAsync(connection, aborted);
+            // The read loop runs in this method rather than in one of its own: a second async
+            // method would keep a second state machine (~180 B) alive for every idle connection.
+            var socket = connection.Socket;
+            var transport = connection.Transport;
+            var maxFrame = options.Value.MaxFrameBytes;
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                // An idle connection waits holding no receive buffer. Over the edge's own transport
+                // it waits on the pipe itself, so no socket receive (two state machines) is pending
+                // either; otherwise a zero-byte receive. Neither takes a token: a registration would
+                // be kept as long as the connection is idle, and an aborted connection fails the wait
+                // anyway when its transport closes.
+                if (transport is not null)
+                {
+                    while (!transport.FrameArrived(await transport.WaitForDataAsync()))
+                    {
+                    }
+                }
+                else if ((await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
+                {
+                    ClientClosed(connection);
+                    return;
+                }
+
+                var message = await ReceiveMessageAsync(socket, maxFrame, aborted);
+                try
+                {
+                    if (message.Type == WebSocketMessageType.Close)
+                    {
+                        ClientClosed(connection);
+                        return;
+                    }
+
+                    connection.Touch(time.GetUtcNow());
+                    if (message.TooBig)
+                    {
+                        connection.RequestClose(new CloseRequest(CloseCodes.MessageTooBig, $"frame larger than {maxFrame} bytes", Flush: false));
+                        return;
+                    }
+
+                    await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(message.Buffer);
+                }
+
+                if (connection.Close is not null)
+                {
+                    await WaitForClientCloseAsync(connection, aborted);
+                    return;
+                }
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
@@ -62,54 +114,6 @@ public sealed partial class ConnectionHandler(
             metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("code", code));
             ConnectionsLog.Closed(logger, connection.Id, connection.Identity?.UserId, code, connection.Close?.Reason ?? "");
             connection.Socket.Dispose();
-        }
-    }
-
-    private async Task ReadLoopAsync(Connection connection, CancellationToken aborted)
-    {
-        var socket = connection.Socket;
-        var maxFrame = options.Value.MaxFrameBytes;
-        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
-        {
-            // A zero-byte read waits for data without holding a buffer, so an idle connection
-            // costs no receive buffer at all. It takes no token either: a registration would be kept
-            // (by the socket, the stream and the pipe under it) as long as the connection is idle,
-            // and an aborted connection fails this read anyway when its transport closes.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-            if (peek.MessageType == WebSocketMessageType.Close)
-            {
-                ClientClosed(connection);
-                return;
-            }
-
-            var message = await ReceiveMessageAsync(socket, maxFrame, aborted);
-            try
-            {
-                if (message.Type == WebSocketMessageType.Close)
-                {
-                    ClientClosed(connection);
-                    return;
-                }
-
-                connection.Touch(time.GetUtcNow());
-                if (message.TooBig)
-                {
-                    connection.RequestClose(new CloseRequest(CloseCodes.MessageTooBig, $"frame larger than {maxFrame} bytes", Flush: false));
-                    return;
-                }
-
-                await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(message.Buffer);
-            }
-
-            if (connection.Close is not null)
-            {
-                await WaitForClientCloseAsync(connection, aborted);
-                return;
-            }
         }
     }
 

@@ -27,6 +27,12 @@ internal sealed class ConnectScenario : IScenario
             await using var warmup = new ClientFleet(system, settings.SourceAddresses);
             progress.Phase("warm-up", () => $"{warmup.Connected}/{settings.Warmup} connected, {warmup.Failed} failed");
             await warmup.OpenAsync(first: 1_000_000, settings.Warmup, settings.ConnectRate, settings.ConnectConcurrency, observer: null, state: null, cancellationToken);
+            if (settings.WarmupIdle > TimeSpan.Zero)
+            {
+                progress.Phase($"warm-up: idle for {settings.WarmupIdle.TotalSeconds:F0} s");
+                await Task.Delay(settings.WarmupIdle, cancellationToken);
+            }
+
             await warmup.CloseAllAsync();
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }

@@ -126,6 +126,7 @@ internal static class ScenarioRunner
         ["payloadBytes"] = s.PayloadBytes,
         ["envelope"] = s.Envelope,
         ["warmup"] = s.Warmup,
+        ["warmupIdleSeconds"] = s.WarmupIdle.TotalSeconds,
         ["rooms"] = s.Rooms,
         ["membersPerRoom"] = s.Members,
         ["sendersPerRoom"] = s.Senders,

@@ -69,6 +69,19 @@ public sealed class KeepAliveTests : IAsyncLifetime
         Assert.Contains("\"pong\"", await client.ReadTextFrameAsync(ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Frames_and_pongs_sent_in_one_write_are_all_read()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await ConnectAsync("dave", ct);
+
+        // The idle wait is on the edge's pipe, so a frame must never be left behind in the socket.
+        await client.SendAsync([.. RawClient.TextFrame("""{"type":"ping","id":"a"}"""), .. PongFrame(), .. RawClient.TextFrame("""{"type":"ping","id":"b"}""")], ct);
+
+        Assert.Contains("\"ref\":\"a\"", await client.ReadTextFrameAsync(ct), StringComparison.Ordinal);
+        Assert.Contains("\"ref\":\"b\"", await client.ReadTextFrameAsync(ct), StringComparison.Ordinal);
+    }
+
     private ConnectionSweeper Sweeper => _edge.Services.GetServices<IHostedService>().OfType<ConnectionSweeper>().Single();
 
     private async Task<RawClient> ConnectAsync(string user, CancellationToken ct)
