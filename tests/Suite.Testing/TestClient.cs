@@ -45,6 +45,22 @@ public sealed class TestClient : IAsyncDisposable
     public Task<JsonElement> ReceiveAsync(string type, CancellationToken cancellationToken) =>
         ReceiveAsync(frame => frame.GetProperty("type").GetString() == type, cancellationToken);
 
+    /// <summary>
+    /// The next frame of each of <paramref name="types"/>, in whatever order they come (e.g. a normal
+    /// and an urgent delivery, which travel on different topics), skipping others.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, JsonElement>> ReceiveEachAsync(IReadOnlyCollection<string> types, CancellationToken cancellationToken)
+    {
+        var received = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        while (received.Count < types.Count)
+        {
+            var frame = await ReceiveAsync(f => f.GetProperty("type").GetString() is { } type && types.Contains(type) && !received.ContainsKey(type), cancellationToken);
+            received[frame.GetProperty("type").GetString()!] = frame;
+        }
+
+        return received;
+    }
+
     /// <summary>The next frame that <paramref name="wanted"/> accepts, skipping others.</summary>
     public async Task<JsonElement> ReceiveAsync(Func<JsonElement, bool> wanted, CancellationToken cancellationToken)
     {
