@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Suite.Edge.Delivery;
+using Suite.Testing;
 
 namespace Suite.Edge.Tests.Delivery;
 
@@ -577,24 +578,17 @@ public sealed class SendQueueTests
             }
         }, ct);
 
+        // A frame is handed to its writer only while the reader waits on an empty queue. On a busy
+        // machine the writers can keep the queue non-empty for the whole run, so one hand-out is
+        // made sure of first, instead of hoping the timing below produces one.
+        var primers = 0;
+        await Eventually.UntilAsync(() => Offer($"p:{primers++}"), TimeSpan.FromSeconds(10), ct, "the reader waits on the empty queue");
+
         var writes = Enumerable.Range(0, writers).Select(w => Task.Run(() =>
         {
             for (var i = 0; i < perWriter; i++)
             {
-                var frame = Frame($"{w}:{i}", 16);
-                Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(frame, out var sendNow));
-                if (sendNow)
-                {
-                    var send = socket.SendAsync(frame, byWriter: true);
-                    if (send.IsCompleted)
-                    {
-                        queue.EndSend();
-                    }
-                    else
-                    {
-                        _ = send.ContinueWith(_ => queue.EndSend(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                    }
-                }
+                Offer($"{w}:{i}");
             }
         }, ct)).ToArray();
 
@@ -604,7 +598,7 @@ public sealed class SendQueueTests
 
         Assert.Equal(0, socket.Overlaps);
         var sent = socket.Sent();
-        Assert.Equal(writers * perWriter, sent.Count);
+        Assert.Equal((writers * perWriter) + primers, sent.Count);
         for (var w = 0; w < writers; w++)
         {
             var prefix = $"{w}:";
@@ -615,6 +609,27 @@ public sealed class SendQueueTests
 
         Assert.True(socket.ByWriter > 0, "no writer was handed a send");
         Assert.True(socket.ByReader > 0, "nothing queued behind a writer's send");
+
+        // Queues the frame, or sends it when handed it, as Connection.Send does; true when handed it.
+        bool Offer(string text)
+        {
+            var frame = Frame(text, 16);
+            Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(frame, out var sendNow));
+            if (sendNow)
+            {
+                var send = socket.SendAsync(frame, byWriter: true);
+                if (send.IsCompleted)
+                {
+                    queue.EndSend();
+                }
+                else
+                {
+                    _ = send.ContinueWith(_ => queue.EndSend(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                }
+            }
+
+            return sendNow;
+        }
     }
 
     private sealed class FakeSocket
