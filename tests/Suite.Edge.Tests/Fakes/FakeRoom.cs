@@ -4,9 +4,9 @@ using Dapr.Client;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
-using Microsoft.Extensions.Logging.Abstractions;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.RoomCalls;
 
@@ -22,46 +22,16 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _rooms = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _channels = new();
     private long _seq;
-    private int _streamedCalls;
 
     /// <summary>Every call served, in order, whether it came unary or on the call stream.</summary>
     public ConcurrentQueue<string> CallLog { get; } = new();
 
-    /// <summary>Calls that came on a <c>Calls</c> stream.</summary>
-    public int StreamedCalls => Volatile.Read(ref _streamedCalls);
-
-    /// <summary>False: answer the call stream UNIMPLEMENTED, as a room from before it.</summary>
-    public bool ServeCallStream { get; set; } = true;
-
     /// <summary>Set to make every call fail as an unreachable upstream would.</summary>
     public StatusCode? FailWith { get; set; }
 
-    public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context)
-    {
-        if (!ServeCallStream)
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "no Calls here"));
-        }
-
-        return new RoomCallServer(this, null, TimeProvider.System, NullLogger.Instance).ServeAsync(new Counting(requestStream, this), responseStream, context);
-    }
-
-    // Counts the calls read off the stream, so a test can tell they did not come unary.
-    private sealed class Counting(IAsyncStreamReader<RoomCall> inner, FakeRoom room) : IAsyncStreamReader<RoomCall>
-    {
-        public RoomCall Current => inner.Current;
-
-        public async Task<bool> MoveNext(CancellationToken cancellationToken)
-        {
-            var more = await inner.MoveNext(cancellationToken);
-            if (more)
-            {
-                Interlocked.Increment(ref room._streamedCalls);
-            }
-
-            return more;
-        }
-    }
+    // Edges call over the Calls stream by default: serve it the way the room does.
+    public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context) =>
+        new RoomCallServer(this, null, TimeProvider.System, NullLogger.Instance).ServeAsync(requestStream, responseStream, context);
 
     public ConcurrentQueue<JoinRequest> Joins { get; } = new();
 

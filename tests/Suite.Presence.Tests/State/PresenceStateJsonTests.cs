@@ -2,6 +2,7 @@ using System.Text.Json;
 using Suite.Contracts.Presence.V1;
 using Suite.Presence.State;
 using Suite.ServiceDefaults.State;
+using Suite.Testing;
 
 namespace Suite.Presence.Tests.State;
 
@@ -9,7 +10,6 @@ namespace Suite.Presence.Tests.State;
 public sealed class PresenceStateJsonTests
 {
     private static readonly JsonSerializerOptions Generated = StateStore.SerializerOptions(PresenceStateJson.Default);
-    private static readonly JsonSerializerOptions AsDaprClientWrote = new(JsonSerializerDefaults.Web);
     private static readonly DateTimeOffset Now = new(2026, 12, 5, 11, 0, 0, TimeSpan.Zero);
 
     public static TheoryData<object> Records() =>
@@ -39,13 +39,9 @@ public sealed class PresenceStateJsonTests
     [MemberData(nameof(Records))]
     public void Each_stored_record_is_written_byte_for_byte_as_before_and_reads_back(object record)
     {
-        var type = record.GetType();
-        var before = JsonSerializer.SerializeToUtf8Bytes(record, type, AsDaprClientWrote);
-
-        var now = JsonSerializer.SerializeToUtf8Bytes(record, type, Generated);
-        var readBack = JsonSerializer.Deserialize(before, type, Generated);
+        var (before, now, readBack) = StoredJson.Write(record, Generated);
 
         Assert.Equal(before, now);
-        Assert.Equal(before, JsonSerializer.SerializeToUtf8Bytes(readBack, type, AsDaprClientWrote));
+        Assert.Equal(before, readBack);
     }
 }

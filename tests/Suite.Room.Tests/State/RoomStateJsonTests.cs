@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Suite.Room.State;
 using Suite.ServiceDefaults.State;
+using Suite.Testing;
 
 namespace Suite.Room.Tests.State;
 
@@ -8,7 +9,6 @@ namespace Suite.Room.Tests.State;
 public sealed class RoomStateJsonTests
 {
     private static readonly JsonSerializerOptions Generated = StateStore.SerializerOptions(RoomStateJson.Default);
-    private static readonly JsonSerializerOptions AsDaprClientWrote = new(JsonSerializerDefaults.Web);
 
     public static TheoryData<object> Records() =>
     [
@@ -32,13 +32,9 @@ public sealed class RoomStateJsonTests
     [MemberData(nameof(Records))]
     public void Each_stored_record_is_written_byte_for_byte_as_before_and_reads_back(object record)
     {
-        var type = record.GetType();
-        var before = JsonSerializer.SerializeToUtf8Bytes(record, type, AsDaprClientWrote);
-
-        var now = JsonSerializer.SerializeToUtf8Bytes(record, type, Generated);
-        var readBack = JsonSerializer.Deserialize(before, type, Generated);
+        var (before, now, readBack) = StoredJson.Write(record, Generated);
 
         Assert.Equal(before, now);
-        Assert.Equal(before, JsonSerializer.SerializeToUtf8Bytes(readBack, type, AsDaprClientWrote));
+        Assert.Equal(before, readBack);
     }
 }
