@@ -8,7 +8,7 @@ namespace Suite.Room.Fanout;
 /// per room or channel) and the reverse edge -> rooms/channels record that lets a dead edge be
 /// dropped without scanning every room.
 /// </summary>
-internal sealed class EdgeIndexes(StateStore state)
+internal sealed class EdgeIndexes(StateStore state, EdgeRecordWrites records)
 {
     public static string Key(IndexKind kind, string id) =>
         kind == IndexKind.Room ? StateKeys.RoomEdges(id) : StateKeys.ChannelEdges(id);
@@ -101,19 +101,14 @@ internal sealed class EdgeIndexes(StateStore state)
 
     /// <summary>Adds a room or channel to an edge's reverse record (before the index lists the edge).</summary>
     public Task TrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken) =>
-        state.UpdateAsync<EdgeRecord>(StateKeys.Edge(edgeId), "edge", current =>
-        {
-            var next = current ?? new EdgeRecord();
-            return (next, Set(next, kind).Add(id));
-        }, cancellationToken);
+        records.ChangeAsync(edgeId, kind, id, add: true, cancellationToken);
 
     // The reverse record must stay a superset of what the indexes hold, or a dead edge would keep
     // receiving deliveries for a room it was not tracked in: after removing, look again, and put the
     // room back if a join on that edge came in between.
     public async Task UntrackAsync(IndexKind kind, string id, string edgeId, CancellationToken cancellationToken)
     {
-        await state.UpdateAsync<EdgeRecord>(StateKeys.Edge(edgeId), "edge", current =>
-            current is not null && Set(current, kind).Remove(id) ? (current, true) : (current, false), cancellationToken);
+        await records.ChangeAsync(edgeId, kind, id, add: false, cancellationToken);
         var index = await ReadAsync(kind, id, cancellationToken);
         if (index.Edges.ContainsKey(edgeId))
         {
@@ -132,7 +127,4 @@ internal sealed class EdgeIndexes(StateStore state)
             index.Leases = null;
         }
     }
-
-    private static HashSet<string> Set(EdgeRecord record, IndexKind kind) =>
-        kind == IndexKind.Room ? record.Rooms : record.Channels;
 }

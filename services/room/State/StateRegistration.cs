@@ -57,6 +57,7 @@ public static class StateRegistration
         builder.Services.AddSingleton<RoomWriter>();
         builder.Services.AddSingleton<RoomOwners>();
         builder.Services.AddHostedService<IdleRoomSweeper>();
+        builder.Services.AddSingleton<EdgeRecordWrites>();
         builder.Services.AddSingleton<EdgeIndexes>();
         builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<EdgePublisher>();

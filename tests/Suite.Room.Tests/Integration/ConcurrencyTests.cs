@@ -1,4 +1,5 @@
 using Suite.Contracts.Room.V1;
+using Suite.Testing;
 
 namespace Suite.Room.Tests.Integration;
 
@@ -77,6 +78,7 @@ public abstract class ConcurrencyTests(RedisFixture redis, StateKind state) : IA
 
         // A user's first connection alone reports user_joined, and only it announces user:joined.
         Assert.Equal(50, responses.Count(r => r.UserJoined));
+        await Eventually.UntilAsync(() => announced.Total >= 50, TimeSpan.FromSeconds(10), ct, "50 user:joined published");
         Assert.Equal(50, announced.Total);
         // 60 changes: one transaction each would be 60; queued joins share them.
         Assert.InRange(commits.Total, 1, 59);

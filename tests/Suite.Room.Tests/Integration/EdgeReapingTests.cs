@@ -18,6 +18,21 @@ public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
     public ValueTask DisposeAsync() => _room.DisposeAsync();
 
     [Fact]
+    public async Task First_joins_of_many_rooms_on_one_edge_share_writes_of_its_reverse_record()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var edge = RoomHost.NewId("e");
+        var rooms = Enumerable.Range(0, 20).Select(_ => RoomHost.NewId("r")).ToList();
+
+        await Task.WhenAll(rooms.Select((room, i) => _room.JoinAsync(room, $"u{i}", edge, $"c{i}", ct)));
+
+        var record = await _room.ReadStateAsync($"edge:{edge}");
+        Assert.Equal(rooms.Order(StringComparer.Ordinal), record!.Value.GetProperty("rooms").EnumerateArray().Select(r => r.GetString()!).Order(StringComparer.Ordinal));
+        // Redis state versions count writes: twenty rooms tracked in fewer than twenty.
+        Assert.InRange(await _room.StateVersionAsync($"edge:{edge}"), 1, 19);
+    }
+
+    [Fact]
     public async Task An_expired_edge_lease_stops_room_and_channel_deliveries_to_that_edge()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -125,7 +140,7 @@ public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(["bob"], members.Members.Select(m => m.UserId));
         Assert.Equal([(edge, 1)], roomEdges.Edges.Select(e => (e.EdgeId, e.Connections)));
         Assert.Equal([(edge, 1)], channelEdges.Edges.Select(e => (e.EdgeId, e.Connections)));
-        Assert.Single(await _room.DeliveriesAsync(edge, "user:joined"), d => d.Message.UserId == "bob");
+        Assert.Single(await _room.DeliveriesAsync(edge, "user:joined", atLeast: 1, ct), d => d.Message.UserId == "bob");
     }
 
     [Fact]

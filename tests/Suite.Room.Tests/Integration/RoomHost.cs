@@ -112,6 +112,9 @@ public sealed class RoomHost : IAsyncDisposable
     public Task<long> EventCountAsync(string edgeId) => _redis.StreamLengthAsync($"edge.{edgeId}");
 
     /// <summary>Deletes a state key behind the service's back (Redis state only), as an expiry or a lost write would.</summary>
+    /// <summary>The Redis state store's version of a key: how many times it was written.</summary>
+    public async Task<long> StateVersionAsync(string key) => (long)await _redis.HashGetAsync($"{AppId}||{key}", "version");
+
     public Task DeleteStateAsync(string key) => _redis.KeyDeleteAsync($"{AppId}||{key}");
 
     /// <summary>How long a state key has left before it expires (Redis state only); null = no expiry or no key.</summary>
@@ -127,6 +130,13 @@ public sealed class RoomHost : IAsyncDisposable
     /// <summary>Deliveries to an edge whose frame has the given type.</summary>
     public async Task<IReadOnlyList<EdgeDelivery>> DeliveriesAsync(string edgeId, string type) =>
         (await DeliveriesAsync(edgeId)).Where(d => d.Message.Type == type).ToList();
+
+    /// <summary>
+    /// The deliveries of a type on <c>edge.{edgeId}</c> once there are at least <paramref name="atLeast"/>:
+    /// <c>user:joined</c> and <c>user:left</c> are published after the call that caused them answered.
+    /// </summary>
+    public Task<IReadOnlyList<EdgeDelivery>> DeliveriesAsync(string edgeId, string type, int atLeast, CancellationToken cancellationToken) =>
+        Eventually.UntilAsync(() => DeliveriesAsync(edgeId, type), found => found.Count >= atLeast, TimeSpan.FromSeconds(10), cancellationToken, $"{atLeast} {type} published to edge.{edgeId}");
 
     public static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
 
