@@ -1,6 +1,7 @@
 using Suite.Edge.Auth;
 using Suite.Edge.Connections;
 using Suite.Edge.Delivery;
+using Suite.Edge.Resume;
 using Suite.Edge.Upstream;
 using Suite.ServiceDefaults;
 
@@ -20,6 +21,7 @@ public static class EdgeApp
         builder.AddUpstream();
         builder.AddConnections();
         builder.AddDelivery();
+        builder.AddResume();
 
         var app = builder.Build();
 

@@ -68,6 +68,7 @@ public sealed partial class RoomCallServer(RoomService.RoomServiceBase service, 
         RoomCall.CallOneofCase.PublishToRoom => RunAsync(call.PublishToRoom, context, service.PublishToRoom, static (reply, r) => reply.PublishToRoom = r),
         RoomCall.CallOneofCase.Subscribe => RunAsync(call.Subscribe, context, service.Subscribe, static (reply, r) => reply.Subscribe = r),
         RoomCall.CallOneofCase.Unsubscribe => RunAsync(call.Unsubscribe, context, service.Unsubscribe, static (reply, r) => reply.Unsubscribe = r),
+        RoomCall.CallOneofCase.GetHistory => RunAsync(call.GetHistory, context, service.GetHistory, static (reply, r) => reply.GetHistory = r),
         _ => Task.FromResult(Failed(StatusCode.InvalidArgument, "the call names no RPC this room serves on a call stream (empty or unknown call)")),
     };
 

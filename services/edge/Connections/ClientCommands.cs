@@ -11,6 +11,7 @@ using Suite.Contracts.Room.V1;
 using RoomMessage = Suite.Edge.Protocol.RoomMessage;
 using Suite.Edge.Auth;
 using Suite.Edge.Protocol;
+using Suite.Edge.Resume;
 using Suite.Edge.Routing;
 using Suite.Edge.Upstream;
 using Suite.ServiceDefaults;
@@ -29,6 +30,7 @@ public sealed partial class ClientCommands(
     PresenceService.PresenceServiceClient presence,
     EdgeDeliveryPublisher publisher,
     EdgeLeaseService lease,
+    RoomHistory history,
     ServerFrames frames,
     IOptions<ConnectionOptions> connectionOptions,
     IOptions<EdgeOptions> edgeOptions,
@@ -90,6 +92,7 @@ public sealed partial class ClientCommands(
                 DirectMessage direct => DirectAsync(connection, identity, direct, cancellationToken),
                 SubscribeMessage subscribe => SubscribeAsync(connection, identity, subscribe, cancellationToken),
                 UnsubscribeMessage unsubscribe => UnsubscribeAsync(connection, identity, unsubscribe, cancellationToken),
+                HistoryMessage read => HistoryAsync(connection, read, cancellationToken),
                 _ => Reply(connection, frames.Error(ErrorCodes.UnknownType, $"'{message.Type}' is not handled", message.Id)),
             });
         }
@@ -138,32 +141,84 @@ public sealed partial class ClientCommands(
 
     private async Task JoinAsync(Connection connection, ClientIdentity identity, JoinMessage join, CancellationToken cancellationToken)
     {
+        // A resuming join holds the room's live messages for this connection from before it enters
+        // the index until joined and the replay are queued (Resume/ReplayOrder says why).
+        var order = join.Since is null ? null : connection.StartReplayOrder();
+        order?.Hold(join.RoomId);
+
         // Index first, so the user:joined this join causes is delivered to the joiner too.
-        switch (index.Join(join.RoomId, connection, connectionOptions.Value.MaxRoomsPerConnection))
+        var membership = index.Join(join.RoomId, connection, connectionOptions.Value.MaxRoomsPerConnection);
+        switch (membership)
         {
-            case MembershipResult.AlreadyMember:
-                connection.Send(frames.Joined(join.RoomId, join.Id));
-                return;
             case MembershipResult.LimitReached:
+                order?.Forget(connection, join.RoomId, sendHeld: false);
                 Error(connection, ErrorCodes.TooManyRooms, $"a connection may join at most {connectionOptions.Value.MaxRoomsPerConnection} rooms", join.Id);
                 return;
             case MembershipResult.NotConnected:
+                order?.Forget(connection, join.RoomId, sendHeld: false);
                 return;
         }
 
+        // Made for a repeated join too (idempotent in the room), so every joined carries the position.
+        JoinResponse joined;
         try
         {
             // Stamped after the index took the room: a lease that lapses meanwhile is either read
             // here already renewed, or its replay finds the room in the index and joins it again.
-            await room.JoinAsync(LeaseReplay.JoinRequestFor(connection, identity, join.RoomId, EdgeId, lease.Current), Deadline(), cancellationToken);
+            joined = await room.JoinAsync(LeaseReplay.JoinRequestFor(connection, identity, join.RoomId, EdgeId, lease.Current), Deadline(), cancellationToken);
         }
         catch
         {
-            index.Leave(join.RoomId, connection);
+            var wasMember = membership == MembershipResult.AlreadyMember;
+            if (!wasMember)
+            {
+                index.Leave(join.RoomId, connection);
+            }
+
+            order?.Forget(connection, join.RoomId, sendHeld: wasMember);
             throw;
         }
 
-        connection.Send(frames.Joined(join.RoomId, join.Id));
+        var position = new RoomPosition(joined.LastSeq, joined.Epoch);
+        if (join.Since is not { } since)
+        {
+            connection.Send(frames.Joined(join.RoomId, join.Id, position));
+            return;
+        }
+
+        IReadOnlyList<ReplayedMessage>? missed;
+        try
+        {
+            missed = await history.MissedAsync(join.RoomId, since, joined, cancellationToken);
+        }
+        catch
+        {
+            order!.Forget(connection, join.RoomId, sendHeld: true);
+            throw;
+        }
+
+        if (missed is null)
+        {
+            // Not recovered: everything live is sent; the client reloads the rest from its backend.
+            order!.Release(connection, join.RoomId, frames.Joined(join.RoomId, join.Id, position, ResumeAnswer.NotRecovered), [], floor: 0);
+            return;
+        }
+
+        var lastReplayed = missed.Count > 0 ? missed[^1].Seq : since.Seq;
+        var resumed = position with { Seq = Math.Max(position.Seq, lastReplayed) };
+        order!.Release(connection, join.RoomId, frames.Joined(join.RoomId, join.Id, resumed, new ResumeAnswer(true, missed.Count)), missed, floor: lastReplayed);
+    }
+
+    private async Task HistoryAsync(Connection connection, HistoryMessage read, CancellationToken cancellationToken)
+    {
+        if (!index.IsInRoom(read.RoomId, connection))
+        {
+            Error(connection, ErrorCodes.NotAMember, $"join room '{read.RoomId}' before asking for its history", read.Id);
+            return;
+        }
+
+        var (messages, position) = await history.PageAsync(read.RoomId, read.Limit, read.Before, cancellationToken);
+        connection.Send(frames.History(read.RoomId, messages, position, read.Id));
     }
 
     private async Task LeaveAsync(Connection connection, ClientIdentity identity, LeaveMessage leave, CancellationToken cancellationToken)
@@ -177,6 +232,7 @@ public sealed partial class ClientCommands(
 
         await room.LeaveAsync(new LeaveRequest { RoomId = leave.RoomId, UserId = identity.UserId, EdgeId = EdgeId, ConnectionId = connection.Id }, Deadline(), cancellationToken);
         index.Leave(leave.RoomId, connection);
+        connection.ReplayOrder?.Forget(connection, leave.RoomId, sendHeld: false);
         connection.Send(frames.Left(leave.RoomId, leave.Id));
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
 using Suite.Edge.Limits;
+using Suite.Edge.Resume;
 
 namespace Suite.Edge.Connections;
 
@@ -19,6 +20,7 @@ public sealed class Connection
     private CloseRequest? _close;
     private long _sequence;
     private Counter<long>? _framesSent;
+    private ReplayOrder? _replayOrder;
 
     public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
     {
@@ -69,6 +71,13 @@ public sealed class Connection
     }
 
     public void Authenticate(ClientIdentity identity) => Identity = identity;
+
+    /// <summary>Null until the connection first resumes a room (join with <c>since</c>), so the fan-out pays a null check for everyone else.</summary>
+    public ReplayOrder? ReplayOrder => Volatile.Read(ref _replayOrder);
+
+    /// <summary>The connection's <see cref="Resume.ReplayOrder"/>, made on its first resuming join.</summary>
+    public ReplayOrder StartReplayOrder() =>
+        Volatile.Read(ref _replayOrder) ?? Interlocked.CompareExchange(ref _replayOrder, new ReplayOrder(), null) ?? _replayOrder!;
 
     /// <summary>Numbers this connection's publishes, for idempotency keys that survive upstream retries.</summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);

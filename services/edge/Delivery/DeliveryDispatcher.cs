@@ -84,6 +84,8 @@ public sealed partial class DeliveryDispatcher(
             string.IsNullOrEmpty(delivery.DroppableKey) ? null : delivery.DroppableKey,
             Urgent: urgentTopic || delivery.Priority == Priority.High,
             expiresAt);
+        // Room messages go through a resuming connection's replay order (Resume/ReplayOrder).
+        var sequencedRoom = delivery.TargetCase == EdgeDelivery.TargetOneofCase.RoomId && delivery.Message.Seq > 0 ? delivery.RoomId : null;
         var delivered = 0;
         foreach (var connection in Targets(delivery))
         {
@@ -92,7 +94,15 @@ public sealed partial class DeliveryDispatcher(
                 continue;
             }
 
-            var outcome = connection.Send(frame);
+            var outcome = sequencedRoom is not null && connection.ReplayOrder is { } order
+                ? order.Offer(connection, sequencedRoom, delivery.Message.Seq, frame)
+                : connection.Send(frame);
+            if (outcome is null)
+            {
+                metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", "Replayed"));
+                continue;
+            }
+
             if (outcome is EnqueueOutcome.Accepted or EnqueueOutcome.Coalesced)
             {
                 delivered++;

@@ -11,4 +11,12 @@ internal struct ClientFrameFields
     public FieldValue To;
     public FieldValue Channel;
     public FieldValue Content;
+
+    // `since` of a resuming join: the object itself (its token, a repeat) and the two fields in it.
+    public FieldValue Since;
+    public FieldValue SinceSeq;
+    public FieldValue SinceEpoch;
+
+    public FieldValue Limit;
+    public FieldValue Before;
 }

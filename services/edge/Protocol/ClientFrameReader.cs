@@ -76,6 +76,21 @@ internal static class ClientFrameReader
                 reader.Read();
                 Store(ref fields.Token, ReadString(ref reader, limits.MaxTokenLength));
             }
+            else if (reader.ValueTextEquals("since"u8))
+            {
+                reader.Read();
+                ReadSince(ref reader, ref fields);
+            }
+            else if (reader.ValueTextEquals("limit"u8))
+            {
+                reader.Read();
+                Store(ref fields.Limit, ReadInteger(ref reader));
+            }
+            else if (reader.ValueTextEquals("before"u8))
+            {
+                reader.Read();
+                Store(ref fields.Before, ReadInteger(ref reader));
+            }
             else
             {
                 reader.Read();
@@ -140,7 +155,55 @@ internal static class ClientFrameReader
         : reader.ValueTextEquals("subscribe"u8) ? ClientMessageTypes.Subscribe
         : reader.ValueTextEquals("unsubscribe"u8) ? ClientMessageTypes.Unsubscribe
         : reader.ValueTextEquals("auth"u8) ? ClientMessageTypes.Auth
+        : reader.ValueTextEquals("history"u8) ? ClientMessageTypes.History
         : null;
+
+    // `since` is read in the same forward pass: its own properties are taken as the reader passes
+    // them, unknown ones skipped, so the frame is still read once and without a DOM. A repeated
+    // `since` is only marked: its fields are not read a second time.
+    private static void ReadSince(ref Utf8JsonReader reader, ref ClientFrameFields fields)
+    {
+        var token = reader.TokenType;
+        if (token != JsonTokenType.StartObject || fields.Since.IsPresent)
+        {
+            reader.Skip();
+            Store(ref fields.Since, new(token));
+            return;
+        }
+
+        fields.Since = new(token);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("seq"u8))
+            {
+                reader.Read();
+                Store(ref fields.SinceSeq, ReadInteger(ref reader));
+            }
+            else if (reader.ValueTextEquals("epoch"u8))
+            {
+                reader.Read();
+                Store(ref fields.SinceEpoch, ReadString(ref reader, ProtocolLimits.MaxEpochLength));
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static FieldValue ReadInteger(ref Utf8JsonReader reader)
+    {
+        var token = reader.TokenType;
+        if (token != JsonTokenType.Number)
+        {
+            reader.Skip();
+            return new(token);
+        }
+
+        // TryGetUInt64 refuses a sign, a fraction, an exponent and anything past 2^64-1.
+        return reader.TryGetUInt64(out var value) ? new(token, Integer: value) : new(token);
+    }
 
     private static FieldValue ReadString(ref Utf8JsonReader reader, int maxChars)
     {

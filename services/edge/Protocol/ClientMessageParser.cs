@@ -65,9 +65,27 @@ public static class ClientMessageParser
                     ? ParseResult.Failure(tokenError, id)
                     : ParseResult.Success(new AuthMessage(token, id));
             case ClientMessageTypes.Join:
-                return RequireText(fields.RoomId, "roomId", max, out var joinRoom) is { } joinError
-                    ? ParseResult.Failure(joinError, id)
-                    : ParseResult.Success(new JoinMessage(joinRoom, id));
+            {
+                var error = RequireText(fields.RoomId, "roomId", max, out var joinRoom);
+                ResumePoint? since = null;
+                error ??= CheckSince(fields, out since);
+                return error is null ? ParseResult.Success(new JoinMessage(joinRoom, id, since)) : ParseResult.Failure(error, id);
+            }
+
+            case ClientMessageTypes.History:
+            {
+                var error = RequireText(fields.RoomId, "roomId", max, out var historyRoom);
+                ulong? limit = null;
+                ulong? before = null;
+                error ??= CheckOptionalPositive(fields.Limit, "limit", out limit);
+                error ??= CheckOptionalPositive(fields.Before, "before", out before);
+
+                // A limit past int range is capped by the edge anyway; it is not an error.
+                return error is null
+                    ? ParseResult.Success(new HistoryMessage(historyRoom, limit is { } l ? (int)Math.Min(l, int.MaxValue) : null, before, id))
+                    : ParseResult.Failure(error, id);
+            }
+
             case ClientMessageTypes.Leave:
                 return RequireText(fields.RoomId, "roomId", max, out var leaveRoom) is { } leaveError
                     ? ParseResult.Failure(leaveError, id)
@@ -133,6 +151,69 @@ public static class ClientMessageParser
             : HasControlCharacters(text) ? new(ErrorCodes.InvalidField, $"Field '{name}' must not contain control characters.")
             : null;
     }
+
+    // Absent = a plain join. Present, it must be exactly {"seq":N,"epoch":E}: a client that means to
+    // resume and sends something else is told so, rather than silently joined without a replay.
+    private static ProtocolError? CheckSince(in ClientFrameFields fields, out ResumePoint? since)
+    {
+        since = null;
+        var value = fields.Since;
+        if (!value.IsPresent)
+        {
+            return null;
+        }
+
+        if (value.Duplicate)
+        {
+            return Duplicate("since");
+        }
+
+        if (value.Token != JsonTokenType.StartObject)
+        {
+            return new(ErrorCodes.InvalidField, $"Field 'since' must be an object {{\"seq\":N,\"epoch\":E}}, not {ClientFrameReader.Describe(value.Token)}.");
+        }
+
+        var seq = fields.SinceSeq;
+        var error = !seq.IsPresent ? new ProtocolError(ErrorCodes.MissingField, "Field 'since.seq' is required.")
+            : seq.Duplicate ? Duplicate("since.seq")
+            : seq.Integer is null ? NotAnInteger("since.seq", seq.Token, "a non-negative")
+            : null;
+        var epochError = RequireText(fields.SinceEpoch, "since.epoch", ProtocolLimits.MaxEpochLength, out var epoch);
+        if ((error ?? epochError) is { } sinceError)
+        {
+            return sinceError;
+        }
+
+        since = new ResumePoint(seq.Integer!.Value, epoch);
+        return null;
+    }
+
+    private static ProtocolError? CheckOptionalPositive(in FieldValue value, string name, out ulong? number)
+    {
+        number = null;
+        if (!value.IsPresent)
+        {
+            return null;
+        }
+
+        if (value.Duplicate)
+        {
+            return Duplicate(name);
+        }
+
+        if (value.Integer is not > 0)
+        {
+            return NotAnInteger(name, value.Token, "a positive");
+        }
+
+        number = value.Integer;
+        return null;
+    }
+
+    private static ProtocolError NotAnInteger(string name, JsonTokenType token, string kind) =>
+        new(ErrorCodes.InvalidField, token == JsonTokenType.Number
+            ? $"Field '{name}' must be {kind} integer."
+            : $"Field '{name}' must be {kind} integer, not {ClientFrameReader.Describe(token)}.");
 
     // `null` is refused although it is a JSON value: a message with nothing in it is a client bug,
     // and forwarding it would make every recipient handle an empty message.

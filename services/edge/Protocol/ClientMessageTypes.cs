@@ -11,4 +11,5 @@ public static class ClientMessageTypes
     public const string Subscribe = "subscribe";
     public const string Unsubscribe = "unsubscribe";
     public const string Ping = "ping";
+    public const string History = "history";
 }

@@ -7,6 +7,9 @@ namespace Suite.Edge.Protocol;
 // and every room/history store downstream can rely on the same bound.
 public sealed class ProtocolLimits
 {
+    /// <summary>A room epoch in a resuming join's <c>since</c>: rooms make short opaque ones (12 characters today).</summary>
+    public const int MaxEpochLength = 64;
+
     public static ProtocolLimits Default { get; } = new();
 
     /// <summary>Room ids, channels, user ids and the client's correlation <c>id</c>, in UTF-16 characters.</summary>

@@ -90,9 +90,55 @@ public sealed class ServerFrames(TimeProvider timeProvider)
         return End(frame, ServerMessageTypes.Reconnect, urgent: true);
     }
 
-    /// <summary><c>{"type":"joined","roomId","ref"?,"timestamp","id"}</c>: this connection is now a member; messages to the room are accepted.</summary>
-    public OutboundFrame Joined(string roomId, string? reference = null) =>
-        Acknowledgement(ServerMessageTypes.Joined, "roomId"u8, roomId, reference);
+    /// <summary>
+    /// <c>{"type":"joined","roomId","seq"?,"epoch"?,"recovered"?,"missed"?,"ref"?,"timestamp","id"}</c>: this
+    /// connection is now a member; messages to the room are accepted. <c>seq</c>/<c>epoch</c> are the
+    /// room's position; <c>recovered</c>/<c>missed</c> answer a join with <c>since</c>.
+    /// </summary>
+    public OutboundFrame Joined(string roomId, string? reference = null, RoomPosition? position = null, ResumeAnswer? resume = null)
+    {
+        var (frame, w) = Begin(ServerMessageTypes.Joined);
+        w.WriteString("roomId"u8, roomId);
+        if (position is { } p)
+        {
+            w.WriteNumber("seq"u8, p.Seq);
+            w.WriteString("epoch"u8, p.Epoch);
+        }
+
+        if (resume is { } r)
+        {
+            w.WriteBoolean("recovered"u8, r.Recovered);
+            if (r.Recovered)
+            {
+                w.WriteNumber("missed"u8, r.Missed);
+            }
+        }
+
+        WriteRef(w, reference);
+        return End(frame, ServerMessageTypes.Joined);
+    }
+
+    /// <summary>
+    /// <c>{"type":"history","roomId","messages":[...],"seq","epoch","ref"?,"timestamp","id"}</c>: each entry
+    /// is a room message exactly as its <c>message</c> frame (already rendered), oldest first.
+    /// </summary>
+    public OutboundFrame History(string roomId, IEnumerable<ReadOnlyMemory<byte>> messages, RoomPosition position, string? reference = null)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var (frame, w) = Begin(ServerMessageTypes.History);
+        w.WriteString("roomId"u8, roomId);
+        w.WriteStartArray("messages"u8);
+        foreach (var message in messages)
+        {
+            w.WriteRawValue(message.Span, skipInputValidation: true);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("seq"u8, position.Seq);
+        w.WriteString("epoch"u8, position.Epoch);
+        WriteRef(w, reference);
+        return End(frame, ServerMessageTypes.History);
+    }
 
     /// <summary><c>{"type":"left","roomId","ref"?,"timestamp","id"}</c>; also sent for a room the connection was not in, as leaving is idempotent.</summary>
     public OutboundFrame Left(string roomId, string? reference = null) =>

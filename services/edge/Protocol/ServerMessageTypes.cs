@@ -16,4 +16,5 @@ public static class ServerMessageTypes
     public const string Left = "left";
     public const string Subscribed = "subscribed";
     public const string Unsubscribed = "unsubscribed";
+    public const string History = "history";
 }

@@ -55,6 +55,9 @@ public sealed partial class RoomCalls : IAsyncDisposable
     public Task<UnsubscribeResponse> UnsubscribeAsync(UnsubscribeRequest request, DateTime deadline, CancellationToken cancellationToken) =>
         CallAsync(new RoomCall { Unsubscribe = request }, static r => r.Unsubscribe, (c, o) => c.UnsubscribeAsync(request, o), deadline, cancellationToken);
 
+    public Task<GetHistoryResponse> GetHistoryAsync(GetHistoryRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        CallAsync(new RoomCall { GetHistory = request }, static r => r.GetHistory, (c, o) => c.GetHistoryAsync(request, o), deadline, cancellationToken);
+
     private async Task<TResponse> CallAsync<TResponse>(
         RoomCall call,
         Func<RoomCallReply, TResponse> pick,

@@ -102,29 +102,36 @@ internal sealed class RoomMessaging(
             return response;
         }
 
+        // The highest seq in the range: the room's last, or the one before before_seq.
+        var upper = request.BeforeSeq > 0 ? Math.Min(last, request.BeforeSeq - 1) : last;
+        if (upper == 0)
+        {
+            return response;
+        }
+
         ulong from;
         ulong to;
         if (request.RangeCase == GetHistoryRequest.RangeOneofCase.AfterSeq)
         {
             var wanted = request.AfterSeq + 1;
-            if (wanted > last)
+            if (wanted > upper)
             {
                 return response;
             }
 
             response.Truncated = wanted < oldestKept;
             from = Math.Max(wanted, oldestKept);
-            to = Math.Min(last, from + limit - 1);
-            response.More = to < last;
+            to = Math.Min(upper, from + limit - 1);
+            response.More = to < upper;
         }
         else
         {
             var count = (ulong)(request.RangeCase == GetHistoryRequest.RangeOneofCase.Last && request.Last > 0 ? request.Last : o.DefaultHistoryLimit);
-            var wanted = last >= count ? last - count + 1 : 1;
+            var wanted = upper >= count ? upper - count + 1 : 1;
             response.Truncated = wanted < oldestKept;
             from = Math.Max(wanted, oldestKept);
-            from = Math.Max(from, last - Math.Min(last, limit) + 1);
-            to = last;
+            from = Math.Max(from, upper - Math.Min(upper, limit) + 1);
+            to = upper;
         }
 
         for (var seq = from; seq <= to; seq++)

@@ -21,7 +21,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _rooms = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _channels = new();
-    private long _seq;
+    private readonly ConcurrentDictionary<string, RoomHistory> _history = new();
 
     /// <summary>Every call served, in order, whether it came unary or on the call stream.</summary>
     public ConcurrentQueue<string> CallLog { get; } = new();
@@ -66,7 +66,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
             await PublishAsync(members.Values, Membership("user:joined", request.UserId, request.RoomId), d => d.RoomId = request.RoomId);
         }
 
-        return new JoinResponse { UserJoined = first, MemberCount = members.Values.Select(m => m.UserId).Distinct().Count() };
+        return new JoinResponse { UserJoined = first, MemberCount = members.Values.Select(m => m.UserId).Distinct().Count(), LastSeq = LastSeq(request.RoomId), Epoch = Epoch };
     }
 
     public override async Task<LeaveResponse> Leave(LeaveRequest request, ServerCallContext context)
@@ -98,25 +98,101 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     public override async Task<PublishToRoomResponse> PublishToRoom(PublishToRoomRequest request, ServerCallContext context)
     {
         Fail();
-        var seq = (ulong)Interlocked.Increment(ref _seq);
-        var id = Guid.NewGuid().ToString("N");
-        var message = new ServerMessage
+        var message = Commit(request.RoomId, request.UserId, request.ContentJson);
+        var edges = await PublishMessageAsync(message);
+        return new PublishToRoomResponse { MessageId = message.Id, Seq = message.Seq, EdgesTargeted = edges };
+    }
+
+    /// <summary>The room's epoch, as JoinResponse and GetHistory report it; a test changes it to model lost history.</summary>
+    public string Epoch { get; set; } = "epoch-1";
+
+    /// <summary>Messages kept per room; older ones are gone from history (truncated), as in the real room.</summary>
+    public int HistorySize { get; set; } = 100;
+
+    /// <summary>Set to hold every GetHistory (before it reads) until it completes.</summary>
+    public TaskCompletionSource? HistoryGate { get; set; }
+
+    public ConcurrentQueue<GetHistoryRequest> HistoryRequests { get; } = new();
+
+    public ulong LastSeq(string roomId) => _history.GetOrAdd(roomId, _ => new()).Last;
+
+    /// <summary>Stores a message as PublishToRoom does, without delivering it (its publish still "in flight").</summary>
+    public ServerMessage Commit(string roomId, string userId, string contentJson)
+    {
+        var history = _history.GetOrAdd(roomId, _ => new());
+        lock (history)
         {
-            Id = id,
-            Type = "message",
-            Timestamp = Now(),
-            Seq = seq,
-            RoomId = request.RoomId,
-            From = request.UserId,
-            ContentJson = ByteString.CopyFromUtf8(request.ContentJson),
-        };
-        var members = _rooms.GetOrAdd(request.RoomId, _ => new()).Values;
-        var edges = await PublishAsync(members, message, d =>
+            var message = new ServerMessage
+            {
+                Id = Guid.NewGuid().ToString("N"),
+                Type = "message",
+                Timestamp = Now(),
+                Seq = history.Last + 1,
+                RoomId = roomId,
+                From = userId,
+                ContentJson = ByteString.CopyFromUtf8(contentJson),
+            };
+            history.Messages.Add(message);
+            if (history.Messages.Count > HistorySize)
+            {
+                history.Messages.RemoveAt(0);
+            }
+
+            history.Last = message.Seq;
+            return message;
+        }
+    }
+
+    /// <summary>Delivers a room message to every edge hosting the room, the sender excluded, as PublishToRoom does.</summary>
+    public Task<int> PublishMessageAsync(ServerMessage message) =>
+        PublishAsync(_rooms.GetOrAdd(message.RoomId, _ => new()).Values, message, d =>
         {
-            d.RoomId = request.RoomId;
-            d.ExceptUserIds.Add(request.UserId);
+            d.RoomId = message.RoomId;
+            d.ExceptUserIds.Add(message.From);
         });
-        return new PublishToRoomResponse { MessageId = id, Seq = seq, EdgesTargeted = edges };
+
+    // The real room's ranges (room.proto): after_seq or the last N, below before_seq, capped by limit.
+    public override async Task<GetHistoryResponse> GetHistory(GetHistoryRequest request, ServerCallContext context)
+    {
+        Fail();
+        HistoryRequests.Enqueue(request);
+        if (HistoryGate is { } gate)
+        {
+            await gate.Task.WaitAsync(context.CancellationToken);
+        }
+
+        var history = _history.GetOrAdd(request.RoomId, _ => new());
+        lock (history)
+        {
+            var response = new GetHistoryResponse { LastSeq = history.Last, Epoch = Epoch };
+            var upper = request.BeforeSeq > 0 ? Math.Min(history.Last, request.BeforeSeq - 1) : history.Last;
+            var oldest = history.Messages.Count > 0 ? history.Messages[0].Seq : history.Last + 1;
+            var limit = request.Limit > 0 ? request.Limit : 100;
+            IEnumerable<ServerMessage> kept = history.Messages.Where(m => m.Seq <= upper);
+            if (request.RangeCase == GetHistoryRequest.RangeOneofCase.AfterSeq)
+            {
+                response.Truncated = request.AfterSeq + 1 < oldest && request.AfterSeq < upper;
+                var after = kept.Where(m => m.Seq > request.AfterSeq).ToList();
+                kept = after.Take(limit);
+                response.More = after.Count > limit;
+            }
+            else
+            {
+                var last = request.Last > 0 ? request.Last : 100;
+                response.Truncated = upper >= 1 && (upper < (ulong)last ? 1 : upper - (ulong)last + 1) < oldest;
+                kept = kept.TakeLast(Math.Min(last, limit));
+            }
+
+            response.Messages.AddRange(kept.Select(m => new Contracts.Room.V1.RoomMessage
+            {
+                Id = m.Id,
+                Seq = m.Seq,
+                Timestamp = m.Timestamp,
+                UserId = m.From,
+                ContentJson = m.ContentJson.ToStringUtf8(),
+            }));
+            return response;
+        }
     }
 
     public override Task<SubscribeResponse> Subscribe(SubscribeRequest request, ServerCallContext context)
@@ -177,4 +253,11 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     }
 
     private sealed record Member(string UserId, string EdgeId);
+
+    private sealed class RoomHistory
+    {
+        public List<ServerMessage> Messages { get; } = [];
+
+        public ulong Last { get; set; }
+    }
 }

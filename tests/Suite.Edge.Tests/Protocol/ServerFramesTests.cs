@@ -216,4 +216,27 @@ public sealed class ServerFramesTests
         Assert.Equal("b", subscribed.GetProperty("ref").GetString());
         Assert.Equal("ch", unsubscribed.GetProperty("channel").GetString());
     }
+
+    [Fact]
+    public void Joined_carries_the_room_position_and_the_answer_to_a_resume()
+    {
+        var plain = Text(_frames.Joined("r1", null, new RoomPosition(7, "ep")).Payload);
+        var recovered = Text(_frames.Joined("r1", "j", new RoomPosition(9, "ep"), new ResumeAnswer(true, 2)).Payload);
+        var notRecovered = Read(_frames.Joined("r1", null, new RoomPosition(9, "ep"), ResumeAnswer.NotRecovered));
+
+        Assert.StartsWith("""{"type":"joined","roomId":"r1","seq":7,"epoch":"ep","timestamp":""", plain, StringComparison.Ordinal);
+        Assert.StartsWith("""{"type":"joined","roomId":"r1","seq":9,"epoch":"ep","recovered":true,"missed":2,"ref":"j","timestamp":""", recovered, StringComparison.Ordinal);
+        Assert.False(notRecovered.GetProperty("recovered").GetBoolean());
+        Assert.False(notRecovered.TryGetProperty("missed", out _));
+    }
+
+    [Fact]
+    public void History_embeds_each_rendered_message_as_it_is()
+    {
+        ReadOnlyMemory<byte>[] messages = [Encoding.UTF8.GetBytes("""{"type":"message","seq":1}"""), Encoding.UTF8.GetBytes("""{"type":"message","seq":2}""")];
+
+        var text = Text(_frames.History("r1", messages, new RoomPosition(5, "ep"), "h1").Payload);
+
+        Assert.StartsWith("""{"type":"history","roomId":"r1","messages":[{"type":"message","seq":1},{"type":"message","seq":2}],"seq":5,"epoch":"ep","ref":"h1","timestamp":""", text, StringComparison.Ordinal);
+    }
 }

@@ -28,6 +28,8 @@ public sealed class CallStreamTests(RedisFixture redis) : IAsyncLifetime
         await stream.RequestStream.WriteAsync(new RoomCall { Id = 5, TimeoutMs = 10_000 }, ct);
         await stream.RequestStream.WriteAsync(new RoomCall { Id = 6, TimeoutMs = 10_000, Leave = new LeaveRequest { RoomId = room, UserId = "bob", EdgeId = edge, ConnectionId = "b1" } }, ct);
         await ReadAsync(4);
+        await stream.RequestStream.WriteAsync(new RoomCall { Id = 7, TimeoutMs = 10_000, GetHistory = new GetHistoryRequest { RoomId = room, AfterSeq = 0 } }, ct);
+        await ReadAsync(1);
         await stream.RequestStream.CompleteAsync();
         Assert.False(await stream.ResponseStream.MoveNext(ct));
 
@@ -38,6 +40,7 @@ public sealed class CallStreamTests(RedisFixture redis) : IAsyncLifetime
         Assert.Equal(1UL, replies[3].PublishToRoom.Seq);
         Assert.True(replies[6].Leave.UserLeft);
         Assert.Equal((int)StatusCode.InvalidArgument, replies[5].StatusCode);
+        Assert.Equal([1UL], replies[7].GetHistory.Messages.Select(m => m.Seq));
 
         // A non-member's message fails on the stream with the status and detail the unary call gives.
         var unary = await Assert.ThrowsAsync<RpcException>(() => _room.SendAsync(room, "mallory", edge, "m1", """{"text":"hi"}""", ct));

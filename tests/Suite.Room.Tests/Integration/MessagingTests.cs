@@ -147,6 +147,49 @@ public sealed class MessagingTests(RedisFixture redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task History_before_a_seq_pages_back_and_bounds_an_after_range()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
+        await _room.JoinAsync(room, "alice", edge, "a1", ct);
+        for (var i = 1; i <= 8; i++)
+        {
+            await _room.SendAsync(room, "alice", edge, "a1", i.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        }
+
+        Task<GetHistoryResponse> History(GetHistoryRequest request)
+        {
+            request.RoomId = room;
+            return _room.Client.GetHistoryAsync(request, cancellationToken: ct).ResponseAsync;
+        }
+
+        // HistorySize is 5 here: seqs 4..8 are kept.
+        var last2Before7 = await History(new GetHistoryRequest { Last = 2, BeforeSeq = 7 });
+        var limit2Before7 = await History(new GetHistoryRequest { BeforeSeq = 7, Limit = 2 });
+        var last3Before5 = await History(new GetHistoryRequest { Last = 3, BeforeSeq = 5 });
+        var before1 = await History(new GetHistoryRequest { Last = 3, BeforeSeq = 1 });
+        var beforeFuture = await History(new GetHistoryRequest { Last = 2, BeforeSeq = 100 });
+        var between = await History(new GetHistoryRequest { AfterSeq = 4, BeforeSeq = 7 });
+        var betweenLimited = await History(new GetHistoryRequest { AfterSeq = 4, BeforeSeq = 8, Limit = 2 });
+        var betweenNothing = await History(new GetHistoryRequest { AfterSeq = 6, BeforeSeq = 7 });
+
+        Assert.Equal([5UL, 6UL], last2Before7.Messages.Select(m => m.Seq));
+        Assert.False(last2Before7.Truncated);
+        Assert.Equal(8UL, last2Before7.LastSeq);
+        Assert.Equal([5UL, 6UL], limit2Before7.Messages.Select(m => m.Seq));
+        Assert.Equal([4UL], last3Before5.Messages.Select(m => m.Seq));
+        Assert.True(last3Before5.Truncated);
+        Assert.Empty(before1.Messages);
+        Assert.Equal([7UL, 8UL], beforeFuture.Messages.Select(m => m.Seq));
+        Assert.Equal([5UL, 6UL], between.Messages.Select(m => m.Seq));
+        Assert.False(between.More);
+        Assert.Equal([5UL, 6UL], betweenLimited.Messages.Select(m => m.Seq));
+        Assert.True(betweenLimited.More);
+        Assert.Empty(betweenNothing.Messages);
+        Assert.False(betweenNothing.More);
+    }
+
+    [Fact]
     public async Task A_repeated_idempotency_key_returns_the_first_result_and_publishes_nothing_new()
     {
         var ct = TestContext.Current.CancellationToken;

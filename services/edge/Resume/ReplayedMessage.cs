@@ -1,0 +1,6 @@
+using Suite.Edge.Delivery;
+
+namespace Suite.Edge.Resume;
+
+/// <summary>A stored room message rendered as the <c>message</c> frame it was delivered as.</summary>
+public sealed record ReplayedMessage(ulong Seq, OutboundFrame Frame);
