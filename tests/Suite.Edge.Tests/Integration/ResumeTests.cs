@@ -1,0 +1,291 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Suite.Contracts.Edge.V1;
+using Suite.Testing;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>
+/// Resuming joins and history through a real edge, its sidecar and the fake room over real gRPC:
+/// the replay, the live messages held around it, and what is refused.
+/// </summary>
+public sealed class ResumeTests : IAsyncLifetime
+{
+    private const string Epoch = "epoch-1";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private EdgeHost _edge = null!;
+
+    public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(
+        TestContext.Current.CancellationToken,
+        new Dictionary<string, string> { ["Resume:MaxReplay"] = "5", ["Resume:MaxHistoryLimit"] = "3" });
+
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
+
+    private Fakes.FakeRoom Room => _edge.Upstream.Room;
+
+    [Fact]
+    public async Task Resuming_join_replays_the_missed_messages_in_order_then_live_ones_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "r1", ct);
+        var bob = await _edge.ConnectAsAsync("bob", ct);
+        var first = await JoinAsync(bob, new { type = "join", roomId = "r1" }, ct);
+        Assert.Equal(0UL, first.GetProperty("seq").GetUInt64());
+        Assert.Equal(Epoch, first.GetProperty("epoch").GetString());
+        Assert.False(first.TryGetProperty("recovered", out _));
+        await alice.SendAsync(new { type = "message", roomId = "r1", content = 1 }, ct);
+        Assert.Equal(1UL, (await bob.ReceiveAsync("message", ct)).GetProperty("seq").GetUInt64());
+        await bob.DisposeAsync();
+
+        for (var i = 2; i <= 4; i++)
+        {
+            await alice.SendAsync(new { type = "message", roomId = "r1", content = i }, ct);
+        }
+
+        await Eventually.UntilAsync(() => Room.LastSeq("r1") == 4, Wait, ct, "three more messages stored");
+        await using var phone = await _edge.ConnectAsAsync("bob", ct);
+        var joined = await JoinAsync(phone, new { type = "join", roomId = "r1", id = "j1", since = new { seq = 1, epoch = Epoch } }, ct);
+
+        Assert.True(joined.GetProperty("recovered").GetBoolean());
+        Assert.Equal(3, joined.GetProperty("missed").GetInt32());
+        Assert.Equal(4UL, joined.GetProperty("seq").GetUInt64());
+        Assert.Equal("j1", joined.GetProperty("ref").GetString());
+        var replayed = await MessagesAsync(phone, 3, ct);
+        Assert.Equal([2UL, 3UL, 4UL], replayed.Select(Seq));
+        Assert.Equal([2, 3, 4], replayed.Select(m => m.GetProperty("content").GetInt32()));
+        Assert.All(replayed, m => Assert.Equal("alice", m.GetProperty("from").GetString()));
+
+        await alice.SendAsync(new { type = "message", roomId = "r1", content = 5 }, ct);
+        Assert.Equal(5UL, Seq((await MessagesAsync(phone, 1, ct))[0]));
+        Assert.DoesNotContain(await TypesUntilPongAsync(phone, ct), t => t is "message" or "joined");
+    }
+
+    [Fact]
+    public async Task Live_messages_that_arrive_while_the_replay_is_read_follow_it_without_repeats()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "r2", ct);
+        await using var carol = await JoinedAsync("carol", "r2", ct);
+        var live = new Dictionary<ulong, string>();
+        await alice.SendAsync(new { type = "message", roomId = "r2", content = 1 }, ct);
+        await ReceiveLiveAsync(carol, live, ct);
+
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Room.HistoryGate = gate;
+        await using var bob = await _edge.ConnectAsAsync("bob", ct);
+        await bob.SendAsync(new { type = "join", roomId = "r2", since = new { seq = 0, epoch = Epoch } }, ct);
+        await Eventually.UntilAsync(() => Room.HistoryRequests.Any(r => r.RoomId == "r2"), Wait, ct, "the edge reads the missed messages");
+
+        // Committed before the history read returns, and delivered live to the edge meanwhile: each
+        // is both replayed and offered live to bob, which is already in the room's index.
+        await alice.SendAsync(new { type = "message", roomId = "r2", content = 2 }, ct);
+        await alice.SendAsync(new { type = "message", roomId = "r2", content = 3 }, ct);
+        await ReceiveLiveAsync(carol, live, ct);
+        await ReceiveLiveAsync(carol, live, ct);
+        Room.HistoryGate = null;
+        gate.SetResult();
+
+        var joined = await JoinAsync(bob, null, ct);
+        Assert.True(joined.GetProperty("recovered").GetBoolean());
+        Assert.Equal(3, joined.GetProperty("missed").GetInt32());
+        var replayed = await MessagesAsync(bob, 3, ct);
+        Assert.Equal([1UL, 2UL, 3UL], replayed.Select(Seq));
+        Assert.Equal(replayed.Select(m => live[Seq(m)]), replayed.Select(m => m.GetRawText()));
+
+        await alice.SendAsync(new { type = "message", roomId = "r2", content = 4 }, ct);
+        Assert.Equal(4UL, Seq((await MessagesAsync(bob, 1, ct))[0]));
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
+    }
+
+    [Fact]
+    public async Task A_live_copy_of_a_replayed_seq_is_dropped_for_the_resumed_connection_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "r3", ct);
+        await using var carol = await JoinedAsync("carol", "r3", ct);
+        await alice.SendAsync(new { type = "message", roomId = "r3", content = 1 }, ct);
+        await carol.ReceiveAsync("message", ct);
+        await using var bob = await JoinedAsync("bob", "other", ct);
+        var joined = await JoinAsync(bob, new { type = "join", roomId = "r3", since = new { seq = 0, epoch = Epoch } }, ct);
+        Assert.Equal(1, joined.GetProperty("missed").GetInt32());
+        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+
+        // The in-flight publish of a replayed message arriving late; then another room's seq 1, and
+        // the next message of r3, in this order on the edge's topic.
+        await PublishAsync("r3", 1, "late-copy", ct);
+        await PublishAsync("other", 1, "other-room", ct);
+        await PublishAsync("r3", 2, "next", ct);
+
+        Assert.Equal("late-copy", (await carol.ReceiveAsync("message", ct)).GetProperty("id").GetString());
+        var seen = new List<string>();
+        while (seen.LastOrDefault() != "next")
+        {
+            seen.Add((await bob.ReceiveAsync("message", ct)).GetProperty("id").GetString()!);
+        }
+
+        Assert.Equal(["other-room", "next"], seen);
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
+    }
+
+    [Fact]
+    public async Task Resume_that_cannot_be_complete_answers_not_recovered_and_replays_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Room.HistorySize = 4;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        foreach (var (room, count) in new[] { ("epoch", 3), ("ahead", 3), ("too-many", 7), ("too-old", 6) })
+        {
+            await JoinAsync(alice, new { type = "join", roomId = room }, ct);
+            for (var i = 1; i <= count; i++)
+            {
+                await alice.SendAsync(new { type = "message", roomId = room, content = i }, ct);
+            }
+
+            await Eventually.UntilAsync(() => Room.LastSeq(room) == (ulong)count, Wait, ct, $"{count} messages in {room}");
+        }
+
+        await using var bob = await _edge.ConnectAsAsync("bob", ct);
+        var cases = new (string Room, ulong Since, string Epoch, ulong Last)[]
+        {
+            ("epoch", 1, "another-epoch", 3),   // the room's history was lost and numbering restarted
+            ("ahead", 7, Epoch, 3),             // a seq the room never reached
+            ("too-many", 0, Epoch, 7),          // more missed than Resume:MaxReplay (5)
+            ("too-old", 1, Epoch, 6),           // 5 missed, but the room keeps only 3..6
+        };
+        foreach (var (room, since, epoch, last) in cases)
+        {
+            var joined = await JoinAsync(bob, new { type = "join", roomId = room, since = new { seq = since, epoch } }, ct);
+
+            Assert.False(joined.GetProperty("recovered").GetBoolean(), room);
+            Assert.False(joined.TryGetProperty("missed", out _), room);
+            Assert.Equal(last, joined.GetProperty("seq").GetUInt64());
+            Assert.Equal(Epoch, joined.GetProperty("epoch").GetString());
+        }
+
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
+        await alice.SendAsync(new { type = "message", roomId = "too-old", content = "live" }, ct);
+        Assert.Equal(7UL, Seq(await bob.ReceiveAsync("message", ct)));
+    }
+
+    [Fact]
+    public async Task History_returns_the_last_messages_as_their_live_frames_for_members_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "r5", ct);
+        await using var carol = await JoinedAsync("carol", "r5", ct);
+        var live = new Dictionary<ulong, string>();
+        for (var i = 1; i <= 5; i++)
+        {
+            await alice.SendAsync(new { type = "message", roomId = "r5", content = new { n = i } }, ct);
+            await ReceiveLiveAsync(carol, live, ct);
+        }
+
+        var last2 = await HistoryAsync(carol, new { type = "history", roomId = "r5", limit = 2, id = "h1" }, ct);
+        var before4 = await HistoryAsync(carol, new { type = "history", roomId = "r5", limit = 2, before = 4 }, ct);
+        var capped = await HistoryAsync(carol, new { type = "history", roomId = "r5", limit = 50 }, ct);
+        var noLimit = await HistoryAsync(carol, new { type = "history", roomId = "r5" }, ct);
+
+        Assert.Equal([4UL, 5UL], Seqs(last2));
+        Assert.Equal("h1", last2.GetProperty("ref").GetString());
+        Assert.Equal(5UL, last2.GetProperty("seq").GetUInt64());
+        Assert.Equal(Epoch, last2.GetProperty("epoch").GetString());
+        Assert.Equal([2UL, 3UL], Seqs(before4));
+        Assert.Equal([3UL, 4UL, 5UL], Seqs(capped));
+        Assert.Equal([3UL, 4UL, 5UL], Seqs(noLimit));
+        Assert.All(noLimit.GetProperty("messages").EnumerateArray(), m => Assert.Equal(live[Seq(m)], m.GetRawText()));
+        Assert.Equal(5UL, before4.GetProperty("seq").GetUInt64());
+
+        await using var dave = await _edge.ConnectAsAsync("dave", ct);
+        await dave.SendAsync(new { type = "history", roomId = "r5", id = "h2" }, ct);
+        var error = await dave.ReceiveAsync("error", ct);
+        Assert.Equal("not_a_member", error.GetProperty("code").GetString());
+        Assert.Equal("h2", error.GetProperty("ref").GetString());
+    }
+
+    private async Task<TestClient> JoinedAsync(string user, string room, CancellationToken ct)
+    {
+        var client = await _edge.ConnectAsAsync(user, ct);
+        await JoinAsync(client, new { type = "join", roomId = room }, ct);
+        return client;
+    }
+
+    // The next joined frame, skipping the room's user:joined/left (not held: they carry no seq).
+    private static async Task<JsonElement> JoinAsync(TestClient client, object? frame, CancellationToken ct)
+    {
+        if (frame is not null)
+        {
+            await client.SendAsync(frame, ct);
+        }
+
+        var next = await client.ReceiveAsync(f => Type(f) is not ("user:joined" or "user:left"), ct);
+        Assert.Equal("joined", Type(next));
+        return next;
+    }
+
+    // The next room messages, failing on anything else but user:joined/left in between.
+    private static async Task<List<JsonElement>> MessagesAsync(TestClient client, int count, CancellationToken ct)
+    {
+        var messages = new List<JsonElement>();
+        while (messages.Count < count)
+        {
+            var next = await client.ReceiveAsync(f => Type(f) is not ("user:joined" or "user:left"), ct);
+            Assert.Equal("message", Type(next));
+            messages.Add(next);
+        }
+
+        return messages;
+    }
+
+    private static async Task<JsonElement> HistoryAsync(TestClient client, object frame, CancellationToken ct)
+    {
+        await client.SendAsync(frame, ct);
+        return await client.ReceiveAsync("history", ct);
+    }
+
+    private static async Task ReceiveLiveAsync(TestClient client, Dictionary<ulong, string> live, CancellationToken ct)
+    {
+        var message = await client.ReceiveAsync("message", ct);
+        live[Seq(message)] = message.GetRawText();
+    }
+
+    private Task PublishAsync(string room, ulong seq, string id, CancellationToken ct) =>
+        _edge.PublishRawAsync(false, EdgeDeliveryCodec.ToPayload(new EdgeDelivery
+        {
+            EdgeId = _edge.EdgeId,
+            RoomId = room,
+            Message = new ServerMessage
+            {
+                Id = id,
+                Type = "message",
+                Seq = seq,
+                Timestamp = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                RoomId = room,
+                From = "alice",
+                ContentJson = ByteString.CopyFromUtf8("\"raw\""),
+            },
+        }), ct);
+
+    private static async Task<List<string>> TypesUntilPongAsync(TestClient client, CancellationToken ct)
+    {
+        await client.SendAsync(new { type = "ping" }, ct);
+        var types = new List<string>();
+        while (true)
+        {
+            var type = Type(await client.ReceiveAsync(ct));
+            if (type == "pong")
+            {
+                return types;
+            }
+
+            types.Add(type);
+        }
+    }
+
+    private static string Type(JsonElement frame) => frame.GetProperty("type").GetString()!;
+
+    private static ulong Seq(JsonElement message) => message.GetProperty("seq").GetUInt64();
+
+    private static IEnumerable<ulong> Seqs(JsonElement history) => history.GetProperty("messages").EnumerateArray().Select(Seq);
+}
