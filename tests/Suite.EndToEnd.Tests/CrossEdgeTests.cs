@@ -10,7 +10,7 @@ namespace Suite.EndToEnd.Tests;
 /// The acceptance scenarios of cross-edge fan-out, run over each broker by a subclass. Users are
 /// named per test so tests sharing one running suite never see each other's traffic.
 /// </summary>
-public abstract class CrossEdgeTests(SuiteFixture suite)
+public abstract partial class CrossEdgeTests(SuiteFixture suite)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
     private readonly string _run = Guid.NewGuid().ToString("N")[..6];
