@@ -1,5 +1,6 @@
 using Suite.ServiceDefaults.Publishing;
 using System.Net.WebSockets;
+using Dapr;
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -106,6 +107,13 @@ public sealed partial class ClientCommands(
                 _ => (ErrorCodes.UpstreamUnavailable, $"'{message.Type}' could not be completed; try again"),
             };
             Error(connection, code, text, message.Id);
+        }
+        catch (DaprException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The sidecar (a publish on direct) fails as a DaprException wrapping its RpcException;
+            // to the client it is one more upstream that is down, not a reason to lose the connection.
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, message.Type, (ex.InnerException as RpcException)?.Status.Detail ?? ex.Message);
+            Error(connection, ErrorCodes.UpstreamUnavailable, $"'{message.Type}' could not be completed; try again", message.Id);
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class EdgeHost : IAsyncDisposable
 
     private readonly EdgeFactory _factory;
     private Sidecar _sidecar;
+    private bool _sidecarStopped;
     private GrpcChannel? _sidecarChannel;
     private readonly ResourcesFolder _resources;
 
@@ -99,6 +100,15 @@ public sealed class EdgeHost : IAsyncDisposable
         _sidecarChannel = null;
         _sidecar = await Sidecar.StartAsync(options, cancellationToken);
         await WaitForSubscriptionsAsync(cancellationToken);
+    }
+
+    /// <summary>Stops the sidecar for good, as a crashed sidecar container: every Dapr call of the edge fails from now on.</summary>
+    public async Task StopSidecarAsync()
+    {
+        _sidecarStopped = true;
+        _sidecarChannel?.Dispose();
+        _sidecarChannel = null;
+        await _sidecar.DisposeAsync();
     }
 
     /// <summary>Publishes raw bytes to one of this edge's topics, as room and notification publish deliveries.</summary>
@@ -185,7 +195,11 @@ public sealed class EdgeHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _sidecarChannel?.Dispose();
-        await _sidecar.DisposeAsync();
+        if (!_sidecarStopped)
+        {
+            await _sidecar.DisposeAsync();
+        }
+
         await _factory.DisposeAsync();
         await Upstream.DisposeAsync();
         _resources.Dispose();
