@@ -81,23 +81,35 @@ public sealed class ConnectionLifecycle(
             return;
         }
 
+        // Two independent steps, each with its own try: presence being down must not leave the
+        // connection in room's member records (its messages would keep fanning out to this edge).
         var edge = edgeOptions.Value;
         try
         {
             await presence.DisconnectAsync(
                 new DisconnectRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, Reason = connection.Close?.Reason ?? "" },
                 deadline: UpstreamDeadline.After(edge.UpstreamTimeout));
-            if (left.Rooms.Count + left.Channels.Count > 0)
-            {
-                await room.ReleaseConnectionAsync(
-                    new ReleaseConnectionRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, RoomIds = { left.Rooms }, Channels = { left.Channels } },
-                    deadline: UpstreamDeadline.After(edge.UpstreamTimeout));
-            }
         }
         catch (RpcException ex)
         {
             // Presence expires what a lost Disconnect leaves behind with the edge's lease.
-            ConnectionsLog.UpstreamFailed(logger, connection.Id, "release", ex.Status.Detail);
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Disconnect", ex.Status.Detail);
+        }
+
+        if (left.Rooms.Count + left.Channels.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await room.ReleaseConnectionAsync(
+                new ReleaseConnectionRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, RoomIds = { left.Rooms }, Channels = { left.Channels } },
+                deadline: UpstreamDeadline.After(edge.UpstreamTimeout));
+        }
+        catch (RpcException ex)
+        {
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, "room.ReleaseConnection", ex.Status.Detail);
         }
     }
 }

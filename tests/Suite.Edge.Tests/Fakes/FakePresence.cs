@@ -30,9 +30,17 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         return Task.FromResult(new ConnectResponse { UserCameOnline = cameOnline });
     }
 
+    /// <summary>When set, every Disconnect is recorded and then answered with this status, as a presence that is down.</summary>
+    public StatusCode? DisconnectFailsWith { get; set; }
+
     public override Task<DisconnectResponse> Disconnect(DisconnectRequest request, ServerCallContext context)
     {
         Calls.Enqueue($"Disconnect {request.UserId} {request.ConnectionId}");
+        if (DisconnectFailsWith is { } code)
+        {
+            throw new RpcException(new Status(code, "presence is down (test)"));
+        }
+
         _connections.TryRemove(request.ConnectionId, out _);
         return Task.FromResult(new DisconnectResponse { UserWentOffline = _connections.Values.All(c => c.UserId != request.UserId) });
     }

@@ -32,4 +32,19 @@ public sealed class UpstreamFailureTests : IAsyncLifetime
         await sender.SendAsync(new { type = "ping", id = "still-here" }, ct);
         await sender.ReceiveAsync("pong", ct);
     }
+
+    [Fact]
+    public async Task Closing_a_connection_while_presence_is_down_still_releases_its_rooms()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var client = await _edge.ConnectAsAsync("hank", ct);
+        await client.SendAsync(new { type = "join", roomId = "r-down" }, ct);
+        await client.ReceiveAsync("joined", ct);
+        _edge.Upstream.Presence.DisconnectFailsWith = Grpc.Core.StatusCode.Unavailable;
+
+        await client.DisposeAsync();
+
+        await Eventually.UntilAsync(() => _edge.Upstream.Presence.Calls.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "the edge tried presence first");
+        await Eventually.UntilAsync(() => _edge.Upstream.Room.CallLog.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships anyway");
+    }
 }
