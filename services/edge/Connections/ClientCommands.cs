@@ -260,7 +260,7 @@ public sealed partial class ClientCommands(
                 EdgeId = EdgeId,
                 ConnectionId = connection.Id,
                 ContentJson = Encoding.UTF8.GetString(chat.Content.Span),
-                IdempotencyKey = $"{connection.Id}:{connection.NextSequence()}",
+                IdempotencyKey = RoomIdempotencyKey.For(identity.UserId, chat.Id, connection.Id, connection.NextSequence()),
             },
             Deadline(),
             cancellationToken);

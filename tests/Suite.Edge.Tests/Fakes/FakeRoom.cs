@@ -22,6 +22,7 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _rooms = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, Member>> _channels = new();
     private readonly ConcurrentDictionary<string, RoomHistory> _history = new();
+    private readonly ConcurrentDictionary<(string RoomId, string Key), PublishToRoomResponse> _answers = new();
 
     /// <summary>Every call served, in order, whether it came unary or on the call stream.</summary>
     public ConcurrentQueue<string> CallLog { get; } = new();
@@ -95,12 +96,30 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
         return Task.FromResult(new ReleaseConnectionResponse());
     }
 
+    /// <summary>The idempotency key of every PublishToRoom, in order.</summary>
+    public ConcurrentQueue<string> IdempotencyKeys { get; } = new();
+
+    // As the real room's idempotency window (without its expiry): a repeated key in a room gets the
+    // first answer, and nothing is stored or delivered again.
     public override async Task<PublishToRoomResponse> PublishToRoom(PublishToRoomRequest request, ServerCallContext context)
     {
         Fail();
+        IdempotencyKeys.Enqueue(request.IdempotencyKey);
+        var roomKey = (request.RoomId, request.IdempotencyKey);
+        if (request.IdempotencyKey.Length > 0 && _answers.TryGetValue(roomKey, out var first))
+        {
+            return first;
+        }
+
         var message = Commit(request.RoomId, request.UserId, request.ContentJson);
         var edges = await PublishMessageAsync(message);
-        return new PublishToRoomResponse { MessageId = message.Id, Seq = message.Seq, EdgesTargeted = edges };
+        var answer = new PublishToRoomResponse { MessageId = message.Id, Seq = message.Seq, EdgesTargeted = edges };
+        if (request.IdempotencyKey.Length > 0)
+        {
+            _answers[roomKey] = answer;
+        }
+
+        return answer;
     }
 
     /// <summary>The room's epoch, as JoinResponse and GetHistory report it; a test changes it to model lost history.</summary>
