@@ -120,9 +120,15 @@ public sealed class Connection
         return outcome;
     }
 
-    /// <summary>Writes one whole frame; the send loop and <see cref="Send"/> both write through here.</summary>
-    public ValueTask WriteAsync(OutboundFrame frame) =>
-        Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+    /// <summary>
+    /// Writes one whole frame; the send loop and <see cref="Send"/> both write through here. Over the
+    /// edge's own transport the frame's ready-made wire bytes go straight to the transport, shared
+    /// by every recipient, not through the runtime's WebSocket, which would copy them into its own
+    /// buffer behind a header and take its send lock for each recipient.
+    /// </summary>
+    public ValueTask WriteAsync(OutboundFrame frame) => Transport is { } transport
+        ? transport.WriteFrameAsync(frame.Wire)
+        : Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
 
     /// <summary>The first request wins; the send loop carries it out after the queue (or at once, without flush).</summary>
     public bool RequestClose(CloseRequest request)
