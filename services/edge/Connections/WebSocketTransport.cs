@@ -202,8 +202,8 @@ public sealed class WebSocketTransport : Stream
     }
 
     /// <summary>
-    /// Writes one whole frame after every write started before it. With the socket, a frame the
-    /// socket's buffer has room for is sent on the calling thread and the call completes at once;
+    /// Writes one or more whole frames after every write started before it. With the socket, bytes the
+    /// socket's buffer has room for are sent on the calling thread and the call completes at once;
     /// only what the socket does not take now goes on asynchronously. Without it, the frame goes
     /// through the connection's output pipe, which Kestrel's send loop empties.
     /// </summary>
