@@ -107,9 +107,14 @@ public sealed class Connection
     /// reads too slowly) closes the connection with 1013 instead of growing memory; the caller never
     /// waits for the socket: a write that cannot complete at once finishes in the background.
     /// </summary>
-    public EnqueueOutcome Send(OutboundFrame frame)
+    /// <param name="frame">The frame.</param>
+    /// <param name="mayWriteNow">
+    /// False queues the frame even for an idle socket, for the send loop to write with whatever else
+    /// queues behind it: for a sender that knows more frames are coming faster than it sends them.
+    /// </param>
+    public EnqueueOutcome Send(OutboundFrame frame, bool mayWriteNow = true)
     {
-        var framesSent = Volatile.Read(ref _framesSent);
+        var framesSent = mayWriteNow ? Volatile.Read(ref _framesSent) : null;
         var sendNow = false;
         var outcome = framesSent is null ? Queue.TryEnqueue(frame) : Queue.TryEnqueue(frame, out sendNow);
         if (sendNow)

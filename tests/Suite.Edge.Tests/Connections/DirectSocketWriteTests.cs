@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -121,6 +122,29 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
         Assert.Equal(0, queue.QueuedCount);
         byte[][] expected = [.. new[] { "urgent", "normal 1", "normal 2", "normal 3" }.Select(t => WebSocketFrames.Text(Encoding.UTF8.GetBytes(t)))];
         Assert.Equal(expected.SelectMany(f => f).ToArray(), await ReadExactlyAsync(expected.Sum(f => f.Length), ct));
+    }
+
+    [Fact]
+    public async Task A_frame_sent_with_no_write_now_queues_for_the_send_loop_even_for_an_idle_socket_and_the_next_one_goes_behind_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var transport = Transport(DateTimeOffset.UnixEpoch);
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        var queue = new SendQueue(new SendQueueOptions(), TimeProvider.System);
+        var connection = new Connection("c1", socket, queue, new ConnectionOptions(), DateTimeOffset.UnixEpoch, transport);
+        using var meter = new Meter("test");
+        connection.EnableDirectSends(meter.CreateCounter<long>("sent"));
+        var reading = queue.ReadAsync(ct);
+
+        Assert.Equal(EnqueueOutcome.Accepted, connection.Send(new OutboundFrame("deferred"u8.ToArray(), "t"), mayWriteNow: false));
+        Assert.Equal(EnqueueOutcome.Accepted, connection.Send(new OutboundFrame("behind"u8.ToArray(), "t")));
+
+        // Nothing reached the socket: both wait for the send loop, which was woken for the first.
+        Assert.Equal(0, _client.Available);
+        var first = await reading.AsTask().WaitAsync(Bound, ct);
+        Assert.Equal(2, await connection.WriteQueuedAsync(first!));
+        byte[] expected = [.. WebSocketFrames.Text("deferred"u8), .. WebSocketFrames.Text("behind"u8)];
+        Assert.Equal(expected, await ReadExactlyAsync(expected.Length, ct));
     }
 
     private WebSocketTransport Transport(DateTimeOffset now) => new(new Pipe().Reader, new Pipe().Writer, now, _server);
