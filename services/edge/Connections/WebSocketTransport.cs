@@ -7,15 +7,20 @@ using System.Runtime.CompilerServices;
 namespace Suite.Edge.Connections;
 
 /// <summary>
-/// The byte stream under one server WebSocket: the connection's pipes, plus the keep-alive state the
-/// edge-wide sweep drives (<see cref="Heartbeat"/>), so no connection needs a timer of its own.
+/// The byte stream under one server WebSocket: the connection's input pipe, its socket (or output
+/// pipe) for writes, plus the keep-alive state the edge-wide sweep drives (<see cref="Heartbeat"/>),
+/// so no connection needs a timer of its own.
 /// </summary>
 /// <remarks>
+/// Every write is whole frames: the runtime WebSocket's own (close, pong) through
+/// <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, delivered frames, already
+/// framed once per delivery, through <see cref="WriteFrameAsync"/>, and pings. Writes go out one
+/// after another in the order they were started, so frames never interleave.
+/// <para>
 /// The runtime's WebSocket keep-alive runs a timer per socket and offers no way to send a ping
-/// from outside, so pings are written here, between the socket's own frames: it writes each frame
-/// with one <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, and a ping is only
-/// written while no such write is under way. Any byte from the client shows it is alive, which is
-/// what the pong is for.
+/// from outside, so pings are written here, between frames, and only while no write is pending.
+/// Any byte from the client shows it is alive, which is what the pong is for.
+/// </para>
 /// <para>
 /// Reads never hand the socket bytes past the end of the client frame it is reading: the socket
 /// would otherwise read ahead into its own buffer, and bytes waiting there are invisible to anyone
