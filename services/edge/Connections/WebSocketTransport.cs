@@ -230,14 +230,10 @@ public sealed class WebSocketTransport : Stream
                 return new ValueTask(queued);
             }
 
+            // A finished write is not kept: an idle connection holds no task.
             var rest = StartWriteLocked(frame);
-            if (rest is null)
-            {
-                return default;
-            }
-
             _pending = rest;
-            return new ValueTask(rest);
+            return rest is null ? default : new ValueTask(rest);
         }
     }
 
