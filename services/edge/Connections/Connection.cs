@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
@@ -14,6 +15,9 @@ namespace Suite.Edge.Connections;
 /// </summary>
 public sealed class Connection
 {
+    /// <summary>About how many bytes of queued frames the send loop writes at once.</summary>
+    public const int BatchBytes = 32 * 1024;
+
     private RateBudget _rate;
     private int _state;
     private long _lastClientFrameTicks;
@@ -112,9 +116,14 @@ public sealed class Connection
     /// reads too slowly) closes the connection with 1013 instead of growing memory; the caller never
     /// waits for the socket: a write that cannot complete at once finishes in the background.
     /// </summary>
-    public EnqueueOutcome Send(OutboundFrame frame)
+    /// <param name="frame">The frame.</param>
+    /// <param name="mayWriteNow">
+    /// False queues the frame even for an idle socket, for the send loop to write with whatever else
+    /// queues behind it: for a sender that knows more frames are coming faster than it sends them.
+    /// </param>
+    public EnqueueOutcome Send(OutboundFrame frame, bool mayWriteNow = true)
     {
-        var framesSent = Volatile.Read(ref _framesSent);
+        var framesSent = mayWriteNow ? Volatile.Read(ref _framesSent) : null;
         var sendNow = false;
         var outcome = framesSent is null ? Queue.TryEnqueue(frame) : Queue.TryEnqueue(frame, out sendNow);
         if (sendNow)
@@ -129,9 +138,63 @@ public sealed class Connection
         return outcome;
     }
 
-    /// <summary>Writes one whole frame; the send loop and <see cref="Send"/> both write through here.</summary>
-    public ValueTask WriteAsync(OutboundFrame frame) =>
-        Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+    /// <summary>
+    /// Writes one whole frame; the send loop and <see cref="Send"/> both write through here. Over the
+    /// edge's own transport the frame's ready-made wire bytes go straight to the transport, shared
+    /// by every recipient, not through the runtime's WebSocket, which would copy them into its own
+    /// buffer behind a header and take its send lock for each recipient.
+    /// </summary>
+    public ValueTask WriteAsync(OutboundFrame frame) => Transport is { } transport
+        ? transport.WriteFrameAsync(frame.Wire)
+        : Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    /// <summary>
+    /// For the send loop: writes <paramref name="first"/>, just taken from the queue, together with
+    /// the frames queued behind it, up to about <see cref="BatchBytes"/>, in one write. Frames queue
+    /// only while the socket is slow to take them, so a client that fell behind gets its backlog in
+    /// a few large sends instead of one send per frame. Returns how many frames were written.
+    /// </summary>
+    /// <remarks>
+    /// Frames in a batch have left the queue, so, like a frame being written, they no longer count
+    /// toward its watermarks and an urgent frame cannot overtake them: the bound keeps that small
+    /// beside the watermarks (64 KB and up).
+    /// </remarks>
+    public async ValueTask<int> WriteQueuedAsync(OutboundFrame first)
+    {
+        var size = first.Wire.Length;
+        if (Transport is not { } transport || size >= BatchBytes || !Queue.TryRead(out var next))
+        {
+            await WriteAsync(first);
+            return 1;
+        }
+
+        List<OutboundFrame> batch = [first, next];
+        size += next.Wire.Length;
+        while (size < BatchBytes && Queue.TryRead(out next))
+        {
+            batch.Add(next);
+            size += next.Wire.Length;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var length = 0;
+            foreach (var frame in batch)
+            {
+                frame.Wire.Span.CopyTo(buffer.AsSpan(length));
+                length += frame.Wire.Length;
+            }
+
+            await transport.WriteFrameAsync(buffer.AsMemory(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return batch.Count;
+    }
 
     /// <summary>The first request wins; the send loop carries it out after the queue (or at once, without flush).</summary>
     public bool RequestClose(CloseRequest request)

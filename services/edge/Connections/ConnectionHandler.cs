@@ -207,8 +207,7 @@ public sealed partial class ConnectionHandler(
                     break;
                 }
 
-                await connection.WriteAsync(frame);
-                metrics.FramesSent.Add(1);
+                metrics.FramesSent.Add(await connection.WriteQueuedAsync(frame));
             }
 
             if (connection.Close is { } close && socket.State == WebSocketState.Open)

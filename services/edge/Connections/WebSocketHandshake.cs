@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Auth;
@@ -156,14 +157,19 @@ public sealed class WebSocketHandshake
 
         var aborted = connection.ConnectionClosed;
         var outcome = await _acceptor.ValidateAsync(TokenExtractor.FromParts(request.Authorization, request.Query), aborted);
-        Write(output, $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n\r\n");
-        var flushed = await output.FlushAsync(aborted);
-        if (flushed.IsCompleted)
+        // From the 101 on, every byte to the client goes through the transport, straight to the
+        // socket when Kestrel's socket transport runs the connection: it then owns the writes, and
+        // nothing more is written to the output pipe, so nothing there could be sent out of order.
+        var transport = new WebSocketTransport(connection.Transport.Input, output, _time.GetUtcNow(), connection.Features.Get<IConnectionSocketFeature>()?.Socket);
+        try
+        {
+            await transport.WriteFrameAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n\r\n"));
+        }
+        catch (IOException)
         {
             return null;
         }
 
-        var transport = new WebSocketTransport(connection.Transport.Input, output, _time.GetUtcNow());
         var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
         {
             IsServer = true,

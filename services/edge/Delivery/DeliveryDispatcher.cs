@@ -19,6 +19,7 @@ public sealed partial class DeliveryDispatcher(
     ILogger<DeliveryDispatcher> logger)
 {
     private readonly RecentMessageIds _recent = new(16_384);
+    private int _expanding;
 
     /// <summary>
     /// Reads and dispatches one delivery's payload. False means drop it: an unreadable or unusable
@@ -86,32 +87,46 @@ public sealed partial class DeliveryDispatcher(
             expiresAt);
         // Room messages go through a resuming connection's replay order (Resume/ReplayOrder).
         var sequencedRoom = delivery.TargetCase == EdgeDelivery.TargetOneofCase.RoomId && delivery.Message.Seq > 0 ? delivery.RoomId : null;
+
+        // One delivery at a time writes to idle sockets itself, one send() per recipient. A delivery
+        // expanded while another one still is means they come faster than they are sent: its frames
+        // queue, and each connection's send loop writes what queued for it in one send(), so the
+        // cost per frame falls as the load rises instead of the backlog growing (measured at 50,000
+        // deliveries/s: one send() per frame took the edge from 4 to 11 us per delivery).
+        var mayWriteNow = Interlocked.Increment(ref _expanding) == 1;
         var delivered = 0;
-        foreach (var connection in Targets(delivery))
+        try
         {
-            if (Excluded(delivery, connection) || !Matches(delivery.Filter, connection.Identity!))
+            foreach (var connection in Targets(delivery))
             {
-                continue;
-            }
+                if (Excluded(delivery, connection) || !Matches(delivery.Filter, connection.Identity!))
+                {
+                    continue;
+                }
 
-            var outcome = sequencedRoom is not null && connection.ReplayOrder is { } order
-                ? order.Offer(connection, sequencedRoom, delivery.Message.Seq, frame)
-                : connection.Send(frame);
-            if (outcome is null)
-            {
-                metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", "Replayed"));
-                continue;
-            }
+                var outcome = sequencedRoom is not null && connection.ReplayOrder is { } order
+                    ? order.Offer(connection, sequencedRoom, delivery.Message.Seq, frame, mayWriteNow)
+                    : connection.Send(frame, mayWriteNow);
+                if (outcome is null)
+                {
+                    metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", "Replayed"));
+                    continue;
+                }
 
-            if (outcome is EnqueueOutcome.Accepted or EnqueueOutcome.Coalesced)
-            {
-                delivered++;
-            }
+                if (outcome is EnqueueOutcome.Accepted or EnqueueOutcome.Coalesced)
+                {
+                    delivered++;
+                }
 
-            if (outcome != EnqueueOutcome.Accepted)
-            {
-                metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
+                if (outcome != EnqueueOutcome.Accepted)
+                {
+                    metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
+                }
             }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _expanding);
         }
 
         Count("delivered");

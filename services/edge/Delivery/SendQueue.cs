@@ -27,8 +27,8 @@ namespace Suite.Edge.Delivery;
 ///
 /// Most frames find the socket idle. Queueing such a frame only to wake the reader cost a thread-pool
 /// hop and an async resumption per recipient, several times the send itself, so the writer sends
-/// it on its own thread instead (a small WebSocket send to a socket with buffer room completes
-/// synchronously). The queue holds at most one such claim, and while it is held the reader is
+/// it on its own thread instead (a frame written to a socket with buffer room goes out in one
+/// non-blocking send() before the write returns, see <c>WebSocketTransport.WriteFrameAsync</c>). The queue holds at most one such claim, and while it is held the reader is
 /// neither woken nor handed frames: one send at a time, in order, with the watermarks, the urgent
 /// lane and coalescing applying to whatever queues behind the frame being sent, exactly as they
 /// did behind a frame the reader was sending. A frame sent now was never queued, so like a frame

@@ -39,7 +39,7 @@ public sealed class ReplayOrder
     }
 
     /// <summary>The fan-out's path for a room message with a seq: held, dropped as replayed (null), or sent.</summary>
-    public EnqueueOutcome? Offer(Connection connection, string roomId, ulong seq, OutboundFrame frame)
+    public EnqueueOutcome? Offer(Connection connection, string roomId, ulong seq, OutboundFrame frame, bool mayWriteNow = true)
     {
         ArgumentNullException.ThrowIfNull(connection);
         lock (_lock)
@@ -61,7 +61,7 @@ public sealed class ReplayOrder
             }
         }
 
-        return connection.Send(frame);
+        return connection.Send(frame, mayWriteNow);
     }
 
     /// <summary>

@@ -1,0 +1,38 @@
+using System.Buffers.Binary;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>Server-to-client WebSocket frames as they go on the wire (RFC 6455 §5.2).</summary>
+public static class WebSocketFrames
+{
+    // FIN + opcode 0x1 (text).
+    private const byte FinalText = 0x81;
+
+    /// <summary>
+    /// One unfragmented, unmasked text frame holding <paramref name="payload"/>: what the runtime's
+    /// WebSocket writes for a whole text message from a server without compression.
+    /// </summary>
+    public static byte[] Text(ReadOnlySpan<byte> payload)
+    {
+        var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
+        var frame = new byte[headerLength + payload.Length];
+        frame[0] = FinalText;
+        switch (headerLength)
+        {
+            case 2:
+                frame[1] = (byte)payload.Length;
+                break;
+            case 4:
+                frame[1] = 126;
+                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+                break;
+            default:
+                frame[1] = 127;
+                BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
+                break;
+        }
+
+        payload.CopyTo(frame.AsSpan(headerLength));
+        return frame;
+    }
+}
