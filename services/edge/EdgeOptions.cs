@@ -41,6 +41,12 @@ public sealed class EdgeOptions
     /// </summary>
     public bool RoomCallStream { get; set; } = true;
 
+    /// <summary>
+    /// Clients' direct messages look their recipients up in presence over one long-lived call stream
+    /// (PresenceService.Calls) instead of one request each; false: one unary call each, as before.
+    /// </summary>
+    public bool PresenceCallStream { get; set; } = true;
+
     /// <summary>Connections replayed to presence and room at once after the edge registers its lease again.</summary>
     [Range(1, 1024)]
     public int ReplayParallelism { get; set; } = 16;

@@ -17,6 +17,7 @@ public static class PresenceExtensions
         builder.Services.AddOptions<PresenceOptions>().BindConfiguration(PresenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // For the sidecar's health endpoints only; state and publishes go through the SidecarClient (AddStateStore).
         builder.Services.AddDaprClient();
+        builder.Services.AddSingleton<StateErrorInterceptor>();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<StateErrorInterceptor>());
         builder.Services.AddSingleton<PresenceMetrics>();
         builder.Services.AddStateStore(sp =>

@@ -28,7 +28,7 @@ public sealed partial class ClientCommands(
     TokenValidator tokens,
     LocalIndex<Connection> index,
     RoomCalls room,
-    PresenceService.PresenceServiceClient presence,
+    PresenceCalls presence,
     EdgeDeliveryPublisher publisher,
     EdgeLeaseService lease,
     RoomHistory history,
@@ -270,7 +270,7 @@ public sealed partial class ClientCommands(
     // those edges gets one delivery through its own topic.
     private async Task DirectAsync(Connection connection, ClientIdentity identity, DirectMessage direct, CancellationToken cancellationToken)
     {
-        var lookup = await presence.LookupUsersAsync(new LookupUsersRequest { UserIds = { direct.To } }, deadline: Deadline(), cancellationToken: cancellationToken);
+        var lookup = await presence.LookupUsersAsync(new LookupUsersRequest { UserIds = { direct.To } }, Deadline(), cancellationToken);
         var stamp = frames.NewStamp();
         var message = new ServerMessage
         {

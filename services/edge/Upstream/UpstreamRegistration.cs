@@ -12,6 +12,7 @@ public static class UpstreamRegistration
         builder.Services.AddSuiteGrpcClient<PresenceService.PresenceServiceClient, EdgeOptions>("presence", o => o.PresenceAddress, o => o.UpstreamTimeout);
         builder.Services.AddSuiteGrpcClient<RoomService.RoomServiceClient, EdgeOptions>("room", o => o.RoomAddress, o => o.UpstreamTimeout);
         builder.Services.AddSingleton<RoomCalls>();
+        builder.Services.AddSingleton<PresenceCalls>();
         builder.Services.AddSingleton<LeaseReplay>();
         builder.Services.AddSingleton<EdgeLeaseService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EdgeLeaseService>());

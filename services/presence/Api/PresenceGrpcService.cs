@@ -3,11 +3,19 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 using Suite.Presence.Edges;
 using Suite.Presence.Users;
+using Suite.ServiceDefaults.PresenceCalls;
+using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence.Api;
 
 /// <summary>The gRPC face of presence: argument checks and contract mapping; the work is in Users and Edges.</summary>
-public sealed class PresenceGrpcService(UserPresence users, EdgeLeases leases, IOptions<PresenceOptions> options) : PresenceService.PresenceServiceBase
+public sealed class PresenceGrpcService(
+    UserPresence users,
+    EdgeLeases leases,
+    IOptions<PresenceOptions> options,
+    StateErrorInterceptor errors,
+    TimeProvider time,
+    ILogger<PresenceGrpcService> logger) : PresenceService.PresenceServiceBase
 {
     public override async Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
@@ -77,4 +85,8 @@ public sealed class PresenceGrpcService(UserPresence users, EdgeLeases leases, I
 
     public override async Task<ListEdgesResponse> ListEdges(ListEdgesRequest request, ServerCallContext context) =>
         new() { Edges = { await leases.ListAsync(context.CancellationToken) } };
+
+    // Each call is served as the unary RPC of the same name, through the same error mapping.
+    public override Task Calls(IAsyncStreamReader<PresenceCall> requestStream, IServerStreamWriter<PresenceCallReply> responseStream, ServerCallContext context) =>
+        new PresenceCallServer(this, errors, time, logger).ServeAsync(requestStream, responseStream, context);
 }

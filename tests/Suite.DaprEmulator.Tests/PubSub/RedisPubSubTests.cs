@@ -245,6 +245,43 @@ public sealed class RedisPubSubTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task Messages_handled_close_together_are_acked_with_fewer_XACKs_than_messages()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = RedisFixture.Unique("topic");
+        var group = RedisFixture.Unique("group");
+        await using var pubsub = await StartAsync(("consumerID", group));
+        const int count = 50;
+        await PublishNumberedAsync(pubsub, topic, count, ct);
+        var xacksBefore = await XackCallsAsync();
+        var received = Channel.CreateUnbounded<PubSubMessage>();
+
+        // A new group replays the stream: the backlog is read at once and handled within the window.
+        await using var subscription = await pubsub.SubscribeAsync(new TopicSubscription(topic, NoMetadata), Collect(received), ct);
+        await ReadTextsAsync(received, count, ct);
+        await Eventually.UntilAsync(() => PendingAsync(topic, group), pending => pending == 0, Bound, ct, "every delivery is acked");
+
+        Assert.InRange(await XackCallsAsync() - xacksBefore, 1, count / 2);
+    }
+
+    [Fact]
+    public async Task Acks_still_gathered_are_sent_when_the_subscription_stops()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = RedisFixture.Unique("topic");
+        var group = RedisFixture.Unique("group");
+        await using var pubsub = await StartAsync(("consumerID", group));
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = await pubsub.SubscribeAsync(new TopicSubscription(topic, NoMetadata), (_, _) => { handled.TrySetResult(); return Task.CompletedTask; }, ct);
+        await pubsub.PublishAsync(topic, "handled"u8.ToArray(), NoMetadata, ct);
+        await handled.Task.WaitAsync(Bound, ct);
+
+        await subscription.DisposeAsync();
+
+        Assert.Equal(0, await PendingAsync(topic, group));
+    }
+
+    [Fact]
     public async Task A_deleted_consumer_group_is_recreated()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -351,6 +388,15 @@ public sealed class RedisPubSubTests(RedisFixture redis) : IClassFixture<RedisFi
         }
 
         return texts;
+    }
+
+    // XACK commands this test class's redis-server has run (one server per class, tests one at a time).
+    private async Task<long> XackCallsAsync()
+    {
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString + ",allowAdmin=true");
+        var info = await admin.GetServers()[0].InfoAsync("commandstats");
+        var xack = info.SelectMany(section => section).FirstOrDefault(p => p.Key == "cmdstat_xack").Value;
+        return xack is null ? 0 : long.Parse(xack.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<long> PendingAsync(string topic, string group) =>

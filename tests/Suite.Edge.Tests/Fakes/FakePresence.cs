@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
 using Suite.Contracts.Presence.V1;
+using Suite.ServiceDefaults.PresenceCalls;
 
 namespace Suite.Edge.Tests.Fakes;
 
@@ -9,7 +11,8 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 {
     private readonly ConcurrentDictionary<string, ConnectRequest> _connections = new();
 
-    public ConcurrentQueue<string> Calls { get; } = new();
+    /// <summary>Every call served, in order, whether it came unary or on the call stream.</summary>
+    public ConcurrentQueue<string> CallLog { get; } = new();
 
     public ConcurrentDictionary<string, string> Leases { get; } = new();
 
@@ -24,7 +27,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
-        Calls.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
+        CallLog.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
         var cameOnline = _connections.Values.All(c => c.UserId != request.UserId);
         _connections[request.ConnectionId] = request;
         return Task.FromResult(new ConnectResponse { UserCameOnline = cameOnline });
@@ -35,7 +38,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public override Task<DisconnectResponse> Disconnect(DisconnectRequest request, ServerCallContext context)
     {
-        Calls.Enqueue($"Disconnect {request.UserId} {request.ConnectionId}");
+        CallLog.Enqueue($"Disconnect {request.UserId} {request.ConnectionId}");
         if (DisconnectFailsWith is { } code)
         {
             throw new RpcException(new Status(code, "presence is down (test)"));
@@ -45,13 +48,43 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         return Task.FromResult(new DisconnectResponse { UserWentOffline = _connections.Values.All(c => c.UserId != request.UserId) });
     }
 
+    /// <summary>Set to answer <c>Calls</c> UNIMPLEMENTED, as a presence from before it does.</summary>
+    public bool ServeCallStream { get; set; } = true;
+
+    private int _streamedLookups;
+
+    /// <summary>Lookups that came on the call stream (the rest came unary).</summary>
+    public int StreamedLookups => Volatile.Read(ref _streamedLookups);
+
+    // Edges look users up over the Calls stream by default: serve it the way presence does.
+    public override Task Calls(IAsyncStreamReader<PresenceCall> requestStream, IServerStreamWriter<PresenceCallReply> responseStream, ServerCallContext context) =>
+        ServeCallStream
+            ? new PresenceCallServer(this, null, TimeProvider.System, NullLogger.Instance).ServeAsync(requestStream, responseStream, context)
+            : throw new RpcException(new Status(StatusCode.Unimplemented, "no Calls in this presence"));
+
     public override Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
     {
+        CallLog.Enqueue($"LookupUsers {string.Join(',', request.UserIds)}");
+        if (context is Suite.ServiceDefaults.CallStreams.StreamedCallContext)
+        {
+            Interlocked.Increment(ref _streamedLookups);
+        }
+
+        if (request.UserIds.Any(string.IsNullOrEmpty))
+        {
+            // As presence answers it.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "user_ids must not hold an empty id"));
+        }
+
         var response = new LookupUsersResponse();
         foreach (var user in request.UserIds)
         {
-            var edges = _connections.Values.Where(c => c.UserId == user).Select(c => c.EdgeId).Distinct();
-            response.Users.Add(new UserEdges { UserId = user, EdgeIds = { edges } });
+            // Only users with a connection, as the contract says.
+            var edges = _connections.Values.Where(c => c.UserId == user).Select(c => c.EdgeId).Distinct().ToArray();
+            if (edges.Length > 0)
+            {
+                response.Users.Add(new UserEdges { UserId = user, EdgeIds = { edges } });
+            }
         }
 
         return Task.FromResult(response);
@@ -59,7 +92,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public override Task<EdgeLease> RegisterEdge(RegisterEdgeRequest request, ServerCallContext context)
     {
-        Calls.Enqueue($"RegisterEdge {request.EdgeId}");
+        CallLog.Enqueue($"RegisterEdge {request.EdgeId}");
         Registrations.Enqueue(request);
         Leases[request.EdgeId] = request.Incarnation;
         return Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation, LeaseDuration = request.LeaseDuration });
@@ -81,7 +114,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public override Task<DeregisterEdgeResponse> DeregisterEdge(DeregisterEdgeRequest request, ServerCallContext context)
     {
-        Calls.Enqueue($"DeregisterEdge {request.EdgeId}");
+        CallLog.Enqueue($"DeregisterEdge {request.EdgeId}");
         Leases.TryRemove(request.EdgeId, out _);
         return Task.FromResult(new DeregisterEdgeResponse());
     }

@@ -71,7 +71,7 @@ public sealed class LifecycleTests
         Assert.InRange(reconnect.GetProperty("retryAfterMs").GetInt64(), 0, 5000);
         Assert.False(string.IsNullOrEmpty(reconnect.GetProperty("reason").GetString()));
         Assert.Equal(CloseCodes.ServiceRestart, code);
-        Assert.Contains($"DeregisterEdge {edge.EdgeId}", edge.Upstream.Presence.Calls);
+        Assert.Contains($"DeregisterEdge {edge.EdgeId}", edge.Upstream.Presence.CallLog);
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public sealed class MessagingTests : IAsyncLifetime
 
         await client.DisposeAsync();
 
-        await Eventually.UntilAsync(() => _edge.Upstream.Presence.Calls.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "presence hears of the disconnect");
+        await Eventually.UntilAsync(() => _edge.Upstream.Presence.CallLog.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "presence hears of the disconnect");
         await Eventually.UntilAsync(() => _edge.Upstream.Room.CallLog.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships");
     }
 

@@ -44,7 +44,7 @@ public sealed class UpstreamFailureTests : IAsyncLifetime
 
         await client.DisposeAsync();
 
-        await Eventually.UntilAsync(() => _edge.Upstream.Presence.Calls.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "the edge tried presence first");
+        await Eventually.UntilAsync(() => _edge.Upstream.Presence.CallLog.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "the edge tried presence first");
         await Eventually.UntilAsync(() => _edge.Upstream.Room.CallLog.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships anyway");
     }
 }

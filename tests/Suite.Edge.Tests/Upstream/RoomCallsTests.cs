@@ -11,6 +11,7 @@ using Microsoft.Extensions.Time.Testing;
 using Suite.Contracts.Room.V1;
 using Suite.Edge.Upstream;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.CallStreams;
 using Suite.ServiceDefaults.RoomCalls;
 using Suite.Testing;
 

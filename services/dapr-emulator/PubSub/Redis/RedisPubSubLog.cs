@@ -20,8 +20,8 @@ internal static partial class RedisPubSubLog
     [LoggerMessage(6, LogLevel.Debug, "Handler cancelled for message {MessageId} on {Topic}; it stays pending for redelivery")]
     public static partial void HandlerCancelled(ILogger logger, string topic, string messageId);
 
-    [LoggerMessage(7, LogLevel.Error, "Acknowledging message {MessageId} on {Topic} failed")]
-    public static partial void AckFailed(ILogger logger, Exception exception, string topic, string messageId);
+    [LoggerMessage(7, LogLevel.Error, "Acknowledging {Count} messages on {Topic} failed; they stay pending for redelivery")]
+    public static partial void AckFailed(ILogger logger, Exception exception, string topic, int count);
 
     [LoggerMessage(8, LogLevel.Error, "Reclaiming pending messages of {Topic} failed")]
     public static partial void ReclaimFailed(ILogger logger, Exception exception, string topic);

@@ -19,6 +19,7 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
     private readonly Action<RedisStreamSubscription> _onDisposed;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Channel<RedisStreamMessage> _queue;
+    private readonly RedisStreamAcks _acks;
     private RedisStreamReader? _reader;
     private Task _loops = Task.CompletedTask;
     private int _disposed;
@@ -41,6 +42,8 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
         _time = time;
         _logger = logger;
         _onDisposed = onDisposed;
+
+        _acks = new RedisStreamAcks(database, topic, settings.ConsumerId, logger);
 
         // queueDepth bounds what is read ahead of the workers, as contrib's buffered channel does;
         // the read loop waits while it is full instead of growing the pending list unboundedly.
@@ -82,8 +85,9 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
         }
 
         // The loops end on the cancelled token; entries still queued or in a cancelled handler were
-        // never acked, so they stay in the group's pending list for redelivery.
+        // never acked, so they stay in the group's pending list for redelivery. Those handled are.
         await _loops;
+        await _acks.FlushAsync();
         _stopping.Dispose();
         _onDisposed(this);
     }
@@ -261,14 +265,7 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
             RedisPubSubLog.HandlerFailed(_logger, e, _topic, message.Id);
         }
 
-        try
-        {
-            await _database.StreamAcknowledgeAsync(_topic, Group, message.Id);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException)
-        {
-            RedisPubSubLog.AckFailed(_logger, e, _topic, message.Id);
-        }
+        _acks.Add(message.Id);
     }
 
     private async Task DelayAsync(CancellationToken stopping)

@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace Suite.ServiceDefaults.RoomCalls;
+namespace Suite.ServiceDefaults.CallStreams;
 
 /// <summary>
 /// The context one call on a <c>Calls</c> stream runs under, so it can be served by the unary

@@ -1,46 +1,50 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Grpc.Core;
-using Suite.Contracts.Room.V1;
+using Suite.Contracts.CallStreams;
 
-namespace Suite.Edge.Upstream;
+namespace Suite.ServiceDefaults.CallStreams;
 
 /// <summary>
-/// One open <c>RoomService.Calls</c> stream: calls are written in the order started, replies are
+/// One open <c>Calls</c> stream, caller's side: calls are written in the order started, replies are
 /// matched to them by id in whatever order they come. When the stream fails, every call still open
-/// fails with <see cref="RoomStreamBrokenException"/> and the stream takes no more.
+/// fails with <see cref="CallStreamBrokenException"/> and the stream takes no more.
 /// </summary>
-internal sealed class RoomCallStream
+internal sealed class CallStream<TCall, TReply>
+    where TCall : class, IStreamedCall
+    where TReply : class, IStreamedReply
 {
-    private readonly AsyncDuplexStreamingCall<RoomCall, RoomCallReply> _call;
-    private readonly Channel<RoomCall> _outbox = Channel.CreateUnbounded<RoomCall>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<RoomCallReply>> _open = new();
+    private readonly AsyncDuplexStreamingCall<TCall, TReply> _call;
+    private readonly Channel<TCall> _outbox = Channel.CreateUnbounded<TCall>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<TReply>> _open = new();
+    private readonly string _upstream;
     private long _lastId;
     private volatile Exception? _failure;
 
-    public RoomCallStream(RoomService.RoomServiceClient client)
+    public CallStream(AsyncDuplexStreamingCall<TCall, TReply> call, string upstream)
     {
-        _call = client.Calls();
+        _call = call;
+        _upstream = upstream;
         _ = RunAsync();
     }
 
     /// <summary>Why the stream ended, once it has.</summary>
     public Exception? Failure => _failure;
 
-    /// <summary>The room has no <c>Calls</c> RPC (an older room): call it unary.</summary>
+    /// <summary>The upstream has no <c>Calls</c> RPC (an older version): call it unary.</summary>
     public bool Unimplemented => _failure is RpcException { StatusCode: StatusCode.Unimplemented };
 
-    public (ulong Id, Task<RoomCallReply> Reply) Start(RoomCall call)
+    public (ulong Id, Task<TReply> Reply) Start(TCall call)
     {
         var id = (ulong)Interlocked.Increment(ref _lastId);
         call.Id = id;
-        var reply = new TaskCompletionSource<RoomCallReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reply = new TaskCompletionSource<TReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Open before written: a failure from now on finds it and fails it.
         _open[id] = reply;
         if (!_outbox.Writer.TryWrite(call))
         {
             _open.TryRemove(id, out _);
-            reply.TrySetException(new RoomStreamBrokenException(_failure));
+            reply.TrySetException(new CallStreamBrokenException(_upstream, _failure));
         }
 
         return (id, reply.Task);
@@ -50,7 +54,7 @@ internal sealed class RoomCallStream
     public void Forget(ulong id) => _open.TryRemove(id, out _);
 
     /// <summary>Ends the stream; calls still open fail as if it broke.</summary>
-    public void Close() => Fail(new RpcException(new Status(StatusCode.Cancelled, "the edge closed its room call stream")));
+    public void Close() => Fail(new RpcException(new Status(StatusCode.Cancelled, $"the caller closed its {_upstream} call stream")));
 
     private async Task RunAsync()
     {
@@ -65,7 +69,7 @@ internal sealed class RoomCallStream
                 }
             }
 
-            Fail(new RpcException(new Status(StatusCode.Unavailable, "the room ended the call stream")));
+            Fail(new RpcException(new Status(StatusCode.Unavailable, $"the {_upstream} ended the call stream")));
         }
         catch (Exception ex)
         {
@@ -104,14 +108,10 @@ internal sealed class RoomCallStream
         {
             if (_open.TryRemove(id, out var open))
             {
-                open.TrySetException(new RoomStreamBrokenException(reason));
+                open.TrySetException(new CallStreamBrokenException(_upstream, reason));
             }
         }
 
         _call.Dispose();
     }
 }
-
-/// <summary>A call could not be completed on the room call stream; it is safe to make it again.</summary>
-internal sealed class RoomStreamBrokenException(Exception? reason)
-    : Exception("the room call stream broke: " + reason?.Message, reason);

@@ -1,0 +1,43 @@
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Suite.Contracts.Presence.V1;
+using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.CallStreams;
+
+namespace Suite.Edge.Upstream;
+
+/// <summary>
+/// The presence lookups an edge makes for its clients' direct messages, over one long-lived
+/// <c>PresenceService.Calls</c> stream (<see cref="StreamedCalls{TCall, TReply}"/>: made again unary
+/// when the stream breaks under them, unary while it is down or for a presence without it).
+/// Deadlines and status codes are the unary calls' own.
+/// </summary>
+public sealed class PresenceCalls : IAsyncDisposable
+{
+    private readonly PresenceService.PresenceServiceClient _unary;
+    private readonly GrpcChannel? _streamChannel;
+    private readonly StreamedCalls<PresenceCall, PresenceCallReply> _calls;
+
+    public PresenceCalls(PresenceService.PresenceServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PresenceCalls> logger)
+    {
+        _unary = unary;
+        PresenceService.PresenceServiceClient? streamClient = null;
+        if (options.Value.PresenceCallStream)
+        {
+            _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.PresenceAddress, "presence");
+            streamClient = new PresenceService.PresenceServiceClient(_streamChannel);
+        }
+
+        _calls = new StreamedCalls<PresenceCall, PresenceCallReply>("presence", streamClient is null ? null : () => streamClient.Calls(), time, logger);
+    }
+
+    public Task<LookupUsersResponse> LookupUsersAsync(LookupUsersRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        _calls.CallAsync(new PresenceCall { LookupUsers = request }, static r => r.LookupUsers, o => _unary.LookupUsersAsync(request, o), deadline, cancellationToken);
+
+    public ValueTask DisposeAsync()
+    {
+        _calls.Dispose();
+        _streamChannel?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
