@@ -22,6 +22,9 @@ public sealed class NotificationPipeline(
     /// <param name="source">"topic" or "grpc", for metrics.</param>
     public async Task<PublishResponse> PublishAsync(NotificationEvent evt, string contentJson, string source, CancellationToken cancellationToken)
     {
+        // Only gRPC Publish gets here without an id (the topic derives one from the CloudEvent): a gRPC
+        // call is never redelivered, and a caller's own retry is a new call nobody can tell apart, so a
+        // fresh id is right and there is nothing to record.
         var idempotent = evt.Id.Length > 0;
         var id = idempotent ? evt.Id : Guid.NewGuid().ToString("N");
         if (idempotent && await idempotency.FindAsync(id, cancellationToken) is { } first)
