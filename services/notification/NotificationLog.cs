@@ -22,4 +22,7 @@ internal static partial class NotificationLog
 
     [LoggerMessage(7, LogLevel.Information, "Notification rejected over gRPC: {Reason}")]
     public static partial void Rejected(ILogger logger, string reason);
+
+    [LoggerMessage(8, LogLevel.Warning, "Notification {EventId} failed and its publish claim could not be given back; a retry waits for the claim to expire")]
+    public static partial void ClaimNotReleased(ILogger logger, Exception exception, string eventId);
 }

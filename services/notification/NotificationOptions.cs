@@ -23,6 +23,13 @@ public sealed class NotificationOptions
     /// <summary>How long an accepted event id is remembered, so a repeat publishes nothing.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long one delivery of an event id holds it while publishing, so a concurrent repeat waits
+    /// (RETRY, UNAVAILABLE) instead of publishing too; longer than a publish takes, as short as a dead
+    /// replica's event may wait. Whole seconds: the Redis store's TTL has no finer unit.
+    /// </summary>
+    public TimeSpan PublishClaimTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Users one event may target; a bigger audience is a room, a channel or everyone.</summary>
     [Range(1, 100_000)]
     public int MaxUsers { get; set; } = 10_000;

@@ -1,3 +1,4 @@
+using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Notification.V1;
 using Suite.Notification.Delivery;
 using Suite.Notification.Idempotency;
@@ -6,7 +7,7 @@ using Suite.Notification.Upstream;
 namespace Suite.Notification;
 
 /// <summary>
-/// What happens to a valid event, whichever way it came: idempotency check, resolution of the
+/// What happens to a valid event, whichever way it came: idempotency check and claim, resolution of the
 /// target to edges, one delivery per edge, publish, record. Throws
 /// <see cref="UpstreamUnavailableException"/> when trying again later may succeed.
 /// </summary>
@@ -22,6 +23,9 @@ public sealed class NotificationPipeline(
     /// <param name="source">"topic" or "grpc", for metrics.</param>
     public async Task<PublishResponse> PublishAsync(NotificationEvent evt, string contentJson, string source, CancellationToken cancellationToken)
     {
+        // Only gRPC Publish gets here without an id (the topic derives one from the CloudEvent): a gRPC
+        // call is never redelivered, and a caller's own retry is a new call nobody can tell apart, so a
+        // fresh id is right and there is nothing to record.
         var idempotent = evt.Id.Length > 0;
         var id = idempotent ? evt.Id : Guid.NewGuid().ToString("N");
         if (idempotent && await idempotency.FindAsync(id, cancellationToken) is { } first)
@@ -31,11 +35,37 @@ public sealed class NotificationPipeline(
             return new PublishResponse { Id = id, EdgesTargeted = first.EdgesTargeted, Duplicate = true };
         }
 
-        var edges = await resolver.ResolveAsync(evt, cancellationToken);
-        var now = time.GetUtcNow();
-        var message = DeliveryFactory.Message(evt, id, contentJson, now);
-        var deliveries = edges.Select(edge => DeliveryFactory.Create(evt, edge, message, now)).ToList();
-        await publisher.PublishAsync(deliveries, cancellationToken);
+        if (idempotent)
+        {
+            if (!await idempotency.TryClaimAsync(id, cancellationToken))
+            {
+                throw new UpstreamUnavailableException($"event {id} is being published by another delivery");
+            }
+
+            // Checked again under the claim: a successful delivery keeps its claim until it lapses, so
+            // winning the claim means any earlier delivery has recorded the id by now, or died.
+            if (await idempotency.FindAsync(id, cancellationToken) is { } recorded)
+            {
+                metrics.EventsDuplicate.Add(1, new KeyValuePair<string, object?>("source", source));
+                NotificationLog.Duplicate(logger, id);
+                return new PublishResponse { Id = id, EdgesTargeted = recorded.EdgesTargeted, Duplicate = true };
+            }
+        }
+
+        List<EdgeDelivery> deliveries;
+        try
+        {
+            var edges = await resolver.ResolveAsync(evt, cancellationToken);
+            var now = time.GetUtcNow();
+            var message = DeliveryFactory.Message(evt, id, contentJson, now);
+            deliveries = edges.Select(edge => DeliveryFactory.Create(evt, edge, message, now)).ToList();
+            await publisher.PublishAsync(deliveries, cancellationToken);
+        }
+        catch (Exception) when (idempotent)
+        {
+            await ReleaseAsync(id);
+            throw;
+        }
 
         if (idempotent)
         {
@@ -53,5 +83,19 @@ public sealed class NotificationPipeline(
         metrics.EdgesTargeted.Record(deliveries.Count);
         NotificationLog.Published(logger, id, evt.Payload.Type, deliveries.Count);
         return new PublishResponse { Id = id, EdgesTargeted = deliveries.Count };
+    }
+
+    // Best effort: a claim not given back expires after PublishClaimTimeout. Not the caller's token,
+    // which may be the reason the publish stopped.
+    private async Task ReleaseAsync(string id)
+    {
+        try
+        {
+            await idempotency.ReleaseAsync(id, CancellationToken.None);
+        }
+        catch (Dapr.DaprException e)
+        {
+            NotificationLog.ClaimNotReleased(logger, e, id);
+        }
     }
 }

@@ -105,6 +105,10 @@ public sealed class StateStore
     public Task SaveAsync<T>(string key, T value, CancellationToken cancellationToken, TimeSpan? ttl = null) =>
         _sidecar.SaveStateAsync(DaprNames.StateStore, Item(key, value is null ? null : Serialize(value, typeof(T)), etag: null, ttl), cancellationToken);
 
+    /// <summary>Deletes unconditionally; a missing key is not an error.</summary>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        _sidecar.DeleteStateAsync(new DeleteStateRequest { StoreName = DaprNames.StateStore, Key = key }, cancellationToken);
+
     /// <summary>
     /// Read-modify-write with ETags and bounded attempts, writers of <paramref name="key"/> in this
     /// process taking turns. <paramref name="mutate"/> gets the current value (null if missing) and

@@ -83,15 +83,20 @@ public static class NotificationTopic
             return Results.Ok();
         }
 
+        if (evt!.Id.Length == 0)
+        {
+            evt.Id = DerivedEventId.For(source, cloudEventId, body);
+        }
+
         try
         {
-            await pipeline.PublishAsync(evt!, content!, "topic", cancellationToken);
+            await pipeline.PublishAsync(evt, content!, "topic", cancellationToken);
             return Results.Ok();
         }
         catch (UpstreamUnavailableException e)
         {
             metrics.EventsRetried.Add(1, new KeyValuePair<string, object?>("source", "topic"));
-            NotificationLog.Retry(logger, evt!.Id.Length > 0 ? evt.Id : cloudEventId, e.Message);
+            NotificationLog.Retry(logger, evt.Id, e.Message);
             return Results.Json(new { status = "RETRY" });
         }
     }

@@ -8,6 +8,7 @@ namespace Suite.Notification.Tests.Fakes;
 public sealed class FakePresence : PresenceService.PresenceServiceBase
 {
     private readonly ConcurrentDictionary<string, string[]> _users = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
     private int _failuresLeft;
 
     public ConcurrentQueue<string> LookedUp { get; } = new();
@@ -22,12 +23,28 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
     /// <summary>The next <paramref name="calls"/> calls fail with UNAVAILABLE, as a presence that is down would.</summary>
     public void FailNext(int calls) => Volatile.Write(ref _failuresLeft, calls);
 
-    public override Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
+    /// <summary>Lookups of <paramref name="userId"/> wait until the returned release is called, so a test can overlap two publishes.</summary>
+    public Action Hold(string userId)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held[userId] = gate;
+        return () => gate.TrySetResult();
+    }
+
+    public override async Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
     {
         BatchSizes.Enqueue(request.UserIds.Count);
         foreach (var user in request.UserIds)
         {
             LookedUp.Enqueue(user);
+        }
+
+        foreach (var user in request.UserIds)
+        {
+            if (_held.TryGetValue(user, out var gate))
+            {
+                await gate.Task.WaitAsync(context.CancellationToken);
+            }
         }
 
         FailIfAsked();
@@ -40,7 +57,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
             }
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     public override Task<ListEdgesResponse> ListEdges(ListEdgesRequest request, ServerCallContext context)

@@ -61,6 +61,33 @@ public sealed class GrpcTests(NotificationHost host)
     }
 
     [Fact]
+    public async Task Two_concurrent_publishes_of_one_id_publish_it_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var alice = host.Unique("alice");
+        host.Presence.Place(alice, host.EdgeIds[0]);
+        var id = host.Unique("grpc");
+        var release = host.Presence.Hold(alice);
+
+        // The first publish is held in its presence lookup, after its idempotency check; the second
+        // either stops short of presence (the id is taken) or, as before the fix, reaches it too.
+        var first = host.Grpc.PublishAsync(Event(id, alice), cancellationToken: ct).ResponseAsync;
+        await Testing.Eventually.UntilAsync(() => host.Presence.LookedUp.Count(u => u == alice) == 1, TimeSpan.FromSeconds(15), ct, "the first publish in presence");
+        var second = host.Grpc.PublishAsync(Event(id, alice), cancellationToken: ct).ResponseAsync;
+        await Testing.Eventually.UntilAsync(() => second.IsCompleted || host.Presence.LookedUp.Count(u => u == alice) == 2, TimeSpan.FromSeconds(15), ct, "the second publish answered or in presence");
+        release();
+
+        Assert.False((await first.WaitAsync(TimeSpan.FromSeconds(15), ct)).Duplicate);
+        var error = await Assert.ThrowsAsync<RpcException>(() => second.WaitAsync(TimeSpan.FromSeconds(15), ct));
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        var marker = await host.Grpc.PublishAsync(Event(host.Unique("grpc"), alice), cancellationToken: ct);
+        await host.Recorder.WaitForDeliveriesAsync(marker.Id, 1, ct);
+        Assert.Single(host.Recorder.Deliveries(id));
+        var retried = await host.Grpc.PublishAsync(Event(id, alice), cancellationToken: ct);
+        Assert.True(retried.Duplicate);
+    }
+
+    [Fact]
     public async Task A_repeat_within_the_window_is_a_duplicate_and_publishes_nothing()
     {
         var ct = TestContext.Current.CancellationToken;

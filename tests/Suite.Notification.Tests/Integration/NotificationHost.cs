@@ -102,6 +102,18 @@ public sealed class NotificationHost : IAsyncLifetime
         await Business.PublishEventAsync(DaprNames.PubSub, DaprNames.NotificationsTopic, document.RootElement, cancellationToken);
     }
 
+    /// <summary>
+    /// Publishes raw JSON with the CloudEvent id the publisher's sidecar writes onto the broker
+    /// (<c>cloudevent.id</c> metadata). Two publishes with one id put the same envelope on the broker
+    /// twice, which is what the notification app sees when the broker redelivers one message.
+    /// </summary>
+    public async Task PublishAsync(string json, string cloudEventId, CancellationToken cancellationToken)
+    {
+        using var document = JsonDocument.Parse(json);
+        var metadata = new Dictionary<string, string> { ["cloudevent.id"] = cloudEventId };
+        await Business.PublishEventAsync(DaprNames.PubSub, DaprNames.NotificationsTopic, document.RootElement, metadata, cancellationToken);
+    }
+
     public string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     public async ValueTask DisposeAsync()

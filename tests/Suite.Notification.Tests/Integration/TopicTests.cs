@@ -139,6 +139,42 @@ public sealed class TopicTests(NotificationHost host)
         Assert.Contains("\"content\":null", Recorder.Frame(found[0].Data), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_redelivered_event_without_an_id_reaches_clients_under_one_message_id()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var room = host.Unique("room");
+        host.Room.HostRoom(room, E1);
+        var cloudEventId = host.Unique("ce");
+        var json = $$$$"""{"room":"{{{{room}}}}","payload":{"type":"room_notice","content":1}}""";
+
+        await host.PublishAsync(json, cloudEventId, ct);
+        var first = await RoomDeliveriesAsync(room, 1, ct);
+        await host.PublishAsync(json, cloudEventId, ct);
+        var marker = host.Unique("n");
+        await host.PublishAsync($$$$"""{"id":"{{{{marker}}}}","room":"{{{{room}}}}","payload":{"type":"room_notice","content":2}}""", ct);
+        await host.Recorder.WaitForDeliveriesAsync(marker, 1, ct);
+
+        // Whether the repeat is dropped here or at the edge, clients must never see two ids.
+        var ids = (await RoomDeliveriesAsync(room, 2, ct)).Select(MessageId).Where(id => id != marker).Distinct();
+        Assert.Equal([MessageId(first[0])], ids);
+    }
+
+    [Fact]
+    public async Task Events_without_an_id_in_different_broker_messages_get_different_ids()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var room = host.Unique("room");
+        host.Room.HostRoom(room, E1);
+        var json = $$$$"""{"room":"{{{{room}}}}","payload":{"type":"room_notice","content":1}}""";
+
+        await host.PublishAsync(json, host.Unique("ce"), ct);
+        await host.PublishAsync(json, host.Unique("ce"), ct);
+
+        var deliveries = await RoomDeliveriesAsync(room, 2, ct);
+        Assert.Equal(2, deliveries.Select(MessageId).Distinct().Count());
+    }
+
     [Theory]
     [InlineData("two_targets", """{"users":{"ids":["a"]},"room":"r1","payload":{"type":"t","content":1}}""")]
     [InlineData("unknown_field", """{"users":{"ids":["a"]},"filtr":{"platforms":["ios"]},"payload":{"type":"t","content":1}}""")]
@@ -202,6 +238,13 @@ public sealed class TopicTests(NotificationHost host)
         Assert.Equal(DaprNames.EdgeTopic(E2), topic);
         Assert.Equal(3, host.Presence.LookedUp.Count(u => u == alice));
     }
+
+    private async Task<IReadOnlyList<JsonElement>> RoomDeliveriesAsync(string room, int count, CancellationToken cancellationToken) =>
+        await Testing.Eventually.UntilAsync(
+            () => Task.FromResult<IReadOnlyList<JsonElement>>(host.Recorder.All.Where(r => r.Data.TryGetProperty("roomId", out var r2) && r2.GetString() == room).Select(r => r.Data).ToList()),
+            d => d.Count >= count, TimeSpan.FromSeconds(15), cancellationToken, $"{count} deliveries to {room}");
+
+    private static string MessageId(JsonElement delivery) => delivery.GetProperty("message").GetProperty("id").GetString()!;
 
     private static string[] Users(JsonElement delivery) => Strings(delivery.GetProperty("users").GetProperty("ids"));
 
