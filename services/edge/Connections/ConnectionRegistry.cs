@@ -10,7 +10,21 @@ public sealed class ConnectionRegistry
 
     public int Count => _connections.Count;
 
-    public ICollection<Connection> All => _connections.Values;
+    /// <summary>
+    /// Every open connection, read live: the dictionary's own enumerator takes no lock and copies
+    /// nothing, where <c>Values</c> locks every bucket and copies all connections into a new list
+    /// (the sweep reads this every second). A connection added or removed meanwhile may be seen or not.
+    /// </summary>
+    public IEnumerable<Connection> All
+    {
+        get
+        {
+            foreach (var pair in _connections)
+            {
+                yield return pair.Value;
+            }
+        }
+    }
 
     public void Add(Connection connection) => _connections[connection.Id] = connection;
 

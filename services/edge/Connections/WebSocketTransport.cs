@@ -97,7 +97,9 @@ public sealed class WebSocketTransport : Stream
     public HeartbeatOutcome Heartbeat(DateTimeOffset now, TimeSpan interval, TimeSpan timeout, bool mayPing = true)
     {
         var ticks = now.UtcTicks;
-        if (Interlocked.Exchange(ref _received, 0) == 1)
+        // Read before the exchange: most calls find nothing heard, and a plain read spares an idle
+        // connection the locked write (the sweep calls this for every connection every second).
+        if (Volatile.Read(ref _received) == 1 && Interlocked.Exchange(ref _received, 0) == 1)
         {
             _lastHeardTicks = ticks;
             _pingSentTicks = 0;

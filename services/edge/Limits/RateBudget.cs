@@ -32,8 +32,17 @@ public struct RateBudget(int framesPerSecond, int bytesPerSecond)
         return false;
     }
 
+    /// <summary>
+    /// Starts a new second. A budget nothing was taken from is left unwritten: the sweep refills every
+    /// connection every second, and most are idle, so reading first spares them a write each.
+    /// </summary>
     public void Refill()
     {
+        if (Volatile.Read(ref _frames) == 0 && Volatile.Read(ref _bytes) == 0 && Volatile.Read(ref _refused) == 0)
+        {
+            return;
+        }
+
         Volatile.Write(ref _frames, 0);
         Volatile.Write(ref _bytes, 0);
         Volatile.Write(ref _refused, 0);
