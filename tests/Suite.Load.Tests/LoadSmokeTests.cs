@@ -61,6 +61,10 @@ public sealed class LoadSmokeTests
         Assert.NotNull(figures["rssBytesPerConnection"]);
         Assert.NotNull(figures["gcHeapBytesPerConnection"]);
         Assert.Equal(50, figures["after"]!["edgeConnectionsGauge"]!.GetValue<double>());
+        // The wait for the edge to go quiet after the connects ends (well before its 90 s bound for 50 connections).
+        Assert.InRange(figures["connectAftermathSeconds"]!.GetValue<double>(), 0, 60);
+        Assert.NotNull(figures["connectAftermathCpuSeconds"]);
+        Assert.NotNull(figures["idleCpuPercentOfCore"]);
     }
 
     [Fact]

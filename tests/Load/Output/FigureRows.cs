@@ -20,7 +20,9 @@ internal static class FigureRows
             new("GC heap per connection (.NET servers)", f => Number(f, "gcHeapBytesPerConnection"), MarkdownReport.Bytes),
             new("connected / failed", _ => null, _ => "", Text: f => $"{f["connected"]} / {f["failed"]}"),
             new("connect time p99", f => Number(f, "connectTime", "p99Ms"), Ms),
-            new("CPU holding them idle (% of a core)", f => Number(f, "idleCpuPercentOfCore"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " %"),
+            new("after the connects: edges busy until quiet (one-time: tier-1 JIT, GC)", f => Number(f, "connectAftermathSeconds"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " s",
+                Text: f => Number(f, "connectAftermathSeconds") is { } t ? $"{t.ToString("0.0", CultureInfo.InvariantCulture)} s, {Number(f, "connectAftermathCpuSeconds")?.ToString("0.00", CultureInfo.InvariantCulture) ?? "?"} s of CPU" : "-"),
+            new("CPU holding them idle once quiet (% of a core)", f => Number(f, "idleCpuPercentOfCore"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " %"),
         ],
         "storm" =>
         [

@@ -99,7 +99,7 @@ internal static class MarkdownReport
 
     private static string Settings(string scenario, JsonObject s) => scenario switch
     {
-        "connect" => $"{s["connections"]} idle authenticated connections opened at up to {s["connectRate"]}/s; memory read after an induced full GC, idle CPU over {s["settleSeconds"]} s.",
+        "connect" => $"{s["connections"]} idle authenticated connections opened at up to {s["connectRate"]}/s; memory read after an induced full GC; idle CPU over {s["settleSeconds"]} s once the edges went quiet after the connects (the time until then and its CPU shown apart).",
         "fanout" => $"{s["rooms"]} rooms × {s["membersPerRoom"]} members spread over the edges/instances, {s["sendersPerRoom"]} sender(s) per room at {s["senderRatePerSecond"]} msg/s each for {s["durationSeconds"]} s, measured after {s["warmupSeconds"]} s of the same load unmeasured.",
         "direct" => $"{s["connections"]} clients in pairs on different edges, {s["ratePerSecond"]} direct messages/s in total for {s["durationSeconds"]} s.",
         "notify" => $"{s["connections"]} clients in {s["rooms"]} rooms; {s["ratePerSecond"]} business events/s through Dapr for {s["durationSeconds"]} s, targets cycling two users / a room / everyone.",
