@@ -40,16 +40,19 @@ internal sealed class DeliveryWindow
     }
 
     /// <summary>
-    /// Waits until every expected message arrived (or more: duplicates), every client is gone, nothing
-    /// new arrived for 5 s (the rest is lost), or the timeout passed (the rest is late: counted as lost).
+    /// Waits until every expected message arrived, every client is gone, nothing new arrived for 5 s
+    /// (the rest is lost), or the timeout passed (the rest is late: counted as lost). Arrived means marked
+    /// in the clients' bitmaps (<paramref name="receivedBefore"/> of them before the window), not frames
+    /// counted: late warm-up frames and duplicates are frames too, and counting them ended the wait while
+    /// the window's last messages were still on their way, which then showed as lost (a sweep's steps).
     /// </summary>
-    public static async Task DrainAsync(FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, TimeSpan timeout, Progress progress, CancellationToken cancellationToken)
+    public static async Task DrainAsync(FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, TimeSpan timeout, Progress progress, CancellationToken cancellationToken, long receivedBefore = 0)
     {
-        progress.Phase("draining", () => $"received {tally.Frames}/{expected}");
+        progress.Phase("draining", () => $"received {ReceivedSoFar(clients) - receivedBefore}/{expected}");
         var started = Stopwatch.GetTimestamp();
         var lastProgress = started;
         var seen = tally.Frames;
-        while (tally.Frames < expected && Stopwatch.GetElapsedTime(started) < timeout && clients.Any(c => c.Lost is null)
+        while (ReceivedSoFar(clients) - receivedBefore < expected && Stopwatch.GetElapsedTime(started) < timeout && clients.Any(c => c.Lost is null)
             && Stopwatch.GetElapsedTime(lastProgress) < Stall)
         {
             await Task.Delay(50, cancellationToken);

@@ -160,7 +160,7 @@ internal sealed class RoomFanout : IAsyncDisposable
             i => Volatile.Write(ref sent, i),
             cancellationToken);
 
-        await DeliveryWindow.DrainAsync(_tally, expected, clients, drainTimeout, _progress, cancellationToken);
+        await DeliveryWindow.DrainAsync(_tally, expected, clients, drainTimeout, _progress, cancellationToken, receivedBefore);
         var messages = count - sendFailed;
         var figures = await window.CloseAsync(_tally, expected, clients, start, cancellationToken, receivedBefore, messages);
         figures["warmupComplete"] = warmedUp;
