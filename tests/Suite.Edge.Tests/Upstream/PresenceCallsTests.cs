@@ -1,17 +1,11 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Suite.Contracts.Presence.V1;
 using Suite.Edge.Tests.Fakes;
 using Suite.Edge.Upstream;
-using Suite.Testing;
 
 namespace Suite.Edge.Tests.Upstream;
 
@@ -19,26 +13,17 @@ namespace Suite.Edge.Tests.Upstream;
 public sealed class PresenceCallsTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private WebApplication _app = null!;
+    private GrpcServiceHost<FakePresence> _host = null!;
     private GrpcChannel _unary = null!;
     private string _address = null!;
     private PresenceCalls _calls = null!;
 
-    private FakePresence Presence => _app.Services.GetRequiredService<FakePresence>();
+    private FakePresence Presence => _host.Service;
 
     public async ValueTask InitializeAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton<FakePresence>();
-        _app = builder.Build();
-        _app.MapGrpcService<FakePresence>();
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-
-        _address = $"http://127.0.0.1:{port}";
+        _host = await GrpcServiceHost<FakePresence>.StartAsync(TestContext.Current.CancellationToken);
+        _address = _host.Address;
         _unary = GrpcChannel.ForAddress(_address);
         _calls = new PresenceCalls(new PresenceService.PresenceServiceClient(_unary), Options.Create(new EdgeOptions { EdgeId = "edge-a", PresenceAddress = _address }), _time, NullLogger<PresenceCalls>.Instance);
 
@@ -51,8 +36,7 @@ public sealed class PresenceCallsTests : IAsyncLifetime
     {
         await _calls.DisposeAsync();
         _unary.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     [Fact]

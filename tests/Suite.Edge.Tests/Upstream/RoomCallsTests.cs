@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -13,7 +8,6 @@ using Suite.Edge.Upstream;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.CallStreams;
 using Suite.ServiceDefaults.RoomCalls;
-using Suite.Testing;
 
 namespace Suite.Edge.Tests.Upstream;
 
@@ -21,25 +15,16 @@ namespace Suite.Edge.Tests.Upstream;
 public sealed class RoomCallsTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
-    private WebApplication _app = null!;
+    private GrpcServiceHost<ScriptedRoom> _host = null!;
     private GrpcChannelHolder _unary = null!;
     private RoomCalls _calls = null!;
 
-    private ScriptedRoom Room => _app.Services.GetRequiredService<ScriptedRoom>();
+    private ScriptedRoom Room => _host.Service;
 
     public async ValueTask InitializeAsync()
     {
-        var port = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton<ScriptedRoom>();
-        _app = builder.Build();
-        _app.MapGrpcService<ScriptedRoom>();
-        await _app.StartAsync(TestContext.Current.CancellationToken);
-
-        var address = $"http://127.0.0.1:{port}";
+        _host = await GrpcServiceHost<ScriptedRoom>.StartAsync(TestContext.Current.CancellationToken);
+        var address = _host.Address;
         _unary = new GrpcChannelHolder(address);
         _calls = new RoomCalls(_unary.Client, Options.Create(new EdgeOptions { EdgeId = "edge-a", RoomAddress = address }), _time, NullLogger<RoomCalls>.Instance);
     }
@@ -48,8 +33,7 @@ public sealed class RoomCallsTests : IAsyncLifetime
     {
         await _calls.DisposeAsync();
         _unary.Dispose();
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
     }
 
     [Fact]
