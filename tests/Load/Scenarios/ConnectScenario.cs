@@ -55,7 +55,10 @@ internal sealed class ConnectScenario : IScenario
         // methods the burst made hot during the next tens of seconds (85-90 % of the edges' CPU in a
         // 30 s window right after 3,000 connects, docs/benchmarks.md "Idle CPU"), a one-time cost of
         // having served the connects, not of holding them. Then the idle window proper.
-        var aftermath = await QuietAsync(probes, progress, cancellationToken);
+        var busy = 1.0;
+        progress.Phase("after the connects: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
+        var edgePids = system.Edges.Where(e => e.ProcessId is not null).Select(e => e.ProcessId!.Value).ToList();
+        var aftermath = await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 2, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken);
         progress.Phase($"idle for {settings.Settle.TotalSeconds:F0} s", () => $"{fleet.Clients.Count(c => c.Lost is null)} alive");
         var idleStart = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
         await Task.Delay(settings.Settle, cancellationToken);
@@ -122,30 +125,6 @@ internal sealed class ConnectScenario : IScenario
         }
 
         return figures;
-    }
-
-    // Until the edges spend under QuietShare of a core in two 1-second samples in a row, at most
-    // QuietTimeout: the elapsed time and the edges' CPU over it.
-    private static async Task<(TimeSpan Elapsed, TimeSpan? Cpu)> QuietAsync(IReadOnlyList<EdgeProbe> probes, Progress progress, CancellationToken cancellationToken)
-    {
-        const double QuietShare = 0.03;
-        var quietTimeout = TimeSpan.FromSeconds(90);
-        var started = Stopwatch.GetTimestamp();
-        var busy = 1.0;
-        progress.Phase("after the connects: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
-        var first = EdgeProbe.Total(await EdgeProbe.SampleAllAsync(probes, cancellationToken)).Cpu;
-        var last = first;
-        var quietInARow = 0;
-        while (quietInARow < 2 && Stopwatch.GetElapsedTime(started) < quietTimeout && last is not null)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            var now = EdgeProbe.Total(await EdgeProbe.SampleAllAsync(probes, cancellationToken)).Cpu;
-            busy = now is { } n ? (n - last.Value).TotalSeconds : 1.0;
-            quietInARow = busy < QuietShare ? quietInARow + 1 : 0;
-            last = now;
-        }
-
-        return (Stopwatch.GetElapsedTime(started), first is { } f && last is { } l ? l - f : null);
     }
 
     internal static JsonObject ToJson(IReadOnlyDictionary<string, int> counts)

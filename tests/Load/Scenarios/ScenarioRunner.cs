@@ -53,13 +53,7 @@ internal static class ScenarioRunner
     {
         var busy = 1.0;
         progress.Phase("settling: waiting for the servers to go quiet", () => $"{busy * 100:F0} % of a core");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (busy > 0.25 && DateTime.UtcNow < deadline)
-        {
-            var before = ServerCpu.Total(system.ServerProcessIds()).Cpu;
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            busy = (ServerCpu.Total(system.ServerProcessIds()).Cpu - before).TotalSeconds;
-        }
+        await QuietWait.UntilAsync(system.ServerProcessIds().ToList(), share: 0.25, inARow: 1, TimeSpan.FromSeconds(60), b => busy = b, cancellationToken);
     }
 
     /// <summary>Runs against a system someone else started (tests).</summary>
