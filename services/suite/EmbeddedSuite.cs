@@ -17,6 +17,9 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     private readonly List<WebApplication> _apps = [];
     private readonly Dictionary<string, int> _httpPorts = [];
     private readonly Dictionary<string, int> _sidecarHttpPorts = [];
+    private readonly Func<int> _freePort;
+
+    private EmbeddedSuite(Func<int> freePort) => _freePort = freePort;
 
     public int EdgePort { get; private set; }
 
@@ -26,18 +29,32 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     /// <summary>Each app's sidecar Dapr HTTP port by app id, where that app publishes (e.g. to <c>notifications</c>).</summary>
     public IReadOnlyDictionary<string, int> SidecarHttpPorts => _sidecarHttpPorts;
 
-    public static async Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken)
+    public static Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken) =>
+        StartAsync(edgePort, Ports.Free, cancellationToken);
+
+    /// <param name="internalPorts">Where the services' and sidecars' own ports come from (tests hand out taken ones).</param>
+    internal static async Task<EmbeddedSuite> StartAsync(int edgePort, Func<int> internalPorts, CancellationToken cancellationToken)
     {
-        var suite = new EmbeddedSuite { EdgePort = edgePort };
-        try
+        // The internal ports are free when chosen but released until their server binds them, so an
+        // outgoing connection of any process on the machine can take one in between: start again
+        // on fresh ports then (the edge's port is the caller's and is never changed).
+        for (var attempt = 1; ; attempt++)
         {
-            await suite.StartAllAsync(edgePort, cancellationToken);
-            return suite;
-        }
-        catch
-        {
-            await suite.DisposeAsync();
-            throw;
+            var suite = new EmbeddedSuite(internalPorts) { EdgePort = edgePort };
+            try
+            {
+                await suite.StartAllAsync(edgePort, cancellationToken);
+                return suite;
+            }
+            catch (Exception ex) when (attempt < StartAttempts && TakenInternalPort(ex, edgePort))
+            {
+                await suite.DisposeAsync();
+            }
+            catch
+            {
+                await suite.DisposeAsync();
+                throw;
+            }
         }
     }
 
@@ -57,9 +74,9 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     {
         var bus = new InMemoryBus();
         var components = Path.Combine(AppContext.BaseDirectory, "components", "memory");
-        var presence = Ports.Next();
-        var room = Ports.Next();
-        var notification = Ports.Next();
+        var presence = new ServicePorts(_freePort(), _freePort());
+        var room = new ServicePorts(_freePort(), _freePort());
+        var notification = new ServicePorts(_freePort(), _freePort());
 
         await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, bus, components, cancellationToken);
         await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, bus, components, cancellationToken);
@@ -89,6 +106,22 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             cancellationToken);
     }
 
+    private const int StartAttempts = 5;
+
+    private static bool TakenInternalPort(Exception exception, int edgePort)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is Microsoft.AspNetCore.Connections.AddressInUseException
+                || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return !exception.ToString().Contains($"127.0.0.1:{edgePort.ToString(CultureInfo.InvariantCulture)}", StringComparison.Ordinal);
+            }
+        }
+
+        return false;
+    }
+
     private static KeyValuePair<string, string?>[] GrpcService(ServicePorts ports) =>
     [
         new("Kestrel:Endpoints:Grpc:Url", ports.GrpcAddress),
@@ -111,8 +144,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         {
             AppId = appId,
             AppPort = appPort,
-            GrpcPort = Ports.Free(),
-            HttpPort = Ports.Free(),
+            GrpcPort = _freePort(),
+            HttpPort = _freePort(),
             ResourcesPaths = [components],
             SharedInMemoryBus = bus,
         };
@@ -182,8 +215,6 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 
     private static class Ports
     {
-        public static ServicePorts Next() => new(Free(), Free());
-
         public static int Free()
         {
             using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
