@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Grpc.Core;
@@ -130,9 +131,9 @@ internal sealed class RoomTraffic : IAsyncDisposable
     {
         foreach (var member in Members)
         {
-            var wanted = expected.Where(s => s.UserId != member.UserId).Select(s => s.Tag).ToHashSet();
+            var wanted = expected.Where(s => s.UserId != member.UserId).ToDictionary(s => s.Tag);
             await Eventually.UntilAsync(
-                () => Task.FromResult(wanted.Except(member.Messages(Room).Select(Tag)).ToList()),
+                () => Task.FromResult(wanted.Keys.Except(member.Messages(Room).Select(Tag).OfType<string>()).Select(t => wanted[t].ToString()).ToList()),
                 missing => missing.Count == 0,
                 Wait,
                 cancellationToken,
@@ -312,6 +313,9 @@ internal sealed class RoomTraffic : IAsyncDisposable
 
         /// <summary>Failed attempts before the acknowledged one (direct calls, same idempotency key).</summary>
         public int Retries { get; set; }
+
+        public override string ToString() =>
+            $"{Tag} from {UserId} via {Path} (acknowledged {Acknowledged}, id {Id ?? "?"}, seq {Seq?.ToString(CultureInfo.InvariantCulture) ?? "?"}, retries {Retries})";
     }
 
     private sealed record Publisher(int Index, string UserId, string EdgeId)

@@ -21,12 +21,17 @@ public static class Eventually
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"condition not met within {timeout}{(because is null ? "" : ": " + because)}; last value: {value}");
+                throw new TimeoutException($"condition not met within {timeout}{(because is null ? "" : ": " + because)}; last value: {Describe(value)}");
             }
 
             await Task.Delay(25, cancellationToken);
         }
     }
+
+    // A collection prints its items (at most 20), not its type name.
+    private static string? Describe<T>(T value) => value is System.Collections.IEnumerable items and not string
+        ? "[" + string.Join(", ", items.Cast<object?>().Take(20)) + (items.Cast<object?>().Skip(20).Any() ? ", ..." : "") + "]"
+        : value?.ToString();
 
     public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken, string? because = null) =>
         UntilAsync(() => Task.FromResult(condition()), done => done, timeout, cancellationToken, because);

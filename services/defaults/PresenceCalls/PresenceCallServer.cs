@@ -19,6 +19,8 @@ public sealed class PresenceCallServer(PresenceService.PresenceServiceBase servi
     private Task<PresenceCallReply> ServeAsync(PresenceCall call, StreamedCallContext context) => call.CallCase switch
     {
         PresenceCall.CallOneofCase.LookupUsers => StreamedUnary.RunAsync(call.LookupUsers, context, service.LookupUsers, interceptor, static (PresenceCallReply reply, LookupUsersResponse r) => reply.LookupUsers = r, logger),
+        PresenceCall.CallOneofCase.Connect => StreamedUnary.RunAsync(call.Connect, context, service.Connect, interceptor, static (PresenceCallReply reply, ConnectResponse r) => reply.Connect = r, logger),
+        PresenceCall.CallOneofCase.Disconnect => StreamedUnary.RunAsync(call.Disconnect, context, service.Disconnect, interceptor, static (PresenceCallReply reply, DisconnectResponse r) => reply.Disconnect = r, logger),
         _ => StreamedUnary.Unknown<PresenceCallReply>("presence"),
     };
 }

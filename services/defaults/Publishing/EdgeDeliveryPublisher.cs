@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Suite.Contracts.Edge.V1;
+using Suite.ServiceDefaults.Batching;
 using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.ServiceDefaults.Publishing;
@@ -34,8 +35,8 @@ public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider ti
         return _lanes.GetOrAdd(topic, static (t, publisher) => new TopicLane(t, publisher), this).Enqueue(delivery);
     }
 
-    /// <summary>One topic's queue and its single publishing loop.</summary>
-    private sealed class TopicLane(string topic, EdgeDeliveryPublisher publisher)
+    /// <summary>One topic's queue: one publish in flight, the rest batched behind it.</summary>
+    private sealed class TopicLane
     {
         // A batch stays well under the brokers' message limits (NATS max_payload defaults to 1 MB).
         private const int MaxBatchBytes = 512 * 1024;
@@ -44,71 +45,26 @@ public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider ti
         // Not tied to any one caller: a batch carries several callers' deliveries.
         private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
 
-        private readonly Lock _lock = new();
-        private readonly Queue<(EdgeDelivery Delivery, int Size, TaskCompletionSource Published)> _queued = new();
-        private bool _publishing;
+        private readonly string _topic;
+        private readonly EdgeDeliveryPublisher _publisher;
+        private readonly CoalescingLane<EdgeDelivery> _lane;
 
-        public Task Enqueue(EdgeDelivery delivery)
+        public TopicLane(string topic, EdgeDeliveryPublisher publisher)
         {
-            var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var size = delivery.CalculateSize();
-            lock (_lock)
-            {
-                _queued.Enqueue((delivery, size, published));
-                if (_publishing)
-                {
-                    return published.Task;
-                }
-
-                _publishing = true;
-            }
-
-            _ = PublishQueuedAsync();
-            return published.Task;
+            _topic = topic;
+            _publisher = publisher;
+            _lane = new CoalescingLane<EdgeDelivery>(PublishAsync, MaxBatchDeliveries, MaxBatchBytes);
         }
 
-        private async Task PublishQueuedAsync()
+        public Task Enqueue(EdgeDelivery delivery) => _lane.Enqueue(delivery, delivery.CalculateSize());
+
+        private async Task PublishAsync(IReadOnlyList<EdgeDelivery> batch)
         {
-            while (TakeBatch() is { } batch)
-            {
-                try
-                {
-                    var payload = batch.Count == 1
-                        ? batch[0].Delivery.ToByteArray()
-                        : new EdgeDelivery { EdgeId = batch[0].Delivery.EdgeId, Batch = { batch.Select(b => b.Delivery) } }.ToByteArray();
-                    using var timeout = new CancellationTokenSource(PublishTimeout, publisher._time);
-                    await publisher._sidecar.PublishAsync(DaprNames.PubSub, topic, UnsafeByteOperations.UnsafeWrap(payload), EdgeDeliveryCodec.ContentType, PublishMetadata, timeout.Token);
-                    batch.ForEach(b => b.Published.TrySetResult());
-                }
-                catch (Exception ex)
-                {
-                    batch.ForEach(b => b.Published.TrySetException(ex));
-                }
-            }
-        }
-
-        // Null once the queue is empty, and then the loop has stopped: the next Enqueue starts one.
-        private List<(EdgeDelivery Delivery, int Size, TaskCompletionSource Published)>? TakeBatch()
-        {
-            lock (_lock)
-            {
-                if (_queued.Count == 0)
-                {
-                    _publishing = false;
-                    return null;
-                }
-
-                var batch = new List<(EdgeDelivery, int, TaskCompletionSource)>();
-                var bytes = 0;
-                while (_queued.TryPeek(out var next) && batch.Count < MaxBatchDeliveries
-                    && (batch.Count == 0 || bytes + next.Size <= MaxBatchBytes))
-                {
-                    bytes += next.Size;
-                    batch.Add(_queued.Dequeue());
-                }
-
-                return batch;
-            }
+            var payload = batch.Count == 1
+                ? batch[0].ToByteArray()
+                : new EdgeDelivery { EdgeId = batch[0].EdgeId, Batch = { batch } }.ToByteArray();
+            using var timeout = new CancellationTokenSource(PublishTimeout, _publisher._time);
+            await _publisher._sidecar.PublishAsync(DaprNames.PubSub, _topic, UnsafeByteOperations.UnsafeWrap(payload), EdgeDeliveryCodec.ContentType, PublishMetadata, timeout.Token);
         }
     }
 }

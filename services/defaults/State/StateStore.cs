@@ -30,12 +30,14 @@ public sealed class StateStore
     private readonly StateStoreLimits _limits;
     private readonly JsonSerializerOptions _json;
     private readonly KeyedLock _writers = new();
+    private readonly UnconditionalTransactions _unconditional;
 
     public StateStore(SidecarClient sidecar, StateStoreLimits limits, IJsonTypeInfoResolver? types = null)
     {
         _sidecar = sidecar;
         _limits = limits;
         _json = SerializerOptions(types);
+        _unconditional = new UnconditionalTransactions(this);
     }
 
     /// <summary>How a store given <paramref name="types"/> serialises values (for tests that pin the stored bytes).</summary>
@@ -158,6 +160,12 @@ public sealed class StateStore
     /// All <paramref name="changes"/> in one ExecuteStateTransaction. Read the remarks of
     /// <see cref="StateTransactionFailedException"/> before relying on its atomicity.
     /// </summary>
+    /// <remarks>
+    /// A transaction without etags may share its ExecuteStateTransaction with others made while one
+    /// is in flight (<see cref="UnconditionalTransactions"/>): a connect storm then costs one sidecar
+    /// round trip per batch instead of one per connection. The caller's changes still commit
+    /// together, in its order, and a failure is reported only to the transaction that caused it.
+    /// </remarks>
     /// <exception cref="StateTransactionFailedException">The store refused the transaction (ETag mismatch or store error).</exception>
     public async Task TransactAsync(IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
     {
@@ -166,23 +174,27 @@ public sealed class StateStore
             return;
         }
 
-        var request = new ExecuteStateTransactionRequest { StoreName = DaprNames.StateStore };
-        foreach (var change in changes)
+        var operations = changes.Select(Operation).ToArray();
+        if (changes.Any(c => c.ETag is not null))
         {
-            request.Operations.Add(new TransactionalStateOperation
-            {
-                OperationType = change.IsDelete ? "delete" : "upsert",
-                Request = Item(change.Key, change.IsDelete ? null : Serialize(change.Value, change.Value!.GetType()), change.ETag, change.Ttl),
-            });
+            await ExecuteAsync(operations, cancellationToken);
+            return;
         }
 
+        await _unconditional.CommitAsync(operations, cancellationToken);
+    }
+
+    /// <summary>One ExecuteStateTransaction of exactly these operations.</summary>
+    internal async Task ExecuteAsync(IReadOnlyCollection<TransactionalStateOperation> operations, CancellationToken cancellationToken)
+    {
+        var request = new ExecuteStateTransactionRequest { StoreName = DaprNames.StateStore, Operations = { operations } };
         try
         {
             await _sidecar.ExecuteStateTransactionAsync(request, cancellationToken);
         }
         catch (DaprException ex) when (ex.InnerException is RpcException { StatusCode: StatusCode.Internal or StatusCode.Aborted })
         {
-            throw new StateTransactionFailedException(changes.Count, ex);
+            throw new StateTransactionFailedException(operations.Count, ex);
         }
     }
 
@@ -203,6 +215,14 @@ public sealed class StateStore
 
         await Task.Delay(pause, cancellationToken);
     }
+
+    // Serialised now: the caller may change its objects once the call returns, and a batched
+    // transaction is sent later.
+    private TransactionalStateOperation Operation(StateChange change) => new()
+    {
+        OperationType = change.IsDelete ? "delete" : "upsert",
+        Request = Item(change.Key, change.IsDelete ? null : Serialize(change.Value, change.Value!.GetType()), change.ETag, change.Ttl),
+    };
 
     // An etag of null sends none; "" is sent as an etag (first-write's "only if missing").
     private static StateItem Item(string key, ByteString? value, string? etag, TimeSpan? ttl)

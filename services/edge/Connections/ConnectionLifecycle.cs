@@ -18,7 +18,7 @@ namespace Suite.Edge.Connections;
 /// </summary>
 public sealed class ConnectionLifecycle(
     LocalIndex<Connection> index,
-    PresenceService.PresenceServiceClient presence,
+    PresenceCalls presence,
     RoomService.RoomServiceClient room,
     ServerFrames frames,
     IOptions<EdgeOptions> edgeOptions,
@@ -52,8 +52,8 @@ public sealed class ConnectionLifecycle(
         {
             await presence.ConnectAsync(
                 ConnectRequestFor(connection, identity, edge.EdgeId),
-                deadline: UpstreamDeadline.After(edge.UpstreamTimeout),
-                cancellationToken: cancellationToken);
+                UpstreamDeadline.After(edge.UpstreamTimeout),
+                cancellationToken);
         }
         catch (RpcException ex)
         {
@@ -88,7 +88,8 @@ public sealed class ConnectionLifecycle(
         {
             await presence.DisconnectAsync(
                 new DisconnectRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, Reason = connection.Close?.Reason ?? "" },
-                deadline: UpstreamDeadline.After(edge.UpstreamTimeout));
+                UpstreamDeadline.After(edge.UpstreamTimeout),
+                CancellationToken.None);
         }
         catch (RpcException ex)
         {

@@ -7,7 +7,8 @@ using Suite.ServiceDefaults.CallStreams;
 namespace Suite.Edge.Upstream;
 
 /// <summary>
-/// The presence lookups an edge makes for its clients' direct messages, over one long-lived
+/// The presence calls an edge makes for its clients (connects, disconnects, the lookups of direct
+/// messages), over one long-lived
 /// <c>PresenceService.Calls</c> stream (<see cref="StreamedCalls{TCall, TReply}"/>: made again unary
 /// when the stream breaks under them, unary while it is down or for a presence without it).
 /// Deadlines and status codes are the unary calls' own.
@@ -33,6 +34,12 @@ public sealed class PresenceCalls : IAsyncDisposable
 
     public Task<LookupUsersResponse> LookupUsersAsync(LookupUsersRequest request, DateTime deadline, CancellationToken cancellationToken) =>
         _calls.CallAsync(new PresenceCall { LookupUsers = request }, static r => r.LookupUsers, o => _unary.LookupUsersAsync(request, o), deadline, cancellationToken);
+
+    public Task<ConnectResponse> ConnectAsync(ConnectRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        _calls.CallAsync(new PresenceCall { Connect = request }, static r => r.Connect, o => _unary.ConnectAsync(request, o), deadline, cancellationToken);
+
+    public Task<DisconnectResponse> DisconnectAsync(DisconnectRequest request, DateTime deadline, CancellationToken cancellationToken) =>
+        _calls.CallAsync(new PresenceCall { Disconnect = request }, static r => r.Disconnect, o => _unary.DisconnectAsync(request, o), deadline, cancellationToken);
 
     public ValueTask DisposeAsync()
     {

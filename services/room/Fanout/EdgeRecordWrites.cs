@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Suite.Room.State;
+using Suite.ServiceDefaults.Batching;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Room.Fanout;
@@ -27,63 +28,29 @@ internal sealed class EdgeRecordWrites(StateStore state, TimeProvider time)
 
     private readonly record struct Change(IndexKind Kind, string Id, bool Add);
 
-    private sealed class EdgeLane(string edgeId, EdgeRecordWrites writes)
+    private sealed class EdgeLane
     {
-        private readonly Lock _lock = new();
-        private List<Change> _queued = [];
-        private TaskCompletionSource? _next;
-        private bool _writing;
+        private readonly string _edgeId;
+        private readonly EdgeRecordWrites _writes;
+        private readonly CoalescingLane<Change> _lane;
 
-        public Task Enqueue(Change change)
+        public EdgeLane(string edgeId, EdgeRecordWrites writes)
         {
-            lock (_lock)
-            {
-                _queued.Add(change);
-                _next ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var written = _next.Task;
-                if (!_writing)
-                {
-                    _writing = true;
-                    _ = WriteQueuedAsync();
-                }
-
-                return written;
-            }
+            _edgeId = edgeId;
+            _writes = writes;
+            _lane = new CoalescingLane<Change>(WriteAsync);
         }
 
-        private async Task WriteQueuedAsync()
+        public Task Enqueue(Change change) => _lane.Enqueue(change);
+
+        private async Task WriteAsync(IReadOnlyList<Change> changes)
         {
-            while (true)
-            {
-                List<Change> changes;
-                TaskCompletionSource written;
-                lock (_lock)
-                {
-                    if (_queued.Count == 0)
-                    {
-                        _writing = false;
-                        return;
-                    }
-
-                    (changes, _queued) = (_queued, []);
-                    (written, _next) = (_next!, null);
-                }
-
-                try
-                {
-                    using var timeout = new CancellationTokenSource(WriteTimeout, writes._time);
-                    await writes._state.UpdateAsync<EdgeRecord>(StateKeys.Edge(edgeId), "edge", current => Apply(current, changes), timeout.Token);
-                    written.TrySetResult();
-                }
-                catch (Exception ex)
-                {
-                    written.TrySetException(ex);
-                }
-            }
+            using var timeout = new CancellationTokenSource(WriteTimeout, _writes._time);
+            await _writes._state.UpdateAsync<EdgeRecord>(StateKeys.Edge(_edgeId), "edge", current => Apply(current, changes), timeout.Token);
         }
 
         // Runs again on an ETag conflict with another replica, so it starts from the record it is given.
-        private static (EdgeRecord? Next, bool Changed) Apply(EdgeRecord? current, List<Change> changes)
+        private static (EdgeRecord? Next, bool Changed) Apply(EdgeRecord? current, IReadOnlyList<Change> changes)
         {
             var next = current ?? new EdgeRecord();
             var changed = false;

@@ -25,9 +25,15 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
     /// <summary>Renewals that found the lease.</summary>
     public int Renewals => Volatile.Read(ref _renewals);
 
+    private int _streamedConnectsAndDisconnects;
+
+    /// <summary>Connects and disconnects that came on the call stream (the rest came unary).</summary>
+    public int StreamedConnectsAndDisconnects => Volatile.Read(ref _streamedConnectsAndDisconnects);
+
     public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
         CallLog.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
+        CountStreamed(context);
         var cameOnline = _connections.Values.All(c => c.UserId != request.UserId);
         _connections[request.ConnectionId] = request;
         return Task.FromResult(new ConnectResponse { UserCameOnline = cameOnline });
@@ -39,6 +45,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
     public override Task<DisconnectResponse> Disconnect(DisconnectRequest request, ServerCallContext context)
     {
         CallLog.Enqueue($"Disconnect {request.UserId} {request.ConnectionId}");
+        CountStreamed(context);
         if (DisconnectFailsWith is { } code)
         {
             throw new RpcException(new Status(code, "presence is down (test)"));
@@ -61,6 +68,14 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         ServeCallStream
             ? new PresenceCallServer(this, null, TimeProvider.System, NullLogger.Instance).ServeAsync(requestStream, responseStream, context)
             : throw new RpcException(new Status(StatusCode.Unimplemented, "no Calls in this presence"));
+
+    private void CountStreamed(ServerCallContext context)
+    {
+        if (context is Suite.ServiceDefaults.CallStreams.StreamedCallContext)
+        {
+            Interlocked.Increment(ref _streamedConnectsAndDisconnects);
+        }
+    }
 
     public override Task<LookupUsersResponse> LookupUsers(LookupUsersRequest request, ServerCallContext context)
     {

@@ -67,6 +67,32 @@ public sealed class PresenceCallsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connects_and_disconnects_go_over_the_stream_and_answer_as_the_unary_calls()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connected = await _calls.ConnectAsync(new ConnectRequest { UserId = "carol", EdgeId = "edge-a", ConnectionId = "c3" }, Deadline(), ct);
+        var lookup = await _calls.LookupUsersAsync(Lookup("carol"), Deadline(), ct);
+        var disconnected = await _calls.DisconnectAsync(new DisconnectRequest { UserId = "carol", EdgeId = "edge-a", ConnectionId = "c3" }, Deadline(), ct);
+
+        Assert.True(connected.UserCameOnline);
+        Assert.Equal("edge-a", lookup.Users.Single().EdgeIds.Single());
+        Assert.True(disconnected.UserWentOffline);
+        Assert.Equal(2, Presence.StreamedConnectsAndDisconnects);
+        Assert.DoesNotContain(Presence.Connections, c => c.ConnectionId == "c3");
+    }
+
+    [Fact]
+    public async Task A_failed_disconnect_on_the_stream_reaches_the_caller_with_its_status()
+    {
+        Presence.DisconnectFailsWith = StatusCode.Unavailable;
+
+        var failure = await Assert.ThrowsAsync<RpcException>(() => _calls.DisconnectAsync(new DisconnectRequest { UserId = "alice", EdgeId = "edge-a", ConnectionId = "c1" }, Deadline(), TestContext.Current.CancellationToken));
+
+        Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+        Assert.Equal(1, Presence.StreamedConnectsAndDisconnects);
+    }
+
+    [Fact]
     public async Task A_presence_without_the_stream_is_looked_up_unary_and_not_asked_again_for_a_while()
     {
         Presence.ServeCallStream = false;

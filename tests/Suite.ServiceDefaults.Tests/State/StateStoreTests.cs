@@ -12,7 +12,7 @@ public abstract class StateStoreTests : IAsyncLifetime
     /// <summary>Whether a refused transaction still applies its other operations (state.redis: no rollback).</summary>
     protected abstract bool TransactionsApplyPartially { get; }
 
-    private StoreHost Host => _host!;
+    protected StoreHost Host => _host!;
 
     public virtual async ValueTask InitializeAsync() => _host = await StoreHost.StartAsync(StateYaml, TestContext.Current.CancellationToken);
 
@@ -133,6 +133,23 @@ public abstract class StateStoreTests : IAsyncLifetime
         Assert.Contains("2 operations", error.Message, StringComparison.Ordinal);
         Assert.Equal(new Counter(2), await store.GetAsync<Counter>("guarded", ct));
         Assert.Equal(TransactionsApplyPartially, await store.GetAsync<Counter>("other", ct) is not null);
+    }
+
+    [Fact]
+    public async Task Concurrent_transactions_without_etags_all_land_in_fewer_round_trips()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var counted = Host.CountingClient();
+        var store = new StateStore(counted.Client, new StateStoreLimits());
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => store.TransactAsync(
+            [StateChange.Upsert($"user-{i}", new Counter(i)), StateChange.Upsert($"slot-{i}", new Counter(-i))],
+            ct)));
+
+        var found = await store.GetManyAsync<Counter>([.. Enumerable.Range(0, 40).SelectMany(i => new[] { $"user-{i}", $"slot-{i}" })], ct);
+        Assert.Equal(80, found.Count);
+        Assert.All(Enumerable.Range(0, 40), i => Assert.Equal(new Counter(i), found[$"user-{i}"]));
+        Assert.InRange(counted.Transactions, 1, 20);
     }
 
     public sealed record Counter(int Value);

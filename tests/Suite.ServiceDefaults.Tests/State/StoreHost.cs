@@ -35,6 +35,9 @@ public sealed class StoreHost : IAsyncDisposable
 
     public StateStore Store(StateStoreLimits? limits = null) => new(Client, limits ?? new StateStoreLimits());
 
+    /// <summary>A SidecarClient that counts the ExecuteStateTransaction requests it sends.</summary>
+    public CountingSidecarClient CountingClient() => new(_sidecar.GrpcEndpoint);
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
