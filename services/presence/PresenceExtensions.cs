@@ -6,6 +6,7 @@ using Suite.Presence.State;
 using Suite.Presence.Users;
 using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.Publishing;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence;
@@ -35,6 +36,7 @@ public static class PresenceExtensions
         builder.Services.AddSingleton<MemoryLoader>();
         builder.Services.AddSingleton<ReplicaMembership>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaMembership>());
+        builder.Services.AddSingleton<JsonTopicPublisher>();
         builder.Services.AddSingleton<PresenceEvents>();
         builder.Services.AddSingleton<UserRecords>();
         builder.Services.AddSingleton<UserPresence>();

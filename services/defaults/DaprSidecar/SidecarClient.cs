@@ -146,6 +146,29 @@ public sealed class SidecarClient : IDisposable
         return PublishAsync(request, cancellationToken);
     }
 
+    /// <summary>
+    /// Publishes each entry as its own event (BulkPublishEvent), as application/json; returns the ids
+    /// of the entries the sidecar reports as failed. A failed call fails every entry.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> BulkPublishJsonAsync(string pubsub, string topic, IReadOnlyList<(string EntryId, ByteString Json)> entries, CancellationToken cancellationToken)
+    {
+        var request = new BulkPublishRequest { PubsubName = pubsub, Topic = topic };
+        foreach (var (entryId, json) in entries)
+        {
+            request.Entries.Add(new BulkPublishRequestEntry { EntryId = entryId, Event = json, ContentType = "application/json" });
+        }
+
+        try
+        {
+            var response = await _client.BulkPublishEventAsync(request, Options(cancellationToken));
+            return response.FailedEntries.Select(f => f.EntryId).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (RpcException ex)
+        {
+            throw new DaprException(PublishFailed, ex);
+        }
+    }
+
     /// <summary>Publishes <paramref name="data"/> as application/json, byte for byte as DaprClient.PublishEventAsync wrote it.</summary>
     public Task PublishJsonAsync(string pubsub, string topic, JsonElement data, CancellationToken cancellationToken) =>
         PublishAsync(pubsub, topic, UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(data, JsonElementInfo)), "application/json", null, cancellationToken);
