@@ -150,6 +150,38 @@ public sealed class SidecarClient : IDisposable
     public Task PublishJsonAsync(string pubsub, string topic, JsonElement data, CancellationToken cancellationToken) =>
         PublishAsync(pubsub, topic, UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(data, JsonElementInfo)), "application/json", null, cancellationToken);
 
+    /// <summary>
+    /// Publishes the entries in one call (stable BulkPublishEvent, or Alpha1 on a sidecar without it).
+    /// A failed entry fails the call: daprd answers INTERNAL for any entry the component refused.
+    /// </summary>
+    public async Task BulkPublishAsync(BulkPublishRequest request, CancellationToken cancellationToken)
+    {
+        BulkPublishResponse response;
+        try
+        {
+            try
+            {
+                response = await _client.BulkPublishEventAsync(request, Options(cancellationToken));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+            {
+                // A sidecar older than the stable method (dapr-contract.md §1): the SDK falls back the same way.
+#pragma warning disable CS0612
+                response = await _client.BulkPublishEventAlpha1Async(request, Options(cancellationToken));
+#pragma warning restore CS0612
+            }
+        }
+        catch (RpcException ex)
+        {
+            throw new DaprException(PublishFailed, ex);
+        }
+
+        if (response.FailedEntries.Count > 0)
+        {
+            throw new DaprException($"{PublishFailed} {response.FailedEntries.Count} of {request.Entries.Count} entries failed: {response.FailedEntries[0].Error}");
+        }
+    }
+
     public void Dispose() => _channel.Dispose();
 
     private CallOptions Options(CancellationToken cancellationToken) => new(headers: _headers, cancellationToken: cancellationToken);
