@@ -16,7 +16,7 @@ public static class DaprNames
     public const string PresenceEdgesTopic = "presence.edges";
 
     /// <summary>
-    /// ConnectionLifecycle (connected / disconnected per connection) and RoomLifecycle (joined / left
+    /// ConnectionLifecycleEvent (connected / disconnected per connection) and RoomLifecycleEvent (joined / left
     /// per room and connection), for backends. Under the <c>presence.</c> and <c>room.</c> prefixes,
     /// so the JetStream stream subjects that already cover the suite's topics cover them too.
     /// </summary>

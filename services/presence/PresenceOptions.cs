@@ -42,7 +42,7 @@ public sealed class PresenceOptions : IValidatableObject
     [Range(1, 256)]
     public int CleanupParallelism { get; set; } = 16;
 
-    /// <summary>ConnectionLifecycle events on presence.lifecycle, one per connect and disconnect.</summary>
+    /// <summary>ConnectionLifecycleEvent events on presence.lifecycle, one per connect and disconnect.</summary>
     public bool LifecycleEvents { get; set; } = true;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -70,7 +70,7 @@ public sealed class RoomOptions
     [Range(1, 256)]
     public int ReleaseParallelism { get; set; } = 8;
 
-    /// <summary>RoomLifecycle events on room.lifecycle, one per connection that joins or leaves a room.</summary>
+    /// <summary>RoomLifecycleEvent events on room.lifecycle, one per connection that joins or leaves a room.</summary>
     public bool LifecycleEvents { get; set; } = true;
 
     /// <summary>Longest room id, channel, user id or connection id accepted.</summary>

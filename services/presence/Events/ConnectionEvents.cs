@@ -8,7 +8,7 @@ using Suite.ServiceDefaults.Lifecycle;
 namespace Suite.Presence.Events;
 
 /// <summary>
-/// ConnectionLifecycle events on <see cref="DaprNames.PresenceLifecycleTopic"/>, queued once the
+/// ConnectionLifecycleEvent events on <see cref="DaprNames.PresenceLifecycleTopic"/>, queued once the
 /// user's record that holds the change (and its version) committed; the publisher retries until
 /// they land. Off with <see cref="PresenceOptions.LifecycleEvents"/> = false.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class ConnectionEvents(LifecyclePublisher publisher, IOptions<Pres
     {
         if (_enabled)
         {
-            publisher.Enqueue(DaprNames.PresenceLifecycleTopic, new ConnectionLifecycle
+            publisher.Enqueue(DaprNames.PresenceLifecycleTopic, new ConnectionLifecycleEvent
             {
                 ConnectionId = connection.ConnectionId,
                 UserId = userId,
@@ -50,7 +50,7 @@ public sealed class ConnectionEvents(LifecyclePublisher publisher, IOptions<Pres
         var first = version - (ulong)removed.Count + 1;
         for (var i = 0; i < removed.Count; i++)
         {
-            publisher.Enqueue(DaprNames.PresenceLifecycleTopic, new ConnectionLifecycle
+            publisher.Enqueue(DaprNames.PresenceLifecycleTopic, new ConnectionLifecycleEvent
             {
                 ConnectionId = removed[i].ConnectionId,
                 UserId = userId,

@@ -8,7 +8,7 @@ using Suite.ServiceDefaults.Lifecycle;
 namespace Suite.Room.Membership;
 
 /// <summary>
-/// RoomLifecycle events on <see cref="DaprNames.RoomLifecycleTopic"/>, queued by the room's owner
+/// RoomLifecycleEvent events on <see cref="DaprNames.RoomLifecycleTopic"/>, queued by the room's owner
 /// inside its turn once the change and the head carrying its version committed, so they are queued in
 /// version order; the publisher retries until they land. Off with <see cref="RoomOptions.LifecycleEvents"/> = false.
 /// </summary>
@@ -28,7 +28,7 @@ internal sealed class RoomLifecycleEvents(LifecyclePublisher publisher, IOptions
             return;
         }
 
-        publisher.Enqueue(DaprNames.RoomLifecycleTopic, new RoomLifecycle
+        publisher.Enqueue(DaprNames.RoomLifecycleTopic, new RoomLifecycleEvent
         {
             RoomId = roomId,
             UserId = userId,

@@ -25,7 +25,7 @@ internal sealed class RoomHead
     public StoredMessage? Last { get; set; }
 
     /// <summary>
-    /// Counts the room's membership changes (RoomLifecycle.version): written with each change in the
+    /// Counts the room's membership changes (RoomLifecycleEvent.version): written with each change in the
     /// head's transaction, so it grows across owners. 0 = never counted (a new room or an older head).
     /// </summary>
     public ulong MembershipVersion { get; set; }
