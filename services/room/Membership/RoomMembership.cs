@@ -240,7 +240,9 @@ internal sealed class RoomMembership(
                 removed += dropped.Count;
                 var gone = next.Connections.Count == 0;
                 changes.Add((userId, gone ? null : next, gone));
-                droppedConnections.AddRange(dropped.Order(StringComparer.Ordinal).Select(c => (userId, c, gone)));
+                // Like a leave: only the connection that takes the user's last one away marks the user gone.
+                var ordered = dropped.Order(StringComparer.Ordinal).ToList();
+                droppedConnections.AddRange(ordered.Select((c, i) => (userId, c, gone && i == ordered.Count - 1)));
                 if (gone)
                 {
                     left.Add(userId);
