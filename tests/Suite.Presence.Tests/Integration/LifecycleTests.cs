@@ -64,6 +64,25 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Drained_and_replaced_edges_publish_disconnected_with_their_reason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var presence = await PresenceHost.StartAsync(StateKind.InMemory, ct);
+        await presence.RegisterAsync("edge-a", "inc-a", Lease, ct);
+        await presence.RegisterAsync("edge-b", "first", Lease, ct);
+        await presence.ConnectAsync("alice", "edge-a", "a1", ct);
+        await presence.ConnectAsync("bob", "edge-b", "b1", ct);
+
+        await presence.Client.DeregisterEdgeAsync(new DeregisterEdgeRequest { EdgeId = "edge-a", Incarnation = "inc-a" }, deadline: PresenceHost.Deadline(), cancellationToken: ct);
+        await presence.RegisterAsync("edge-b", "second", Lease, ct);
+
+        var events = await presence.Events.WaitForLifecycleAsync(e => e.Count(x => x.Kind == ConnectionLifecycleKind.Disconnected) >= 2, ct, "both edges' connections disconnected");
+        Assert.Equal(
+            [("a1", "edge_drained"), ("b1", "edge_replaced")],
+            events.Where(e => e.Kind == ConnectionLifecycleKind.Disconnected).Select(e => (e.ConnectionId, e.Reason)).Order());
+    }
+
+    [Fact]
     public async Task An_event_whose_publish_failed_arrives_once_the_broker_takes_it_again()
     {
         var ct = TestContext.Current.CancellationToken;

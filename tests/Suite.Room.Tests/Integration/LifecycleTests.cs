@@ -71,6 +71,21 @@ public sealed class LifecycleTests(RedisFixture redis)
     }
 
     [Fact]
+    public async Task A_deregistered_edge_publishes_left_with_reason_edge_drained()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var room = await RoomHost.StartAsync(redis, StateKind.InMemory, ct);
+        var (roomId, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
+        await PublishEdgeChangedAsync(room, edge, "inc-1", EdgeChange.Registered, ct);
+        await room.JoinAsync(roomId, "bob", edge, "b1", ct);
+
+        await PublishEdgeChangedAsync(room, edge, "inc-1", EdgeChange.Deregistered, ct);
+
+        var events = await room.LifecycleAsync(roomId, 2, ct);
+        Assert.Equal((RoomLifecycleKind.Left, "b1", "edge_drained", true), (events[1].Kind, events[1].ConnectionId, events[1].Reason, events[1].UserChanged));
+    }
+
+    [Fact]
     public async Task Versions_keep_increasing_when_another_replica_takes_the_room_over()
     {
         var ct = TestContext.Current.CancellationToken;
