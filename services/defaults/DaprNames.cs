@@ -15,6 +15,14 @@ public static class DaprNames
     public const string PresenceChangedTopic = "presence.changed";
     public const string PresenceEdgesTopic = "presence.edges";
 
+    /// <summary>
+    /// ConnectionLifecycleEvent (connected / disconnected per connection) and RoomLifecycleEvent (joined / left
+    /// per room and connection), for backends. Under the <c>presence.</c> and <c>room.</c> prefixes,
+    /// so the JetStream stream subjects that already cover the suite's topics cover them too.
+    /// </summary>
+    public const string PresenceLifecycleTopic = "presence.lifecycle";
+    public const string RoomLifecycleTopic = "room.lifecycle";
+
     /// <summary>Normal-priority deliveries for one edge.</summary>
     public static string EdgeTopic(string edgeId) => $"edge.{edgeId}";
 

@@ -6,7 +6,7 @@ using Suite.Presence.State;
 using Suite.Presence.Users;
 using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
-using Suite.ServiceDefaults.Publishing;
+using Suite.ServiceDefaults.Lifecycle;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence;
@@ -36,8 +36,9 @@ public static class PresenceExtensions
         builder.Services.AddSingleton<MemoryLoader>();
         builder.Services.AddSingleton<ReplicaMembership>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaMembership>());
-        builder.Services.AddSingleton<JsonTopicPublisher>();
         builder.Services.AddSingleton<PresenceEvents>();
+        builder.Services.AddLifecyclePublisher();
+        builder.Services.AddSingleton<ConnectionEvents>();
         builder.Services.AddSingleton<UserRecords>();
         builder.Services.AddSingleton<UserPresence>();
         builder.Services.AddSingleton<EdgeLeases>();

@@ -42,6 +42,9 @@ public sealed class PresenceOptions : IValidatableObject
     [Range(1, 256)]
     public int CleanupParallelism { get; set; } = 16;
 
+    /// <summary>ConnectionLifecycleEvent events on presence.lifecycle, one per connect and disconnect.</summary>
+    public bool LifecycleEvents { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MinLeaseDuration <= TimeSpan.Zero || MinLeaseDuration > MaxLeaseDuration)

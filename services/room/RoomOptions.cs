@@ -70,6 +70,9 @@ public sealed class RoomOptions
     [Range(1, 256)]
     public int ReleaseParallelism { get; set; } = 8;
 
+    /// <summary>RoomLifecycleEvent events on room.lifecycle, one per connection that joins or leaves a room.</summary>
+    public bool LifecycleEvents { get; set; } = true;
+
     /// <summary>Longest room id, channel, user id or connection id accepted.</summary>
     [Range(1, 4096)]
     public int MaxIdLength { get; set; } = 256;

@@ -146,32 +146,41 @@ public sealed class SidecarClient : IDisposable
         return PublishAsync(request, cancellationToken);
     }
 
-    /// <summary>
-    /// Publishes each entry as its own event (BulkPublishEvent), as application/json; returns the ids
-    /// of the entries the sidecar reports as failed. A failed call fails every entry.
-    /// </summary>
-    public async Task<IReadOnlySet<string>> BulkPublishJsonAsync(string pubsub, string topic, IReadOnlyList<(string EntryId, ByteString Json)> entries, CancellationToken cancellationToken)
-    {
-        var request = new BulkPublishRequest { PubsubName = pubsub, Topic = topic };
-        foreach (var (entryId, json) in entries)
-        {
-            request.Entries.Add(new BulkPublishRequestEntry { EntryId = entryId, Event = json, ContentType = "application/json" });
-        }
+    /// <summary>Publishes <paramref name="data"/> as application/json, byte for byte as DaprClient.PublishEventAsync wrote it.</summary>
+    public Task PublishJsonAsync(string pubsub, string topic, JsonElement data, CancellationToken cancellationToken) =>
+        PublishAsync(pubsub, topic, UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(data, JsonElementInfo)), "application/json", null, cancellationToken);
 
+    /// <summary>
+    /// Publishes the entries in one call (stable BulkPublishEvent, or Alpha1 on a sidecar without it).
+    /// A failed entry fails the call: daprd answers INTERNAL for any entry the component refused.
+    /// </summary>
+    public async Task BulkPublishAsync(BulkPublishRequest request, CancellationToken cancellationToken)
+    {
+        BulkPublishResponse response;
         try
         {
-            var response = await _client.BulkPublishEventAsync(request, Options(cancellationToken));
-            return response.FailedEntries.Select(f => f.EntryId).ToHashSet(StringComparer.Ordinal);
+            try
+            {
+                response = await _client.BulkPublishEventAsync(request, Options(cancellationToken));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+            {
+                // A sidecar older than the stable method (dapr-contract.md §1): the SDK falls back the same way.
+#pragma warning disable CS0612
+                response = await _client.BulkPublishEventAlpha1Async(request, Options(cancellationToken));
+#pragma warning restore CS0612
+            }
         }
         catch (RpcException ex)
         {
             throw new DaprException(PublishFailed, ex);
         }
-    }
 
-    /// <summary>Publishes <paramref name="data"/> as application/json, byte for byte as DaprClient.PublishEventAsync wrote it.</summary>
-    public Task PublishJsonAsync(string pubsub, string topic, JsonElement data, CancellationToken cancellationToken) =>
-        PublishAsync(pubsub, topic, UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(data, JsonElementInfo)), "application/json", null, cancellationToken);
+        if (response.FailedEntries.Count > 0)
+        {
+            throw new DaprException($"{PublishFailed} {response.FailedEntries.Count} of {request.Entries.Count} entries failed: {response.FailedEntries[0].Error}");
+        }
+    }
 
     public void Dispose() => _channel.Dispose();
 

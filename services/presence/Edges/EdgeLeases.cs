@@ -196,7 +196,7 @@ public sealed class EdgeLeases(
             await Parallel.ForEachAsync(
                 entries.Select(entry => entry.Entry.UserId).Distinct(StringComparer.Ordinal),
                 new ParallelOptions { MaxDegreeOfParallelism = options.Value.CleanupParallelism, CancellationToken = cancellationToken },
-                async (userId, ct) => Interlocked.Add(ref removed, await users.DropLeaseAsync(userId, ended.LeaseId, ct)));
+                async (userId, ct) => Interlocked.Add(ref removed, await users.DropLeaseAsync(userId, ended.LeaseId, ConnectionEvents.ReasonFor(ended.Change), ct)));
 
             await index.DeleteAsync(ended.LeaseId, ended.Writers, entries.Select(entry => entry.Key), cancellationToken);
             await leaseRegistry.UpdateAsync(registry => (registry.Retired.RemoveAll(lease => lease.LeaseId == ended.LeaseId) > 0, true), cancellationToken);

@@ -5,24 +5,25 @@ using Google.Protobuf.WellKnownTypes;
 using Suite.Contracts.Presence.V1;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.DaprSidecar;
-using Suite.ServiceDefaults.Publishing;
+using Suite.ServiceDefaults.Lifecycle;
 
 namespace Suite.Presence.Events;
 
 /// <summary>
-/// Publishes PresenceChanged and EdgeChanged in the proto3 JSON mapping. Events go out after the
-/// state write that caused them succeeded; a failed publish is logged and not retried by the caller,
-/// because repeating the RPC changes nothing and so publishes nothing. PresenceChanged events made
-/// while one is being published share one bulk publish (<see cref="JsonTopicPublisher"/>), which
-/// may deliver them out of order, as their contract allows (ordered per user by version); EdgeChanged
-/// events are published one by one, in order.
+/// Publishes PresenceChanged and EdgeChanged in the proto3 JSON mapping, after the state write that
+/// caused them succeeded. PresenceChanged events go through the service's
+/// <see cref="LifecyclePublisher"/>: queued without waiting, sent as one bulk publish per batch (a
+/// reconnect storm's thousands of them cost a few sidecar calls) and retried until they land; a bulk
+/// publish may deliver them out of order, as their contract allows (ordered per user by version).
+/// EdgeChanged events are published one by one, in order; a failed one is logged.
 /// </summary>
-public sealed class PresenceEvents(JsonTopicPublisher publisher, SidecarClient sidecar, TimeProvider time, ILogger<PresenceEvents> logger)
+public sealed class PresenceEvents(LifecyclePublisher events, SidecarClient sidecar, TimeProvider time, ILogger<PresenceEvents> logger)
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
-    public Task UserChangedAsync(string userId, PresenceStatus status, ulong version, string edgeId) =>
-        PublishAsync(DaprNames.PresenceChangedTopic, batched: true, new PresenceChanged
+    public Task UserChangedAsync(string userId, PresenceStatus status, ulong version, string edgeId)
+    {
+        events.Enqueue(DaprNames.PresenceChangedTopic, new PresenceChanged
         {
             UserId = userId,
             Status = status,
@@ -30,37 +31,30 @@ public sealed class PresenceEvents(JsonTopicPublisher publisher, SidecarClient s
             EdgeId = edgeId,
             Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
         });
+        return Task.CompletedTask;
+    }
 
-    public Task EdgeChangedAsync(string edgeId, string incarnation, ulong leaseGeneration, EdgeChange change) =>
-        PublishAsync(DaprNames.PresenceEdgesTopic, batched: false, new EdgeChanged
+    public async Task EdgeChangedAsync(string edgeId, string incarnation, ulong leaseGeneration, EdgeChange change)
+    {
+        var message = new EdgeChanged
         {
             EdgeId = edgeId,
             Incarnation = incarnation,
             LeaseGeneration = leaseGeneration,
             Change = change,
             Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
-        });
-
-    private async Task PublishAsync(string topic, bool batched, IMessage message)
-    {
+        };
         try
         {
             // Compact, as DaprClient.PublishEventAsync wrote it (the formatter puts spaces in). Not the
             // caller's token: the change is already stored, and a cancelled caller must not lose its event.
             using var data = JsonDocument.Parse(JsonFormatter.Default.Format(message));
-            var json = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(data.RootElement));
-            if (batched)
-            {
-                await publisher.PublishAsync(DaprNames.PubSub, topic, json);
-                return;
-            }
-
             using var timeout = new CancellationTokenSource(PublishTimeout, time);
-            await sidecar.PublishAsync(DaprNames.PubSub, topic, json, "application/json", null, timeout.Token);
+            await sidecar.PublishJsonAsync(DaprNames.PubSub, DaprNames.PresenceEdgesTopic, data.RootElement, timeout.Token);
         }
         catch (Exception ex) when (ex is DaprException or OperationCanceledException)
         {
-            PresenceLog.PublishFailed(logger, ex, topic);
+            PresenceLog.PublishFailed(logger, ex, DaprNames.PresenceEdgesTopic);
         }
     }
 }

@@ -1,4 +1,7 @@
+using Suite.Presence.State;
+
 namespace Suite.Presence.Users;
 
 /// <param name="Slots">Index slots deleted with the connections.</param>
-internal readonly record struct RemoveOutcome(int Removed, bool WentOffline, ulong Version, string EdgeId, IReadOnlyList<string> Slots);
+/// <param name="Connections">The removed connections; the user's version advanced by one for each.</param>
+internal readonly record struct RemoveOutcome(int Removed, bool WentOffline, ulong Version, string EdgeId, IReadOnlyList<string> Slots, IReadOnlyList<ConnectionRecord> Connections);

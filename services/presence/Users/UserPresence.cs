@@ -23,6 +23,7 @@ public sealed class UserPresence(
     EdgeIndex index,
     ReplicaMembership replicas,
     PresenceEvents events,
+    ConnectionEvents lifecycle,
     PresenceMetrics metrics,
     TimeProvider time,
     ILogger<UserPresence> logger)
@@ -46,6 +47,7 @@ public sealed class UserPresence(
         if (outcome.Added)
         {
             metrics.Connections.Add(1);
+            lifecycle.Connected(request.UserId, outcome.Connection!, outcome.Version);
         }
 
         if (outcome.CameOnline)
@@ -61,14 +63,14 @@ public sealed class UserPresence(
         }
 
         // The lease ended while we wrote, and its cleanup may have run before our write landed.
-        await DropAsync(request.UserId, c => c.ConnectionId == request.ConnectionId && c.LeaseId == lease.LeaseId, cancellationToken);
+        await DropAsync(request.UserId, c => c.ConnectionId == request.ConnectionId && c.LeaseId == lease.LeaseId, ConnectionEvents.LeaseEnded, cancellationToken);
         throw NoLease(request.EdgeId);
     }
 
     public async Task<bool> DisconnectAsync(DisconnectRequest request, CancellationToken cancellationToken)
     {
         await replicas.EnsureAdmittedAsync(cancellationToken);
-        var outcome = await DropAsync(request.UserId, c => c.ConnectionId == request.ConnectionId, cancellationToken);
+        var outcome = await DropAsync(request.UserId, c => c.ConnectionId == request.ConnectionId, request.Reason, cancellationToken);
         if (outcome.Removed == 0)
         {
             return false;
@@ -79,8 +81,9 @@ public sealed class UserPresence(
     }
 
     /// <summary>Removes the user's connections recorded under an ended lease; returns how many.</summary>
-    public async Task<int> DropLeaseAsync(string userId, string leaseId, CancellationToken cancellationToken) =>
-        (await DropAsync(userId, c => c.LeaseId == leaseId, cancellationToken)).Removed;
+    /// <param name="reason">The reason of their DISCONNECTED events (<see cref="ConnectionEvents.ReasonFor"/>).</param>
+    public async Task<int> DropLeaseAsync(string userId, string leaseId, string reason, CancellationToken cancellationToken) =>
+        (await DropAsync(userId, c => c.LeaseId == leaseId, reason, cancellationToken)).Removed;
 
     public async Task<LookupUsersResponse> LookupAsync(IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
@@ -163,7 +166,7 @@ public sealed class UserPresence(
             user.Connections.Remove(existing);
         }
 
-        user.Connections.Add(new ConnectionRecord
+        var added = new ConnectionRecord
         {
             ConnectionId = request.ConnectionId,
             EdgeId = request.EdgeId,
@@ -173,28 +176,31 @@ public sealed class UserPresence(
             Platform = request.Attributes?.Platform ?? "",
             ConnectedAt = request.ConnectedAt?.ToDateTimeOffset() ?? time.GetUtcNow(),
             IndexKey = slot.Key,
-        });
+        };
+        user.Connections.Add(added);
         user.Version++;
         if (!wasOnline)
         {
             user.LastSeen = null;
         }
 
-        return new(true, new ConnectOutcome(true, existing is null, !wasOnline, user.Version), slot.Changes(request.UserId, request.ConnectionId));
+        return new(true, new ConnectOutcome(true, existing is null, !wasOnline, user.Version, added), slot.Changes(request.UserId, request.ConnectionId));
     }
 
-    private async Task<RemoveOutcome> DropAsync(string userId, Predicate<ConnectionRecord> match, CancellationToken cancellationToken)
+    private async Task<RemoveOutcome> DropAsync(string userId, Predicate<ConnectionRecord> match, string reason, CancellationToken cancellationToken)
     {
         var outcome = await records.UpdateAsync(userId, user =>
         {
             var removed = user.Connections.FindAll(match);
             if (removed.Count == 0)
             {
-                return UserChange<RemoveOutcome>.Keep(new RemoveOutcome(0, false, user.Version, "", []));
+                return UserChange<RemoveOutcome>.Keep(new RemoveOutcome(0, false, user.Version, "", [], []));
             }
 
             user.Connections.RemoveAll(match);
-            user.Version++;
+
+            // One version per removed connection, so each of their DISCONNECTED events has its own.
+            user.Version += (ulong)removed.Count;
             var wentOffline = user.Connections.Count == 0;
             if (wentOffline)
             {
@@ -202,7 +208,7 @@ public sealed class UserPresence(
             }
 
             var slots = removed.Select(c => c.IndexKey).Where(key => key.Length > 0).ToArray();
-            return new(true, new RemoveOutcome(removed.Count, wentOffline, user.Version, removed[0].EdgeId, slots), slots.Select(key => StateChange.Delete(key)).ToArray());
+            return new(true, new RemoveOutcome(removed.Count, wentOffline, user.Version, removed[0].EdgeId, slots, removed), slots.Select(key => StateChange.Delete(key)).ToArray());
         }, cancellationToken);
 
         foreach (var slot in outcome.Slots)
@@ -213,6 +219,7 @@ public sealed class UserPresence(
         if (outcome.Removed > 0)
         {
             metrics.Connections.Add(-outcome.Removed);
+            lifecycle.Disconnected(userId, outcome.Connections, outcome.Version, reason);
         }
 
         if (outcome.WentOffline)

@@ -55,7 +55,7 @@ internal sealed class RoomGrpcService(
         }
 
         var work = request.RoomIds.Distinct(StringComparer.Ordinal).Select(room => (Func<CancellationToken, Task>)(ct =>
-                LeaveAsync(new LeaveRequest { RoomId = room, UserId = request.UserId, EdgeId = request.EdgeId, ConnectionId = request.ConnectionId }, forwarded: false, context.Deadline, ct)))
+                LeaveAsync(new LeaveRequest { RoomId = room, UserId = request.UserId, EdgeId = request.EdgeId, ConnectionId = request.ConnectionId, Reason = RoomLifecycleEvents.ConnectionClosed }, forwarded: false, context.Deadline, ct)))
             .Concat(request.Channels.Distinct(StringComparer.Ordinal).Select(channel => (Func<CancellationToken, Task>)(ct => channels.UnsubscribeAsync(channel, request.ConnectionId, ct))));
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.Value.ReleaseParallelism, CancellationToken = context.CancellationToken }, (leave, ct) => new ValueTask(leave(ct)));
         return new ReleaseConnectionResponse();
@@ -152,14 +152,14 @@ internal sealed class RoomGrpcService(
         RequireId(request.RoomId, "room_id", MaxId);
         RequireId(request.EdgeId, "edge_id", MaxId);
         var ended = LeaseTag.From(request.EdgeIncarnation, request.LeaseGeneration);
-        return OnOwner(request.RoomId, context, room => rooms.DropEdgeAsync(room, request.EdgeId, ended, context.CancellationToken), (c, o) => c.DropEdgeAsync(request, o));
+        return OnOwner(request.RoomId, context, room => rooms.DropEdgeAsync(room, request.EdgeId, ended, request.Reason, context.CancellationToken), (c, o) => c.DropEdgeAsync(request, o));
     }
 
     public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context) =>
         new RoomCallServer(this, errors, time, logger).ServeAsync(requestStream, responseStream, context);
 
     private Task<LeaveResponse> LeaveAsync(LeaveRequest request, bool forwarded, DateTime? deadline, CancellationToken cancellationToken) =>
-        owners.OnOwnerAsync(request.RoomId, forwarded, deadline, cancellationToken, room => rooms.LeaveAsync(room, request.UserId, request.ConnectionId, cancellationToken), (c, o) => c.LeaveAsync(request, o));
+        owners.OnOwnerAsync(request.RoomId, forwarded, deadline, cancellationToken, room => rooms.LeaveAsync(room, request.UserId, request.ConnectionId, request.Reason, cancellationToken), (c, o) => c.LeaveAsync(request, o));
 
     private Task<TResponse> OnOwner<TResponse>(string roomId, ServerCallContext context, Func<OwnedRoom, Task<TResponse>> local, Func<RoomService.RoomServiceClient, CallOptions, AsyncUnaryCall<TResponse>> remote) =>
         owners.OnOwnerAsync(roomId, RoomForwarder.IsForwarded(context), context.Deadline, context.CancellationToken, local, remote);

@@ -55,11 +55,12 @@ internal sealed class EdgeReaper(StateStore state, EdgeIndexes indexes, RoomOwne
         }
 
         // Each room on its owner, which drops the edge's connections from memory and the store.
+        var reason = RoomLifecycleEvents.ReasonFor(change.Change);
         foreach (var room in record.Rooms)
         {
             // The owner also takes the room out of the reverse record once the edge has no connection left in it.
-            var drop = new DropEdgeRequest { RoomId = room, EdgeId = change.EdgeId, EdgeIncarnation = ended?.Incarnation ?? "", LeaseGeneration = ended?.Generation ?? 0 };
-            await owners.OnOwnerAsync(room, forwarded: false, deadline: null, cancellationToken, owned => membership.DropEdgeAsync(owned, change.EdgeId, ended, cancellationToken), (c, o) => c.DropEdgeAsync(drop, o));
+            var drop = new DropEdgeRequest { RoomId = room, EdgeId = change.EdgeId, EdgeIncarnation = ended?.Incarnation ?? "", LeaseGeneration = ended?.Generation ?? 0, Reason = reason };
+            await owners.OnOwnerAsync(room, forwarded: false, deadline: null, cancellationToken, owned => membership.DropEdgeAsync(owned, change.EdgeId, ended, reason, cancellationToken), (c, o) => c.DropEdgeAsync(drop, o));
         }
 
         // Only a channel whose index no longer lists the edge leaves the record (and goes back in if a

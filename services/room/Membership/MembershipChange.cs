@@ -6,7 +6,7 @@ namespace Suite.Room.Membership;
 /// One connection joining (<see cref="EdgeId"/> set) or leaving (null) a room, queued on the room's
 /// owner until a turn commits it together with the changes queued beside it.
 /// </summary>
-internal sealed class MembershipChange(string userId, string connectionId, string? edgeId, LeaseTag? lease = null)
+internal sealed class MembershipChange(string userId, string connectionId, string? edgeId, LeaseTag? lease = null, string reason = "")
 {
     public string UserId => userId;
 
@@ -17,6 +17,9 @@ internal sealed class MembershipChange(string userId, string connectionId, strin
 
     /// <summary>The edge lease a join is made under; null for a leave or an edge that sends none.</summary>
     public LeaseTag? Lease => lease;
+
+    /// <summary>Why a connection leaves, for its LEFT lifecycle event; empty = a client's leave.</summary>
+    public string Reason => reason;
 
     /// <summary>Set by the turn that commits the change (or fails it).</summary>
     public TaskCompletionSource<MembershipOutcome> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -19,6 +19,7 @@ internal sealed class RoomMembership(
     EdgeIndexes indexes,
     EdgePublisher publisher,
     JoinAuthorizer authorizer,
+    RoomLifecycleEvents lifecycle,
     RoomMetrics metrics,
     TimeProvider time,
     ILogger<RoomMembership> logger)
@@ -48,9 +49,10 @@ internal sealed class RoomMembership(
         return new JoinResponse { UserJoined = outcome.UserChanged, MemberCount = outcome.MemberCount, LastSeq = outcome.LastSeq, Epoch = outcome.Epoch };
     }
 
-    public async Task<LeaveResponse> LeaveAsync(OwnedRoom room, string userId, string connectionId, CancellationToken cancellationToken)
+    /// <param name="reason">For the LEFT lifecycle event; empty = a client's leave.</param>
+    public async Task<LeaveResponse> LeaveAsync(OwnedRoom room, string userId, string connectionId, string reason, CancellationToken cancellationToken)
     {
-        var outcome = await ChangeAsync(room, new MembershipChange(userId, connectionId, edgeId: null), cancellationToken);
+        var outcome = await ChangeAsync(room, new MembershipChange(userId, connectionId, edgeId: null, reason: reason), cancellationToken);
         if (!outcome.Changed)
         {
             return new LeaveResponse { UserLeft = false };
@@ -126,8 +128,10 @@ internal sealed class RoomMembership(
                     await indexes.TrackAsync(IndexKind.Room, room.Id, edge, timeout.Token);
                 }
 
-                await CommitUsersAsync(room, users);
+                var versionBefore = room.Head.MembershipVersion;
+                await CommitUsersAsync(room, users, results.Count(r => r.Changed));
                 metrics.MembershipCommits.Add(1);
+                Published(room, batch, results, versionBefore);
                 await UntrackIfGoneAsync(room, edgesBefore, timeout.Token);
             }
 
@@ -142,6 +146,22 @@ internal sealed class RoomMembership(
             foreach (var change in batch)
             {
                 change.Outcome.TrySetException(ex);
+            }
+        }
+    }
+
+    // Inside the turn, right after the commit: each changed connection's event with the version the
+    // commit counted for it, in the order the changes were applied.
+    private void Published(OwnedRoom room, List<MembershipChange> batch, (bool Changed, bool UserChanged, string? LeftEdge)[] results, ulong versionBefore)
+    {
+        var version = versionBefore;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (results[i].Changed)
+            {
+                var change = batch[i];
+                var joined = change.EdgeId is not null;
+                lifecycle.Changed(room.Id, change.UserId, change.ConnectionId, change.EdgeId ?? results[i].LeftEdge ?? "", joined, change.Reason, results[i].UserChanged, ++version);
             }
         }
     }
@@ -193,7 +213,8 @@ internal sealed class RoomMembership(
     /// Removes the connections an ended lease of an edge covers from the room (<paramref name="ended"/>
     /// null: every connection of the edge); users left with none get <c>user:left</c>.
     /// </summary>
-    public async Task<DropEdgeResponse> DropEdgeAsync(OwnedRoom room, string edgeId, LeaseTag? ended, CancellationToken cancellationToken)
+    /// <param name="reason">For the LEFT lifecycle events (<see cref="RoomLifecycleEvents.ReasonFor"/>); empty = edge_lease_expired.</param>
+    public async Task<DropEdgeResponse> DropEdgeAsync(OwnedRoom room, string edgeId, LeaseTag? ended, string reason, CancellationToken cancellationToken)
     {
         var removed = 0;
         List<string> left = [];
@@ -201,6 +222,7 @@ internal sealed class RoomMembership(
         using (await room.EnterAsync(cancellationToken))
         {
             var changes = new List<(string UserId, RoomUser? Next, bool ShardChanges)>();
+            var droppedConnections = new List<(string UserId, string ConnectionId, bool Gone)>();
             foreach (var (userId, user) in room.UsersOn(edgeId).ToList())
             {
                 var dropped = user.Connections.Where(c => c.Value == edgeId && LeaseTag.Covers(ended, user.LeaseOf(c.Key))).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
@@ -218,6 +240,9 @@ internal sealed class RoomMembership(
                 removed += dropped.Count;
                 var gone = next.Connections.Count == 0;
                 changes.Add((userId, gone ? null : next, gone));
+                // Like a leave: only the connection that takes the user's last one away marks the user gone.
+                var ordered = dropped.Order(StringComparer.Ordinal).ToList();
+                droppedConnections.AddRange(ordered.Select((c, i) => (userId, c, gone && i == ordered.Count - 1)));
                 if (gone)
                 {
                     left.Add(userId);
@@ -226,7 +251,12 @@ internal sealed class RoomMembership(
 
             if (changes.Count > 0)
             {
-                await CommitUsersAsync(room, changes);
+                var version = room.Head.MembershipVersion;
+                await CommitUsersAsync(room, changes, droppedConnections.Count);
+                foreach (var (userId, connectionId, gone) in droppedConnections)
+                {
+                    lifecycle.Changed(room.Id, userId, connectionId, edgeId, joined: false, reason.Length > 0 ? reason : RoomLifecycleEvents.EdgeLeaseExpired, gone, ++version);
+                }
             }
 
             await UntrackIfGoneAsync(room, [edgeId], cancellationToken);
@@ -282,7 +312,8 @@ internal sealed class RoomMembership(
 
     // One transaction for the users' records, the edge counts after the change and every member shard
     // whose users change; memory follows only once it committed.
-    private async Task CommitUsersAsync(OwnedRoom room, IReadOnlyList<(string UserId, RoomUser? Next, bool ShardChanges)> users)
+    // The head carries the membership version counted up by one per changed connection.
+    private async Task CommitUsersAsync(OwnedRoom room, IReadOnlyList<(string UserId, RoomUser? Next, bool ShardChanges)> users, int changedConnections)
     {
         var changes = new List<StateChange>();
         var after = room.IndexRecord();
@@ -326,7 +357,8 @@ internal sealed class RoomMembership(
             changes.Add(members.Count == 0 ? StateChange.Delete(shardKey) : StateChange.Upsert(shardKey, new MemberShard { Users = [.. members] }));
         }
 
-        await writer.CommitAsync(room, room.Head, changes);
+        var head = changedConnections == 0 ? room.Head : room.Head.WithMembershipVersion(room.Head.MembershipVersion + (ulong)changedConnections);
+        await writer.CommitAsync(room, head, changes);
         foreach (var (userId, next, _) in users)
         {
             room.SetUser(userId, next);

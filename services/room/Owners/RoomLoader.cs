@@ -29,6 +29,7 @@ internal sealed class RoomLoader(StateStore state, RoomReplica replica, IOptions
             Owner = replica.Id,
             Terms = [.. TermsInWindow(previous, o.HistorySize), new TermStart { Term = previous.Term + 1, From = previous.Seq + 1 }],
             Last = previous.Term == 0 ? previous.Last : null,
+            MembershipVersion = previous.MembershipVersion > 0 ? previous.MembershipVersion : RoomHead.FirstMembershipVersion(time.GetUtcNow()),
         };
         var headKey = StateKeys.RoomHead(roomId);
         if (!await state.TryWriteAsync(headKey, next, current is null ? "" : etag, ct))

@@ -24,8 +24,23 @@ internal sealed class RoomHead
     /// <summary>Written only by the earlier, ownerless layout (term 0), where the head carried the newest message.</summary>
     public StoredMessage? Last { get; set; }
 
+    /// <summary>
+    /// Counts the room's membership changes (RoomLifecycleEvent.version): written with each change in the
+    /// head's transaction, so it grows across owners. 0 = never counted (a new room or an older head).
+    /// </summary>
+    public ulong MembershipVersion { get; set; }
+
     /// <summary>The same head at another seq.</summary>
-    public RoomHead WithSeq(ulong seq) => new() { Seq = seq, Epoch = Epoch, Term = Term, Owner = Owner, Terms = Terms, Last = Last };
+    public RoomHead WithSeq(ulong seq) => new() { Seq = seq, Epoch = Epoch, Term = Term, Owner = Owner, Terms = Terms, Last = Last, MembershipVersion = MembershipVersion };
+
+    /// <summary>The same head with another membership version.</summary>
+    public RoomHead WithMembershipVersion(ulong version) => new() { Seq = Seq, Epoch = Epoch, Term = Term, Owner = Owner, Terms = Terms, Last = Last, MembershipVersion = version };
+
+    /// <summary>
+    /// Where a room without a count starts: microseconds since 1970, above any count a lost head of
+    /// the same room can have reached unless it changed membership more than a million times a second.
+    /// </summary>
+    public static ulong FirstMembershipVersion(DateTimeOffset now) => (ulong)now.ToUnixTimeMilliseconds() * 1000;
 
     /// <summary>The term that assigned <paramref name="seq"/>.</summary>
     public long TermOf(ulong seq)

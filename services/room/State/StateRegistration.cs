@@ -8,6 +8,7 @@ using Suite.Room.Messaging;
 using Suite.Room.Owners;
 using Suite.Room.State;
 using Suite.ServiceDefaults.DaprSidecar;
+using Suite.ServiceDefaults.Lifecycle;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Room;
@@ -62,6 +63,8 @@ public static class StateRegistration
         builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<EdgePublisher>();
         builder.Services.AddSingleton<JoinAuthorizer>();
+        builder.Services.AddLifecyclePublisher();
+        builder.Services.AddSingleton<RoomLifecycleEvents>();
         builder.Services.AddSingleton<RoomMembership>();
         builder.Services.AddSingleton<RoomMessaging>();
         builder.Services.AddSingleton<ChannelMembership>();

@@ -19,6 +19,12 @@ public sealed class EventLog(IConnectionMultiplexer redis)
     public async Task<IReadOnlyList<EdgeChanged>> EdgeChangesAsync() =>
         await ReadAsync<EdgeChanged>(DaprNames.PresenceEdgesTopic);
 
+    public async Task<IReadOnlyList<ConnectionLifecycleEvent>> LifecycleAsync() =>
+        await ReadAsync<ConnectionLifecycleEvent>(DaprNames.PresenceLifecycleTopic);
+
+    public Task<IReadOnlyList<ConnectionLifecycleEvent>> WaitForLifecycleAsync(Func<IReadOnlyList<ConnectionLifecycleEvent>, bool> done, CancellationToken cancellationToken, string because) =>
+        Eventually.UntilAsync(LifecycleAsync, done, TimeSpan.FromSeconds(10), cancellationToken, because);
+
     public Task<IReadOnlyList<PresenceChanged>> WaitForPresenceAsync(Func<IReadOnlyList<PresenceChanged>, bool> done, CancellationToken cancellationToken, string because) =>
         Eventually.UntilAsync(PresenceChangesAsync, done, TimeSpan.FromSeconds(10), cancellationToken, because);
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
+using Suite.ServiceDefaults;
 using Suite.Testing;
 
 namespace Suite.Room.Tests.Integration;
@@ -107,6 +108,21 @@ public sealed class RoomHost : IAsyncDisposable
 
         return deliveries;
     }
+
+    /// <summary>The RoomLifecycleEvent events published so far for one room (the topic is shared by every host on the fixture's Redis), oldest first.</summary>
+    public async Task<IReadOnlyList<RoomLifecycleEvent>> LifecycleAsync(string roomId)
+    {
+        var entries = await _redis.StreamRangeAsync(DaprNames.RoomLifecycleTopic);
+        return entries
+            .Select(entry => JsonDocument.Parse((string)entry["data"]!).RootElement.GetProperty("data").GetRawText())
+            .Select(data => JsonParser.Default.Parse<RoomLifecycleEvent>(data))
+            .Where(e => e.RoomId == roomId)
+            .ToList();
+    }
+
+    /// <summary>The room's RoomLifecycleEvent events once there are at least <paramref name="atLeast"/>.</summary>
+    public Task<IReadOnlyList<RoomLifecycleEvent>> LifecycleAsync(string roomId, int atLeast, CancellationToken cancellationToken) =>
+        Eventually.UntilAsync(() => LifecycleAsync(roomId), found => found.Count >= atLeast, TimeSpan.FromSeconds(10), cancellationToken, $"{atLeast} lifecycle events of room {roomId}");
 
     /// <summary>Events (single deliveries or batches) published so far to <c>edge.{edgeId}</c>.</summary>
     public Task<long> EventCountAsync(string edgeId) => _redis.StreamLengthAsync($"edge.{edgeId}");

@@ -85,42 +85,6 @@ public sealed class SidecarClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Json_events_published_in_a_burst_share_bulk_publishes_and_arrive_each_as_its_own_cloud_event()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var topic = "burst-" + Guid.NewGuid().ToString("N")[..8];
-        using var subscription = new DaprGrpc.DaprClient(Grpc.Net.Client.GrpcChannel.ForAddress(Host.GrpcEndpoint))
-            .SubscribeTopicEventsAlpha1(new Metadata { { "dapr-api-token", Token } }, cancellationToken: ct);
-        await subscription.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1 { InitialRequest = new() { PubsubName = DaprNames.PubSub, Topic = topic } }, ct);
-        Assert.True(await subscription.ResponseStream.MoveNext(ct).WaitAsync(TimeSpan.FromSeconds(10), ct));
-        using var counted = new State.CountingSidecarClient(Host.GrpcEndpoint, Token);
-        var publisher = new Publishing.JsonTopicPublisher(counted.Client);
-
-        // Read and acked as they come: pubsub.in-memory's publish waits for the subscriber.
-        var received = new List<Dapr.AppCallback.Autogen.Grpc.v1.TopicEventRequest>();
-        var reading = Task.Run(
-            async () =>
-            {
-                while (received.Count < 50 && await subscription.ResponseStream.MoveNext(ct).WaitAsync(TimeSpan.FromSeconds(10), ct))
-                {
-                    var message = subscription.ResponseStream.Current.EventMessage;
-                    received.Add(message);
-                    await subscription.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1 { EventProcessed = new() { Id = message.Id, Status = new() { Status = Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus.Success } } }, ct);
-                }
-            },
-            ct);
-
-        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => publisher.PublishAsync(DaprNames.PubSub, topic, ByteString.CopyFromUtf8($$"""{"n":{{i}}}"""))));
-        await reading;
-
-        Assert.Equal(Enumerable.Range(0, 50).Select(i => $$"""{"n":{{i}}}""").Order(StringComparer.Ordinal), received.Select(m => m.Data.ToStringUtf8()).Order(StringComparer.Ordinal));
-        Assert.All(received, m => Assert.Equal("application/json", m.DataContentType));
-        Assert.Equal(50, received.Select(m => m.Id).Distinct().Count());
-        Assert.Equal(1, counted.Calls("PublishEvent"));
-        Assert.InRange(counted.Calls("BulkPublishEvent"), 1, 25);
-    }
-
-    [Fact]
     public async Task Raw_publish_reaches_a_subscriber_byte_for_byte_as_its_metadata_asks()
     {
         var ct = TestContext.Current.CancellationToken;
