@@ -23,6 +23,18 @@ public sealed class LiveHold
     private readonly Lock _lock = new();
     private List<OutboundFrame>? _held = [];
 
+    /// <summary>Frames held now (0 once released).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held?.Count ?? 0;
+            }
+        }
+    }
+
     /// <summary>The fan-out's path while the hold lasts: held, or sent once it has ended.</summary>
     public EnqueueOutcome Offer(Connection connection, OutboundFrame frame, bool mayWriteNow = true)
     {
