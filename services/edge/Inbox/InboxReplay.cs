@@ -44,10 +44,15 @@ public sealed class InboxReplay(
                     deadline: UpstreamDeadline.After(options.Value.UpstreamTimeout),
                     cancellationToken: cancellationToken);
             }
-            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (RpcException ex)
             {
-                metrics.InboxFetches.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-                InboxLog.FetchFailed(logger, connection.Id, userId, $"{ex.StatusCode}: {ex.Status.Detail}");
+                // Cancelled: the connection went away meanwhile, nothing to tell anyone.
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    metrics.InboxFetches.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                    InboxLog.FetchFailed(logger, connection.Id, userId, $"{ex.StatusCode}: {ex.Status.Detail}");
+                }
+
                 return;
             }
 
