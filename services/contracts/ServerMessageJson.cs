@@ -59,9 +59,25 @@ public static class ServerMessageJson
             }
         }
 
+        if (message.Ids.Count > 0)
+        {
+            writer.WriteStartArray("ids"u8);
+            foreach (var id in message.Ids)
+            {
+                writer.WriteStringValue(id);
+            }
+
+            writer.WriteEndArray();
+        }
+
         if (message.Seq > 0)
         {
             writer.WriteNumber("seq"u8, message.Seq);
+        }
+
+        if (message.Ack)
+        {
+            writer.WriteBoolean("ack"u8, true);
         }
 
         writer.WriteNumber("timestamp"u8, UnixMilliseconds(message.Timestamp));

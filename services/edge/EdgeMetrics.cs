@@ -25,6 +25,8 @@ public sealed class EdgeMetrics
         DeliveryStreamConnects = meter.CreateCounter<long>("suite.edge.delivery.stream.connects", "{stream}", "Streaming subscriptions opened (first connect and every reconnect), by topic");
         DeliveryStreamEvents = meter.CreateCounter<long>("suite.edge.delivery.stream.events", "{event}", "Events received on streaming subscriptions, by topic and ack (success, drop)");
         DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
+        InboxFetches = meter.CreateCounter<long>("suite.edge.inbox.fetches", "{call}", "Inbox fetches from notification after auth:ok, by outcome (fetched, failed)");
+        InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");
         LeaseReplayed = meter.CreateCounter<long>("suite.edge.lease.replayed", "{call}", "Calls replayed to presence and room after the edge registered a lease again, by kind (presence, room, channel) and outcome (ok, failed)");
     }
 
@@ -67,4 +69,8 @@ public sealed class EdgeMetrics
     public Histogram<int> DeliveryFanout { get; }
 
     public Counter<long> LeaseReplayed { get; }
+
+    public Counter<long> InboxFetches { get; }
+
+    public Counter<long> InboxItemsSent { get; }
 }

@@ -25,6 +25,14 @@ public sealed class EdgeOptions
     [UpstreamAddresses]
     public string RoomAddress { get; set; } = "http://127.0.0.1:5102";
 
+    /// <summary>
+    /// Notification's gRPC address (one, or replicas separated by commas): the edge fetches a user's
+    /// pending acknowledged notifications from it right after auth:ok and forwards the client's acks.
+    /// </summary>
+    [Required]
+    [UpstreamAddresses]
+    public string NotificationAddress { get; set; } = "http://127.0.0.1:5103";
+
     /// <summary>How long presence keeps this edge's connections without a renewal (crash detection).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 

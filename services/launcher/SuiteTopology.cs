@@ -49,11 +49,11 @@ public sealed class SuiteTopology : IAsyncDisposable
                 rooms.Add(await topology.StartAsync(SuiteService.Room, options, [.. Upstream("Room", presence), new("Rooms__AdvertisedAddress", $"http://127.0.0.1:{grpc}")], cancellationToken, grpcPort: grpc));
             }
 
-            await topology.StartAsync(SuiteService.Notification, options, [.. Upstream("Notification", presence), new("Notification__RoomAddress", RoomAddresses(rooms, first: 0))], cancellationToken);
+            var notification = await topology.StartAsync(SuiteService.Notification, options, [.. Upstream("Notification", presence), new("Notification__RoomAddress", RoomAddresses(rooms, first: 0))], cancellationToken);
             for (var i = 0; i < options.Edges; i++)
             {
                 var port = i < options.EdgePorts.Count ? options.EdgePorts[i] : FreePort.Next();
-                await topology.StartAsync(SuiteService.Edge(i), options, EdgeSettings(i, port, presence, rooms, options), cancellationToken, port);
+                await topology.StartAsync(SuiteService.Edge(i), options, EdgeSettings(i, port, presence, rooms, notification, options), cancellationToken, port);
             }
 
             return topology;
@@ -104,12 +104,13 @@ public sealed class SuiteTopology : IAsyncDisposable
         string.Join(',', rooms.Select((_, i) => rooms[(first + i) % rooms.Count].GrpcAddress));
 
     // Edge i prefers room replica i mod N, so the edges spread over the replicas and each fails over to the rest.
-    private static IEnumerable<KeyValuePair<string, string>> EdgeSettings(int ordinal, int port, RunningService presence, IReadOnlyList<RunningService> rooms, TopologyOptions options) =>
+    private static IEnumerable<KeyValuePair<string, string>> EdgeSettings(int ordinal, int port, RunningService presence, IReadOnlyList<RunningService> rooms, RunningService notification, TopologyOptions options) =>
     [
         new("Urls", $"http://127.0.0.1:{port}"),
         new("Edge__EdgeId", $"edge-{ordinal}"),
         new("Edge__PresenceAddress", presence.GrpcAddress),
         new("Edge__RoomAddress", RoomAddresses(rooms, first: ordinal % rooms.Count)),
+        new("Edge__NotificationAddress", notification.GrpcAddress),
         new("Auth__SigningKey", options.SigningKey),
     ];
 

@@ -16,6 +16,9 @@ public sealed class NotificationMetrics
         EventsRejected = meter.CreateCounter<long>("suite.notification.events.rejected", "{event}", "gRPC events refused as invalid, by reason");
         EventsRetried = meter.CreateCounter<long>("suite.notification.events.retried", "{event}", "Events that failed on presence, room or the broker and were handed back for retry");
         DeliveriesPublished = meter.CreateCounter<long>("suite.notification.deliveries.published", "{delivery}", "Edge deliveries published, by priority");
+        InboxItemsStored = meter.CreateCounter<long>("suite.notification.inbox.stored", "{item}", "Acknowledged notifications stored in a user's inbox (one per user)");
+        InboxItemsDropped = meter.CreateCounter<long>("suite.notification.inbox.dropped", "{item}", "Inbox items dropped because the user's inbox was full (Notification:InboxMaxItems)");
+        InboxItemsAcked = meter.CreateCounter<long>("suite.notification.inbox.acked", "{item}", "Inbox items removed by a device's ack");
         EdgesTargeted = meter.CreateHistogram<int>("suite.notification.edges.targeted", "{edge}", "Edges one event was delivered to");
     }
 
@@ -30,6 +33,12 @@ public sealed class NotificationMetrics
     public Counter<long> EventsRetried { get; }
 
     public Counter<long> DeliveriesPublished { get; }
+
+    public Counter<long> InboxItemsStored { get; }
+
+    public Counter<long> InboxItemsDropped { get; }
+
+    public Counter<long> InboxItemsAcked { get; }
 
     public Histogram<int> EdgesTargeted { get; }
 }

@@ -3,7 +3,7 @@ using Suite.ServiceDefaults;
 
 namespace Suite.Notification;
 
-/// <summary>Where presence and room are, call deadlines, idempotency and input limits (section "Notification").</summary>
+/// <summary>Where presence and room are, call deadlines, idempotency, the inbox and input limits (section "Notification").</summary>
 public sealed class NotificationOptions
 {
     public const string Section = "Notification";
@@ -41,6 +41,18 @@ public sealed class NotificationOptions
     /// <summary>Values per filter criterion (tags, regions, platforms).</summary>
     [Range(1, 10_000)]
     public int MaxFilterValues { get; set; } = 100;
+
+    /// <summary>Pending acknowledged notifications kept per user; beyond it the oldest are dropped.</summary>
+    [Range(1, 10_000)]
+    public int InboxMaxItems { get; set; } = 100;
+
+    /// <summary>How long an acknowledged notification without its own <c>ttl</c> waits in the inbox.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan InboxItemTtl { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Ids one Ack call may name.</summary>
+    [Range(1, 10_000)]
+    public int MaxAckIds { get; set; } = 100;
 
     /// <summary>Users per presence LookupUsers call (presence accepts at most 1000).</summary>
     [Range(1, 1_000)]

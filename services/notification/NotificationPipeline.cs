@@ -1,20 +1,24 @@
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Notification.V1;
 using Suite.Notification.Delivery;
+using Microsoft.Extensions.Options;
 using Suite.Notification.Idempotency;
+using Suite.Notification.Inbox;
 using Suite.Notification.Upstream;
 
 namespace Suite.Notification;
 
 /// <summary>
-/// What happens to a valid event, whichever way it came: idempotency check and claim, resolution of the
-/// target to edges, one delivery per edge, publish, record. Throws
+/// What happens to a valid event, whichever way it came: idempotency check and claim, the inbox for an
+/// acknowledged one, resolution of the target to edges, one delivery per edge, publish, record. Throws
 /// <see cref="UpstreamUnavailableException"/> when trying again later may succeed.
 /// </summary>
 public sealed class NotificationPipeline(
     EdgeTargetResolver resolver,
     DeliveryPublisher publisher,
     IdempotencyStore idempotency,
+    InboxStore inbox,
+    IOptions<NotificationOptions> options,
     TimeProvider time,
     NotificationMetrics metrics,
     ILogger<NotificationPipeline> logger)
@@ -55,8 +59,15 @@ public sealed class NotificationPipeline(
         List<EdgeDelivery> deliveries;
         try
         {
-            var edges = await resolver.ResolveAsync(evt, cancellationToken);
             var now = time.GetUtcNow();
+            if (evt.Ack)
+            {
+                // Stored before anything is answered or published: once accepted, the item waits for
+                // a device even if every delivery is lost or nobody is connected now.
+                await inbox.AddAsync(evt.Users.Ids, InboxItems.Entry(evt, id, contentJson, now, options.Value.InboxItemTtl), cancellationToken);
+            }
+
+            var edges = await resolver.ResolveAsync(evt, cancellationToken);
             var message = DeliveryFactory.Message(evt, id, contentJson, now);
             deliveries = edges.Select(edge => DeliveryFactory.Create(evt, edge, message, now)).ToList();
             await publisher.PublishAsync(deliveries, cancellationToken);

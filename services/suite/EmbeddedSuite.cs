@@ -98,6 +98,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
                 new("Edge:EdgeId", "edge-0"),
                 new("Edge:PresenceAddress", presence.GrpcAddress),
                 new("Edge:RoomAddress", room.GrpcAddress),
+                new("Edge:NotificationAddress", notification.GrpcAddress),
                 new("Auth:SigningKey", DevelopmentSigningKey),
             ],
             edgePort,

@@ -29,6 +29,9 @@ public sealed class ServerMessageJsonTests
         // notification: users, room or everyone (no channel), and a channel
         { "notification", """{"type":"order_update","content":{"orderId":42,"status":"shipped"},"timestamp":1700000000000,"id":"order-42-shipped"}""" },
         { "notification to a channel", """{"type":"order_update","channel":"orders","content":[1,"two",3.0],"timestamp":1700000000000,"id":"n2"}""" },
+        // notification: an acknowledged notification (offline inbox), and the dismissal after an ack
+        { "acknowledged notification", """{"type":"order_update","content":{"orderId":42},"ack":true,"timestamp":1700000000000,"id":"n3"}""" },
+        { "dismissed", """{"type":"dismissed","ids":["n3","n4"],"timestamp":1700000000000,"id":"x1"}""" },
         // edge: a direct message, published to the recipient's edges
         { "direct", """{"type":"direct","from":"alice","content":{"n":[1, 2]},"timestamp":1700000000000,"id":"d1"}""" },
     };
@@ -41,6 +44,8 @@ public sealed class ServerMessageJsonTests
         "channel publication" => new() { Id = "c1", Type = "price_update", Timestamp = At, Channel = "prices.BTC", ContentJson = Content("""{"p":42}""") },
         "notification" => new() { Id = "order-42-shipped", Type = "order_update", Timestamp = At, ContentJson = Content("""{"orderId":42,"status":"shipped"}""") },
         "notification to a channel" => new() { Id = "n2", Type = "order_update", Timestamp = At, Channel = "orders", ContentJson = Content("""[1,"two",3.0]""") },
+        "acknowledged notification" => new() { Id = "n3", Type = "order_update", Timestamp = At, ContentJson = Content("""{"orderId":42}"""), Ack = true },
+        "dismissed" => new() { Id = "x1", Type = "dismissed", Timestamp = At, Ids = { "n3", "n4" } },
         "direct" => new() { Id = "d1", Type = "direct", Timestamp = At, From = "alice", ContentJson = Content("""{"n":[1, 2]}""") },
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };

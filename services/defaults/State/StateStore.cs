@@ -116,9 +116,11 @@ public sealed class StateStore
     /// process taking turns. <paramref name="mutate"/> gets the current value (null if missing) and
     /// returns the new one (null = delete) and whether anything changed; it may run several times and
     /// must not have side effects. Returns the value now stored (or, unchanged, what mutate returned).
+    /// The key's TTL is <paramref name="ttlOf"/> of the new value when given (a record whose lifetime
+    /// depends on what it holds), else <paramref name="ttl"/>.
     /// </summary>
     /// <exception cref="StateContentionException">Every attempt lost to a concurrent writer.</exception>
-    public async Task<T?> UpdateAsync<T>(string key, string kind, Func<T?, (T? Next, bool Changed)> mutate, CancellationToken cancellationToken, TimeSpan? ttl = null)
+    public async Task<T?> UpdateAsync<T>(string key, string kind, Func<T?, (T? Next, bool Changed)> mutate, CancellationToken cancellationToken, TimeSpan? ttl = null, Func<T, TimeSpan?>? ttlOf = null)
         where T : class
     {
         using var turn = await TurnAsync(key, cancellationToken);
@@ -133,7 +135,7 @@ public sealed class StateStore
 
             var saved = next is null
                 ? current is null || await _sidecar.DeleteStateAsync(new DeleteStateRequest { StoreName = DaprNames.StateStore, Key = key, Etag = new Etag { Value = etag } }, cancellationToken)
-                : await TryWriteAsync(key, next, current is null ? "" : etag, cancellationToken, ttl);
+                : await TryWriteAsync(key, next, current is null ? "" : etag, cancellationToken, ttlOf is null ? ttl : ttlOf(next));
             if (saved)
             {
                 return next;

@@ -29,6 +29,7 @@ public sealed partial class ClientCommands(
     LocalIndex<Connection> index,
     RoomCalls room,
     PresenceCalls presence,
+    Suite.Contracts.Notification.V1.NotificationService.NotificationServiceClient notification,
     EdgeDeliveryPublisher publisher,
     EdgeLeaseService lease,
     RoomHistory history,
@@ -94,6 +95,7 @@ public sealed partial class ClientCommands(
                 SubscribeMessage subscribe => SubscribeAsync(connection, identity, subscribe, cancellationToken),
                 UnsubscribeMessage unsubscribe => UnsubscribeAsync(connection, identity, unsubscribe, cancellationToken),
                 HistoryMessage read => HistoryAsync(connection, read, cancellationToken),
+                AckMessage ack => AckAsync(connection, identity, ack, cancellationToken),
                 _ => Reply(connection, frames.Error(ErrorCodes.UnknownType, $"'{message.Type}' is not handled", message.Id)),
             });
         }
@@ -227,6 +229,16 @@ public sealed partial class ClientCommands(
 
         var (messages, position) = await history.PageAsync(read.RoomId, read.Limit, read.Before, cancellationToken);
         connection.Send(frames.History(read.RoomId, messages, position, read.Id));
+    }
+
+    // Nothing answers the acking connection (the contract has no frame for it); its other devices get
+    // `dismissed` from notification. A failure is an error frame like any other upstream's.
+    private async Task AckAsync(Connection connection, ClientIdentity identity, AckMessage ack, CancellationToken cancellationToken)
+    {
+        await notification.AckAsync(
+            new Suite.Contracts.Notification.V1.AckRequest { UserId = identity.UserId, Ids = { ack.Ids }, ExceptConnectionId = connection.Id },
+            deadline: Deadline(),
+            cancellationToken: cancellationToken);
     }
 
     private async Task LeaveAsync(Connection connection, ClientIdentity identity, LeaveMessage leave, CancellationToken cancellationToken)

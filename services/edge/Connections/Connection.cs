@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
+using Suite.Edge.Inbox;
 using Suite.Edge.Limits;
 using Suite.Edge.Resume;
 
@@ -25,6 +26,7 @@ public sealed class Connection
     private long _sequence;
     private Counter<long>? _framesSent;
     private ReplayOrder? _replayOrder;
+    private LiveHold? _liveHold;
 
     public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
     {
@@ -82,6 +84,21 @@ public sealed class Connection
     /// <summary>The connection's <see cref="Resume.ReplayOrder"/>, made on its first resuming join.</summary>
     public ReplayOrder StartReplayOrder() =>
         Volatile.Read(ref _replayOrder) ?? Interlocked.CompareExchange(ref _replayOrder, new ReplayOrder(), null) ?? _replayOrder!;
+
+    /// <summary>Non-null only while the connection's inbox is fetched after auth:ok: live deliveries wait in it (Inbox/LiveHold).</summary>
+    public LiveHold? LiveHold => Volatile.Read(ref _liveHold);
+
+    /// <summary>From now on live deliveries are held until <see cref="EndLiveHold"/>; call before the connection enters the local index.</summary>
+    public void StartLiveHold() => Volatile.Write(ref _liveHold, new LiveHold());
+
+    /// <summary>Sends the held live frames and ends the hold.</summary>
+    public void EndLiveHold()
+    {
+        if (Interlocked.Exchange(ref _liveHold, null) is { } hold)
+        {
+            hold.Release(this);
+        }
+    }
 
     /// <summary>Numbers this connection's publishes, for idempotency keys that survive upstream retries.</summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 using Suite.Contracts.Room.V1;
 using Suite.Edge.Auth;
+using Suite.Edge.Inbox;
 using Suite.Edge.Protocol;
 using Suite.Edge.Routing;
 using Suite.Edge.Upstream;
@@ -13,7 +14,7 @@ namespace Suite.Edge.Connections;
 
 /// <summary>
 /// The two moments upstream must hear about: a connection becomes someone (presence learns the
-/// user is here, the routing index starts delivering to it), and a connection goes away (both
+/// user is here, the routing index starts delivering to it, its pending inbox items follow auth:ok), and a connection goes away (both
 /// forget it, and room drops its memberships).
 /// </summary>
 public sealed class ConnectionLifecycle(
@@ -21,6 +22,7 @@ public sealed class ConnectionLifecycle(
     PresenceCalls presence,
     RoomService.RoomServiceClient room,
     ServerFrames frames,
+    InboxReplay inbox,
     IOptions<EdgeOptions> edgeOptions,
     IOptions<ConnectionOptions> connectionOptions,
     ILogger<ConnectionLifecycle> logger)
@@ -62,10 +64,15 @@ public sealed class ConnectionLifecycle(
             ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Connect", ex.Status.Detail);
         }
 
+        // Live deliveries wait from here until the pending inbox items follow auth:ok (Inbox/LiveHold).
+        connection.StartLiveHold();
         index.AddConnection(identity.UserId, connection);
         connection.TransitionTo(ConnectionState.Active);
         ConnectionsLog.StateChanged(logger, connection.Id, ConnectionState.Active);
         connection.Send(frames.AuthOk(identity.UserId, connection.Id, connectionOptions.Value.HeartbeatInterval, identity.TokenExpiresAt));
+
+        // Awaited, so the client's next frames are handled after its inbox is sent (within the upstream timeout).
+        await inbox.SendAsync(connection, identity.UserId, cancellationToken);
     }
 
     public async Task ReleaseAsync(Connection connection)

@@ -104,7 +104,9 @@ public sealed partial class DeliveryDispatcher(
                     continue;
                 }
 
-                var outcome = sequencedRoom is not null && connection.ReplayOrder is { } order
+                // A connection fetching its inbox holds live frames until its pending items are sent (Inbox/LiveHold).
+                var outcome = connection.LiveHold is { } hold ? hold.Offer(connection, frame, mayWriteNow)
+                    : sequencedRoom is not null && connection.ReplayOrder is { } order
                     ? order.Offer(connection, sequencedRoom, delivery.Message.Seq, frame, mayWriteNow)
                     : connection.Send(frame, mayWriteNow);
                 if (outcome is null)

@@ -19,4 +19,10 @@ internal struct ClientFrameFields
 
     public FieldValue Limit;
     public FieldValue Before;
+
+    // `ids` of an ack: the array itself (its token, a repeat), its strings while they pass, and the
+    // first problem with an element (named by index), which makes the whole frame invalid.
+    public FieldValue Ids;
+    public List<string>? IdList;
+    public string? IdsProblem;
 }

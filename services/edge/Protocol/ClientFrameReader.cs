@@ -91,6 +91,11 @@ internal static class ClientFrameReader
                 reader.Read();
                 Store(ref fields.Before, ReadInteger(ref reader));
             }
+            else if (reader.ValueTextEquals("ids"u8))
+            {
+                reader.Read();
+                ReadIds(ref reader, limits, ref fields);
+            }
             else
             {
                 reader.Read();
@@ -156,6 +161,7 @@ internal static class ClientFrameReader
         : reader.ValueTextEquals("unsubscribe"u8) ? ClientMessageTypes.Unsubscribe
         : reader.ValueTextEquals("auth"u8) ? ClientMessageTypes.Auth
         : reader.ValueTextEquals("history"u8) ? ClientMessageTypes.History
+        : reader.ValueTextEquals("ack"u8) ? ClientMessageTypes.Ack
         : null;
 
     // `since` is read in the same forward pass: its own properties are taken as the reader passes
@@ -190,6 +196,51 @@ internal static class ClientFrameReader
                 reader.Skip();
             }
         }
+    }
+
+    // Read in the same pass, like `since`. Strings are kept only while every element passes and the
+    // count is within the limit; past the limit the rest is skipped unread, so a client cannot make
+    // the edge decode a huge array.
+    private static void ReadIds(ref Utf8JsonReader reader, ProtocolLimits limits, ref ClientFrameFields fields)
+    {
+        var token = reader.TokenType;
+        if (token != JsonTokenType.StartArray || fields.Ids.IsPresent)
+        {
+            reader.Skip();
+            Store(ref fields.Ids, new(token));
+            return;
+        }
+
+        fields.Ids = new(token);
+        var ids = new List<string>();
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (fields.IdsProblem is not null)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            if (index >= limits.MaxAckIds)
+            {
+                fields.IdsProblem = $"Field 'ids' holds more than {limits.MaxAckIds} ids; ack at most {limits.MaxAckIds} at once.";
+                reader.Skip();
+                continue;
+            }
+
+            var element = ReadString(ref reader, limits.MaxAckIdLength);
+            var text = element.Text ?? "";
+            fields.IdsProblem = element.Token != JsonTokenType.String ? $"Field 'ids[{index}]' must be a string, not {Describe(element.Token)}."
+                : element.InvalidText ? $"Field 'ids[{index}]' is not valid Unicode text."
+                : element.TooLong ? $"Field 'ids[{index}]' is longer than {limits.MaxAckIdLength} characters."
+                : text.Length == 0 || string.IsNullOrWhiteSpace(text) ? $"Field 'ids[{index}]' must not be empty."
+                : null;
+            ids.Add(text);
+            index++;
+        }
+
+        fields.IdList = ids;
     }
 
     private static FieldValue ReadInteger(ref Utf8JsonReader reader)

@@ -86,6 +86,10 @@ public static class ClientMessageParser
                     : ParseResult.Failure(error, id);
             }
 
+            case ClientMessageTypes.Ack:
+                return CheckIds(fields, out var ackIds) is { } idsError
+                    ? ParseResult.Failure(idsError, id)
+                    : ParseResult.Success(new AckMessage(ackIds, id));
             case ClientMessageTypes.Leave:
                 return RequireText(fields.RoomId, "roomId", max, out var leaveRoom) is { } leaveError
                     ? ParseResult.Failure(leaveError, id)
@@ -186,6 +190,39 @@ public static class ClientMessageParser
 
         since = new ResumePoint(seq.Integer!.Value, epoch);
         return null;
+    }
+
+    private static ProtocolError? CheckIds(in ClientFrameFields fields, out IReadOnlyList<string> ids)
+    {
+        ids = [];
+        var value = fields.Ids;
+        if (!value.IsPresent)
+        {
+            return new(ErrorCodes.MissingField, "Field 'ids' is required.");
+        }
+
+        if (value.Duplicate)
+        {
+            return Duplicate("ids");
+        }
+
+        if (value.Token != JsonTokenType.StartArray)
+        {
+            return new(ErrorCodes.InvalidField, $"Field 'ids' must be an array of notification ids, not {ClientFrameReader.Describe(value.Token)}.");
+        }
+
+        if (fields.IdsProblem is { } problem)
+        {
+            return new(ErrorCodes.InvalidField, problem);
+        }
+
+        if (fields.IdList is not { Count: > 0 } list)
+        {
+            return new(ErrorCodes.InvalidField, "Field 'ids' must not be empty.");
+        }
+
+        ids = list.Distinct(StringComparer.Ordinal).ToList();
+        return HasControlCharacters(string.Concat(ids)) ? new(ErrorCodes.InvalidField, "Field 'ids' must not contain control characters.") : null;
     }
 
     private static ProtocolError? CheckOptionalPositive(in FieldValue value, string name, out ulong? number)

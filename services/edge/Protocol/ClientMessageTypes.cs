@@ -12,4 +12,5 @@ public static class ClientMessageTypes
     public const string Unsubscribe = "unsubscribe";
     public const string Ping = "ping";
     public const string History = "history";
+    public const string Ack = "ack";
 }

@@ -20,6 +20,14 @@ public sealed class ProtocolLimits
     [Range(1, 16 * 1024 * 1024)]
     public int MaxContentBytes { get; init; } = 64 * 1024;
 
+    /// <summary>Ids in one <c>ack</c> frame; keep at or below notification's Notification:MaxAckIds.</summary>
+    [Range(1, 10_000)]
+    public int MaxAckIds { get; init; } = 100;
+
+    /// <summary>One id in an <c>ack</c> frame, in characters: a notification id, up to notification's Notification:MaxIdLength.</summary>
+    [Range(1, 4096)]
+    public int MaxAckIdLength { get; init; } = 256;
+
     /// <summary>The <c>auth</c> token, in characters; JWTs with many claims reach a few kilobytes.</summary>
     [Range(1, 64 * 1024)]
     public int MaxTokenLength { get; init; } = 8 * 1024;

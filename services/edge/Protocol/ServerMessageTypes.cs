@@ -17,4 +17,7 @@ public static class ServerMessageTypes
     public const string Subscribed = "subscribed";
     public const string Unsubscribed = "unsubscribed";
     public const string History = "history";
+
+    /// <summary>Acknowledged notifications another device of the user acked; written by notification's deliveries, named here for clients.</summary>
+    public const string Dismissed = "dismissed";
 }

@@ -1,3 +1,4 @@
+using Suite.Contracts.Notification.V1;
 using Suite.Contracts.Presence.V1;
 using Suite.Contracts.Room.V1;
 using Suite.ServiceDefaults;
@@ -6,11 +7,13 @@ namespace Suite.Edge.Upstream;
 
 public static class UpstreamRegistration
 {
-    /// <summary>gRPC clients for presence and room, and the lease that keeps this edge known to presence.</summary>
+    /// <summary>gRPC clients for presence, room and notification (the inbox), and the lease that keeps this edge known to presence.</summary>
     public static IHostApplicationBuilder AddUpstream(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSuiteGrpcClient<PresenceService.PresenceServiceClient, EdgeOptions>("presence", o => o.PresenceAddress, o => o.UpstreamTimeout);
         builder.Services.AddSuiteGrpcClient<RoomService.RoomServiceClient, EdgeOptions>("room", o => o.RoomAddress, o => o.UpstreamTimeout);
+        builder.Services.AddSuiteGrpcClient<NotificationService.NotificationServiceClient, EdgeOptions>("notification", o => o.NotificationAddress, o => o.UpstreamTimeout);
+        builder.Services.AddSingleton<Inbox.InboxReplay>();
         builder.Services.AddSingleton<RoomCalls>();
         builder.Services.AddSingleton<PresenceCalls>();
         builder.Services.AddSingleton<LeaseReplay>();

@@ -23,6 +23,7 @@ public static class DeliveryFactory
         // Only a channel target names itself in the frame; users, a room or everyone do not.
         Channel = evt.TargetCase == NotificationEvent.TargetOneofCase.Channel ? evt.Channel : "",
         ContentJson = ByteString.CopyFromUtf8(contentJson),
+        Ack = evt.Ack,
     };
 
     public static EdgeDelivery Create(NotificationEvent evt, EdgeTarget edge, ServerMessage message, DateTimeOffset now)

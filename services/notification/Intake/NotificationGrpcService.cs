@@ -1,15 +1,24 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Suite.Contracts.Notification.V1;
+using Microsoft.Extensions.Options;
 using Suite.Notification.Delivery;
+using Suite.Notification.Inbox;
 using Suite.Notification.Upstream;
 
 namespace Suite.Notification.Intake;
 
-/// <summary>NotificationService.Publish: the same rules and pipeline as the topic, with gRPC status codes.</summary>
+/// <summary>
+/// NotificationService: Publish (the same rules and pipeline as the topic, with gRPC status codes), and
+/// the inbox's GetInbox and Ack for the edges. State store failures reach the caller as UNAVAILABLE
+/// or ABORTED through the StateErrorInterceptor.
+/// </summary>
 public sealed class NotificationGrpcService(
     NotificationValidator validator,
     NotificationPipeline pipeline,
+    InboxStore inbox,
+    InboxAcks acks,
+    IOptions<NotificationOptions> options,
     NotificationMetrics metrics,
     ILogger<NotificationGrpcService> logger) : NotificationService.NotificationServiceBase
 {
@@ -43,6 +52,36 @@ public sealed class NotificationGrpcService(
         catch (UpstreamUnavailableException e)
         {
             metrics.EventsRetried.Add(1, new KeyValuePair<string, object?>("source", "grpc"));
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
+    }
+
+    public override async Task<GetInboxResponse> GetInbox(GetInboxRequest request, ServerCallContext context)
+    {
+        var max = options.Value.MaxIdLength;
+        if (request.UserId.Length == 0 || request.UserId.Length > max)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"invalid_user: user_id: must be 1 to {max} characters"));
+        }
+
+        var pending = await inbox.PendingAsync(request.UserId, context.CancellationToken);
+        return new GetInboxResponse { Items = { pending.Select(InboxItems.ToProto) } };
+    }
+
+    public override async Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
+    {
+        if (acks.Validate(request) is { } error)
+        {
+            NotificationLog.Rejected(logger, error.Describe());
+            throw new RpcException(new Status(StatusCode.InvalidArgument, error.Describe()));
+        }
+
+        try
+        {
+            return await acks.AckAsync(request, context.CancellationToken);
+        }
+        catch (UpstreamUnavailableException e)
+        {
             throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
         }
     }

@@ -23,6 +23,7 @@ public sealed class NotificationValidator(IOptions<NotificationOptions> options)
             ?? ValidatePriority(evt.Priority)
             ?? ValidateDroppable(evt.Droppable, limits)
             ?? ValidateTtl(evt.Ttl)
+            ?? ValidateAck(evt)
             ?? ValidatePayload(evt.Payload, limits);
     }
 
@@ -92,6 +93,15 @@ public sealed class NotificationValidator(IOptions<NotificationOptions> options)
 
     private static ValidationError? ValidateDroppable(string droppable, NotificationOptions limits) =>
         droppable.Length <= limits.MaxIdLength ? null : new("invalid_droppable", "droppable", $"longer than {limits.MaxIdLength} characters");
+
+    // The inbox is per user: a room, a channel or everyone has no one to keep the item for. A droppable
+    // message is superseded by the next one with its key, while an inbox keeps every item until acked.
+    private static ValidationError? ValidateAck(NotificationEvent evt) =>
+        !evt.Ack ? null
+        : evt.TargetCase != NotificationEvent.TargetOneofCase.Users
+            ? new("invalid_ack", "ack", "acknowledged notifications are kept in per-user inboxes; use a users target")
+        : evt.Droppable.Length > 0 ? new("invalid_ack", "ack", "an acknowledged notification cannot be droppable")
+        : null;
 
     private static ValidationError? ValidateTtl(Duration? ttl)
     {

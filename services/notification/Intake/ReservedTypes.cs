@@ -9,7 +9,7 @@ public static class ReservedTypes
     private static readonly HashSet<string> Types = new(StringComparer.OrdinalIgnoreCase)
     {
         "message", "user:joined", "user:left", "auth:ok", "auth:fail", "pong", "error",
-        "reconnect", "joined", "left", "subscribed", "unsubscribed", "direct",
+        "reconnect", "joined", "left", "subscribed", "unsubscribed", "direct", "history", "dismissed",
     };
 
     public static bool Contains(string type) => Types.Contains(type);

@@ -48,12 +48,14 @@ internal sealed class EdgeProcess : ISystemUnderTest
         env["Edge__EdgeId"] = edgeId;
         env["Edge__PresenceAddress"] = $"http://127.0.0.1:{deadPort}";
         env["Edge__RoomAddress"] = $"http://127.0.0.1:{deadPort}";
+        env["Edge__NotificationAddress"] = $"http://127.0.0.1:{deadPort}";
         env["Auth__SigningKey"] = signingKey;
         env["Connections__AdmissionsPerSecond"] = "1000000";
         env["Logging__LogLevel__Default"] = "Warning";
         // Presence is down on purpose; its per-connection failure warnings would only measure the console.
         env["Logging__LogLevel__Suite.Edge.Connections.ConnectionLifecycle"] = "Error";
         env["Logging__LogLevel__Suite.Edge.Upstream"] = "Error";
+        env["Logging__LogLevel__Suite.Edge.Inbox"] = "Error";
         env["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{deadPort}";
         env["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{deadPort}";
         // The generator plays the sidecar and POSTs deliveries to the edge's routes, which only the

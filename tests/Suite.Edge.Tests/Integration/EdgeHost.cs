@@ -71,6 +71,7 @@ public sealed class EdgeHost : IAsyncDisposable
             ["Edge:EdgeId"] = edgeId,
             ["Edge:PresenceAddress"] = upstream.Address,
             ["Edge:RoomAddress"] = upstream.Address,
+            ["Edge:NotificationAddress"] = upstream.Address,
             ["Auth:SigningKey"] = SigningKey,
             ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
             ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",

@@ -9,7 +9,7 @@ using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
 
-/// <summary>Fake presence and room services on a real gRPC port, as the edge would find the real ones.</summary>
+/// <summary>Fake presence, room and notification services on a real gRPC port, as the edge would find the real ones.</summary>
 public sealed class FakeUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -29,6 +29,8 @@ public sealed class FakeUpstream : IAsyncDisposable
 
     public FakeRoom Room => _app.Services.GetRequiredService<FakeRoom>();
 
+    public FakeNotification Notification => _app.Services.GetRequiredService<FakeNotification>();
+
     /// <param name="daprGrpcEndpoint">The sidecar the fake room publishes edge deliveries through.</param>
     public static async Task<FakeUpstream> StartAsync(string daprGrpcEndpoint, CancellationToken cancellationToken)
     {
@@ -40,9 +42,11 @@ public sealed class FakeUpstream : IAsyncDisposable
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<FakePresence>();
         builder.Services.AddSingleton(new FakeRoom(() => dapr));
+        builder.Services.AddSingleton<FakeNotification>();
         var app = builder.Build();
         app.MapGrpcService<FakePresence>();
         app.MapGrpcService<FakeRoom>();
+        app.MapGrpcService<FakeNotification>();
         await app.StartAsync(cancellationToken);
         return new FakeUpstream(app, port, dapr);
     }

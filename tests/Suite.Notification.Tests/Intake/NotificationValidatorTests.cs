@@ -125,6 +125,22 @@ public sealed class NotificationValidatorTests
     [Fact]
     public void Not_json_is_malformed() => Assert.Equal("malformed", NotificationIntake.Parse("order shipped").Error?.Code);
 
+    [Fact]
+    public void Ack_needs_a_users_target_and_no_droppable_key()
+    {
+        var evt = Valid();
+        evt.Ack = true;
+        Assert.Null(_validator.Validate(evt));
+
+        var room = new NotificationEvent { Room = "r1", Ack = true, Payload = Valid().Payload };
+        var channel = new NotificationEvent { Channel = "c1", Ack = true, Payload = Valid().Payload };
+        var everyone = new NotificationEvent { Everyone = true, Ack = true, Payload = Valid().Payload };
+        Assert.All([room, channel, everyone], e => Assert.Equal("invalid_ack", _validator.Validate(e)?.Code));
+
+        evt.Droppable = "k";
+        Assert.Equal("invalid_ack", _validator.Validate(evt)?.Code);
+    }
+
     private static NotificationEvent Valid() => new()
     {
         Id = "n1",

@@ -186,6 +186,9 @@ public sealed class TopicTests(NotificationHost host)
     [InlineData("missing_content", """{"room":"r1","payload":{"type":"t"}}""")]
     [InlineData("invalid_ttl", """{"room":"r1","ttl":"0s","payload":{"type":"t","content":1}}""")]
     [InlineData("malformed", """{"room":"r1","priority":"URGENT","payload":{"type":"t","content":1}}""")]
+    [InlineData("invalid_ack", """{"room":"r1","ack":true,"payload":{"type":"t","content":1}}""")]
+    [InlineData("invalid_ack", """{"everyone":true,"ack":true,"payload":{"type":"t","content":1}}""")]
+    [InlineData("reserved_type", """{"users":{"ids":["a"]},"payload":{"type":"dismissed","content":1}}""")]
     public async Task Invalid_event_is_dead_lettered_with_its_reason(string code, string json)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Suite.Contracts.Notification.V1;
+
+namespace Suite.Edge.Tests.Fakes;
+
+/// <summary>Notification's inbox as an edge sees it: canned pending items per user, recorded acks, and a switch to be down.</summary>
+public sealed class FakeNotification : NotificationService.NotificationServiceBase
+{
+    private readonly ConcurrentDictionary<string, List<InboxItem>> _inboxes = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
+
+    public ConcurrentQueue<AckRequest> Acks { get; } = new();
+
+    public ConcurrentQueue<string> InboxReads { get; } = new();
+
+    /// <summary>When set, GetInbox and Ack answer this status, as a notification service that is down.</summary>
+    public StatusCode? FailsWith { get; set; }
+
+    public void Pending(string userId, params InboxItem[] items) => _inboxes[userId] = [.. items];
+
+    /// <summary>GetInbox of <paramref name="userId"/> waits until the returned release is called.</summary>
+    public Action Hold(string userId)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held[userId] = gate;
+        return () => gate.TrySetResult();
+    }
+
+    public override async Task<GetInboxResponse> GetInbox(GetInboxRequest request, ServerCallContext context)
+    {
+        InboxReads.Enqueue(request.UserId);
+        if (_held.TryGetValue(request.UserId, out var gate))
+        {
+            await gate.Task.WaitAsync(context.CancellationToken);
+        }
+
+        Fail();
+        return new GetInboxResponse { Items = { _inboxes.GetValueOrDefault(request.UserId) ?? [] } };
+    }
+
+    public override Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
+    {
+        Fail();
+        Acks.Enqueue(request);
+        return Task.FromResult(new AckResponse { Removed = request.Ids.Count });
+    }
+
+    private void Fail()
+    {
+        if (FailsWith is { } code)
+        {
+            throw new RpcException(new Status(code, "notification is down (test)"));
+        }
+    }
+}
