@@ -6,6 +6,10 @@ using Suite.Presence.State;
 using Suite.Presence.Users;
 using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
+using Dapr.Client;
+using Google.Protobuf;
+using Suite.ServiceDefaults.DaprSidecar;
+using Suite.ServiceDefaults.Publishing;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence;
@@ -36,6 +40,22 @@ public static class PresenceExtensions
         builder.Services.AddSingleton<ReplicaMembership>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaMembership>());
         builder.Services.AddSingleton<PresenceEvents>();
+        builder.Services.AddSingleton<EdgeEventOutbox>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var sidecar = sp.GetRequiredService<SidecarClient>();
+            var dapr = sp.GetRequiredService<DaprClient>();
+            var relay = new OutboxRelay(
+                sp.GetRequiredService<EdgeEventOutbox>(),
+                (topic, json, ct) => sidecar.PublishAsync(DaprNames.PubSub, topic, ByteString.CopyFromUtf8(json), "application/json", null, ct),
+                dapr.WaitForSidecarAsync,
+                new OutboxRelayOptions(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<OutboxRelay>>());
+            sp.GetRequiredService<PresenceMetrics>().ObserveEdgeEvents(relay);
+            return relay;
+        });
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         builder.Services.AddSingleton<UserRecords>();
         builder.Services.AddSingleton<UserPresence>();
         builder.Services.AddSingleton<EdgeLeases>();

@@ -9,9 +9,10 @@ using Suite.ServiceDefaults.DaprSidecar;
 namespace Suite.Presence.Events;
 
 /// <summary>
-/// Publishes PresenceChanged and EdgeChanged in the proto3 JSON mapping. Events go out after the
-/// state write that caused them succeeded; a failed publish is logged and not retried by the caller,
-/// because repeating the RPC changes nothing and so publishes nothing.
+/// Publishes PresenceChanged in the proto3 JSON mapping. Events go out after the state write that
+/// caused them succeeded; a failed publish is logged and not retried by the caller, because
+/// repeating the RPC changes nothing and so publishes nothing. (EdgeChanged goes through the
+/// outbox instead, <see cref="EdgeEventOutbox"/>: room needs it to stop fanning out to a dead edge.)
 /// </summary>
 public sealed class PresenceEvents(SidecarClient sidecar, TimeProvider time, ILogger<PresenceEvents> logger)
 {
@@ -24,16 +25,6 @@ public sealed class PresenceEvents(SidecarClient sidecar, TimeProvider time, ILo
             Status = status,
             Version = version,
             EdgeId = edgeId,
-            Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
-        });
-
-    public Task EdgeChangedAsync(string edgeId, string incarnation, ulong leaseGeneration, EdgeChange change) =>
-        PublishAsync(DaprNames.PresenceEdgesTopic, new EdgeChanged
-        {
-            EdgeId = edgeId,
-            Incarnation = incarnation,
-            LeaseGeneration = leaseGeneration,
-            Change = change,
             Timestamp = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
         });
 
