@@ -45,7 +45,7 @@ public sealed partial class OutboxRelay : BackgroundService
     /// <summary>Events published since start (a repeat after a failed removal counted again).</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    /// <summary>Publish attempts that failed since start.</summary>
+    /// <summary>Failed steps (read, publish or remove) since start, each tried again after a backoff.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
     /// <summary>Events read at the last pass and not yet published and removed.</summary>
