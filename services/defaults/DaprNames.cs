@@ -11,7 +11,17 @@ public static class DaprNames
 
     /// <summary>Business teams publish here through their own sidecar.</summary>
     public const string NotificationsTopic = "notifications";
+    /// <summary>Invalid events on <see cref="NotificationsTopic"/>, each as a DeadLetter naming its reason (published by notification).</summary>
     public const string NotificationsDeadLetterTopic = "notifications.deadletter";
+
+    /// <summary>
+    /// The Dapr dead-letter topic of the <see cref="NotificationsTopic"/> subscription: events the
+    /// notification app did not take within the sidecar's inbound retries (app down or unreachable,
+    /// upstream trouble that outlasted the retries), forwarded by the sidecar as the original
+    /// CloudEvent, so they can be published to <see cref="NotificationsTopic"/> again as they are.
+    /// Under <c>deadletter.</c>, which the JetStream set-up keeps in a stream of its own.
+    /// </summary>
+    public const string NotificationsUndeliveredTopic = "deadletter.notifications";
     public const string PresenceChangedTopic = "presence.changed";
     public const string PresenceEdgesTopic = "presence.edges";
 

@@ -7,7 +7,7 @@ public sealed class EdgeMetrics
 {
     public const string MeterName = "Suite.Edge";
 
-    public EdgeMetrics(IMeterFactory meterFactory, Connections.ConnectionRegistry registry)
+    public EdgeMetrics(IMeterFactory meterFactory, Connections.ConnectionRegistry registry, Delivery.RecentMessageIds recentIds)
     {
         var meter = meterFactory.Create(MeterName);
         Connections = meter.CreateUpDownCounter<long>("suite.edge.connections", "{connection}", "Open connections");
@@ -24,6 +24,8 @@ public sealed class EdgeMetrics
         Deliveries = meter.CreateCounter<long>("suite.edge.deliveries", "{delivery}", "Deliveries received from Dapr, by outcome");
         DeliveryStreamConnects = meter.CreateCounter<long>("suite.edge.delivery.stream.connects", "{stream}", "Streaming subscriptions opened (first connect and every reconnect), by topic");
         DeliveryStreamEvents = meter.CreateCounter<long>("suite.edge.delivery.stream.events", "{event}", "Events received on streaming subscriptions, by topic and ack (success, drop)");
+        // Read when scraped: the filter counts under the lock it already holds for each delivery.
+        meter.CreateObservableCounter("suite.edge.delivery.duplicate_filter.evicted", () => recentIds.EvictedBeforeExpiry, "{id}", "Message ids the duplicate filter forgot before Delivery:DuplicateWindow passed, because it held Delivery:DuplicateWindowMaxIds (a redelivery of one would reach clients twice)");
         DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
         InboxFetches = meter.CreateCounter<long>("suite.edge.inbox.fetches", "{call}", "Inbox fetches from notification after auth:ok, by outcome (fetched, failed)");
         InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");

@@ -1,12 +1,16 @@
+using Dapr.Client;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
 using Suite.Presence.Api;
 using Suite.Presence.Edges;
 using Suite.Presence.Events;
 using Suite.Presence.Memory;
 using Suite.Presence.State;
 using Suite.Presence.Users;
-using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.Lifecycle;
+using Suite.ServiceDefaults.Publishing;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence;
@@ -39,6 +43,22 @@ public static class PresenceExtensions
         builder.Services.AddSingleton<PresenceEvents>();
         builder.Services.AddLifecyclePublisher();
         builder.Services.AddSingleton<ConnectionEvents>();
+        builder.Services.AddSingleton<EdgeEventOutbox>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var sidecar = sp.GetRequiredService<SidecarClient>();
+            var dapr = sp.GetRequiredService<DaprClient>();
+            var relay = new OutboxRelay(
+                sp.GetRequiredService<EdgeEventOutbox>(),
+                (topic, json, ct) => sidecar.PublishAsync(DaprNames.PubSub, topic, ByteString.CopyFromUtf8(json), "application/json", null, ct),
+                dapr.WaitForSidecarAsync,
+                new OutboxRelayOptions(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<OutboxRelay>>());
+            sp.GetRequiredService<PresenceMetrics>().ObserveEdgeEvents(relay);
+            return relay;
+        });
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         builder.Services.AddSingleton<UserRecords>();
         builder.Services.AddSingleton<UserPresence>();
         builder.Services.AddSingleton<EdgeLeases>();

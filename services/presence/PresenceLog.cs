@@ -17,6 +17,9 @@ internal static partial class PresenceLog
     [LoggerMessage(5, LogLevel.Warning, "lease sweep failed")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(8, LogLevel.Error, "the presence.edges outbox holds {Limit} events: dropped {Dropped} oldest (edge {EdgeId}); rooms may keep fanning out to an edge that is gone until it registers again")]
+    public static partial void EdgeEventsDropped(ILogger logger, int limit, int dropped, string edgeId);
+
     [LoggerMessage(7, LogLevel.Debug, "connection {ConnectionId} of user {UserId} closed on edge {EdgeId}: {Reason}")]
     public static partial void Disconnected(ILogger logger, string connectionId, string userId, string edgeId, string reason);
 }

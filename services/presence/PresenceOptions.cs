@@ -45,6 +45,14 @@ public sealed class PresenceOptions : IValidatableObject
     /// <summary>ConnectionLifecycleEvent events on presence.lifecycle, one per connect and disconnect.</summary>
     public bool LifecycleEvents { get; set; } = true;
 
+    /// <summary>
+    /// Most presence.edges events waiting in the outbox (they live in the edge registry record, which
+    /// every renewal rewrites, ~250 bytes each); past it the oldest are dropped and logged. Only a
+    /// broker outage with this many edge lease changes during it reaches it.
+    /// </summary>
+    [Range(10, 100_000)]
+    public int MaxPendingEdgeEvents { get; set; } = 1000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MinLeaseDuration <= TimeSpan.Zero || MinLeaseDuration > MaxLeaseDuration)

@@ -14,11 +14,11 @@ namespace Suite.Edge.Delivery;
 public sealed partial class DeliveryDispatcher(
     LocalIndex<Connection> index,
     IOptions<EdgeOptions> edgeOptions,
+    RecentMessageIds recent,
     TimeProvider time,
     EdgeMetrics metrics,
     ILogger<DeliveryDispatcher> logger)
 {
-    private readonly RecentMessageIds _recent = new(16_384);
     private int _expanding;
 
     /// <summary>
@@ -68,7 +68,7 @@ public sealed partial class DeliveryDispatcher(
             return 0;
         }
 
-        if (!string.IsNullOrEmpty(delivery.Message.Id) && !_recent.TryAdd(delivery.Message.Id))
+        if (!string.IsNullOrEmpty(delivery.Message.Id) && !recent.TryAdd(delivery.Message.Id))
         {
             Count("duplicate");
             return 0;

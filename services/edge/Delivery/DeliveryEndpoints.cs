@@ -8,6 +8,12 @@ public static class DeliveryEndpoints
 {
     public static IHostApplicationBuilder AddDelivery(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<DuplicateFilterOptions>().BindConfiguration(DuplicateFilterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DuplicateFilterOptions>>().Value;
+            return new RecentMessageIds(options.DuplicateWindow, options.DuplicateWindowMaxIds, sp.GetRequiredService<TimeProvider>());
+        });
         builder.Services.AddSingleton<DeliveryDispatcher>();
         builder.Services.AddDaprClient();
         // Registered always and idle with Http: options are bound after the builder, so the choice

@@ -1,30 +1,61 @@
 namespace Suite.Edge.Delivery;
 
 /// <summary>
-/// The last N message ids this edge delivered. Brokers deliver at least once, so a redelivered
-/// EdgeDelivery must not reach sockets twice; a bounded window keeps memory fixed, and a repeat
-/// older than the window is left to the client's own de-duplication on <c>id</c>.
+/// The message ids this edge delivered within the last <c>window</c>. Brokers deliver at least
+/// once, so an EdgeDelivery redelivered after a lost acknowledgement must not reach sockets twice;
+/// the window is a time (the brokers redeliver after a time, not after a number of other events),
+/// and <c>maxIds</c> bounds memory under a delivery rate the window was not sized for: the oldest id
+/// then goes early and is counted in <see cref="EvictedBeforeExpiry"/>. A repeat older than the
+/// window is left to the client's own de-duplication on <c>id</c>.
 /// </summary>
-public sealed class RecentMessageIds(int capacity)
+public sealed class RecentMessageIds
 {
-    private readonly HashSet<string> _seen = new(capacity, StringComparer.Ordinal);
-    private readonly Queue<string> _order = new(capacity);
+    private readonly HashSet<string> _seen;
+    // In the order seen, which is also the order of expiry: the head is the oldest.
+    private readonly Queue<(string Id, long SeenAt)> _order;
     private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly long _windowTicks;
+    private readonly int _maxIds;
+    private long _evicted;
+
+    public RecentMessageIds(TimeSpan window, int maxIds, TimeProvider time)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxIds, 1);
+        _time = time;
+        _windowTicks = (long)(window.TotalSeconds * time.TimestampFrequency);
+        _maxIds = maxIds;
+        // Grown on demand: an edge with few deliveries never holds the memory of a full window.
+        _seen = new HashSet<string>(StringComparer.Ordinal);
+        _order = new Queue<(string, long)>();
+    }
+
+    /// <summary>Ids that left the window before it expired because it held <c>maxIds</c>.</summary>
+    public long EvictedBeforeExpiry => Volatile.Read(ref _evicted);
 
     /// <summary>True the first time an id is seen within the window.</summary>
     public bool TryAdd(string id)
     {
+        var now = _time.GetTimestamp();
         lock (_lock)
         {
+            // Expiring on the way in keeps it to amortised O(1) per id with no timer.
+            while (_order.TryPeek(out var oldest) && now - oldest.SeenAt >= _windowTicks)
+            {
+                _seen.Remove(_order.Dequeue().Id);
+            }
+
             if (!_seen.Add(id))
             {
                 return false;
             }
 
-            _order.Enqueue(id);
-            if (_order.Count > capacity)
+            _order.Enqueue((id, now));
+            if (_order.Count > _maxIds)
             {
-                _seen.Remove(_order.Dequeue());
+                _seen.Remove(_order.Dequeue().Id);
+                _evicted++;
             }
 
             return true;

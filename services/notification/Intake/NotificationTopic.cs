@@ -13,7 +13,10 @@ namespace Suite.Notification.Intake;
 /// acknowledged; an invalid one is acknowledged after its DeadLetter is published (retrying cannot
 /// make it valid, and Dapr's own dead-letter topic keeps no reason); presence, room or broker
 /// trouble answers RETRY so the inbound resiliency policy tries again; a dead letter that cannot be
-/// published answers 500, so the event is never silently lost.
+/// published answers 500, so the event is never silently lost. What the sidecar cannot deliver
+/// within its inbound retries (this app down, or trouble that outlasts them) it forwards to the
+/// subscription's dead-letter topic <see cref="DaprNames.NotificationsUndeliveredTopic"/> instead of
+/// acknowledging it away (pubsub.redis acknowledges a failed delivery since Dapr 1.17).
 /// </summary>
 public static class NotificationTopic
 {
@@ -35,7 +38,12 @@ public static class NotificationTopic
 
     public static IEndpointRouteBuilder MapNotificationTopic(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Route, HandleAsync).WithTopic(DaprNames.PubSub, DaprNames.NotificationsTopic);
+        app.MapPost(Route, HandleAsync).WithTopic(new TopicOptions
+        {
+            PubsubName = DaprNames.PubSub,
+            Name = DaprNames.NotificationsTopic,
+            DeadLetterTopic = DaprNames.NotificationsUndeliveredTopic,
+        });
         return app;
     }
 

@@ -6,21 +6,24 @@ using Suite.Presence.Events;
 using Suite.Presence.Memory;
 using Suite.Presence.State;
 using Suite.Presence.Users;
+using Suite.ServiceDefaults.Publishing;
 
 namespace Suite.Presence.Edges;
 
 /// <summary>
 /// Edge leases. Every transition is one ETag-guarded write of the registry, so when several presence
-/// replicas race to expire or replace a lease exactly one of them ends it and publishes the event. An
-/// ended lease stays in the registry's Retired list until its connections are dropped, so a replica
-/// that dies half way leaves the rest to the next sweep.
+/// replicas race to expire or replace a lease exactly one of them ends it; the same write stores its
+/// presence.edges event in the registry's outbox, which the <see cref="OutboxRelay"/> publishes (so a
+/// broker outage delays the event and never loses it). An ended lease stays in the registry's
+/// Retired list until its connections are dropped, so a replica that dies half way leaves the rest
+/// to the next sweep.
 /// </summary>
 public sealed class EdgeLeases(
     LeaseRegistry leaseRegistry,
     EdgeIndex index,
     ReplicaMembership replicas,
     UserPresence users,
-    PresenceEvents events,
+    OutboxRelay edgeEvents,
     PresenceMetrics metrics,
     IOptions<PresenceOptions> options,
     TimeProvider time,
@@ -50,6 +53,7 @@ public sealed class EdgeLeases(
             {
                 ended = RetiredLease.From(existing, existing.IsLive(now) ? EdgeChange.Replaced : EdgeChange.LeaseExpired, now);
                 registry.Retired.Add(ended);
+                AddEvent(registry, ended.EdgeId, ended.Incarnation, ended.LeaseGeneration, ended.Change, now);
             }
 
             var lease = new EdgeLeaseRecord
@@ -63,6 +67,7 @@ public sealed class EdgeLeases(
                 RegisteredAt = now,
             };
             registry.Edges[request.EdgeId] = lease;
+            AddEvent(registry, lease.EdgeId, lease.Incarnation, lease.LeaseGeneration, EdgeChange.Registered, now);
             return (true, new LeaseTransition(lease, ended, true));
         }, cancellationToken);
 
@@ -76,7 +81,7 @@ public sealed class EdgeLeases(
         {
             metrics.EdgeChanges.Add(1, new KeyValuePair<string, object?>("change", nameof(EdgeChange.Registered)));
             PresenceLog.EdgeRegistered(logger, granted.EdgeId, granted.Incarnation, granted.LeaseDuration);
-            await events.EdgeChangedAsync(granted.EdgeId, granted.Incarnation, granted.LeaseGeneration, EdgeChange.Registered);
+            edgeEvents.Notify();
         }
 
         return ToContract(granted);
@@ -183,7 +188,7 @@ public sealed class EdgeLeases(
             metrics.LeasesExpired.Add(1);
         }
 
-        await events.EdgeChangedAsync(ended.EdgeId, ended.Incarnation, ended.LeaseGeneration, ended.Change);
+        edgeEvents.Notify();
         return await DropConnectionsAsync(ended, cancellationToken, throwOnFailure);
     }
 
@@ -211,12 +216,23 @@ public sealed class EdgeLeases(
         }
     }
 
-    private static RetiredLease Retire(EdgeRegistry registry, EdgeLeaseRecord lease, EdgeChange change, DateTimeOffset now)
+    private RetiredLease Retire(EdgeRegistry registry, EdgeLeaseRecord lease, EdgeChange change, DateTimeOffset now)
     {
         var ended = RetiredLease.From(lease, change, now);
         registry.Edges.Remove(lease.EdgeId);
         registry.Retired.Add(ended);
+        AddEvent(registry, ended.EdgeId, ended.Incarnation, ended.LeaseGeneration, change, now);
         return ended;
+    }
+
+    // Runs inside a registry update, which may repeat it on a fresh copy: a repeated log is harmless.
+    private void AddEvent(EdgeRegistry registry, string edgeId, string incarnation, ulong leaseGeneration, EdgeChange change, DateTimeOffset now)
+    {
+        var limit = options.Value.MaxPendingEdgeEvents;
+        if (EdgeEventOutbox.Add(registry, edgeId, incarnation, leaseGeneration, change, now, limit) is > 0 and var dropped)
+        {
+            PresenceLog.EdgeEventsDropped(logger, limit, dropped, edgeId);
+        }
     }
 
     private TimeSpan GrantedDuration(Duration? requested)

@@ -1,3 +1,5 @@
+using Suite.ServiceDefaults.Publishing;
+
 namespace Suite.Presence.State;
 
 /// <summary>
@@ -11,6 +13,13 @@ public sealed class EdgeRegistry
 
     /// <summary>Ended leases whose connections are not all dropped yet; the sweeper finishes what a failed call left.</summary>
     public List<RetiredLease> Retired { get; set; } = [];
+
+    /// <summary>
+    /// presence.edges events of the transitions above not yet published, oldest first: written in the
+    /// same ETag-guarded write as the transition, so no lease change is stored without its event (see
+    /// Events/EdgeEventOutbox).
+    /// </summary>
+    public List<OutboxEvent> Outbox { get; set; } = [];
 
     /// <summary>Incremented by every write, so a replica keeps the newest of the copies it has seen.</summary>
     public long Revision { get; set; }

@@ -10,4 +10,5 @@ namespace Suite.Presence.State;
 [JsonSerializable(typeof(IndexCount))]
 [JsonSerializable(typeof(EdgeRegistry))]
 [JsonSerializable(typeof(ReplicaSet))]
+[JsonSerializable(typeof(Suite.ServiceDefaults.Publishing.OutboxEvent))]
 internal sealed partial class PresenceStateJson : JsonSerializerContext;

@@ -126,6 +126,49 @@ public abstract partial class PubSubConformanceTests
     }
 
     [Fact]
+    public async Task Drop_status_on_a_subscription_with_a_dead_letter_topic_is_dead_lettered_at_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var resources = Resources("main");
+        await using var app = await StartAppAsync(resources, "app", ct);
+
+        await app.Dapr.PublishEventAsync(SubscriberApp.PubSub, "fragile", new { mode = "drop" }, ct);
+
+        var dead = await WaitForAsync(app, "poison", 1, ct);
+        Assert.Equal("drop", dead[0].CloudEvent.GetProperty("data").GetProperty("mode").GetString());
+        Assert.Equal(1, app.Events.AttemptsOf(dead[0].Id));
+    }
+
+    [Fact]
+    public async Task Events_for_an_app_that_is_down_end_in_the_dead_letter_topic_after_the_inbound_retries()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var resources = Resources("main");
+        await using var app = await SubscriberApp.StartAsync(Prefix + "app", resources.Path, ct, subscribePoison: false);
+        // The dead letters are read on the app's own sidecar, which stays up while the app is gone.
+        await using var deadLetters = await EventStream.OpenAsync(app.Sidecar.GrpcEndpoint, SubscriberApp.PubSub, "poison", ct);
+        await app.StopAppAsync();
+
+        for (var n = 0; n < 3; n++)
+        {
+            await app.Dapr.PublishEventAsync(SubscriberApp.PubSub, "fragile", new { mode = "ok", n }, ct);
+        }
+
+        var dead = new List<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            var letter = await deadLetters.NextAsync(ct);
+            await deadLetters.AckAsync(letter.Id, Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus.Success, ct);
+            using var data = System.Text.Json.JsonDocument.Parse(letter.Data.ToStringUtf8());
+            Assert.Equal("poison", letter.Topic);
+            dead.Add(data.RootElement.GetProperty("n").GetInt32());
+        }
+
+        Assert.Equal([0, 1, 2], dead.Order());
+        Assert.Empty(app.Events.On("fragile"));
+    }
+
+    [Fact]
     public async Task Replicas_in_one_consumer_group_share_the_messages()
     {
         Assert.SkipUnless(CrossesSidecars, "this component never crosses sidecars");

@@ -64,7 +64,7 @@ public sealed class NotificationHost : IAsyncLifetime
         _fakes = StartFakes(fakesPort);
         await _fakes.StartAsync(ct);
 
-        var topics = EdgeIds.SelectMany(e => new[] { DaprNames.EdgeTopic(e), DaprNames.EdgeUrgentTopic(e) }).Append(DaprNames.NotificationsDeadLetterTopic);
+        var topics = EdgeIds.SelectMany(e => new[] { DaprNames.EdgeTopic(e), DaprNames.EdgeUrgentTopic(e) }).Append(DaprNames.NotificationsDeadLetterTopic).Append(DaprNames.NotificationsUndeliveredTopic);
         Recorder = await Recorder.StartAsync(topics, _resources.Path, ct);
 
         var grpcPort = FreePort.Next();
@@ -115,6 +115,9 @@ public sealed class NotificationHost : IAsyncLifetime
     }
 
     public string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    /// <summary>Stops the notification app and leaves its sidecar running, as an app that crashed: deliveries find nothing listening.</summary>
+    public Task StopAppAsync() => _factory!.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -68,7 +68,8 @@ public sealed class ConnectionTests
         Assert.True(events[1].Version > events[0].Version);
         Assert.Equal(events[1].Version, (await presence.GetAsync("alice", ct)).Version);
 
-        var edges = await presence.Events.EdgeChangesAsync();
+        // Edge events go out through presence's outbox, after the call that made them returned.
+        var edges = await presence.Events.WaitForEdgesAsync(e => e.Count >= 2, ct, "both edges registered");
         Assert.Equal([("edge-a", EdgeChange.Registered), ("edge-b", EdgeChange.Registered)], edges.Select(e => (e.EdgeId, e.Change)));
     }
 

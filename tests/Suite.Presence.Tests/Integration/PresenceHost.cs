@@ -29,10 +29,12 @@ public sealed class PresenceHost : IAsyncDisposable
     private readonly ResourcesFolder? _resources;
     private readonly RedisServer? _ownedRedis;
     private readonly ConnectionMultiplexer? _redis;
+    private readonly ConnectionMultiplexer? _broker;
     private readonly GrpcChannel _channel;
 
-    private PresenceHost(PresenceFactory factory, Sidecar? sidecar, ResourcesFolder? resources, RedisServer? ownedRedis, ConnectionMultiplexer? redis, FakeTimeProvider time, int grpcPort, string appId)
+    private PresenceHost(PresenceFactory factory, Sidecar? sidecar, ResourcesFolder? resources, RedisServer? ownedRedis, ConnectionMultiplexer? redis, FakeTimeProvider time, int grpcPort, string appId, ConnectionMultiplexer? broker = null)
     {
+        _broker = broker;
         _factory = factory;
         _sidecar = sidecar;
         _resources = resources;
@@ -42,7 +44,7 @@ public sealed class PresenceHost : IAsyncDisposable
         AppId = appId;
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         Client = new PresenceService.PresenceServiceClient(_channel);
-        Events = redis is null ? null! : new EventLog(redis);
+        Events = (broker ?? redis) is { } events ? new EventLog(events) : null!;
     }
 
     public PresenceService.PresenceServiceClient Client { get; }
@@ -75,12 +77,14 @@ public sealed class PresenceHost : IAsyncDisposable
     /// A Redis to share with other hosts (replicas of one presence app id); without it the host
     /// starts its own, so tests do not see each other's events.
     /// </param>
+    /// <param name="broker">A Redis for the pub/sub alone (and <see cref="Events"/>), so a test can fail the broker and not the state store.</param>
     public static async Task<PresenceHost> StartAsync(
         StateKind stateKind,
         CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string>? settings = null,
         RedisServer? redis = null,
-        string? appId = null)
+        string? appId = null,
+        RedisServer? broker = null)
     {
         appId ??= "presence-" + Guid.NewGuid().ToString("N")[..6];
         var ownedRedis = redis is null ? await RedisServer.StartAsync(cancellationToken) : null;
@@ -88,7 +92,7 @@ public sealed class PresenceHost : IAsyncDisposable
         {
             try
             {
-                return await StartOnceAsync(stateKind, redis ?? ownedRedis!, ownedRedis, appId, settings, cancellationToken);
+                return await StartOnceAsync(stateKind, redis ?? ownedRedis!, broker ?? redis ?? ownedRedis!, ownedRedis, appId, settings, cancellationToken);
             }
             catch (IOException ex) when (attempt < 3 && ex.InnerException is AddressInUseException)
             {
@@ -105,6 +109,7 @@ public sealed class PresenceHost : IAsyncDisposable
     private static async Task<PresenceHost> StartOnceAsync(
         StateKind stateKind,
         RedisServer server,
+        RedisServer broker,
         RedisServer? ownedRedis,
         string appId,
         IReadOnlyDictionary<string, string>? settings,
@@ -113,7 +118,7 @@ public sealed class PresenceHost : IAsyncDisposable
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
         var resources = new ResourcesFolder(
-            ("pubsub.yaml", ComponentYaml.Of("pubsub", "pubsub.redis", server.ConnectionString)),
+            ("pubsub.yaml", ComponentYaml.Of("pubsub", "pubsub.redis", broker.ConnectionString)),
             ("statestore.yaml", stateKind == StateKind.Redis
                 ? ComponentYaml.Of("statestore", "state.redis", server.ConnectionString)
                 : ComponentYaml.Of("statestore", "state.in-memory")));
@@ -130,7 +135,8 @@ public sealed class PresenceHost : IAsyncDisposable
             using var health = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
             await Eventually.UntilAsync(() => health.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar is up");
             var multiplexer = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-            return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId) { HttpAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            var events = broker == server ? null : await ConnectionMultiplexer.ConnectAsync(broker.ConnectionString);
+            return new PresenceHost(factory, sidecar, resources, ownedRedis, multiplexer, time, grpcPort, appId, events) { HttpAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         }
         catch
         {
@@ -200,6 +206,11 @@ public sealed class PresenceHost : IAsyncDisposable
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
         }
 
         if (_ownedRedis is not null)
