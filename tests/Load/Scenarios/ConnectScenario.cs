@@ -37,6 +37,16 @@ internal sealed class ConnectScenario : IScenario
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
 
+        // Held connections stay open until the end, so the baseline already carries them.
+        await using var held = new ClientFleet(system, settings.SourceAddresses);
+        if (settings.Held > 0)
+        {
+            progress.Phase($"held: connecting {settings.Held}", () => $"{held.Connected}/{settings.Held} connected, {held.Failed} failed");
+            await held.OpenAsync(first: 2_000_000, settings.Held, settings.ConnectRate, settings.ConnectConcurrency, observer: null, state: null, cancellationToken);
+            progress.Phase($"held: idle for {settings.Settle.TotalSeconds:F0} s");
+            await Task.Delay(settings.Settle, cancellationToken);
+        }
+
         progress.Phase("baseline: forcing a GC in the edge");
         var gcForced = await EdgeProbe.ForceGcAllAsync(probes, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
@@ -73,10 +83,12 @@ internal sealed class ConnectScenario : IScenario
 
         progress.Phase("closing");
         await fleet.CloseAllAsync();
+        await held.CloseAllAsync();
 
         var figures = new JsonObject
         {
             ["connectionsRequested"] = n,
+            ["heldThroughBaseline"] = held.Connected,
             ["connected"] = connected,
             ["failed"] = failed,
             ["failures"] = ToJson(fleet.Failures),
