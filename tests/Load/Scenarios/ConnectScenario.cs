@@ -80,6 +80,7 @@ internal sealed class ConnectScenario : IScenario
         var after = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
         var serverRssAfter = ServerCpu.ResidentBytes(system.ServerProcessIds());
         var alive = fleet.Clients.Count(c => c.Lost is null);
+        var heldAlive = held.Clients.Count(c => c.Lost is null);
 
         progress.Phase("closing");
         await fleet.CloseAllAsync();
@@ -88,7 +89,7 @@ internal sealed class ConnectScenario : IScenario
         var figures = new JsonObject
         {
             ["connectionsRequested"] = n,
-            ["heldThroughBaseline"] = held.Connected,
+            ["heldThroughBaseline"] = heldAlive,
             ["connected"] = connected,
             ["failed"] = failed,
             ["failures"] = ToJson(fleet.Failures),
