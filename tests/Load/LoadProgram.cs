@@ -42,6 +42,8 @@ internal static class LoadProgram
           --warmup N                connect: warm-up connections before the baseline (default 200)
           --warmup-idle T           connect: keep the warm-up connections open and idle this long (default 0),
                                     e.g. through a keep-alive round, so its code and pool blocks count as baseline
+          --held N                  connect: N connections opened and held idle through --settle before the
+                                    baseline, so the figure is the slope between N and N + --connections
           --edge-dll PATH           default services/edge/bin/Release/net10.0/Suite.Edge.dll
           --edge-cpus LIST          run every server process (edge, suite, peers, brokers) under taskset -c LIST (e.g. 0)
           --peers-dir DIR           seed-ws, signalr: where the peers live (default <repo>/../shared/peers)

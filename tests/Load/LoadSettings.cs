@@ -57,6 +57,14 @@ internal sealed record LoadSettings
     /// </summary>
     public TimeSpan WarmupIdle { get; init; }
 
+    /// <summary>
+    /// connect: connections opened and held idle (through <see cref="Settle"/>) before the baseline, so
+    /// the figure is the slope between this many and this many plus <see cref="Connections"/> in one
+    /// process, not (after - before) / N from an empty edge, whose heap and pools also grow for reasons
+    /// that are not per connection.
+    /// </summary>
+    public int Held { get; init; }
+
     /// <summary>fanout: rooms; notify: rooms the clients are spread over.</summary>
     public int Rooms { get; init; } = 20;
 
@@ -144,6 +152,7 @@ internal sealed record LoadSettings
                 "--envelope" => s with { Envelope = Value() },
                 "--warmup" => s with { Warmup = Int(Value()) },
                 "--warmup-idle" => s with { WarmupIdle = ParseDuration(Value()) },
+                "--held" => s with { Held = Int(Value()) },
                 "--rooms" => s with { Rooms = Int(Value()) },
                 "--members" => s with { Members = Int(Value()) },
                 "--senders" => s with { Senders = Int(Value()) },

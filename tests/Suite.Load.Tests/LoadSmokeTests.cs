@@ -68,6 +68,23 @@ public sealed class LoadSmokeTests
     }
 
     [Fact]
+    public async Task Connect_with_held_connections_measures_from_a_baseline_that_carries_them()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var settings = LoadSettings.Parse("connect", ["--held", "20", "--connections", "30", "--source-addresses", "4", "--warmup", "0", "--settle", "1s"]);
+        await using var edge = await EdgeProcess.StartAsync(EdgeDll, settings.SigningKey, [], timeout.Token, edgeId: "edge-held");
+
+        var result = await ScenarioRunner.RunAsync(new ConnectScenario(), edge, settings, Progress.Silent, timeout.Token);
+
+        var figures = Reparse(result)["figures"]!;
+        Assert.Equal(20, figures["heldThroughBaseline"]!.GetValue<int>());
+        Assert.Equal(30, figures["aliveAtMeasurement"]!.GetValue<int>());
+        Assert.Equal(20, figures["before"]!["edgeConnectionsGauge"]!.GetValue<double>());
+        Assert.Equal(50, figures["after"]!["edgeConnectionsGauge"]!.GetValue<double>());
+    }
+
+    [Fact]
     public void Parses_the_options_the_benchmark_script_passes()
     {
         var settings = LoadSettings.Parse("fanout-local", ["--connections", "1000", "--rate", "50", "--duration", "10s", "--out", "x.json", "--edge-env", "DOTNET_gcServer=0"]);

@@ -1,4 +1,5 @@
 using Suite.ServiceDefaults.Publishing;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using Suite.Edge.Auth;
@@ -35,6 +36,8 @@ public static class ConnectionEndpoints
         services.AddSingleton<ConnectionHandler>();
         services.AddSingleton<ConnectionAcceptor>();
         WebSocketHandshake.AddToListenPorts(services);
+        services.AddOptions<SocketTransportOptions>().Configure<IOptions<ConnectionOptions>>((sockets, connections) =>
+            sockets.UnsafePreferInlineScheduling |= connections.Value.InlineSocketScheduling);
         services.AddHostedService<ConnectionSweeper>();
         services.AddSingleton<EdgeDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<EdgeDrain>());

@@ -45,6 +45,15 @@ public sealed class ConnectionOptions
     /// <summary>How long shutdown waits for queues to drain before closing what is left.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>: a socket's received bytes
+    /// are handled on the thread that saw them arrive instead of after a hop through the thread pool.
+    /// Off by default: client frames (auth included) would then be parsed on the socket engine's
+    /// thread, which every other socket waits behind. Measured for idle connections in
+    /// docs/benchmarks.md (issue 10).
+    /// </summary>
+    public bool InlineSocketScheduling { get; set; }
+
     /// <summary>Upper bound of the jittered <c>retryAfterMs</c> in the reconnect frame, so clients do not return all at once.</summary>
     public TimeSpan ReconnectJitter { get; set; } = TimeSpan.FromSeconds(5);
 }

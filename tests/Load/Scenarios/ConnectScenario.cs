@@ -37,6 +37,16 @@ internal sealed class ConnectScenario : IScenario
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
 
+        // Held connections stay open until the end, so the baseline already carries them.
+        await using var held = new ClientFleet(system, settings.SourceAddresses);
+        if (settings.Held > 0)
+        {
+            progress.Phase($"held: connecting {settings.Held}", () => $"{held.Connected}/{settings.Held} connected, {held.Failed} failed");
+            await held.OpenAsync(first: 2_000_000, settings.Held, settings.ConnectRate, settings.ConnectConcurrency, observer: null, state: null, cancellationToken);
+            progress.Phase($"held: idle for {settings.Settle.TotalSeconds:F0} s");
+            await Task.Delay(settings.Settle, cancellationToken);
+        }
+
         progress.Phase("baseline: forcing a GC in the edge");
         var gcForced = await EdgeProbe.ForceGcAllAsync(probes, cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
@@ -70,13 +80,16 @@ internal sealed class ConnectScenario : IScenario
         var after = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
         var serverRssAfter = ServerCpu.ResidentBytes(system.ServerProcessIds());
         var alive = fleet.Clients.Count(c => c.Lost is null);
+        var heldAlive = held.Clients.Count(c => c.Lost is null);
 
         progress.Phase("closing");
         await fleet.CloseAllAsync();
+        await held.CloseAllAsync();
 
         var figures = new JsonObject
         {
             ["connectionsRequested"] = n,
+            ["heldThroughBaseline"] = heldAlive,
             ["connected"] = connected,
             ["failed"] = failed,
             ["failures"] = ToJson(fleet.Failures),
