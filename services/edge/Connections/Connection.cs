@@ -94,9 +94,13 @@ public sealed class Connection
     /// <summary>Sends the held live frames and ends the hold.</summary>
     public void EndLiveHold()
     {
-        if (Interlocked.Exchange(ref _liveHold, null) is { } hold)
+        // Released before it is forgotten: a fan-out that still finds the hold offers its frame to it,
+        // and the hold sends it after the held ones. Forgotten first, a fan-out in between saw no hold
+        // and sent its frame straight away, ahead of every frame still held (seen as 34 before 9..33).
+        if (Volatile.Read(ref _liveHold) is { } hold)
         {
             hold.Release(this);
+            Interlocked.CompareExchange(ref _liveHold, null, hold);
         }
     }
 
