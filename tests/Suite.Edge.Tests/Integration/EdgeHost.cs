@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Suite.Contracts.Edge.V1;
 using Suite.Edge.Auth;
+using Suite.Edge.Connections;
 using Suite.ServiceDefaults;
 using Suite.Testing;
 
@@ -181,12 +182,23 @@ public sealed class EdgeHost : IAsyncDisposable
     }
 
     /// <summary>A client authenticated as <paramref name="userId"/> with the auth frame, after its auth:ok.</summary>
-    public async Task<TestClient> ConnectAsAsync(string userId, CancellationToken cancellationToken, IDictionary<string, object>? claims = null)
+    /// <param name="inboxRead">
+    /// Also wait until the edge has read the connection's inbox (its live hold ended). Tests move the
+    /// fake clock next, and a read still out then has its upstream timeout and retry backoff, which run
+    /// on that clock, fire and wait on it: the client's frames, handled only after the read, would stall.
+    /// </param>
+    public async Task<TestClient> ConnectAsAsync(string userId, CancellationToken cancellationToken, IDictionary<string, object>? claims = null, bool inboxRead = true)
     {
         var client = await ConnectAsync(cancellationToken);
         await client.SendAsync(new { type = "auth", token = Token(userId, claims: claims) }, cancellationToken);
         var ok = await client.ReceiveAsync("auth:ok", cancellationToken);
         client.ConnectionId = ok.GetProperty("connectionId").GetString();
+        if (inboxRead)
+        {
+            var registry = Services.GetRequiredService<ConnectionRegistry>();
+            await Eventually.UntilAsync(() => registry.Find(client.ConnectionId!)?.LiveHold is null, TimeSpan.FromSeconds(30), cancellationToken, $"{userId}'s inbox read");
+        }
+
         return client;
     }
 

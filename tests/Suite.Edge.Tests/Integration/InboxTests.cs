@@ -58,7 +58,7 @@ public sealed class InboxTests : IAsyncLifetime
         var now = _edge.Time.GetUtcNow();
         _edge.Upstream.Notification.Pending(user, Item("n-pending", now.AddMinutes(-1), now.AddHours(1)));
         var release = _edge.Upstream.Notification.Hold(user);
-        await using var client = await _edge.ConnectAsAsync(user, ct);
+        await using var client = await _edge.ConnectAsAsync(user, ct, inboxRead: false);
         var connection = _edge.Services.GetRequiredService<ConnectionRegistry>().Find(client.ConnectionId!)!;
 
         await _edge.PublishRawAsync(false, _edge.Payload(user, new ServerMessage { Id = "live-1", Type = "order_update", Timestamp = Timestamp.FromDateTimeOffset(now), ContentJson = ByteString.CopyFromUtf8("1") }), ct);
