@@ -37,11 +37,7 @@ internal static class ProcessStats
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
+            return CpuFromStat(File.ReadAllText($"/proc/{pid}/stat"));
         }
         catch (IOException)
         {
@@ -51,6 +47,36 @@ internal static class ProcessStats
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// CPU time so far of each of the process's threads whose kernel name starts with
+    /// <paramref name="threadNamePrefix"/>, by thread id (empty when the process is gone).
+    /// </summary>
+    public static IReadOnlyDictionary<int, TimeSpan> ThreadCpuTimes(int pid, string threadNamePrefix)
+    {
+        var byThread = new Dictionary<int, TimeSpan>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+                if (name.StartsWith(threadNamePrefix, StringComparison.Ordinal))
+                {
+                    byThread[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = CpuFromStat(stat);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // The process, or one of its threads, ended while being read: what was read stands.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return byThread;
     }
 
     /// <summary>The arguments the process was started with (argv), or empty when it is gone.</summary>
@@ -85,5 +111,14 @@ internal static class ProcessStats
         {
             return null;
         }
+    }
+
+    /// <summary>utime + stime of a /proc stat line (a process's or one thread's).</summary>
+    private static TimeSpan CpuFromStat(string stat)
+    {
+        // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
     }
 }

@@ -8,9 +8,14 @@ namespace Suite.Load.Measurement;
 /// </summary>
 internal static class QuietWait
 {
+    /// <param name="untilCompiled">
+    /// Count a sample as quiet only when no process's tier-1 compilation thread ran in it either: its
+    /// bursts come seconds apart, so a few quiet samples in between do not mean it is done.
+    /// </param>
     /// <returns>How long it waited and the processes' CPU meanwhile (null when none could be read).</returns>
     public static async Task<(TimeSpan Elapsed, TimeSpan? Cpu)> UntilAsync(
-        IReadOnlyCollection<int> processIds, double share, int inARow, TimeSpan timeout, Action<double> busyNow, CancellationToken cancellationToken)
+        IReadOnlyCollection<int> processIds, double share, int inARow, TimeSpan timeout, Action<double> busyNow, CancellationToken cancellationToken,
+        bool untilCompiled = false)
     {
         var started = Stopwatch.GetTimestamp();
         var (first, read) = ServerCpu.Total(processIds);
@@ -20,6 +25,7 @@ internal static class QuietWait
         }
 
         var last = first;
+        var compiling = TieredCompilation.Take(processIds);
         var quiet = 0;
         while (quiet < inARow && Stopwatch.GetElapsedTime(started) < timeout)
         {
@@ -27,8 +33,11 @@ internal static class QuietWait
             var now = ServerCpu.Total(processIds).Cpu;
             var busy = (now - last).TotalSeconds;
             busyNow(busy);
-            quiet = busy <= share ? quiet + 1 : 0;
+            var compiledNow = TieredCompilation.Take(processIds);
+            var compiled = untilCompiled && compiledNow.RanSince(compiling);
+            quiet = busy <= share && !compiled ? quiet + 1 : 0;
             last = now;
+            compiling = compiledNow;
         }
 
         return (Stopwatch.GetElapsedTime(started), last - first);

@@ -46,6 +46,7 @@ internal static class FigureRows
         yield return new("latency p99", f => Number(f, "latency", "p99Ms"), Ms);
         yield return new("latency p99.9 / max", _ => null, _ => "", Text: f => Pair(Number(f, "latency", "p999Ms"), Number(f, "latency", "maxMs")));
         yield return new("server CPU per delivered message (all server processes)", f => Number(f, "serverCpuMicrosPerDelivery"), v => v.ToString("0.0", CultureInfo.InvariantCulture) + " µs");
+        yield return new("of it, tier-1 recompilation still running (% of the server CPU)", f => Share(f, "serverCompilationCpuSeconds", "serverCpuSeconds"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
         yield return new("server CPU (% of a core)", f => Number(f, "serverCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
         yield return new("load generator CPU (% of a core)", f => Number(f, "loadCpuPercentOfCore"), v => v.ToString("0", CultureInfo.InvariantCulture) + " %", Ratio: false);
         if (scenario == "fanout")
@@ -54,6 +55,9 @@ internal static class FigureRows
             yield return new("Dapr publishes per room message / edges hosting members", _ => null, _ => "", Text: f => f["daprPublishesPerRoomMessage"] is null ? "-" : $"{f["daprPublishesPerRoomMessage"]} / {f["edgesHostingEachRoom"]}");
         }
     }
+
+    private static double? Share(JsonObject f, string part, string whole) =>
+        Number(f, part) is { } p && Number(f, whole) is { } w && w > 0 ? p / w * 100 : null;
 
     private static string Pair(double? a, double? b) => a is null || b is null ? "-" : $"{Ms(a.Value)[..^3]} / {Ms(b.Value)}";
 

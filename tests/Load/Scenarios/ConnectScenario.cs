@@ -68,7 +68,7 @@ internal sealed class ConnectScenario : IScenario
         var busy = 1.0;
         progress.Phase("after the connects: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
         var edgePids = system.Edges.Where(e => e.ProcessId is not null).Select(e => e.ProcessId!.Value).ToList();
-        var aftermath = await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 2, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken);
+        var aftermath = await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken, untilCompiled: true);
         progress.Phase($"idle for {settings.Settle.TotalSeconds:F0} s", () => $"{fleet.Clients.Count(c => c.Lost is null)} alive");
         var idleStart = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
         await Task.Delay(settings.Settle, cancellationToken);
