@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Suite.ServiceDefaults.Batching;
+using Suite.ServiceDefaults.Retrying;
 
 namespace Suite.ServiceDefaults.Lifecycle;
 
@@ -23,8 +24,7 @@ public sealed partial class LifecyclePublisher : IHostedService, IDisposable
 {
     public const int MaxBatch = 256;
 
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(5);
+    private static readonly RetryUntilDone Retry = new(First: TimeSpan.FromMilliseconds(100), Max: TimeSpan.FromSeconds(5));
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StopDrainTimeout = TimeSpan.FromSeconds(5);
 
@@ -90,47 +90,31 @@ public sealed partial class LifecyclePublisher : IHostedService, IDisposable
     private async Task PublishWithRetryAsync(string topic, IReadOnlyList<byte[]> batch)
     {
         var events = batch.Select(e => (ReadOnlyMemory<byte>)e).ToList();
-        var delay = FirstRetry;
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abandoned.Token);
-                timeout.CancelAfter(AttemptTimeout);
-                await _publish(topic, events, timeout.Token);
-                if (attempt > 1)
+            await Retry.RunAsync(
+                async () =>
                 {
-                    Recovered(_logger, topic, batch.Count, attempt);
-                }
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abandoned.Token);
+                    timeout.CancelAfter(AttemptTimeout);
+                    await _publish(topic, events, timeout.Token);
+                    return true;
+                },
+                (delay, ct) => Task.Delay(delay, _time, ct),
+                (ex, attempt, delay) => PublishFailed(_logger, ex, topic, batch.Count, attempt, delay),
+                attempt => Recovered(_logger, topic, batch.Count, attempt),
+                _abandoned.Token);
+        }
+        catch (Exception) when (_abandoned.IsCancellationRequested)
+        {
+            // The stop gave up on what is left (counted as lost there).
+            return;
+        }
 
-                Interlocked.Add(ref _published, batch.Count);
-                if (Interlocked.Add(ref _pending, -batch.Count) == 0 && Volatile.Read(ref _stopping) == 1)
-                {
-                    _drained.TrySetResult();
-                }
-
-                return;
-            }
-            catch (Exception ex) when (!_abandoned.IsCancellationRequested)
-            {
-                PublishFailed(_logger, ex, topic, batch.Count, attempt, delay);
-            }
-            catch (Exception)
-            {
-                // The stop gave up on what is left (counted as lost there).
-                return;
-            }
-
-            try
-            {
-                await Task.Delay(delay, _time, _abandoned.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetry.Ticks));
+        Interlocked.Add(ref _published, batch.Count);
+        if (Interlocked.Add(ref _pending, -batch.Count) == 0 && Volatile.Read(ref _stopping) == 1)
+        {
+            _drained.TrySetResult();
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Suite.ServiceDefaults.Retrying;
 
 namespace Suite.ServiceDefaults.Publishing;
 
@@ -21,6 +22,7 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly Publish _publish;
     private readonly Func<CancellationToken, Task> _ready;
     private readonly OutboxRelayOptions _options;
+    private readonly RetryUntilDone _retry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private TaskCompletionSource _wake = NewSignal();
@@ -38,6 +40,7 @@ public sealed partial class OutboxRelay : BackgroundService
         _publish = publish;
         _ready = ready;
         _options = options;
+        _retry = new RetryUntilDone(options.FirstRetryDelay, options.MaxRetryDelay);
         _time = time;
         _logger = logger;
     }
@@ -137,31 +140,17 @@ public sealed partial class OutboxRelay : BackgroundService
         ids.Clear();
     }
 
-    private async Task<T> WithRetryAsync<T>(string step, Func<Task<T>> attempt, CancellationToken cancellationToken)
-    {
-        var delay = _options.FirstRetryDelay;
-        for (var failures = 1; ; failures++)
-        {
-            try
-            {
-                var result = await attempt();
-                if (failures > 1)
-                {
-                    LogRecovered(_logger, step, failures);
-                }
-
-                return result;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+    private Task<T> WithRetryAsync<T>(string step, Func<Task<T>> attempt, CancellationToken cancellationToken) =>
+        _retry.RunAsync(
+            attempt,
+            BackoffAsync,
+            (ex, number, delay) =>
             {
                 Interlocked.Increment(ref _failures);
-                LogFailed(_logger, ex, step, failures, delay);
-            }
-
-            await BackoffAsync(delay, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-        }
-    }
+                LogFailed(_logger, ex, step, number, delay);
+            },
+            number => LogRecovered(_logger, step, number),
+            cancellationToken);
 
     [LoggerMessage(1, LogLevel.Warning, "outbox {Step} failed (attempt {Attempt}); next try in {Delay}, the events wait in the store")]
     private static partial void LogFailed(ILogger logger, Exception exception, string step, int attempt, TimeSpan delay);
