@@ -13,7 +13,17 @@ public sealed class ComponentMetadata
 
     public ComponentMetadata(IEnumerable<KeyValuePair<string, string>> values, string filePath)
     {
-        _values = new Dictionary<string, string>(values, StringComparer.OrdinalIgnoreCase);
+        _values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in values)
+        {
+            // Names match case-insensitively, so "redisHost" and "redishost" are the same field
+            // given twice: which one is meant cannot be known, so neither is guessed.
+            if (!_values.TryAdd(name, value))
+            {
+                throw new ComponentConfigurationException(filePath, $"spec.metadata.{name}", "is given more than once");
+            }
+        }
+
         FilePath = filePath;
     }
 

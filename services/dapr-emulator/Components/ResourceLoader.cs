@@ -12,15 +12,19 @@ namespace Suite.DaprEmulator.Components;
 /// </summary>
 public static class ResourceLoader
 {
-    public static LoadedResources Load(IEnumerable<string> resourcesPaths, string appId, MetadataTemplates templates)
+    public static LoadedResources Load(IEnumerable<string> resourcesPaths, string appId, MetadataTemplates templates) =>
+        Load(resourcesPaths.SelectMany(EnumerateYamlFiles).Order(StringComparer.Ordinal).Select(file => (file, ReadText(file))), appId, templates);
+
+    /// <summary>Reads resource files already in memory: each its name (for errors) and its text.</summary>
+    public static LoadedResources Load(IEnumerable<(string File, string Yaml)> files, string appId, MetadataTemplates templates)
     {
         var components = new List<ComponentDefinition>();
         var resiliency = new ResiliencySpec();
         var subscriptions = new List<AppSubscription>();
 
-        foreach (var file in resourcesPaths.SelectMany(EnumerateYamlFiles).Order(StringComparer.Ordinal))
+        foreach (var (file, yaml) in files)
         {
-            foreach (var document in ReadDocuments(file))
+            foreach (var document in ReadDocuments(file, yaml))
             {
                 if (!AppliesTo(document, appId))
                 {
@@ -70,15 +74,29 @@ public static class ResourceLoader
         return Directory.EnumerateFiles(path).Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static List<YamlTree> ReadDocuments(string file)
+    private static string ReadText(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ComponentConfigurationException(file, null, $"cannot be read: {ex.Message}");
+        }
+    }
+
+    private static List<YamlTree> ReadDocuments(string file, string yaml)
     {
         var stream = new YamlStream();
         try
         {
-            using var reader = new StreamReader(file);
-            stream.Load(reader);
+            stream.Load(new StringReader(yaml));
         }
-        catch (YamlException ex)
+        // YamlDotNet reports some malformed input with other exceptions than YamlException, from its
+        // parser's state: InvalidOperationException (an unterminated flow mapping, "a: {"),
+        // ArgumentException (an empty key where a mapping was expected, " :  name: x").
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException or ArgumentException)
         {
             throw new ComponentConfigurationException(file, null, $"is not valid YAML: {ex.Message}");
         }

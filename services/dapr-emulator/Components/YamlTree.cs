@@ -31,8 +31,11 @@ public sealed class YamlTree(YamlNode? node, string filePath, string path)
         ? seq.Children.Select((child, i) => new YamlTree(child, FilePath, $"{Path}[{i}]"))
         : [];
 
+    /// <exception cref="ComponentConfigurationException">A key is not a plain name (YAML allows a mapping or a list as a key).</exception>
     public IEnumerable<(string Key, YamlTree Value)> Entries => node is YamlMappingNode map
-        ? map.Children.Select(entry => (((YamlScalarNode)entry.Key).Value ?? "", new YamlTree(entry.Value, FilePath, $"{Path}.{((YamlScalarNode)entry.Key).Value}")))
+        ? map.Children.Select(entry => entry.Key is YamlScalarNode { Value: var key }
+            ? (key ?? "", new YamlTree(entry.Value, FilePath, $"{Path}.{key}"))
+            : throw Error($"has a key that is not a plain name ({entry.Key.NodeType}) at line {entry.Key.Start.Line}"))
         : [];
 
     public string RequiredScalar() =>

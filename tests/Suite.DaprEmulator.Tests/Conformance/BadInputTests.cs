@@ -34,6 +34,57 @@ public sealed class BadInputTests
         Assert.Contains("pubsub.kafkaa", error.Message, StringComparison.Ordinal);
     }
 
+    // YamlDotNet reports these with an InvalidOperationException and an ArgumentException, not a
+    // YamlException (found by ComponentYamlFuzzTests).
+    [Theory]
+    [InlineData("apiVersion: dapr.io/v1alpha1", "apiVersion: {")]
+    [InlineData("  name: pubsub", " :  name: pubsub")]
+    public void Malformed_yaml_the_parser_throws_odd_exceptions_for_is_refused_as_invalid_yaml_naming_the_file(string line, string broken)
+    {
+        using var resources = new ResourcesFolder(("broken.yaml", InMemoryPubSub.Replace(line, broken, StringComparison.Ordinal)));
+
+        var error = Assert.Throws<ComponentConfigurationException>(() => EmulatorHost.Build(Sidecar.OptionsFor("app", null, resources.Path)));
+
+        Assert.EndsWith("broken.yaml", error.FilePath, StringComparison.Ordinal);
+        Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_that_is_not_a_plain_name_is_refused_naming_the_field()
+    {
+        const string Resiliency = """
+            apiVersion: dapr.io/v1alpha1
+            kind: Resiliency
+            metadata:
+              name: suite
+            spec:
+              targets:
+                components:
+                  pubsub:
+                  ? [outbound]
+                  : retry: broker
+            """;
+        using var resources = new ResourcesFolder(("resiliency.yaml", Resiliency));
+
+        var error = Assert.Throws<ComponentConfigurationException>(() => EmulatorHost.Build(Sidecar.OptionsFor("app", null, resources.Path)));
+
+        Assert.EndsWith("resiliency.yaml", error.FilePath, StringComparison.Ordinal);
+        Assert.Contains("not a plain name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metadata_given_twice_is_refused_naming_the_field()
+    {
+        using var resources = new ResourcesFolder(("twice.yaml", InMemoryPubSub.Replace(
+            "metadata: []", "metadata:\n  - name: maxLen\n    value: \"1\"\n  - name: MAXLEN\n    value: \"2\"", StringComparison.Ordinal)));
+
+        var error = Assert.Throws<ComponentConfigurationException>(() => EmulatorHost.Build(Sidecar.OptionsFor("app", null, resources.Path)));
+
+        Assert.EndsWith("twice.yaml", error.FilePath, StringComparison.Ordinal);
+        Assert.Equal("spec.metadata.MAXLEN", error.Field);
+        Assert.Contains("more than once", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Component_missing_required_metadata_stops_the_sidecar_naming_file_and_field()
     {
