@@ -14,6 +14,7 @@ public sealed class RoomMetrics
         Leaves = meter.CreateCounter<long>("suite.room.leaves", "{connection}", "Connections removed from rooms");
         Subscriptions = meter.CreateCounter<long>("suite.room.channel.subscriptions", "{connection}", "Channel subscribe and unsubscribe, by op");
         JoinsDenied = meter.CreateCounter<long>("suite.room.joins.denied", "{connection}", "Joins refused by a room rule, by claim");
+        SubscribesDenied = meter.CreateCounter<long>("suite.room.channel.subscribes.denied", "{connection}", "Channel subscribes refused by a channel rule, by claim");
         Messages = meter.CreateCounter<long>("suite.room.messages", "{message}", "Room messages stored in history with a new seq");
         IdempotentRepeats = meter.CreateCounter<long>("suite.room.messages.repeated", "{message}", "PublishToRoom calls answered from an earlier call with the same key");
         Publishes = meter.CreateCounter<long>("suite.room.publishes", "{delivery}", "EdgeDeliveries published to edge topics, by kind");
@@ -35,6 +36,8 @@ public sealed class RoomMetrics
     public Counter<long> Subscriptions { get; }
 
     public Counter<long> JoinsDenied { get; }
+
+    public Counter<long> SubscribesDenied { get; }
 
     public Counter<long> Messages { get; }
 

@@ -10,6 +10,15 @@ public sealed class RoomOptions
     /// <summary>Join authorisation: every rule whose prefix matches the room id must hold.</summary>
     public List<RoomRule> Rules { get; set; } = [];
 
+    /// <summary>Refuse joins to a room no rule of <see cref="Rules"/> matches (deny by default); off: such rooms are open.</summary>
+    public bool DenyUnmatchedRooms { get; set; }
+
+    /// <summary>Subscribe authorisation: every rule whose prefix matches the channel must hold.</summary>
+    public List<RoomRule> ChannelRules { get; set; } = [];
+
+    /// <summary>Refuse subscribes to a channel no rule of <see cref="ChannelRules"/> matches; off: such channels are open.</summary>
+    public bool DenyUnmatchedChannels { get; set; }
+
     /// <summary>Messages kept per room for resume (a ring of this many keys).</summary>
     [Range(1, 100_000)]
     public int HistorySize { get; set; } = 100;

@@ -104,6 +104,7 @@ public sealed partial class LeaseReplay(
         UserId = identity.UserId,
         EdgeId = edgeId,
         ConnectionId = connection.Id,
+        TokenClaims = Struct.Parser.ParseJson(identity.ClaimsJson),
         EdgeIncarnation = lease.Incarnation,
         LeaseGeneration = lease.Generation,
     };

@@ -19,6 +19,7 @@ internal sealed class RoomGrpcService(
     RoomMembership rooms,
     RoomMessaging messaging,
     ChannelMembership channels,
+    AccessAuthorizer access,
     EdgeIndexes indexes,
     StateErrorInterceptor errors,
     TimeProvider time,
@@ -110,6 +111,7 @@ internal sealed class RoomGrpcService(
     public override async Task<SubscribeResponse> Subscribe(SubscribeRequest request, ServerCallContext context)
     {
         RequireMember(request.Channel, "channel", request.UserId, request.EdgeId, request.ConnectionId);
+        access.AuthorizeSubscribe(request.Channel, request.TokenClaims);
         await channels.SubscribeAsync(request.Channel, request.UserId, request.EdgeId, request.ConnectionId, LeaseTag.From(request.EdgeIncarnation, request.LeaseGeneration), context.CancellationToken);
         return new SubscribeResponse();
     }

@@ -18,7 +18,7 @@ internal sealed class RoomMembership(
     RoomWriter writer,
     EdgeIndexes indexes,
     EdgePublisher publisher,
-    JoinAuthorizer authorizer,
+    AccessAuthorizer authorizer,
     RoomLifecycleEvents lifecycle,
     RoomMetrics metrics,
     TimeProvider time,
@@ -33,7 +33,7 @@ internal sealed class RoomMembership(
 
     public async Task<JoinResponse> JoinAsync(OwnedRoom room, JoinRequest request, CancellationToken cancellationToken)
     {
-        authorizer.Authorize(request.RoomId, request.TokenClaims);
+        authorizer.AuthorizeJoin(request.RoomId, request.TokenClaims);
         var lease = LeaseTag.From(request.EdgeIncarnation, request.LeaseGeneration);
         var outcome = await ChangeAsync(room, new MembershipChange(request.UserId, request.ConnectionId, request.EdgeId, lease), cancellationToken);
         if (outcome.Changed)

@@ -62,7 +62,7 @@ public static class StateRegistration
         builder.Services.AddSingleton<EdgeIndexes>();
         builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<EdgePublisher>();
-        builder.Services.AddSingleton<JoinAuthorizer>();
+        builder.Services.AddSingleton<AccessAuthorizer>();
         builder.Services.AddLifecyclePublisher();
         builder.Services.AddSingleton<RoomLifecycleEvents>();
         builder.Services.AddSingleton<RoomMembership>();

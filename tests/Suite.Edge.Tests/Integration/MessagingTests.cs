@@ -76,6 +76,20 @@ public sealed class MessagingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_subscribe_carries_the_verified_token_claims_for_the_channel_rules()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await _edge.ConnectAsAsync("hana", ct, new Dictionary<string, object> { ["team"] = "core" });
+
+        await client.SendAsync(new { type = "subscribe", channel = "team-core" }, ct);
+        await client.ReceiveAsync("subscribed", ct);
+
+        var subscribe = _edge.Upstream.Room.Subscriptions.Single(s => s.Channel == "team-core");
+        Assert.Equal("core", subscribe.TokenClaims?.Fields["team"].StringValue);
+        Assert.Equal("hana", subscribe.TokenClaims?.Fields["sub"].StringValue);
+    }
+
+    [Fact]
     public async Task Channel_publication_reaches_subscribers_that_match_the_filter_only()
     {
         var ct = TestContext.Current.CancellationToken;
