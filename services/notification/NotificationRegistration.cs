@@ -4,6 +4,7 @@ using Suite.Notification.Idempotency;
 using Suite.Notification.Inbox;
 using Suite.Notification.Intake;
 using Suite.Notification.Upstream;
+using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Notification;
@@ -16,6 +17,7 @@ public static class NotificationRegistration
         builder.Services.AddGrpc(o => o.Interceptors.Add<StateErrorInterceptor>());
         builder.Services.AddStateStore(_ => new StateStoreLimits(), NotificationStateJson.Default);
         builder.Services.AddSingleton<NotificationMetrics>();
+        SidecarHealthCheck.AddTo(builder.Services);
         builder.Services.AddSingleton<NotificationValidator>();
         builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<DeliveryPublisher>();

@@ -63,7 +63,7 @@ public static class PresenceExtensions
         builder.Services.AddSingleton<UserPresence>();
         builder.Services.AddSingleton<EdgeLeases>();
         builder.Services.AddHostedService<LeaseSweeper>();
-        builder.Services.AddHealthChecks().AddCheck<SidecarHealthCheck>("dapr-sidecar", tags: [ServiceDefaults.ServiceDefaults.ReadyTag]);
+        SidecarHealthCheck.AddTo(builder.Services);
         return builder;
     }
 

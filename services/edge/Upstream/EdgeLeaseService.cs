@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 
@@ -23,9 +24,10 @@ public sealed partial class EdgeLeaseService(
     LeaseReplay replay,
     IOptions<EdgeOptions> options,
     TimeProvider time,
-    ILogger<EdgeLeaseService> logger) : BackgroundService
+    ILogger<EdgeLeaseService> logger) : BackgroundService, IHealthCheck
 {
     private volatile bool _registered;
+    private long _confirmedAtTicks;
     private long _generation = 1;
     private CancellationTokenSource? _replay;
     private Task _replayRun = Task.CompletedTask;
@@ -36,6 +38,21 @@ public sealed partial class EdgeLeaseService(
 
     /// <summary>The lease joins and subscriptions are made under now.</summary>
     public LeaseStamp Current => new(Incarnation, (ulong)Interlocked.Read(ref _generation));
+
+    /// <summary>
+    /// Ready (/readyz) while this edge holds a lease presence confirmed within the lease duration:
+    /// without one, its connections' joins and deliveries are not known to the rest of the suite
+    /// (not registered yet, ended by presence, or presence out of reach for longer than the lease).
+    /// </summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var confirmed = Interlocked.Read(ref _confirmedAtTicks);
+        var age = time.GetUtcNow() - new DateTimeOffset(confirmed, TimeSpan.Zero);
+        return Task.FromResult(
+            !_registered ? HealthCheckResult.Unhealthy("no edge lease: not registered with presence")
+            : age > options.Value.LeaseDuration ? HealthCheckResult.Unhealthy($"edge lease not confirmed by presence for {age.TotalSeconds:0} s (lease {options.Value.LeaseDuration.TotalSeconds:0} s)")
+            : HealthCheckResult.Healthy());
+    }
 
     /// <summary>The latest replay, done when it finished, failed or was cancelled.</summary>
     public Task ReplayRun => Volatile.Read(ref _replayRun);
@@ -53,6 +70,7 @@ public sealed partial class EdgeLeaseService(
                     if (_registered)
                     {
                         await presence.RenewEdgeLeaseAsync(new RenewEdgeLeaseRequest { EdgeId = edge.EdgeId, Incarnation = Incarnation }, deadline: Deadline(edge), cancellationToken: stoppingToken);
+                        Confirmed();
                     }
                     else
                     {
@@ -107,6 +125,7 @@ public sealed partial class EdgeLeaseService(
             new RegisterEdgeRequest { EdgeId = edge.EdgeId, Incarnation = Incarnation, LeaseDuration = Duration.FromTimeSpan(edge.LeaseDuration), LeaseGeneration = lease.Generation },
             deadline: Deadline(edge),
             cancellationToken: cancellationToken);
+        Confirmed();
         _registered = true;
         LogRegistered(logger, edge.EdgeId, Incarnation, lease.Generation);
 
@@ -114,6 +133,8 @@ public sealed partial class EdgeLeaseService(
         // through; their joins were made under it already. A later one replays memberships too.
         StartReplay(lease, memberships: lease.Generation > 1, cancellationToken);
     }
+
+    private void Confirmed() => Interlocked.Exchange(ref _confirmedAtTicks, time.GetUtcNow().UtcTicks);
 
     // Not awaited: the renewal loop must go on while a replay of thousands of connections runs.
     private void StartReplay(LeaseStamp lease, bool memberships, CancellationToken stoppingToken)

@@ -19,6 +19,7 @@ public static class UpstreamRegistration
         builder.Services.AddSingleton<LeaseReplay>();
         builder.Services.AddSingleton<EdgeLeaseService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EdgeLeaseService>());
+        builder.Services.AddHealthChecks().AddCheck<EdgeLeaseService>("edge-lease", tags: [ServiceDefaults.ServiceDefaults.ReadyTag]);
         return builder;
     }
 }

@@ -37,8 +37,8 @@ public static class StateRegistration
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
             MaxReconnectBackoff = TimeSpan.FromSeconds(1),
         });
-        // For the sidecar's health endpoint only (HTTP); state and publishes go through the SidecarClient.
-        builder.Services.AddDaprClient();
+        // For the sidecar's health endpoint only (HTTP), also /readyz's; state and publishes go through the SidecarClient.
+        SidecarHealthCheck.AddTo(builder.Services);
         builder.Services.AddSingleton<RoomMetrics>();
         builder.Services.AddStateStore(sp =>
         {

@@ -27,9 +27,10 @@ public sealed class RoomHost : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly IDatabase _redis;
 
-    private RoomHost(string appId, RoomFactory factory, Sidecar sidecar, ResourcesFolder resources, GrpcChannel channel, IDatabase redis, DaprClient dapr)
+    private RoomHost(string appId, RoomFactory factory, Sidecar sidecar, ResourcesFolder resources, GrpcChannel channel, IDatabase redis, DaprClient dapr, int httpPort)
     {
         AppId = appId;
+        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
         _factory = factory;
         _sidecar = sidecar;
         _resources = resources;
@@ -40,6 +41,9 @@ public sealed class RoomHost : IAsyncDisposable
     }
 
     public RoomService.RoomServiceClient Client { get; }
+
+    /// <summary>The HTTP/1.1 endpoint: Dapr callbacks, /healthz, /readyz, /metrics.</summary>
+    public Uri HttpAddress { get; }
 
     /// <summary>The service's own services, e.g. its IMeterFactory to tell its instruments from other hosts'.</summary>
     public IServiceProvider Services => _factory.Services;
@@ -84,8 +88,11 @@ public sealed class RoomHost : IAsyncDisposable
         var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
         await Eventually.UntilAsync(() => dapr.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the room service");
         var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        return new RoomHost(appId, factory, sidecar, resources, channel, redis.Connection.GetDatabase(), dapr);
+        return new RoomHost(appId, factory, sidecar, resources, channel, redis.Connection.GetDatabase(), dapr, httpPort);
     }
+
+    /// <summary>Stops the room's sidecar while the room runs (stopping it again at dispose does nothing more).</summary>
+    public Task StopSidecarAsync() => _sidecar.DisposeAsync().AsTask();
 
     public static string NewId(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
