@@ -49,6 +49,23 @@ public sealed class PublicPortTests
     }
 
     [Fact]
+    public async Task Upgrade_on_a_reused_http_connection_from_a_foreign_origin_gets_403_too()
+    {
+        // Such an upgrade reaches Kestrel's HTTP pipeline (the /ws endpoint), not the edge's own handshake.
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:AllowedOrigins:0"] = "https://app.example" });
+        await using var client = await RawClient.ConnectAsync(edge.Port, ct);
+        await client.SendAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ct);
+        Assert.StartsWith("HTTP/1.1 200 ", await client.ReadHeadAsync(ct), StringComparison.Ordinal);
+
+        await client.SendAsync(RawClient.Upgrade(key: RawClient.NewKey(), extra: "Origin: https://evil.example\r\nConnection: close\r\n"), ct);
+
+        var response = await client.ReadToEndAsync(ct);
+        Assert.Contains("HTTP/1.1 403 ", response, StringComparison.Ordinal);
+        Assert.Contains(ConnectionAcceptor.OriginNotAllowedMessage, response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Connections_beyond_the_per_address_cap_get_429_until_one_closes()
     {
         var ct = TestContext.Current.CancellationToken;
