@@ -24,7 +24,7 @@ dotnet build -c Release tests/Load -v quiet -nologo >&2
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 port="$(free_port)"; dead="$(free_port)"; key=suite-load-signing-key-0123456789abcdef
 env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production Edge__EdgeId=edge-0 \
-  Edge__PresenceAddress="http://127.0.0.1:$dead" Edge__RoomAddress="http://127.0.0.1:$dead" Edge__NotificationAddress="http://127.0.0.1:$dead" Auth__SigningKey="$key" \
+  Edge__PresenceAddress="http://127.0.0.1:$dead" Edge__RoomAddress="http://127.0.0.1:$dead" Edge__NotificationAddress="http://127.0.0.1:$dead" Auth__SigningKey="$key" Auth__Audience=suite-edge Auth__Issuer=suite-load \
   Connections__AdmissionsPerSecond=1000000 Logging__LogLevel__Default=Warning \
   Logging__LogLevel__Suite.Edge.Connections.ConnectionLifecycle=None Logging__LogLevel__Suite.Edge.Upstream=None Logging__LogLevel__Suite.Edge.Inbox=None "$@" \
   dotnet services/edge/bin/Release/net10.0/Suite.Edge.dll >"$OUT/edge.log" 2>&1 &

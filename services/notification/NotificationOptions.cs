@@ -38,6 +38,13 @@ public sealed class NotificationOptions
     [Range(1, 4_096)]
     public int MaxIdLength { get; set; } = 256;
 
+    /// <summary>
+    /// Largest <c>payload.content</c>, in bytes of compact JSON. Below the brokers' message limit (NATS
+    /// max_payload is 1 MB by default) with room for the delivery around it; a larger event is invalid.
+    /// </summary>
+    [Range(1, 900 * 1024)]
+    public int MaxContentBytes { get; set; } = 512 * 1024;
+
     /// <summary>Values per filter criterion (tags, regions, platforms).</summary>
     [Range(1, 10_000)]
     public int MaxFilterValues { get; set; } = 100;

@@ -11,7 +11,8 @@ public static class AuthExtensions
             .BindConfiguration(AuthOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>(_ => new AuthOptionsValidator(development)));
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // Bounded so a hanging authority fails the first auth after seconds, not HttpClient's 100 s.

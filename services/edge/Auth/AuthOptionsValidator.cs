@@ -3,7 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace Suite.Edge.Auth;
 
-internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+/// <param name="development">
+/// Whether the host runs in Development, where an HS256 key alone is enough (dev tokens, tests).
+/// Elsewhere an HS256 key must come with Auth:Audience and Auth:Issuer.
+/// </param>
+internal sealed class AuthOptionsValidator(bool development = true) : IValidateOptions<AuthOptions>
 {
     // The durations' bounds. Checked here rather than with [Range(typeof(TimeSpan), …)]: that
     // attribute sets up its conversion lazily and not thread-safely (dotnet/runtime#1143), so two
@@ -45,11 +49,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 
         if (hasKey)
         {
-            var bytes = Encoding.UTF8.GetByteCount(options.SigningKey!);
-            return bytes < AuthOptions.MinSigningKeyBytes
-                ? ValidateOptionsResult.Fail(
-                    $"Auth:SigningKey is {bytes} bytes; HS256 needs at least {AuthOptions.MinSigningKeyBytes} bytes (UTF-8).")
-                : ValidateOptionsResult.Success;
+            return ValidateSigningKey(options);
         }
 
         var failures = new List<string>();
@@ -65,6 +65,26 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (string.IsNullOrWhiteSpace(options.Audience))
         {
             failures.Add("Auth:Audience is required with Auth:Authority / Auth:JwksUri.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private ValidateOptionsResult ValidateSigningKey(AuthOptions options)
+    {
+        var failures = new List<string>();
+        var bytes = Encoding.UTF8.GetByteCount(options.SigningKey!);
+        if (bytes < AuthOptions.MinSigningKeyBytes)
+        {
+            failures.Add($"Auth:SigningKey is {bytes} bytes; HS256 needs at least {AuthOptions.MinSigningKeyBytes} bytes (UTF-8).");
+        }
+
+        // A shared secret is often shared with more than this edge (the peers, a token service for
+        // other APIs): outside Development only tokens minted for this edge, by the expected
+        // issuer, may open a socket.
+        if (!development && (string.IsNullOrWhiteSpace(options.Audience) || string.IsNullOrWhiteSpace(options.Issuer)))
+        {
+            failures.Add("Auth:SigningKey (HS256) outside Development needs Auth:Audience and Auth:Issuer, so tokens the key signed for other audiences or issuers are refused; set both, or use Auth:Authority / Auth:JwksUri.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

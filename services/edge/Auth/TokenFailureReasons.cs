@@ -18,6 +18,7 @@ public static class TokenFailureReasons
     public const string WrongAudience = "wrong audience";
     public const string WrongIssuer = "wrong issuer";
     public const string MissingSub = "missing sub";
+    public const string InvalidSub = "invalid sub";
     public const string KeysUnavailable = "signing keys unavailable";
     public const string Invalid = "invalid token";
 }

@@ -21,6 +21,12 @@ public sealed class TokenValidator
         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
     ];
 
+    /// <summary>
+    /// The longest <c>sub</c> accepted: presence and room refuse user ids over 256 characters or with
+    /// "||" (Dapr's state key separator), so such a user would get auth:ok and then fail every call.
+    /// </summary>
+    public const int MaxSubjectLength = 256;
+
     private const string BlockingRefreshSwitch = "Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking";
 
     private readonly JsonWebTokenHandler _handler = new();
@@ -131,6 +137,11 @@ public sealed class TokenValidator
         if (string.IsNullOrWhiteSpace(claims.Subject))
         {
             return Reject(TokenFailureReasons.MissingSub, null);
+        }
+
+        if (claims.Subject.Length > MaxSubjectLength || claims.Subject.Contains("||", StringComparison.Ordinal))
+        {
+            return Reject(TokenFailureReasons.InvalidSub, null);
         }
 
         DateTimeOffset? expiresAt = jwt.ValidTo == DateTime.MinValue ? null : new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero);

@@ -13,6 +13,9 @@ public static class CloseCodes
     /// <summary>The token expired and no fresh <c>auth</c> came in time. Reconnect with a fresh token.</summary>
     public const int TokenExpired = 4003;
 
+    /// <summary>The user already holds <c>Connections:MaxConnectionsPerUser</c> connections on this edge. Close one before reconnecting.</summary>
+    public const int TooManyConnections = 4004;
+
     /// <summary>Sustained abuse of the rate limits. Reconnect after a back-off.</summary>
     public const int PolicyViolation = 1008;
 

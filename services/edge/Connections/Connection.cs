@@ -27,6 +27,7 @@ public sealed class Connection
     private Counter<long>? _framesSent;
     private ReplayOrder? _replayOrder;
     private LiveHold? _liveHold;
+    private long _closeDeadlineTicks;
 
     public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
     {
@@ -215,6 +216,21 @@ public sealed class Connection
         }
 
         return batch.Count;
+    }
+
+    /// <summary>
+    /// For the sweep only (one thread): false the first time it sees this connection closing, which
+    /// starts <paramref name="timeout"/> at <paramref name="now"/>; true once the timeout has passed.
+    /// </summary>
+    public bool CloseOverdue(DateTimeOffset now, TimeSpan timeout)
+    {
+        if (_closeDeadlineTicks == 0)
+        {
+            _closeDeadlineTicks = (now + timeout).UtcTicks;
+            return false;
+        }
+
+        return now.UtcTicks >= _closeDeadlineTicks;
     }
 
     /// <summary>The first request wins; the send loop carries it out after the queue (or at once, without flush).</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Auth;
@@ -9,11 +11,16 @@ namespace Suite.Edge.Connections;
 
 /// <summary>
 /// What an upgrade decides, the same for both ways in (the edge's own handshake on the listen port,
-/// and the /ws endpoint for what Kestrel's HTTP pipeline serves): admission, drain, the token at the
-/// upgrade, and the new connection with its auth failure already queued.
+/// and the /ws endpoint for what Kestrel's HTTP pipeline serves): the origin, admission, drain, the
+/// per-address cap, the token at the upgrade, and the new connection with its auth failure already queued.
 /// </summary>
+/// <remarks>
+/// The order matters: only a request known to be a valid WebSocket upgrade from an allowed origin
+/// takes an admission, so plain requests to /ws cannot use up the admissions real clients need.
+/// </remarks>
 public sealed class ConnectionAcceptor(
     AdmissionGate admission,
+    ConnectionCaps caps,
     EdgeDrain drain,
     TokenValidator tokens,
     ServerFrames frames,
@@ -22,6 +29,33 @@ public sealed class ConnectionAcceptor(
     TimeProvider time,
     EdgeMetrics metrics)
 {
+    /// <summary>The 403 body for an upgrade from an origin outside <see cref="ConnectionOptions.AllowedOrigins"/>.</summary>
+    public const string OriginNotAllowedMessage = "origin not allowed";
+
+    /// <summary>The 429 body for an upgrade over <see cref="ConnectionOptions.MaxConnectionsPerIp"/>.</summary>
+    public const string TooManyFromAddressMessage = "too many connections from this address";
+
+    // Null when every origin is allowed.
+    private readonly FrozenSet<string>? _origins = options.Value.AllowedOrigins.Length == 0
+        ? null
+        : options.Value.AllowedOrigins.Select(NormalizeOrigin).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// False (counted) for a browser's upgrade from an origin not in the allowlist: answer 403. A
+    /// request without Origin is not from a browser page, which always sends one (RFC 6455 §4.1), so
+    /// the allowlist has nothing to protect there.
+    /// </summary>
+    public bool OriginAllowed(string? origin)
+    {
+        if (_origins is null || origin is null || _origins.Contains(NormalizeOrigin(origin)))
+        {
+            return true;
+        }
+
+        metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "origin"));
+        return false;
+    }
+
     /// <summary>Takes one admission; false (counted) when over the rate: answer 429 with Retry-After.</summary>
     public bool TryAdmit()
     {
@@ -46,6 +80,21 @@ public sealed class ConnectionAcceptor(
         return true;
     }
 
+    /// <summary>
+    /// Takes a place under the per-address cap; false (counted) when the address holds the cap
+    /// already: answer 429. The caller releases <paramref name="hold"/> when the connection ends.
+    /// </summary>
+    public bool TryHoldAddress(IPAddress? address, out ConnectionCaps.AddressHold hold)
+    {
+        if (caps.TryHoldAddress(address, out hold))
+        {
+            return true;
+        }
+
+        metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "address_cap"));
+        return false;
+    }
+
     public async ValueTask<TokenValidationOutcome?> ValidateAsync(string? token, CancellationToken cancellationToken) =>
         token is null ? null : await tokens.ValidateAsync(token, cancellationToken);
 
@@ -60,6 +109,8 @@ public sealed class ConnectionAcceptor(
 
         return new Accepted(connection, outcome is { IsValid: true } ? ConnectionLifecycle.IdentityFrom(outcome) : null);
     }
+
+    private static string NormalizeOrigin(string origin) => origin.Trim().TrimEnd('/');
 
     public readonly record struct Accepted(Connection Connection, ClientIdentity? Identity);
 }

@@ -22,7 +22,10 @@ public static class ConnectionEndpoints
     public static IHostApplicationBuilder AddConnections(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.CloseTimeout >= TimeSpan.FromMilliseconds(100) && o.CloseTimeout <= TimeSpan.FromMinutes(5), "Connections:CloseTimeout must be between 00:00:00.1 and 00:05:00.")
+            .Validate(o => o.AllowedOrigins.All(origin => Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.AbsolutePath == "/"), "Connections:AllowedOrigins holds origins, scheme://host[:port] with no path, e.g. https://app.example.")
+            .ValidateOnStart();
         services.AddOptions<SendQueueOptions>().BindConfiguration("SendQueue").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ProtocolLimits>().BindConfiguration("Protocol").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProtocolLimits>>().Value);
@@ -45,6 +48,7 @@ public static class ConnectionEndpoints
 
         // A reconnect storm queues at the clients (HTTP 429 with Retry-After) instead of in the edge.
         services.AddSingleton<AdmissionGate>();
+        services.AddSingleton<ConnectionCaps>();
 
         // A WebSocket request lasts as long as its connection, and its server span would be exported
         // (if ever) only when it closes; recording no tags for it saves ~0.5 KB per idle connection.
@@ -72,17 +76,25 @@ public static class ConnectionEndpoints
         ConnectionHandler handler,
         IOptions<ConnectionOptions> options)
     {
+        // Only a real upgrade takes an admission: plain GETs of /ws must not lock real clients out.
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return context.Response.WriteAsync(WebSocketHandshake.NotWebSocketMessage, context.RequestAborted);
+        }
+
+        var origins = context.Request.Headers.Origin;
+        if (!acceptor.OriginAllowed(origins.Count switch { 0 => null, 1 => origins[0], _ => "" }))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return context.Response.WriteAsync(ConnectionAcceptor.OriginNotAllowedMessage, context.RequestAborted);
+        }
+
         if (!acceptor.TryAdmit())
         {
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
-        }
-
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return context.Response.WriteAsync(WebSocketHandshake.NotWebSocketMessage, context.RequestAborted);
         }
 
         if (acceptor.RefuseWhileDraining())
@@ -92,15 +104,35 @@ public static class ConnectionEndpoints
             return Task.CompletedTask;
         }
 
+        if (!acceptor.TryHoldAddress(context.Connection.RemoteIpAddress, out var address))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "5";
+            return context.Response.WriteAsync(ConnectionAcceptor.TooManyFromAddressMessage, context.RequestAborted);
+        }
+
         // A token at upgrade (header or access_token query) saves the client the auth frame. The
         // request keeps no copy of it: it would sit in memory (three times) for the connection's life.
         var token = TokenExtractor.FromRequest(context.Request);
         TokenExtractor.RemoveFromRequest(context);
         var aborted = context.RequestAborted;
         var accepting = AcceptWebSocketAsync(context, token, acceptor, options.Value, aborted);
-        return accepting.IsCompletedSuccessfully
+        var running = accepting.IsCompletedSuccessfully
             ? handler.RunAsync(accepting.Result.Connection, accepting.Result.Identity, aborted)
             : RunWhenAcceptedAsync(accepting, handler, aborted);
+        return options.Value.MaxConnectionsPerIp == 0 ? running : ReleaseWhenDoneAsync(running, address);
+    }
+
+    private static async Task ReleaseWhenDoneAsync(Task running, ConnectionCaps.AddressHold address)
+    {
+        try
+        {
+            await running;
+        }
+        finally
+        {
+            address.Release();
+        }
     }
 
     private static async Task RunWhenAcceptedAsync(Task<ConnectionAcceptor.Accepted> accepting, ConnectionHandler handler, CancellationToken aborted)

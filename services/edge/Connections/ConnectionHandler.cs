@@ -23,7 +23,6 @@ public sealed partial class ConnectionHandler(
 {
     // A first read of this size covers almost every client frame; bigger ones grow up to MaxFrameBytes.
     private const int InitialReceiveBuffer = 4 * 1024;
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     public async Task RunAsync(Connection connection, ClientIdentity? preAuthenticated, CancellationToken aborted)
     {
@@ -92,7 +91,7 @@ public sealed partial class ConnectionHandler(
 
                 if (connection.Close is not null)
                 {
-                    await WaitForClientCloseAsync(connection, aborted);
+                    await WaitForClientCloseAsync(connection, options.Value.CloseTimeout, aborted);
                     return;
                 }
             }
@@ -117,39 +116,38 @@ public sealed partial class ConnectionHandler(
         }
     }
 
-    /// <summary>Reads one whole message into a pooled buffer the caller returns; a message over the limit is read to its end and discarded.</summary>
+    /// <summary>
+    /// Reads one whole message, all its fragments, into a pooled buffer the caller returns. The
+    /// fragments count together against the limit: once they pass it the message is TooBig at once
+    /// and nothing more of it is read, so neither one huge frame nor an endless run of continuation
+    /// frames can make the edge read (or buffer) past <paramref name="maxFrame"/> + a buffer's worth.
+    /// </summary>
     private static async Task<ReceivedMessage> ReceiveMessageAsync(WebSocket socket, int maxFrame, CancellationToken aborted)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
         var length = 0;
-        var tooBig = false;
         while (true)
         {
-            if (length == buffer.Length && !tooBig)
+            if (length == buffer.Length)
             {
-                if (buffer.Length > maxFrame)
-                {
-                    tooBig = true;
-                }
-                else
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxFrame + 1));
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
+                // Below the limit still (else it returned): grow to at most one byte past it, which is
+                // enough to tell a message over the limit.
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxFrame + 1));
+                buffer.AsSpan(0, length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
             }
 
-            var target = tooBig ? buffer.AsMemory() : buffer.AsMemory(length);
-            var received = await socket.ReceiveAsync(target, aborted);
-            if (!tooBig)
+            var received = await socket.ReceiveAsync(buffer.AsMemory(length), aborted);
+            length += received.Count;
+            if (length > maxFrame)
             {
-                length += received.Count;
+                return new ReceivedMessage(buffer, length, received.MessageType, TooBig: true);
             }
 
             if (received.MessageType == WebSocketMessageType.Close || received.EndOfMessage)
             {
-                return new ReceivedMessage(buffer, length, received.MessageType, tooBig || length > maxFrame);
+                return new ReceivedMessage(buffer, length, received.MessageType, TooBig: false);
             }
         }
     }
@@ -160,10 +158,11 @@ public sealed partial class ConnectionHandler(
         connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "client closed", Flush: false));
 
     // After the edge sent its close frame the client answers with its own; stop waiting after a
-    // bound. A transport timer like keep-alive, so it runs on the system clock.
-    private static async Task WaitForClientCloseAsync(Connection connection, CancellationToken aborted)
+    // bound. A transport timer like keep-alive, so it runs on the system clock (the sweep enforces
+    // the same bound on the edge's clock for closes it starts, when no read loop is waiting here).
+    private static async Task WaitForClientCloseAsync(Connection connection, TimeSpan closeTimeout, CancellationToken aborted)
     {
-        using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
+        using var timeout = new CancellationTokenSource(closeTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, timeout.Token);
         try
         {

@@ -6,6 +6,7 @@ using Suite.Contracts.Presence.V1;
 using Suite.Contracts.Room.V1;
 using Suite.Edge.Auth;
 using Suite.Edge.Inbox;
+using Suite.Edge.Limits;
 using Suite.Edge.Protocol;
 using Suite.Edge.Routing;
 using Suite.Edge.Upstream;
@@ -23,6 +24,7 @@ public sealed class ConnectionLifecycle(
     RoomService.RoomServiceClient room,
     ServerFrames frames,
     InboxReplay inbox,
+    ConnectionCaps caps,
     IOptions<EdgeOptions> edgeOptions,
     IOptions<ConnectionOptions> connectionOptions,
     ILogger<ConnectionLifecycle> logger)
@@ -48,6 +50,17 @@ public sealed class ConnectionLifecycle(
 
     public async Task ActivateAsync(Connection connection, ClientIdentity identity, CancellationToken cancellationToken)
     {
+        // Checked before the connection becomes the user's, so a refused one is never announced to
+        // presence and its release (no identity) gives back nothing it did not take.
+        if (!caps.TryHoldUser(identity.UserId))
+        {
+            var max = connectionOptions.Value.MaxConnectionsPerUser;
+            ConnectionsLog.UserCapReached(logger, connection.Id, identity.UserId, max);
+            connection.Send(frames.Error(ErrorCodes.TooManyConnections, $"this user already has {max} connections to this edge; close one first"));
+            connection.RequestClose(new CloseRequest(CloseCodes.TooManyConnections, "too many connections for this user", Flush: true));
+            return;
+        }
+
         connection.Authenticate(identity);
         var edge = edgeOptions.Value;
         try
@@ -81,6 +94,8 @@ public sealed class ConnectionLifecycle(
         {
             return;
         }
+
+        caps.ReleaseUser(identity.UserId);
 
         var left = index.RemoveConnection(connection);
         if (left is null)

@@ -42,6 +42,36 @@ public sealed class ConnectionOptions
     [Range(1, 1_000_000)]
     public int AdmissionsPerSecond { get; set; } = 1000;
 
+    /// <summary>
+    /// Open connections one client address (the TCP peer) may hold on this edge; one more gets HTTP
+    /// 429 at the upgrade. 0 (the default) is no cap: behind a proxy or NAT every client shares the
+    /// proxy's address, so set it only where the edge sees client addresses.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnectionsPerIp { get; set; }
+
+    /// <summary>
+    /// Open connections one user (token <c>sub</c>) may hold on this edge; one more is refused at
+    /// authentication with <c>too_many_connections</c> and close <see cref="CloseCodes.TooManyConnections"/>.
+    /// 0 (the default) is no cap.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxConnectionsPerUser { get; set; }
+
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>) whose browser pages may open a WebSocket here; an upgrade
+    /// with any other <c>Origin</c> gets HTTP 403. Empty (the default) allows every origin; an upgrade
+    /// without an <c>Origin</c> header (not a browser) is always allowed.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// How long a connection the edge is closing may take to finish (queued frames, its close frame
+    /// and the client's answer) before its socket is aborted, so a client that ignores the close
+    /// cannot keep it.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long shutdown waits for queues to drain before closing what is left.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -6,7 +6,8 @@ namespace Suite.Edge.Connections;
 /// <summary>
 /// One timer for the whole edge instead of several per connection: every second it closes
 /// connections that did not authenticate in time, went idle for too long, or outlived their token;
-/// marks quiet ones Idle; refills every connection's rate budget; and drives keep-alive (a ping to a
+/// aborts the sockets of connections whose close did not finish within the close timeout; marks
+/// quiet ones Idle; refills every connection's rate budget; and drives keep-alive (a ping to a
 /// client silent for the heartbeat interval, a drop when nothing comes back within the timeout).
 /// </summary>
 /// <remarks>
@@ -42,8 +43,21 @@ public sealed partial class ConnectionSweeper(
         foreach (var connection in registry.All)
         {
             connection.ReplenishRate();
-            // A closing connection sends nothing more (its close handshake has its own bound).
-            var heartbeat = connection.Close is null ? connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout, mayPing: pings > 0) : null;
+            if (connection.Close is not null)
+            {
+                // A closing connection sends nothing more and gets no further close. One whose client
+                // ignores the close frame (or never reads it) would keep its socket until the TCP
+                // stack gave up: after the close timeout it is aborted and the read loop ends it.
+                if (connection.CloseOverdue(now, options.CloseTimeout))
+                {
+                    ConnectionsLog.CloseTimedOut(logger, connection.Id, options.CloseTimeout);
+                    connection.Socket.Abort();
+                }
+
+                continue;
+            }
+
+            var heartbeat = connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout, mayPing: pings > 0);
             if (heartbeat == HeartbeatOutcome.Pinged)
             {
                 pings--;
@@ -60,12 +74,15 @@ public sealed partial class ConnectionSweeper(
             {
                 case ConnectionState.Connecting or ConnectionState.Authenticating when now - connection.ConnectedAt >= auth.AuthTimeout:
                     connection.RequestClose(new CloseRequest(CloseCodes.AuthFailed, "no valid auth within the auth timeout", Flush: true));
+                    connection.CloseOverdue(now, options.CloseTimeout);
                     break;
                 case ConnectionState.Active or ConnectionState.Idle when quiet >= options.IdleTimeout:
                     connection.RequestClose(new CloseRequest(CloseCodes.IdleTimeout, $"idle for {options.IdleTimeout.TotalSeconds:0}s", Flush: true));
+                    connection.CloseOverdue(now, options.CloseTimeout);
                     break;
                 case ConnectionState.Active or ConnectionState.Idle when connection.Identity?.TokenExpiresAt is { } expiresAt && auth.SessionEndsAt(expiresAt) <= now:
                     connection.RequestClose(new CloseRequest(CloseCodes.TokenExpired, "token expired; reconnect with a fresh token", Flush: true));
+                    connection.CloseOverdue(now, options.CloseTimeout);
                     break;
                 case ConnectionState.Active when quiet >= options.IdleAfter:
                     connection.TransitionTo(ConnectionState.Idle);

@@ -19,4 +19,10 @@ internal static partial class ConnectionsLog
 
     [LoggerMessage(6, LogLevel.Information, "Connection {ConnectionId} of {UserId} refused frame: {Code} {Message}")]
     public static partial void ProtocolError(ILogger logger, string connectionId, string? userId, string code, string message);
+
+    [LoggerMessage(7, LogLevel.Information, "Connection {ConnectionId} of {UserId} refused: the user holds {Max} connections on this edge already")]
+    public static partial void UserCapReached(ILogger logger, string connectionId, string userId, int max);
+
+    [LoggerMessage(8, LogLevel.Debug, "Connection {ConnectionId} did not finish closing within {Timeout}; its socket is aborted")]
+    public static partial void CloseTimedOut(ILogger logger, string connectionId, TimeSpan timeout);
 }

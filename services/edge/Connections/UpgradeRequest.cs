@@ -36,6 +36,9 @@ public sealed class UpgradeRequest
 
     public string? Version { get; private set; }
 
+    /// <summary>The Origin a browser sends with every upgrade; null when absent.</summary>
+    public string? Origin { get; private set; }
+
     /// <summary>The Connection header lists <c>upgrade</c>.</summary>
     public bool ConnectionUpgrade { get; private set; }
 
@@ -188,6 +191,11 @@ public sealed class UpgradeRequest
             else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Version"u8))
             {
                 Version = Version is null ? Encoding.ASCII.GetString(raw) : "";
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Origin"u8))
+            {
+                // Repeated: "" matches no allowed origin, so the allowlist cannot be split around.
+                Origin = Origin is null ? Encoding.ASCII.GetString(raw) : "";
             }
             else if (Ascii.EqualsIgnoreCase(name, "Authorization"u8))
             {

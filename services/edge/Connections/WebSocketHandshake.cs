@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Auth;
+using Suite.Edge.Limits;
 
 namespace Suite.Edge.Connections;
 
@@ -71,9 +73,10 @@ public sealed class WebSocketHandshake
         }
 
         ConnectionAcceptor.Accepted? accepted;
+        ConnectionCaps.AddressHold address;
         try
         {
-            accepted = await HandshakeAsync(connection, request!);
+            (accepted, address) = await HandshakeAsync(connection, request!);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
@@ -84,7 +87,14 @@ public sealed class WebSocketHandshake
         request = null;
         if (accepted is { } ok)
         {
-            await _handler.RunAsync(ok.Connection, ok.Identity, connection.ConnectionClosed);
+            try
+            {
+                await _handler.RunAsync(ok.Connection, ok.Identity, connection.ConnectionClosed);
+            }
+            finally
+            {
+                address.Release();
+            }
         }
     }
 
@@ -126,35 +136,68 @@ public sealed class WebSocketHandshake
         }
     }
 
-    // The endpoint's decisions in the endpoint's order: admission, a valid handshake, drain, the token.
-    private async Task<ConnectionAcceptor.Accepted?> HandshakeAsync(ConnectionContext connection, UpgradeRequest request)
+    // The endpoint's decisions in the endpoint's order: a valid handshake, the origin, admission,
+    // drain, the per-address cap, the token. The address's place is the caller's to give back once
+    // the connection ends; every way out before that gives it back here.
+    private async Task<(ConnectionAcceptor.Accepted?, ConnectionCaps.AddressHold)> HandshakeAsync(ConnectionContext connection, UpgradeRequest request)
     {
         var output = connection.Transport.Output;
-        if (!_acceptor.TryAdmit())
-        {
-            await RespondAsync(output, "429 Too Many Requests", "Retry-After: 1\r\n", "");
-            return null;
-        }
-
         if (!request.ConnectionUpgrade || !request.HasValidKey)
         {
             await RespondAsync(output, "400 Bad Request", "", NotWebSocketMessage);
-            return null;
+            return default;
         }
 
         if (request.Version != "13")
         {
             // RFC 6455 §4.2.2: an unsupported version gets 426 naming the versions the server speaks.
             await RespondAsync(output, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n", NotWebSocketMessage);
-            return null;
+            return default;
+        }
+
+        if (!_acceptor.OriginAllowed(request.Origin))
+        {
+            await RespondAsync(output, "403 Forbidden", "", ConnectionAcceptor.OriginNotAllowedMessage);
+            return default;
+        }
+
+        if (!_acceptor.TryAdmit())
+        {
+            await RespondAsync(output, "429 Too Many Requests", "Retry-After: 1\r\n", "");
+            return default;
         }
 
         if (_acceptor.RefuseWhileDraining())
         {
             await RespondAsync(output, "503 Service Unavailable", "Retry-After: 1\r\n", "");
-            return null;
+            return default;
         }
 
+        if (!_acceptor.TryHoldAddress((connection.RemoteEndPoint as IPEndPoint)?.Address, out var address))
+        {
+            await RespondAsync(output, "429 Too Many Requests", "Retry-After: 5\r\n", ConnectionAcceptor.TooManyFromAddressMessage);
+            return default;
+        }
+
+        var handedOver = false;
+        try
+        {
+            var accepted = await AcceptAsync(connection, request);
+            handedOver = accepted is not null;
+            return (accepted, address);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                address.Release();
+            }
+        }
+    }
+
+    private async Task<ConnectionAcceptor.Accepted?> AcceptAsync(ConnectionContext connection, UpgradeRequest request)
+    {
+        var output = connection.Transport.Output;
         var aborted = connection.ConnectionClosed;
         var outcome = await _acceptor.ValidateAsync(TokenExtractor.FromParts(request.Authorization, request.Query), aborted);
         // From the 101 on, every byte to the client goes through the transport, straight to the

@@ -47,6 +47,9 @@ public static class ErrorCodes
     /// <summary>The user may not do this (e.g. join that room, or re-authenticate as another user).</summary>
     public const string Forbidden = "forbidden";
 
+    /// <summary>The user already holds <c>Connections:MaxConnectionsPerUser</c> connections on this edge; close 4004 follows.</summary>
+    public const string TooManyConnections = "too_many_connections";
+
     /// <summary>A bug on the server side; details are in the server logs, never in the frame.</summary>
     public const string Internal = "internal";
 }

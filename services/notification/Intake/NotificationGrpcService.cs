@@ -31,6 +31,7 @@ public sealed class NotificationGrpcService(
             try
             {
                 content = CompactJson.From(JsonFormatter.Default.Format(request.Payload.Content));
+                error = validator.ValidateContent(content);
             }
             catch (Exception e) when (e is InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
             {

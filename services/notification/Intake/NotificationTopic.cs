@@ -64,7 +64,7 @@ public static class NotificationTopic
         var source = request.Headers[CloudEventSourceHeader].ToString();
 
         var (evt, content, error) = NotificationIntake.Parse(body);
-        error ??= validator.Validate(evt!);
+        error ??= validator.Validate(evt!) ?? validator.ValidateContent(content!);
         if (error is not null)
         {
             var deadLetter = new DeadLetter

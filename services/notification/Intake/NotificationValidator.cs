@@ -47,17 +47,17 @@ public sealed class NotificationValidator(IOptions<NotificationOptions> options)
 
                 foreach (var id in ids)
                 {
-                    if (!IsId(id, limits))
+                    if (!IsKey(id, limits))
                     {
-                        return new("invalid_target", "users.ids", $"user ids must be 1 to {limits.MaxIdLength} characters");
+                        return new("invalid_target", "users.ids", $"user ids must be 1 to {limits.MaxIdLength} characters without \"||\"");
                     }
                 }
 
                 return null;
             case NotificationEvent.TargetOneofCase.Room:
-                return IsId(evt.Room, limits) ? null : new("invalid_target", "room", $"must be 1 to {limits.MaxIdLength} characters");
+                return IsKey(evt.Room, limits) ? null : new("invalid_target", "room", $"must be 1 to {limits.MaxIdLength} characters without \"||\"");
             case NotificationEvent.TargetOneofCase.Channel:
-                return IsId(evt.Channel, limits) ? null : new("invalid_target", "channel", $"must be 1 to {limits.MaxIdLength} characters");
+                return IsKey(evt.Channel, limits) ? null : new("invalid_target", "channel", $"must be 1 to {limits.MaxIdLength} characters without \"||\"");
             case NotificationEvent.TargetOneofCase.Everyone:
                 return evt.Everyone ? null : new("invalid_target", "everyone", "must be true when set");
             default:
@@ -145,6 +145,28 @@ public sealed class NotificationValidator(IOptions<NotificationOptions> options)
             ? new("missing_content", "payload.content", "is required (any JSON value)")
             : null;
     }
+
+    /// <summary>
+    /// The size rule the edges and brokers need for <c>payload.content</c> as compact JSON text (what
+    /// is published): every delivery carries it whole, and a broker refuses a message over its limit
+    /// (NATS max_payload, 1 MB by default), which would fail the event on every retry.
+    /// </summary>
+    public ValidationError? ValidateContent(string contentJson)
+    {
+        var max = options.Value.MaxContentBytes;
+        // Counting bytes costs a pass over the text; a string of at most max / 3 chars cannot exceed it.
+        if (contentJson.Length <= max / 3)
+        {
+            return null;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(contentJson);
+        return bytes <= max ? null : new("content_too_large", "payload.content", $"{bytes} bytes as JSON; at most {max}");
+    }
+
+    // What presence and room accept as a user, room or channel id: they also refuse "||", Dapr's
+    // state key separator, so an event naming one would fail upstream on every retry.
+    private static bool IsKey(string value, NotificationOptions limits) => IsId(value, limits) && !value.Contains("||", StringComparison.Ordinal);
 
     private static bool IsId(string value, NotificationOptions limits) => value.Length > 0 && value.Length <= limits.MaxIdLength && !string.IsNullOrWhiteSpace(value);
 }

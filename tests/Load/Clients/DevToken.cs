@@ -8,9 +8,15 @@ namespace Suite.Load.Clients;
 /// <summary>
 /// HS256 JWTs with <c>sub</c> = user id, what the edge's development mode and both peers accept.
 /// Minted here rather than with the edge's DevTokens so the generator does not load a web project.
+/// They carry <see cref="Audience"/> and <see cref="Issuer"/>, which an edge outside Development
+/// requires with an HS256 key (the peers and a Development edge ignore them).
 /// </summary>
 internal static class DevToken
 {
+    public const string Audience = "suite-edge";
+
+    public const string Issuer = "suite-load";
+
     private static readonly string Header = Base64Url.EncodeToString("""{"alg":"HS256","typ":"JWT"}"""u8);
 
     public static string Create(string signingKey, string userId, TimeSpan lifetime)
@@ -19,6 +25,8 @@ internal static class DevToken
         var payload = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["sub"] = userId,
+            ["aud"] = Audience,
+            ["iss"] = Issuer,
             ["iat"] = now,
             ["nbf"] = now,
             ["exp"] = now + (long)lifetime.TotalSeconds,

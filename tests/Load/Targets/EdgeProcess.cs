@@ -50,6 +50,9 @@ internal sealed class EdgeProcess : ISystemUnderTest
         env["Edge__RoomAddress"] = $"http://127.0.0.1:{deadPort}";
         env["Edge__NotificationAddress"] = $"http://127.0.0.1:{deadPort}";
         env["Auth__SigningKey"] = signingKey;
+        // Outside Development an HS256 key needs both (the generator's tokens carry them).
+        env["Auth__Audience"] = Clients.DevToken.Audience;
+        env["Auth__Issuer"] = Clients.DevToken.Issuer;
         env["Connections__AdmissionsPerSecond"] = "1000000";
         env["Logging__LogLevel__Default"] = "Warning";
         // Presence is down on purpose; its per-connection failure warnings would only measure the console.

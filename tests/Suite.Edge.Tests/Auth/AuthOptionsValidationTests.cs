@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Suite.Edge.Auth;
@@ -127,6 +128,34 @@ public sealed class AuthOptionsValidationTests
         using var host = AuthTestHost.CreateDev(new FakeTimeProvider());
 
         await host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Hs256_key_outside_development_without_audience_and_issuer_stops_the_edge_at_start()
+    {
+        using var host = AuthTestHost.CreateIn(Environments.Production, new FakeTimeProvider(), ("SigningKey", AuthTestHost.DevKey), ("Audience", "suite-edge"));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("outside Development needs Auth:Audience and Auth:Issuer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hs256_key_outside_development_with_audience_and_issuer_accepts_only_tokens_for_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var time = new FakeTimeProvider();
+        using var host = AuthTestHost.CreateIn(Environments.Production, time, ("SigningKey", AuthTestHost.DevKey), ("Audience", "suite-edge"), ("Issuer", "login"));
+        await host.StartAsync(ct);
+        string Token(string audience, string issuer) => DevTokens.Create(AuthTestHost.DevKey, "alice", TimeSpan.FromMinutes(5), time, new Dictionary<string, object> { ["aud"] = audience, ["iss"] = issuer });
+
+        var ours = await host.Validator.ValidateAsync(Token("suite-edge", "login"), ct);
+        var otherApi = await host.Validator.ValidateAsync(Token("billing-api", "login"), ct);
+        var otherIssuer = await host.Validator.ValidateAsync(Token("suite-edge", "someone-else"), ct);
+
+        Assert.True(ours.IsValid, ours.FailureReason);
+        Assert.Equal(TokenFailureReasons.WrongAudience, otherApi.FailureReason);
+        Assert.Equal(TokenFailureReasons.WrongIssuer, otherIssuer.FailureReason);
     }
 
     private static void AssertFails(AuthOptions options, string expected)

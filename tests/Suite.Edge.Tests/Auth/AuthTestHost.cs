@@ -16,9 +16,13 @@ internal sealed class AuthTestHost : IDisposable
 
     public TokenValidator Validator => _host.Services.GetRequiredService<TokenValidator>();
 
-    public static AuthTestHost Create(TimeProvider time, params (string Key, string? Value)[] auth)
+    public static AuthTestHost Create(TimeProvider time, params (string Key, string? Value)[] auth) =>
+        CreateIn(Environments.Development, time, auth);
+
+    /// <summary>As the edge builds it in <paramref name="environment"/> (Development for dev keys, as tests and the quick starts run).</summary>
+    public static AuthTestHost CreateIn(string environment, TimeProvider time, params (string Key, string? Value)[] auth)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment });
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in auth)
         {

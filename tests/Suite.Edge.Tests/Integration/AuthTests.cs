@@ -1,3 +1,4 @@
+using Suite.Edge.Auth;
 using Suite.Edge.Connections;
 
 namespace Suite.Edge.Tests.Integration;
@@ -61,6 +62,35 @@ public sealed class AuthTests : IAsyncLifetime
         var (code, _, frames) = await client.ReceiveCloseAsync(ct);
         Assert.Equal("auth:fail", Assert.Single(frames).GetProperty("type").GetString());
         Assert.Equal(CloseCodes.AuthFailed, code);
+    }
+
+    [Theory]
+    [InlineData(257, "")]
+    [InlineData(8, "a||b")]
+    public async Task Token_with_a_sub_services_refuse_gets_auth_fail_and_close_4001(int length, string sub)
+    {
+        // Presence and room refuse such user ids: accepted here, the session would be half-working.
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await _edge.ConnectAsync(ct);
+
+        await client.SendAsync(new { type = "auth", token = _edge.Token(sub.Length > 0 ? sub : new string('u', length)) }, ct);
+
+        var (code, _, frames) = await client.ReceiveCloseAsync(ct);
+        var fail = Assert.Single(frames);
+        Assert.Equal("auth:fail", fail.GetProperty("type").GetString());
+        Assert.Equal(TokenFailureReasons.InvalidSub, fail.GetProperty("reason").GetString());
+        Assert.Equal(CloseCodes.AuthFailed, code);
+    }
+
+    [Fact]
+    public async Task Token_with_a_sub_of_256_characters_is_accepted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await _edge.ConnectAsync(ct);
+
+        await client.SendAsync(new { type = "auth", token = _edge.Token(new string('u', 256)) }, ct);
+
+        Assert.Equal(new string('u', 256), (await client.ReceiveAsync("auth:ok", ct)).GetProperty("userId").GetString());
     }
 
     [Fact]

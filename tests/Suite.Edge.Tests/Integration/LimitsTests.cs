@@ -81,4 +81,24 @@ public sealed class LimitsTests : IAsyncLifetime
         var (code, _, _) = await client.ReceiveCloseAsync(ct);
         Assert.Equal(CloseCodes.MessageTooBig, code);
     }
+
+    [Fact]
+    public async Task Fragmented_message_past_the_size_limit_closes_with_1009_without_waiting_for_its_end()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await RawClient.ConnectAsync(_edge.Port, ct);
+        await client.SendAsync(RawClient.Upgrade("/ws?access_token=" + _edge.Token("alice"), RawClient.NewKey()), ct);
+        Assert.StartsWith("HTTP/1.1 101 ", await client.ReadHeadAsync(ct), StringComparison.Ordinal);
+        Assert.Contains("auth:ok", await client.ReadTextFrameAsync(ct), StringComparison.Ordinal);
+
+        // 1,500 bytes in three fragments against the 1,024-byte limit, and no final fragment: a
+        // message that never ends. Each fragment alone is well under the limit.
+        var fragment = new byte[500];
+        fragment.AsSpan().Fill((byte)'x');
+        await client.SendAsync([.. RawClient.Frame(1, fin: false, fragment), .. RawClient.Frame(0, fin: false, fragment), .. RawClient.Frame(0, fin: false, fragment)], ct);
+
+        var (opcode, payload) = await client.ReadFrameAsync(ct);
+        Assert.Equal(8, opcode);
+        Assert.Equal(CloseCodes.MessageTooBig, (payload[0] << 8) | payload[1]);
+    }
 }

@@ -33,13 +33,16 @@ internal sealed class RawClient : IAsyncDisposable
         + $"Sec-WebSocket-Version: {version}\r\n{extra}\r\n";
 
     /// <summary>A masked text frame, as a client must send it.</summary>
-    public static byte[] TextFrame(string text)
+    public static byte[] TextFrame(string text) => Frame(opcode: 1, fin: true, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>A masked frame of any opcode (0 = continuation), final or not: fragments of a message.</summary>
+    public static byte[] Frame(int opcode, bool fin, byte[] payload)
     {
-        var payload = Encoding.UTF8.GetBytes(text);
+        var first = (byte)((fin ? 0x80 : 0) | opcode);
         var mask = RandomNumberGenerator.GetBytes(4);
         var header = payload.Length < 126
-            ? new byte[] { 0x81, (byte)(0x80 | payload.Length) }
-            : [0x81, 0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length];
+            ? new byte[] { first, (byte)(0x80 | payload.Length) }
+            : [first, 0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length];
         var frame = new byte[header.Length + 4 + payload.Length];
         header.CopyTo(frame, 0);
         mask.CopyTo(frame, header.Length);

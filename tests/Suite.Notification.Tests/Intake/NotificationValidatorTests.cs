@@ -50,6 +50,37 @@ public sealed class NotificationValidatorTests
     }
 
     [Fact]
+    public void Ids_upstream_keys_state_by_may_not_hold_the_key_separator()
+    {
+        var users = Valid();
+        users.Users.Ids.Add("a||b");
+        var filter = Valid();
+        filter.Filter = new Filter { Tags = { "x||y" } };
+
+        Assert.Equal("users.ids", _validator.Validate(users)?.Field);
+        Assert.Equal("room", _validator.Validate(new NotificationEvent { Room = "r||1", Payload = Valid().Payload })?.Field);
+        Assert.Equal("channel", _validator.Validate(new NotificationEvent { Channel = "||", Payload = Valid().Payload })?.Field);
+        Assert.Null(_validator.Validate(filter));
+    }
+
+    [Fact]
+    public void Content_is_capped_in_utf8_bytes_of_its_json()
+    {
+        var validator = new NotificationValidator(Options.Create(new NotificationOptions { MaxContentBytes = 10 }));
+
+        Assert.Null(validator.ValidateContent("\"12345678\""));
+        Assert.Null(validator.ValidateContent("\"éééé\""));
+        var error = validator.ValidateContent("\"ééééé\"");
+
+        Assert.Equal("content_too_large", error?.Code);
+        Assert.Equal("payload.content", error?.Field);
+        Assert.Contains("12 bytes", error?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Content_cap_defaults_to_half_the_brokers_1_mb_limit() => Assert.Equal(512 * 1024, new NotificationOptions().MaxContentBytes);
+
+    [Fact]
     public void Filter_lists_are_bounded()
     {
         var evt = Valid();

@@ -128,6 +128,33 @@ public sealed class GrpcTests(NotificationHost host)
     }
 
     [Fact]
+    public async Task Content_over_the_size_cap_is_InvalidArgument_and_publishes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = host.Unique("grpc-big");
+        var evt = Event(id, "alice");
+        evt.Payload.Content = Value.ForString(new string('x', 513 * 1024));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => host.Grpc.PublishAsync(evt, cancellationToken: ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("content_too_large: payload.content:", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(host.Recorder.Deliveries(id));
+    }
+
+    [Fact]
+    public async Task Room_id_with_the_state_key_separator_is_InvalidArgument()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var evt = new NotificationEvent { Id = host.Unique("grpc"), Room = "a||b", Payload = new Payload { Type = "t", Content = Value.ForNumber(1) } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => host.Grpc.PublishAsync(evt, cancellationToken: ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("invalid_target: room:", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task No_target_is_InvalidArgument()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -189,6 +189,9 @@ public sealed class TopicTests(NotificationHost host)
     [InlineData("invalid_ack", """{"room":"r1","ack":true,"payload":{"type":"t","content":1}}""")]
     [InlineData("invalid_ack", """{"everyone":true,"ack":true,"payload":{"type":"t","content":1}}""")]
     [InlineData("reserved_type", """{"users":{"ids":["a"]},"payload":{"type":"dismissed","content":1}}""")]
+    [InlineData("invalid_target", """{"users":{"ids":["a","b||c"]},"payload":{"type":"t","content":1}}""")]
+    [InlineData("invalid_target", """{"room":"r||1","payload":{"type":"t","content":1}}""")]
+    [InlineData("invalid_target", """{"channel":"c||1","payload":{"type":"t","content":1}}""")]
     public async Task Invalid_event_is_dead_lettered_with_its_reason(string code, string json)
     {
         var ct = TestContext.Current.CancellationToken;
@@ -204,6 +207,22 @@ public sealed class TopicTests(NotificationHost host)
         Assert.False(string.IsNullOrEmpty(deadLetter.GetProperty("eventId").GetString()));
         Assert.Equal("business", deadLetter.GetProperty("eventSource").GetString());
         Assert.True(deadLetter.TryGetProperty("receivedAt", out _));
+        Assert.Empty(host.Recorder.Deliveries(marker));
+    }
+
+    [Fact]
+    public async Task Content_over_the_size_cap_is_dead_lettered_with_its_reason()
+    {
+        // 513 KiB: under the broker's 1 MB limit, over the 512 KiB default cap.
+        var ct = TestContext.Current.CancellationToken;
+        var marker = host.Unique("big");
+
+        var content = new string('x', 513 * 1024);
+
+        await host.PublishAsync($$$"""{"id":"{{{marker}}}","room":"r1","payload":{"type":"t","content":"{{{content}}}"}}""", ct);
+
+        var deadLetter = await host.Recorder.WaitForDeadLetterAsync(marker, ct);
+        Assert.StartsWith("content_too_large: payload.content:", deadLetter.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Empty(host.Recorder.Deliveries(marker));
     }
 

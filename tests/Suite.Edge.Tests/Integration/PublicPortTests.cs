@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Suite.Edge.Connections;
+using Suite.Edge.Protocol;
+using Suite.Testing;
+
+namespace Suite.Edge.Tests.Integration;
+
+/// <summary>What the edge's public WebSocket port refuses: floods, too many connections, foreign origins, ignored closes.</summary>
+public sealed class PublicPortTests
+{
+    [Fact]
+    public async Task Plain_requests_to_the_websocket_path_do_not_use_up_admissions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:AdmissionsPerSecond"] = "2" });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.Port}") };
+
+        // The clock does not move: without the fix these would spend this second's two admissions.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/ws", ct)).StatusCode);
+            await using var keyless = await RawClient.ConnectAsync(edge.Port, ct);
+            await keyless.SendAsync(RawClient.Upgrade(key: null), ct);
+            Assert.StartsWith("HTTP/1.1 400 ", await keyless.ReadToEndAsync(ct), StringComparison.Ordinal);
+        }
+
+        await using var first = await edge.ConnectAsAsync("alice", ct);
+        await using var second = await edge.ConnectAsAsync("bob", ct);
+    }
+
+    [Fact]
+    public async Task Browser_upgrade_from_an_origin_outside_the_allowlist_gets_403()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:AllowedOrigins:0"] = "https://app.example" });
+
+        using var foreign = new ClientWebSocket();
+        foreign.Options.CollectHttpResponseDetails = true;
+        foreign.Options.SetRequestHeader("Origin", "https://evil.example");
+        await Assert.ThrowsAsync<WebSocketException>(() => foreign.ConnectAsync(edge.WebSocketUri, ct));
+        await using var allowed = await edge.ConnectAsync(ct, options => options.SetRequestHeader("Origin", "https://APP.example"));
+        await using var notBrowser = await edge.ConnectAsync(ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.HttpStatusCode);
+        Assert.Equal(WebSocketState.Open, allowed.Socket.State);
+        Assert.Equal(WebSocketState.Open, notBrowser.Socket.State);
+    }
+
+    [Fact]
+    public async Task Upgrade_on_a_reused_http_connection_from_a_foreign_origin_gets_403_too()
+    {
+        // Such an upgrade reaches Kestrel's HTTP pipeline (the /ws endpoint), not the edge's own handshake.
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:AllowedOrigins:0"] = "https://app.example" });
+        await using var client = await RawClient.ConnectAsync(edge.Port, ct);
+        await client.SendAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ct);
+        Assert.StartsWith("HTTP/1.1 200 ", await client.ReadHeadAsync(ct), StringComparison.Ordinal);
+
+        await client.SendAsync(RawClient.Upgrade(key: RawClient.NewKey(), extra: "Origin: https://evil.example\r\nConnection: close\r\n"), ct);
+
+        var response = await client.ReadToEndAsync(ct);
+        Assert.Contains("HTTP/1.1 403 ", response, StringComparison.Ordinal);
+        Assert.Contains(ConnectionAcceptor.OriginNotAllowedMessage, response, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_per_address_cap_get_429_until_one_closes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxConnectionsPerIp"] = "2" });
+        await using var first = await edge.ConnectAsync(ct);
+        await using var second = await edge.ConnectAsync(ct);
+
+        await using var third = await RawClient.ConnectAsync(edge.Port, ct);
+        await third.SendAsync(RawClient.Upgrade(key: RawClient.NewKey()), ct);
+        var refused = await third.ReadToEndAsync(ct);
+
+        Assert.StartsWith("HTTP/1.1 429 ", refused, StringComparison.Ordinal);
+        Assert.Contains("Retry-After:", refused, StringComparison.Ordinal);
+        Assert.EndsWith("too many connections from this address", refused, StringComparison.Ordinal);
+
+        first.Socket.Abort();
+        await Eventually.UntilAsync(() => TryConnectAsync(edge, ct), connected => connected, TimeSpan.FromSeconds(10), ct, "a place is free again after a close");
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_per_user_cap_get_too_many_connections_and_close_4004()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxConnectionsPerUser"] = "2" });
+        await using var first = await edge.ConnectAsAsync("alice", ct);
+        await using var second = await edge.ConnectAsAsync("alice", ct);
+
+        await using var third = await edge.ConnectAsync(ct);
+        await third.SendAsync(new { type = "auth", token = edge.Token("alice") }, ct);
+        var (code, _, frames) = await third.ReceiveCloseAsync(ct);
+        await using var otherUser = await edge.ConnectAsAsync("bob", ct);
+
+        Assert.Equal(CloseCodes.TooManyConnections, code);
+        Assert.Equal(ErrorCodes.TooManyConnections, Assert.Single(frames).GetProperty("code").GetString());
+        Assert.Equal(2, edge.Upstream.Presence.Connections.Count(c => c.UserId == "alice"));
+
+        var registry = edge.Services.GetRequiredService<ConnectionRegistry>();
+        first.Socket.Abort();
+        await Eventually.UntilAsync(() => registry.Find(first.ConnectionId!) is null, TimeSpan.FromSeconds(10), ct, "alice's first connection is gone");
+        await using var again = await edge.ConnectAsAsync("alice", ct);
+    }
+
+    [Fact]
+    public async Task Client_that_ignores_the_servers_close_loses_its_socket_after_the_close_timeout()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:CloseTimeout"] = "00:00:03" });
+        await using var client = await RawClient.ConnectAsync(edge.Port, ct);
+        await client.SendAsync(RawClient.Upgrade(key: RawClient.NewKey()), ct);
+        Assert.StartsWith("HTTP/1.1 101 ", await client.ReadHeadAsync(ct), StringComparison.Ordinal);
+        var registry = edge.Services.GetRequiredService<ConnectionRegistry>();
+        await Eventually.UntilAsync(() => registry.Count == 1, TimeSpan.FromSeconds(10), ct, "the edge registered the connection");
+
+        // No auth within the auth timeout: the edge closes with 4001, and this client never answers.
+        edge.Time.Advance(TimeSpan.FromSeconds(6));
+        var (opcode, payload) = await client.ReadFrameAsync(ct);
+        Assert.Equal(8, opcode);
+        Assert.Equal(CloseCodes.AuthFailed, (payload[0] << 8) | payload[1]);
+
+        edge.Time.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.True(await client.ClosedAsync(ct));
+    }
+
+    private static async Task<bool> TryConnectAsync(EdgeHost edge, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var client = await edge.ConnectAsync(cancellationToken);
+            return true;
+        }
+        catch (WebSocketException)
+        {
+            return false;
+        }
+    }
+}
