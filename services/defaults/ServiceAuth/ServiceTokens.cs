@@ -20,7 +20,12 @@ public sealed class ServiceTokens(IOptions<ServiceAuthOptions> options, TimeProv
     // Between processes whose clocks differ a little.
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
+    // Callers reuse a token for half its lifetime, so a server sees the same few again and again: a
+    // token checked once is known until it expires, without its signature checked on every call.
+    private const int KnownTokensLimit = 256;
+
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Service, DateTimeOffset Expires)> _known = new(StringComparer.Ordinal);
     private (string Service, string Token, DateTimeOffset RenewAt)? _current;
 
     /// <summary>A token naming <paramref name="service"/> as the caller.</summary>
@@ -50,6 +55,11 @@ public sealed class ServiceTokens(IOptions<ServiceAuthOptions> options, TimeProv
     /// <summary>The calling service the token names, or why it is refused.</summary>
     public async Task<(string? Service, string? Problem)> CheckAsync(string token)
     {
+        if (_known.TryGetValue(token, out var known) && time.GetUtcNow() <= known.Expires + ClockSkew)
+        {
+            return (known.Service, null);
+        }
+
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = Issuer,
@@ -65,9 +75,18 @@ public sealed class ServiceTokens(IOptions<ServiceAuthOptions> options, TimeProv
             return (null, result.Exception?.Message ?? "invalid service token");
         }
 
-        return result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub) && sub is string { Length: > 0 } service
-            ? (service, null)
-            : (null, "the service token names no service (sub)");
+        if (!result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub) || sub is not string { Length: > 0 } service)
+        {
+            return (null, "the service token names no service (sub)");
+        }
+
+        if (_known.Count >= KnownTokensLimit)
+        {
+            _known.Clear();
+        }
+
+        _known[token] = (service, new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero));
+        return (service, null);
     }
 
     private SymmetricSecurityKey Key() => new(Encoding.UTF8.GetBytes(options.Value.ServiceKey));
