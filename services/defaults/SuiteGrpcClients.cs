@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.ServiceDefaults;
 
@@ -30,7 +31,13 @@ public static class SuiteGrpcClients
     {
         services
             .AddGrpcClient<TClient>((sp, o) => o.Address = ChannelAddress(Addresses(sp), name))
-            .ConfigureChannel((sp, channel) => UseReplicas(channel, Addresses(sp)))
+            .ConfigureChannel((sp, channel) =>
+            {
+                UseReplicas(channel, Addresses(sp));
+                // Service tokens are call credentials; inside the suite the channels are h2c.
+                channel.UnsafeUseInsecureChannelCallCredentials = true;
+            })
+            .AddCallCredentials((_, metadata, sp) => AddServiceToken(metadata, sp))
             // The primary handler goes through the factory, under the resilience handler: setting
             // GrpcChannelOptions.HttpHandler instead would replace the whole chain and the retry,
             // breaker and timeout would never run. Load balancing needs a SocketsHttpHandler here.
@@ -52,7 +59,8 @@ public static class SuiteGrpcClients
     /// breaker and per-attempt timeout are made for single calls, and its timeout would cut a stream.
     /// HTTP/2 pings find a connection that died without a reset.
     /// </summary>
-    public static GrpcChannel StreamingChannel(string address, string name)
+    /// <param name="credentials">This service's token on the stream (<see cref="ServiceCallCredentials"/>).</param>
+    public static GrpcChannel StreamingChannel(string address, string name, ServiceCallCredentials? credentials = null)
     {
         var addresses = UpstreamAddressesAttribute.Parse(address);
         var options = new GrpcChannelOptions
@@ -66,7 +74,27 @@ public static class SuiteGrpcClients
             },
         };
         UseReplicas(options, addresses);
+        if (credentials is not null)
+        {
+            options.Credentials = ChannelCredentials.Create(
+                addresses[0].Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials.Value);
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+
         return GrpcChannel.ForAddress(ChannelAddress(addresses, name), options);
+    }
+
+    private static Task AddServiceToken(Metadata metadata, IServiceProvider services)
+    {
+        // A client registered without AddServiceAuth (a test's) sends no token.
+        if (services.GetService<IOptions<ServiceAuthOptions>>() is { Value.Enabled: true }
+            && services.GetService<ServiceTokens>() is { } tokens
+            && services.GetService<CallingService>() is { } me)
+        {
+            metadata.Add(ServiceAuthInterceptor.Header, "Bearer " + tokens.For(me.Name));
+        }
+
+        return Task.CompletedTask;
     }
 
     // One address is the channel's address, as it always was; several are reached through the

@@ -63,6 +63,8 @@ var options = new TopologyOptions
     RedisAddress = redis?.ConnectionString,
     NatsUrl = nats?.Url,
     Settings = settings,
+    // The services authenticate each other's gRPC calls with a key made for this run.
+    ServiceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
 };
 await using var suite = await SuiteTopology.StartAsync(signingKey is null ? options : options with { SigningKey = signingKey }, stop.Token);
 

@@ -141,6 +141,11 @@ public sealed class SuiteTopology : IAsyncDisposable
             environment["Kestrel__Endpoints__Http__Protocols"] = "Http1";
         }
 
+        if (options.ServiceKey is { } serviceKey)
+        {
+            environment["Internal__ServiceKey"] = serviceKey;
+        }
+
         foreach (var (key, value) in settings.Concat(options.Settings))
         {
             environment[key] = value;

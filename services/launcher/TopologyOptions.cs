@@ -28,6 +28,12 @@ public sealed record TopologyOptions
 
     public string SigningKey { get; init; } = "development-only-signing-key-change-me-0123456789";
 
+    /// <summary>
+    /// The key the services authenticate each other's gRPC calls with (Internal__ServiceKey; at least
+    /// 32 bytes); null = none, so a test may call a service directly. The launcher's command line makes one per run.
+    /// </summary>
+    public string? ServiceKey { get; init; }
+
     /// <summary>Extra configuration for every service, as environment variables (e.g. Edge__LeaseDuration).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 

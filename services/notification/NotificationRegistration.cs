@@ -6,6 +6,7 @@ using Suite.Notification.Intake;
 using Suite.Notification.Upstream;
 using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.State;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.Notification;
 
@@ -14,7 +15,14 @@ public static class NotificationRegistration
     public static IHostApplicationBuilder AddNotifications(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddGrpc(o => o.Interceptors.Add<StateErrorInterceptor>());
+        // A user's inbox is read and acked only by the edge holding the user's connection.
+        builder.Services.AddServiceAuth("notification", CallerPolicy.Only(
+            Suite.Contracts.Notification.V1.NotificationService.Descriptor, ["edge"], "GetInbox", "Ack"));
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ServiceAuthInterceptor>();
+            o.Interceptors.Add<StateErrorInterceptor>();
+        });
         builder.Services.AddStateStore(_ => new StateStoreLimits(), NotificationStateJson.Default);
         builder.Services.AddSingleton<NotificationMetrics>();
         SidecarHealthCheck.AddTo(builder.Services);

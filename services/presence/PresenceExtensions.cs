@@ -12,6 +12,7 @@ using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.Lifecycle;
 using Suite.ServiceDefaults.Publishing;
 using Suite.ServiceDefaults.State;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.Presence;
 
@@ -23,7 +24,14 @@ public static class PresenceExtensions
         // For the sidecar's health endpoints only; state and publishes go through the SidecarClient (AddStateStore).
         builder.Services.AddDaprClient();
         builder.Services.AddSingleton<StateErrorInterceptor>();
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<StateErrorInterceptor>());
+        // Only an edge acts for its connections and its own lease.
+        builder.Services.AddServiceAuth("presence", CallerPolicy.Only(
+            Suite.Contracts.Presence.V1.PresenceService.Descriptor, ["edge"], "Connect", "Disconnect", "RegisterEdge", "RenewEdgeLease", "DeregisterEdge", "Calls"));
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ServiceAuthInterceptor>();
+            grpc.Interceptors.Add<StateErrorInterceptor>();
+        });
         builder.Services.AddSingleton<PresenceMetrics>();
         builder.Services.AddStateStore(sp =>
         {

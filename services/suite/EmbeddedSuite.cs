@@ -14,6 +14,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 {
     public const string DevelopmentSigningKey = "development-only-signing-key-change-me-0123456789";
 
+    private readonly string _serviceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private readonly List<WebApplication> _apps = [];
     private readonly Dictionary<string, int> _httpPorts = [];
     private readonly Dictionary<string, int> _sidecarHttpPorts = [];
@@ -167,6 +168,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             new("DAPR_GRPC_ENDPOINT", $"http://127.0.0.1:{sidecar.GrpcPort}"),
             new("DAPR_HTTP_ENDPOINT", $"http://127.0.0.1:{sidecar.HttpPort}"),
             new("Logging:LogLevel:Default", "Warning"),
+            // The services authenticate each other's gRPC calls with a key made for this process.
+            new("Internal:ServiceKey", _serviceKey),
         ]);
         var app = build(builder);
         await app.StartAsync(cancellationToken);

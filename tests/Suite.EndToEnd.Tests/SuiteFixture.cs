@@ -27,6 +27,9 @@ public abstract class SuiteFixture : IAsyncLifetime
 
     protected virtual int Rooms => 1;
 
+    /// <summary>The key the services authenticate each other's gRPC calls with; null = none (tests call services directly).</summary>
+    public virtual string? ServiceKey => null;
+
     /// <summary>Settings for every service besides the short leases all fixtures use.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
@@ -52,6 +55,7 @@ public abstract class SuiteFixture : IAsyncLifetime
                 Configuration = BuildConfiguration,
                 RedisAddress = redis.ConnectionString,
                 NatsUrl = nats?.Url,
+                ServiceKey = ServiceKey,
                 Settings = new Dictionary<string, string>(Settings)
                 {
                     ["Edge__LeaseDuration"] = "00:00:03",

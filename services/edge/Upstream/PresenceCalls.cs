@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.CallStreams;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.Edge.Upstream;
 
@@ -19,13 +20,13 @@ public sealed class PresenceCalls : IAsyncDisposable
     private readonly GrpcChannel? _streamChannel;
     private readonly StreamedCalls<PresenceCall, PresenceCallReply> _calls;
 
-    public PresenceCalls(PresenceService.PresenceServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PresenceCalls> logger)
+    public PresenceCalls(PresenceService.PresenceServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PresenceCalls> logger, ServiceCallCredentials? credentials = null)
     {
         _unary = unary;
         PresenceService.PresenceServiceClient? streamClient = null;
         if (options.Value.PresenceCallStream)
         {
-            _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.PresenceAddress, "presence");
+            _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.PresenceAddress, "presence", credentials);
             streamClient = new PresenceService.PresenceServiceClient(_streamChannel);
         }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Room.V1;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.CallStreams;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.Edge.Upstream;
 
@@ -17,13 +18,13 @@ public sealed class RoomCalls : IAsyncDisposable
     private readonly GrpcChannel? _streamChannel;
     private readonly StreamedCalls<RoomCall, RoomCallReply> _calls;
 
-    public RoomCalls(RoomService.RoomServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<RoomCalls> logger)
+    public RoomCalls(RoomService.RoomServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<RoomCalls> logger, ServiceCallCredentials? credentials = null)
     {
         _unary = unary;
         RoomService.RoomServiceClient? streamClient = null;
         if (options.Value.RoomCallStream)
         {
-            _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.RoomAddress, "room");
+            _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.RoomAddress, "room", credentials);
             streamClient = new RoomService.RoomServiceClient(_streamChannel);
         }
 

@@ -2,6 +2,7 @@ using Suite.Contracts.Notification.V1;
 using Suite.Contracts.Presence.V1;
 using Suite.Contracts.Room.V1;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.Edge.Upstream;
 
@@ -10,6 +11,7 @@ public static class UpstreamRegistration
     /// <summary>gRPC clients for presence, room and notification (the inbox), and the lease that keeps this edge known to presence.</summary>
     public static IHostApplicationBuilder AddUpstream(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddServiceAuth("edge");
         builder.Services.AddSuiteGrpcClient<PresenceService.PresenceServiceClient, EdgeOptions>("presence", o => o.PresenceAddress, o => o.UpstreamTimeout);
         builder.Services.AddSuiteGrpcClient<RoomService.RoomServiceClient, EdgeOptions>("room", o => o.RoomAddress, o => o.UpstreamTimeout);
         builder.Services.AddSuiteGrpcClient<NotificationService.NotificationServiceClient, EdgeOptions>("notification", o => o.NotificationAddress, o => o.UpstreamTimeout);

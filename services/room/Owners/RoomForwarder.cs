@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Suite.Contracts.Room.V1;
+using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.Room.Owners;
 
 /// <summary>gRPC clients for the other room replicas, one channel per address, and the mark a forwarded call carries.</summary>
-internal sealed class RoomForwarder : IDisposable
+internal sealed class RoomForwarder(ServiceCallCredentials credentials) : IDisposable
 {
     public const string Header = "suite-room-forwarded";
 
@@ -20,7 +21,13 @@ internal sealed class RoomForwarder : IDisposable
     public RoomService.RoomServiceClient For(string address) =>
         _clients.GetOrAdd(address, a =>
         {
-            var channel = GrpcChannel.ForAddress(a, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } });
+            var channel = GrpcChannel.ForAddress(a, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+                // This replica's service token: the owner checks a forwarded call like any other.
+                Credentials = ChannelCredentials.Create(a.StartsWith("https:", StringComparison.Ordinal) ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials.Value),
+                UnsafeUseInsecureChannelCallCredentials = true,
+            });
             return (channel, new RoomService.RoomServiceClient(channel));
         }).Client;
 

@@ -31,6 +31,7 @@ public sealed class RoomHost : IAsyncDisposable
     {
         AppId = appId;
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        GrpcAddress = channel.Target.StartsWith("http", StringComparison.Ordinal) ? new Uri(channel.Target) : new Uri($"http://{channel.Target}");
         _factory = factory;
         _sidecar = sidecar;
         _resources = resources;
@@ -41,6 +42,9 @@ public sealed class RoomHost : IAsyncDisposable
     }
 
     public RoomService.RoomServiceClient Client { get; }
+
+    /// <summary>The gRPC endpoint (h2c).</summary>
+    public Uri GrpcAddress { get; }
 
     /// <summary>The HTTP/1.1 endpoint: Dapr callbacks, /healthz, /readyz, /metrics.</summary>
     public Uri HttpAddress { get; }
