@@ -213,6 +213,12 @@ public sealed partial class ConnectionHandler(
             {
                 await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None);
             }
+            else if (socket.State == WebSocketState.CloseReceived)
+            {
+                // The client closed first: answer with its own status, as RFC 6455 (5.5.1) asks, so its
+                // close handshake completes instead of ending in a dropped connection (1006).
+                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+            }
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {

@@ -11,6 +11,20 @@ namespace Suite.Edge.Tests.Integration;
 public sealed class PublicPortTests
 {
     [Fact]
+    public async Task A_close_the_client_starts_is_answered_with_the_edges_close_frame()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct);
+        await using var client = await edge.ConnectAsAsync("carol", ct);
+
+        // ClientWebSocket.CloseAsync completes only once the edge's close frame came back (RFC 6455 §5.5.1).
+        await client.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        Assert.Equal(WebSocketState.Closed, client.Socket.State);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, client.Socket.CloseStatus);
+    }
+
+    [Fact]
     public async Task Plain_requests_to_the_websocket_path_do_not_use_up_admissions()
     {
         var ct = TestContext.Current.CancellationToken;
