@@ -195,11 +195,21 @@ public sealed class EdgeHost : IAsyncDisposable
         client.ConnectionId = ok.GetProperty("connectionId").GetString();
         if (inboxRead)
         {
-            var registry = Services.GetRequiredService<ConnectionRegistry>();
-            await Eventually.UntilAsync(() => registry.Find(client.ConnectionId!)?.LiveHold is null, TimeSpan.FromSeconds(30), cancellationToken, $"{userId}'s inbox read");
+            await InboxReadAsync(ok, cancellationToken);
         }
 
         return client;
+    }
+
+    /// <summary>
+    /// Waits until the edge has read the inbox of the connection <paramref name="authOk"/> (its
+    /// <c>auth:ok</c>) names: before moving the fake clock, see <see cref="ConnectAsAsync"/>.
+    /// </summary>
+    public Task InboxReadAsync(System.Text.Json.JsonElement authOk, CancellationToken cancellationToken)
+    {
+        var registry = Services.GetRequiredService<ConnectionRegistry>();
+        var connectionId = authOk.GetProperty("connectionId").GetString()!;
+        return Eventually.UntilAsync(() => registry.Find(connectionId)?.LiveHold is null, TimeSpan.FromSeconds(30), cancellationToken, $"connection {connectionId}'s inbox read");
     }
 
     /// <summary>Stops the edge as SIGTERM would (graceful drain), leaving the rest running.</summary>
