@@ -17,6 +17,7 @@ public static class NotificationRegistration
         builder.Services.AddStateStore(_ => new StateStoreLimits(), NotificationStateJson.Default);
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddSingleton<NotificationValidator>();
+        builder.Services.AddSingleton<FailedDeliveries>();
         builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<DeliveryPublisher>();
         builder.Services.AddSingleton<IdempotencyStore>();
