@@ -18,7 +18,9 @@ public static class DaprNames
     /// The Dapr dead-letter topic of the <see cref="NotificationsTopic"/> subscription: events the
     /// notification app did not take within the sidecar's inbound retries (app down or unreachable,
     /// upstream trouble that outlasted the retries), forwarded by the sidecar as the original
-    /// CloudEvent, so they can be published to <see cref="NotificationsTopic"/> again as they are.
+    /// CloudEvent, so they can be published to <see cref="NotificationsTopic"/> again as they are. An
+    /// event the app gave up on itself (its last attempt failed upstream) is put here by the app, the
+    /// same CloudEvent plus the extension attribute <c>deadletterreason</c>.
     /// Under <c>deadletter.</c>, which the JetStream set-up keeps in a stream of its own.
     /// </summary>
     public const string NotificationsUndeliveredTopic = "deadletter.notifications";

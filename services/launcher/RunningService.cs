@@ -41,6 +41,10 @@ public sealed class RunningService(SuiteService service, ExternalServer app, Ext
     /// <summary>Lets a frozen service go on (SIGCONT).</summary>
     public Task ResumeAppAsync() => app.ResumeAsync();
 
+    /// <summary>The same service with a new process of its own beside the same sidecar.</summary>
+    internal RunningService WithApp(ExternalServer restarted) =>
+        new(Service, restarted, sidecar, HttpPort, GrpcPort, SidecarGrpcPort, SidecarHttpPort);
+
     public async ValueTask DisposeAsync()
     {
         await app.DisposeAsync();

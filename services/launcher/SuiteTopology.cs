@@ -83,6 +83,23 @@ public sealed class SuiteTopology : IAsyncDisposable
         return running;
     }
 
+    /// <summary>
+    /// Starts a service's own process again (after <see cref="RunningService.KillAppAsync"/>) beside
+    /// the sidecar that kept running, as a crashed app container restarted in its pod: same ports and
+    /// settings; the new one takes the old one's place in <see cref="All"/> and the lists.
+    /// </summary>
+    public async Task<RunningService> RestartAppAsync(RunningService service, CancellationToken cancellationToken)
+    {
+        var launch = _launches[service];
+        var index = _services.IndexOf(service);
+        await service.KillAppAsync();
+        var running = service.WithApp(await StartAppAsync(launch, cancellationToken));
+        _services[index] = running;
+        _launches.Remove(service);
+        _launches[running] = launch;
+        return running;
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Edges first, as a rolling shutdown would, so services are still there when edges deregister.
@@ -162,17 +179,7 @@ public sealed class SuiteTopology : IAsyncDisposable
     private async Task<RunningService> LaunchAsync(Launch launch, CancellationToken cancellationToken)
     {
         var (service, options) = (launch.Service, launch.Options);
-
-        // Run from its own output folder, so the service reads its own appsettings.json.
-        var assembly = Output(options, service.Folder, service.Assembly);
-        var app = await ExternalServer.StartAsync(
-            "dotnet",
-            [assembly],
-            launch.Http,
-            TimeSpan.FromSeconds(60),
-            launch.Environment,
-            cancellationToken,
-            Path.GetDirectoryName(assembly));
+        var app = await StartAppAsync(launch, cancellationToken);
         ExternalServer sidecar;
         try
         {
@@ -197,6 +204,20 @@ public sealed class SuiteTopology : IAsyncDisposable
         }
 
         return new RunningService(service, app, sidecar, launch.Http, launch.GrpcPort, launch.SidecarGrpc, launch.SidecarHttp);
+    }
+
+    private static async Task<ExternalServer> StartAppAsync(Launch launch, CancellationToken cancellationToken)
+    {
+        // Run from its own output folder, so the service reads its own appsettings.json.
+        var assembly = Output(launch.Options, launch.Service.Folder, launch.Service.Assembly);
+        return await ExternalServer.StartAsync(
+            "dotnet",
+            [assembly],
+            launch.Http,
+            TimeSpan.FromSeconds(60),
+            launch.Environment,
+            cancellationToken,
+            Path.GetDirectoryName(assembly));
     }
 
     private static string Output(TopologyOptions options, string folder, string assembly)

@@ -23,6 +23,12 @@ internal static partial class NotificationLog
     [LoggerMessage(7, LogLevel.Information, "Notification rejected over gRPC: {Reason}")]
     public static partial void Rejected(ILogger logger, string reason);
 
+    [LoggerMessage(9, LogLevel.Warning, "Notification {EventId} failed on its last delivery attempt and was put in deadletter.notifications: {Reason}")]
+    public static partial void GaveUp(ILogger logger, string eventId, string reason);
+
+    [LoggerMessage(10, LogLevel.Error, "Notification {EventId} could not be put in deadletter.notifications; the event goes back to Dapr")]
+    public static partial void GiveUpFailed(ILogger logger, Exception exception, string eventId);
+
     [LoggerMessage(8, LogLevel.Warning, "Notification {EventId} failed and its publish claim could not be given back; a retry waits for the claim to expire")]
     public static partial void ClaimNotReleased(ILogger logger, Exception exception, string eventId);
 }

@@ -14,6 +14,7 @@ public sealed class NotificationMetrics
         EventsDuplicate = meter.CreateCounter<long>("suite.notification.events.duplicate", "{event}", "Events whose id was already accepted within the idempotency window");
         EventsDeadLettered = meter.CreateCounter<long>("suite.notification.events.dead_lettered", "{event}", "Topic events sent to notifications.deadletter, by reason");
         EventsRejected = meter.CreateCounter<long>("suite.notification.events.rejected", "{event}", "gRPC events refused as invalid, by reason");
+        EventsGivenUp = meter.CreateCounter<long>("suite.notification.events.given_up", "{event}", "Topic events that failed on their last delivery attempt and were put in deadletter.notifications with their reason");
         EventsRetried = meter.CreateCounter<long>("suite.notification.events.retried", "{event}", "Events that failed on presence, room or the broker and were handed back for retry");
         DeliveriesPublished = meter.CreateCounter<long>("suite.notification.deliveries.published", "{delivery}", "Edge deliveries published, by priority");
         InboxItemsStored = meter.CreateCounter<long>("suite.notification.inbox.stored", "{item}", "Acknowledged notifications stored in a user's inbox (one per user)");
@@ -31,6 +32,8 @@ public sealed class NotificationMetrics
     public Counter<long> EventsRejected { get; }
 
     public Counter<long> EventsRetried { get; }
+
+    public Counter<long> EventsGivenUp { get; }
 
     public Counter<long> DeliveriesPublished { get; }
 

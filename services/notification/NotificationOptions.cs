@@ -61,6 +61,17 @@ public sealed class NotificationOptions
     [Range(1, 10_000)]
     public int MaxAckIds { get; set; } = 100;
 
+    /// <summary>
+    /// Deliveries of one event from the <c>notifications</c> topic that may fail on presence, room or
+    /// the broker: the app answers RETRY to the ones before, and on this one gives up itself, putting the
+    /// event in <c>deadletter.notifications</c> with its reason (extension attribute
+    /// <c>deadletterreason</c>). Match the sidecar's inbound retry policy (attempts = 1 + maxRetries;
+    /// components/*/resiliency.yaml: 6), so the app, which knows why, gives up on the sidecar's last
+    /// attempt, not the sidecar, which does not.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int DeliveryAttempts { get; set; } = 6;
+
     /// <summary>Users per presence LookupUsers call (presence accepts at most 1000).</summary>
     [Range(1, 1_000)]
     public int LookupBatchSize { get; set; } = 1_000;

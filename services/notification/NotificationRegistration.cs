@@ -27,6 +27,7 @@ public static class NotificationRegistration
         builder.Services.AddSingleton<NotificationMetrics>();
         SidecarHealthCheck.AddTo(builder.Services);
         builder.Services.AddSingleton<NotificationValidator>();
+        builder.Services.AddSingleton<FailedDeliveries>();
         builder.Services.AddEdgeDeliveryPublisher();
         builder.Services.AddSingleton<DeliveryPublisher>();
         builder.Services.AddSingleton<IdempotencyStore>();

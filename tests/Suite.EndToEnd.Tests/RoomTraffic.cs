@@ -45,7 +45,11 @@ internal sealed class RoomTraffic : IAsyncDisposable
 
     public IReadOnlyCollection<Sent> AllSent => _sent;
 
-    public static async Task<RoomTraffic> StartAsync(SuiteFixture suite, string room, Func<string, string> user, CancellationToken cancellationToken)
+    /// <param name="directCallers">
+    /// False for no direct callers: their joins carry no edge lease, so a lapsed lease of the edge
+    /// they name drops them for good, which a lease-outage test would take for lost messages.
+    /// </param>
+    public static async Task<RoomTraffic> StartAsync(SuiteFixture suite, string room, Func<string, string> user, CancellationToken cancellationToken, bool directCallers = true)
     {
         var members = new List<Member>();
         var channels = suite.Suite.Rooms.Select(r => GrpcChannel.ForAddress(r.GrpcAddress)).ToList();
@@ -78,7 +82,7 @@ internal sealed class RoomTraffic : IAsyncDisposable
             // The direct callers are members too (a publish needs a joined connection), on an edge
             // that hosts the room anyway, with no socket behind their connection.
             var publishers = new List<Publisher>();
-            for (var p = 0; p < channels.Count; p++)
+            for (var p = 0; directCallers && p < channels.Count; p++)
             {
                 var publisher = new Publisher(p, user($"grpc{p}"), $"edge-{p % suite.Suite.Edges.Count}");
                 await new RoomService.RoomServiceClient(channels[p]).JoinAsync(
@@ -119,10 +123,29 @@ internal sealed class RoomTraffic : IAsyncDisposable
     /// </summary>
     public async Task FenceAsync(CancellationToken cancellationToken)
     {
+        if (_publishers.Count == 0)
+        {
+            await MemberFenceAsync(cancellationToken);
+            return;
+        }
+
         var fence = await PublishOneAsync(_publishers[0], "fence", cancellationToken);
         foreach (var member in Members)
         {
             await Eventually.UntilAsync(() => member.Messages(Room).Any(f => Id(f) == fence.Id), Wait, cancellationToken, $"{member.UserId} gets the fence");
+        }
+    }
+
+    // Without direct callers the first member sends the fence over its socket.
+    private async Task MemberFenceAsync(CancellationToken cancellationToken)
+    {
+        var sender = Members[0];
+        var fence = new Sent($"{sender.UserId}#fence", sender.UserId, $"edge-{sender.Edge}") { Acknowledged = true };
+        _sent.Enqueue(fence);
+        await sender.Client.SendAsync(new { type = "message", roomId = Room, id = fence.Tag, content = new { tag = fence.Tag } }, cancellationToken);
+        foreach (var member in Members.Where(m => m != sender))
+        {
+            await Eventually.UntilAsync(() => member.Messages(Room).Any(f => Tag(f) == fence.Tag), Wait, cancellationToken, $"{member.UserId} gets the fence");
         }
     }
 
@@ -159,6 +182,15 @@ internal sealed class RoomTraffic : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Every message sent so far against what the members got: each acknowledged message is expected
+    /// once by every member but its sender; an unacknowledged one that arrives counts as received.
+    /// </summary>
+    public DeliveryTally Tally() => DeliveryTally.Of(
+        _sent.Count,
+        from s in _sent where s.Acknowledged from m in Members where m.UserId != s.UserId select (m.UserId, s.Tag),
+        from m in Members from f in m.Messages(Room) select (m.UserId, Tag(f) ?? "?"));
 
     public static string? Id(JsonElement frame) => frame.GetProperty("id").GetString();
 

@@ -18,6 +18,9 @@ public abstract class SuiteFixture : IAsyncLifetime
 
     public SuiteTopology Suite { get; private set; } = null!;
 
+    /// <summary>The redis-server every fixture runs (the state store, and the broker of components/redis), for tests that fault it.</summary>
+    public RedisServer Redis { get; private set; } = null!;
+
     /// <summary>Where the business test app's sidecar takes its components from (same broker as the suite).</summary>
     public string ResourcesPath => Suite.ResourcesPath;
 
@@ -38,6 +41,7 @@ public abstract class SuiteFixture : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         var redis = await RedisServer.StartAsync(ct);
         _owned.Add(redis);
+        Redis = redis;
         NatsServer? nats = null;
         if (ComponentsFolder == "components/nats")
         {

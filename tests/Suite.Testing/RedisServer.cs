@@ -41,6 +41,12 @@ public sealed class RedisServer : IAsyncDisposable
         _process = await StartProcessAsync(Port, cancellationToken);
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and no command is answered, as a stalled node.</summary>
+    public Task PauseAsync() => _process.PauseAsync();
+
+    /// <summary>Lets a paused server go on (SIGCONT), with its keys as they were.</summary>
+    public Task ResumeAsync() => _process.ResumeAsync();
+
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private static async Task<ExternalServer> StartProcessAsync(int port, CancellationToken cancellationToken, string? cpus = null)

@@ -12,8 +12,10 @@ namespace Suite.Notification.Intake;
 /// The <c>notifications</c> subscription. Outcomes for Dapr: a published or duplicate event is
 /// acknowledged; an invalid one is acknowledged after its DeadLetter is published (retrying cannot
 /// make it valid, and Dapr's own dead-letter topic keeps no reason); presence, room or broker
-/// trouble answers RETRY so the inbound resiliency policy tries again; a dead letter that cannot be
-/// published answers 500, so the event is never silently lost. What the sidecar cannot deliver
+/// trouble answers RETRY so the inbound resiliency policy tries again, until the last attempt
+/// (<see cref="NotificationOptions.DeliveryAttempts"/>), on which the app puts the event in
+/// <see cref="DaprNames.NotificationsUndeliveredTopic"/> with its reason and acknowledges it; a dead
+/// letter that cannot be published answers 500, so the event is never silently lost. What the sidecar cannot deliver
 /// within its inbound retries (this app down, or trouble that outlasts them) it forwards to the
 /// subscription's dead-letter topic <see cref="DaprNames.NotificationsUndeliveredTopic"/> instead of
 /// acknowledging it away (pubsub.redis acknowledges a failed delivery since Dapr 1.17).
@@ -24,6 +26,7 @@ public static class NotificationTopic
 
     private const string CloudEventIdHeader = "Cloudevent.id";
     private const string CloudEventSourceHeader = "Cloudevent.source";
+    private const string CloudEventTypeHeader = "Cloudevent.type";
 
     /// <summary>
     /// UseCloudEvents, also passing the envelope's id and source as headers: a DeadLetter names the
@@ -33,7 +36,7 @@ public static class NotificationTopic
         app.UseCloudEvents(new CloudEventsMiddlewareOptions
         {
             ForwardCloudEventPropertiesAsHeaders = true,
-            IncludedCloudEventPropertiesAsHeaders = ["id", "source"],
+            IncludedCloudEventPropertiesAsHeaders = ["id", "source", "type"],
         });
 
     public static IEndpointRouteBuilder MapNotificationTopic(this IEndpointRouteBuilder app)
@@ -52,6 +55,7 @@ public static class NotificationTopic
         NotificationValidator validator,
         NotificationPipeline pipeline,
         SidecarClient sidecar,
+        FailedDeliveries failures,
         NotificationMetrics metrics,
         TimeProvider time,
         ILoggerFactory loggers)
@@ -99,13 +103,35 @@ public static class NotificationTopic
         try
         {
             await pipeline.PublishAsync(evt, content!, "topic", cancellationToken);
+            failures.Succeeded(evt.Id);
             return Results.Ok();
         }
         catch (UpstreamUnavailableException e)
         {
-            metrics.EventsRetried.Add(1, new KeyValuePair<string, object?>("source", "topic"));
-            NotificationLog.Retry(logger, evt.Id, e.Message);
-            return Results.Json(new { status = "RETRY" });
+            if (!failures.IsLastAttempt(evt.Id))
+            {
+                metrics.EventsRetried.Add(1, new KeyValuePair<string, object?>("source", "topic"));
+                NotificationLog.Retry(logger, evt.Id, e.Message);
+                return Results.Json(new { status = "RETRY" });
+            }
+
+            // The sidecar's last attempt: after it the sidecar would dead-letter the event itself, with
+            // no reason. Given up here, the dead letter says why.
+            var reason = $"unavailable: {e.Message}";
+            var undelivered = UndeliveredEvent.Json(cloudEventId, source, request.Headers[CloudEventTypeHeader].ToString(), body, reason);
+            try
+            {
+                await sidecar.PublishAsync(DaprNames.PubSub, DaprNames.NotificationsUndeliveredTopic, undelivered, UndeliveredEvent.ContentType, null, cancellationToken);
+            }
+            catch (DaprException publishFailed)
+            {
+                NotificationLog.GiveUpFailed(logger, publishFailed, evt.Id);
+                return Results.Json(new { status = "RETRY" });
+            }
+
+            metrics.EventsGivenUp.Add(1);
+            NotificationLog.GaveUp(logger, evt.Id, reason);
+            return Results.Ok();
         }
     }
 }

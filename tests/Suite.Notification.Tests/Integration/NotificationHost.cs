@@ -44,6 +44,9 @@ public sealed class NotificationHost : IAsyncLifetime
 
     public FakeTimeProvider Time { get; } = new(Now);
 
+    /// <summary>The redis-server under pub/sub and state, for reading a topic's stream as the broker holds it.</summary>
+    public RedisServer Redis => _redis!;
+
     public Recorder Recorder { get; private set; } = null!;
 
     /// <summary>The business team's DaprClient, on its own sidecar.</summary>
@@ -79,6 +82,8 @@ public sealed class NotificationHost : IAsyncLifetime
             ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
             ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",
             ["Logging:LogLevel:Default"] = "Warning",
+            // The last of the sidecar's attempts under ResourcesFolder.Resiliency (1 + 3 retries).
+            ["Notification:DeliveryAttempts"] = "4",
         }, Time);
         _factory.UseKestrel();
         _factory.StartServer();
