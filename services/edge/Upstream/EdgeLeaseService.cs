@@ -86,6 +86,9 @@ public sealed partial class EdgeLeaseService(
                     CancelReplay();
                     var next = Interlocked.Increment(ref _generation);
                     LogLeaseLost(logger, edge.EdgeId, (ulong)next);
+                    // Register again now rather than a third of a lease later: until then this edge's
+                    // users are offline and its rooms publish nothing to it.
+                    await TryRegisterAsync(edge, stoppingToken);
                 }
                 catch (RpcException ex)
                 {
@@ -112,6 +115,19 @@ public sealed partial class EdgeLeaseService(
         }
         catch (RpcException ex)
         {
+            LogLeaseCallFailed(logger, edge.EdgeId, ex.Status.Detail);
+        }
+    }
+
+    private async Task TryRegisterAsync(EdgeOptions edge, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RegisterAsync(edge, cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            // The next tick tries again.
             LogLeaseCallFailed(logger, edge.EdgeId, ex.Status.Detail);
         }
     }

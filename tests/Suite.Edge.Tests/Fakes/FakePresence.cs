@@ -105,8 +105,12 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         return Task.FromResult(response);
     }
 
+    /// <summary>Registrations and renewals fail UNAVAILABLE, as with presence out of reach.</summary>
+    public bool LeasesUnavailable { get; set; }
+
     public override Task<EdgeLease> RegisterEdge(RegisterEdgeRequest request, ServerCallContext context)
     {
+        ThrowIfLeasesUnavailable();
         CallLog.Enqueue($"RegisterEdge {request.EdgeId}");
         Registrations.Enqueue(request);
         Leases[request.EdgeId] = request.Incarnation;
@@ -115,6 +119,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
     public override Task<EdgeLease> RenewEdgeLease(RenewEdgeLeaseRequest request, ServerCallContext context)
     {
+        ThrowIfLeasesUnavailable();
         if (!Leases.TryGetValue(request.EdgeId, out var incarnation) || incarnation != request.Incarnation)
         {
             throw new RpcException(new Status(StatusCode.NotFound, "no lease"));
@@ -122,6 +127,14 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
         Interlocked.Increment(ref _renewals);
         return Task.FromResult(new EdgeLease { EdgeId = request.EdgeId, Incarnation = request.Incarnation });
+    }
+
+    private void ThrowIfLeasesUnavailable()
+    {
+        if (LeasesUnavailable)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "presence out of reach (test)"));
+        }
     }
 
     /// <summary>Ends the edge's lease as presence does when it was not renewed in time.</summary>
