@@ -25,8 +25,8 @@ public sealed class LeaseOutageChaosTests(LeaseOutageFixture suite) : IClassFixt
 
     /// <summary>
     /// The bound asserted on recovery, measured from presence answering again. The acceptance says
-    /// one lease; an edge needs up to two renewal ticks (a third of a lease each: one to hear NotFound,
-    /// one to register again) plus its replay, and on the shared 2-core machine (load 20+ while
+    /// one lease; an edge needs up to one renewal tick (a third of a lease: it hears NotFound and
+    /// registers again at once) plus its replay, and on the shared 2-core machine (load 20+ while
     /// others build) a just-restarted presence answers slowly: 4.2 s (Redis) and 6.7 s (presence)
     /// were measured there. The bound keeps the test green on it and still fails a suite that does
     /// not recover; the measured times are printed for the acceptance to be judged on.
