@@ -18,6 +18,12 @@ public abstract class SuiteFixture : IAsyncLifetime
 
     public SuiteTopology Suite { get; private set; } = null!;
 
+    /// <summary>The Redis every fixture runs (state store, and pub/sub over components/redis).</summary>
+    public RedisServer Redis { get; private set; } = null!;
+
+    /// <summary>The nats-server of components/nats; null over Redis.</summary>
+    public NatsServer? Nats { get; private set; }
+
     /// <summary>Where the business test app's sidecar takes its components from (same broker as the suite).</summary>
     public string ResourcesPath => Suite.ResourcesPath;
 
@@ -27,19 +33,24 @@ public abstract class SuiteFixture : IAsyncLifetime
 
     protected virtual int Rooms => 1;
 
+    /// <summary>Redis with an append-only file, for tests that restart it and expect their data back.</summary>
+    protected virtual bool PersistentRedis => false;
+
     /// <summary>Settings for every service besides the short leases all fixtures use.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var redis = await RedisServer.StartAsync(ct);
+        var redis = PersistentRedis ? await RedisServer.StartPersistentAsync(ct) : await RedisServer.StartAsync(ct);
         _owned.Add(redis);
+        Redis = redis;
         NatsServer? nats = null;
         if (ComponentsFolder == "components/nats")
         {
             nats = await NatsServer.StartAsync(ct);
             _owned.Add(nats);
+            Nats = nats;
         }
 
         Suite = await SuiteTopology.StartAsync(
