@@ -63,7 +63,7 @@ internal sealed class RoomTraffic : IAsyncDisposable
                     var userId = user($"ws{edge}{k}");
                     var member = new Member(userId, edge, await suite.ConnectAsync(edge, userId, cancellationToken));
                     members.Add(member);
-                    member.Reading = ReadAsync(member, stopReading.Token);
+                    member.Reading = ReadAsync(member.Client, member.Frames, stopReading.Token);
                 }
             }
 
@@ -165,13 +165,17 @@ internal sealed class RoomTraffic : IAsyncDisposable
     }
 
     /// <summary>Every stored message of the room, oldest first, read from replica <paramref name="replica"/>.</summary>
-    public async Task<List<RoomMessage>> HistoryAsync(int replica, CancellationToken cancellationToken)
+    public Task<List<RoomMessage>> HistoryAsync(int replica, CancellationToken cancellationToken) =>
+        HistoryAsync(_replicas[replica], Room, cancellationToken);
+
+    /// <summary>Every stored message of <paramref name="room"/>, oldest first, read page by page from <paramref name="replica"/>.</summary>
+    public static async Task<List<RoomMessage>> HistoryAsync(RoomService.RoomServiceClient replica, string room, CancellationToken cancellationToken)
     {
         var messages = new List<RoomMessage>();
         while (true)
         {
-            var page = await _replicas[replica].GetHistoryAsync(
-                new GetHistoryRequest { RoomId = Room, AfterSeq = messages.Count == 0 ? 0 : messages[^1].Seq, Limit = 1000 },
+            var page = await replica.GetHistoryAsync(
+                new GetHistoryRequest { RoomId = room, AfterSeq = messages.Count == 0 ? 0 : messages[^1].Seq, Limit = 1000 },
                 deadline: DateTime.UtcNow.AddSeconds(10),
                 cancellationToken: cancellationToken);
             Assert.False(page.Truncated, "history kept every message of the test room");
@@ -273,7 +277,11 @@ internal sealed class RoomTraffic : IAsyncDisposable
         }
     }
 
-    private static async Task ReadAsync(Member member, CancellationToken stop)
+    /// <summary>
+    /// Keeps every frame <paramref name="client"/> receives in <paramref name="frames"/> until
+    /// <paramref name="stop"/> or the socket closes or breaks (a killed edge); the task then completes.
+    /// </summary>
+    internal static async Task ReadAsync(TestClient client, ConcurrentQueue<JsonElement> frames, CancellationToken stop)
     {
         // Straight from the socket: a receive that times out would leave a second one pending.
         var buffer = new byte[64 * 1024];
@@ -282,7 +290,7 @@ internal sealed class RoomTraffic : IAsyncDisposable
         {
             while (true)
             {
-                var result = await member.Client.Socket.ReceiveAsync(buffer, stop);
+                var result = await client.Socket.ReceiveAsync(buffer, stop);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return;
@@ -291,7 +299,7 @@ internal sealed class RoomTraffic : IAsyncDisposable
                 frame.Write(buffer, 0, result.Count);
                 if (result.EndOfMessage)
                 {
-                    member.Frames.Enqueue(JsonDocument.Parse(frame.ToArray()).RootElement);
+                    frames.Enqueue(JsonDocument.Parse(frame.ToArray()).RootElement);
                     frame.SetLength(0);
                 }
             }
@@ -302,9 +310,9 @@ internal sealed class RoomTraffic : IAsyncDisposable
         }
     }
 
-    private static bool Is(JsonElement frame, string type) => frame.GetProperty("type").GetString() == type;
+    internal static bool Is(JsonElement frame, string type) => frame.GetProperty("type").GetString() == type;
 
-    private static string? Ref(JsonElement frame) => frame.TryGetProperty("ref", out var r) ? r.GetString() : null;
+    internal static string? Ref(JsonElement frame) => frame.TryGetProperty("ref", out var r) ? r.GetString() : null;
 
     /// <summary>A WebSocket member of the room.</summary>
     internal sealed class Member(string userId, int edge, TestClient client)

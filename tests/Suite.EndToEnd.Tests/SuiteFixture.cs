@@ -21,6 +21,9 @@ public abstract class SuiteFixture : IAsyncLifetime
     /// <summary>The redis-server every fixture runs (the state store, and the broker of components/redis), for tests that fault it.</summary>
     public RedisServer Redis { get; private set; } = null!;
 
+    /// <summary>The nats-server of components/nats; null over Redis.</summary>
+    public NatsServer? Nats { get; private set; }
+
     /// <summary>Where the business test app's sidecar takes its components from (same broker as the suite).</summary>
     public string ResourcesPath => Suite.ResourcesPath;
 
@@ -33,13 +36,16 @@ public abstract class SuiteFixture : IAsyncLifetime
     /// <summary>The key the services authenticate each other's gRPC calls with; null = none (tests call services directly).</summary>
     public virtual string? ServiceKey => null;
 
+    /// <summary>Redis with an append-only file, for tests that restart it and expect their data back.</summary>
+    protected virtual bool PersistentRedis => false;
+
     /// <summary>Settings for every service besides the short leases all fixtures use.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        var redis = await RedisServer.StartAsync(ct);
+        var redis = PersistentRedis ? await RedisServer.StartPersistentAsync(ct) : await RedisServer.StartAsync(ct);
         _owned.Add(redis);
         Redis = redis;
         NatsServer? nats = null;
@@ -47,6 +53,7 @@ public abstract class SuiteFixture : IAsyncLifetime
         {
             nats = await NatsServer.StartAsync(ct);
             _owned.Add(nats);
+            Nats = nats;
         }
 
         Suite = await SuiteTopology.StartAsync(

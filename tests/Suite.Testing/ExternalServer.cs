@@ -103,6 +103,32 @@ public sealed class ExternalServer : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Asks the process to shut down (SIGTERM), as <c>systemctl restart</c> or a pod's stop does, and
+    /// waits for it to exit; a process still running after <paramref name="timeout"/> is killed.
+    /// </summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await SignalAsync("TERM");
+        }
+        catch (InvalidOperationException) when (_process.HasExited)
+        {
+            // Gone already (or between the check and the signal): nothing to stop.
+        }
+
+        using var bounded = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(bounded.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
     /// <summary>Stops the process in place (SIGSTOP), as a long GC pause or a frozen node would: its sockets stay open and nothing answers.</summary>
     public Task PauseAsync() => SignalAsync("STOP");
 

@@ -8,7 +8,7 @@ public sealed class NatsServer : IAsyncDisposable
 {
     private static readonly string[] SearchDirectories = ["/usr/sbin", "/usr/bin", "/usr/local/bin"];
 
-    private readonly ExternalServer _server;
+    private ExternalServer _server;
     private readonly string _storeDirectory;
     private int _disposed;
 
@@ -32,19 +32,24 @@ public sealed class NatsServer : IAsyncDisposable
         var storeDirectory = Directory.CreateTempSubdirectory("suite-nats-").FullName;
         try
         {
-            var server = await ExternalServer.StartAsync(
-                executable,
-                ["-js", "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", storeDirectory],
-                port,
-                TimeSpan.FromSeconds(15),
-                cancellationToken: cancellationToken);
-            return new NatsServer(server, storeDirectory);
+            return new NatsServer(await StartProcessAsync(executable, port, storeDirectory, cancellationToken), storeDirectory);
         }
         catch
         {
             Directory.Delete(storeDirectory, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Restarts the server as an operator would: a shutdown (SIGTERM), then a server on the same port
+    /// and JetStream store directory, which recovers its streams, consumers and their positions.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await _server.StopAsync(TimeSpan.FromSeconds(10));
+        await _server.DisposeAsync();
+        _server = await StartProcessAsync(FindExecutable(), _server.Port, _storeDirectory, cancellationToken);
     }
 
     /// <summary>Creates (or updates) a file-backed stream on this server, as <c>nats stream add</c> would.</summary>
@@ -67,6 +72,14 @@ public sealed class NatsServer : IAsyncDisposable
         {
         }
     }
+
+    private static Task<ExternalServer> StartProcessAsync(string executable, int port, string storeDirectory, CancellationToken cancellationToken) =>
+        ExternalServer.StartAsync(
+            executable,
+            ["-js", "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", storeDirectory],
+            port,
+            TimeSpan.FromSeconds(15),
+            cancellationToken: cancellationToken);
 
     private static string FindExecutable()
     {
