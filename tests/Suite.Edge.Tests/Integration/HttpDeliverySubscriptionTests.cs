@@ -14,6 +14,7 @@ public sealed class HttpDeliverySubscriptionTests
         await using var alice = await edge.ConnectAsAsync("alice", ct);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.Port}") };
         using var internalHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.InternalPort}") };
+        internalHttp.DefaultRequestHeaders.Add("dapr-api-token", EdgeHost.AppApiToken);
 
         // The first POST of a cold process can outlast a client's receive bound on a loaded machine.
         await edge.PublishRawAsync(urgent: false, edge.Payload("nobody", "warmup", 0), ct);
@@ -36,6 +37,7 @@ public sealed class HttpDeliverySubscriptionTests
         await using var edge = await EdgeHost.StartAsync(ct);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.Port}") };
         using var internalHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.InternalPort}") };
+        internalHttp.DefaultRequestHeaders.Add("dapr-api-token", EdgeHost.AppApiToken);
 
         Assert.DoesNotContain(DaprNames.EdgeTopic(edge.EdgeId), await internalHttp.GetStringAsync("/dapr/subscribe", ct), StringComparison.Ordinal);
         await Eventually.UntilAsync(async () => (await http.GetAsync("/readyz", ct)).IsSuccessStatusCode, ready => ready, TimeSpan.FromSeconds(10), ct, "/readyz passes");
