@@ -33,6 +33,17 @@ public sealed class EdgeOptions
     [UpstreamAddresses]
     public string NotificationAddress { get; set; } = "http://127.0.0.1:5103";
 
+    /// <summary>
+    /// Where the edge serves its Dapr sidecar (the <c>/dapr/*</c> callbacks, health, metrics): the
+    /// sidecar's app port. Loopback by default, since daprd runs beside the edge and calls the app on
+    /// 127.0.0.1; the public port refuses the callbacks (<see cref="Surfaces.InternalPort"/>).
+    /// </summary>
+    [Required]
+    public string InternalUrl { get; set; } = "http://127.0.0.1:5110";
+
+    /// <summary>The port of <see cref="InternalUrl"/>; requests that arrive on it are the sidecar's.</summary>
+    public int InternalPort => Surfaces.InternalPort.PortOf(InternalUrl) ?? 0;
+
     /// <summary>How long presence keeps this edge's connections without a renewal (crash detection).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -6,6 +6,7 @@ using Suite.Testing;
 // --rooms N runs N room replicas (app id room each; edge i prefers replica i mod N).
 // --start-brokers starts redis-server (and nats-server for components/nats) on free ports;
 // without it the components' own addresses (localhost:6379, nats://localhost:4222) are used.
+// --api-tokens runs every sidecar and service with a fresh APP_API_TOKEN and DAPR_API_TOKEN (docs/security.md).
 // --setting KEY=VALUE (repeatable) reaches every service as an environment variable (e.g.
 // Connections__AdmissionsPerSecond=1000000); once all is ready one `suite-description: {json}` line follows.
 var components = "components/redis";
@@ -14,6 +15,7 @@ var rooms = 1;
 var startBrokers = false;
 var settings = new Dictionary<string, string>();
 string? signingKey = null;
+var withTokens = false;
 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 for (var i = 0; i < args.Length; i++)
 {
@@ -25,12 +27,13 @@ for (var i = 0; i < args.Length; i++)
         case "--start-brokers": startBrokers = true; break;
         case "--configuration": configuration = args[++i]; break;
         case "--signing-key": signingKey = args[++i]; break;
+        case "--api-tokens": withTokens = true; break;
         case "--setting" when i + 1 < args.Length && args[i + 1].Split('=', 2) is [{ Length: > 0 } key, var value]:
             settings[key] = value;
             i++;
             break;
         default:
-            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --rooms <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --setting KEY=VALUE");
+            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --rooms <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --api-tokens --setting KEY=VALUE");
             return 2;
     }
 }
@@ -65,6 +68,9 @@ var options = new TopologyOptions
     Settings = settings,
     // The services authenticate each other's gRPC calls with a key made for this run.
     ServiceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    // Fresh random tokens per run: nothing outside this launcher needs to know them.
+    AppApiToken = withTokens ? Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : null,
+    DaprApiToken = withTokens ? Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : null,
 };
 await using var suite = await SuiteTopology.StartAsync(signingKey is null ? options : options with { SigningKey = signingKey }, stop.Token);
 
@@ -72,6 +78,12 @@ Console.WriteLine($"suite running over {components} ({configuration} build)");
 foreach (var edge in suite.Edges)
 {
     Console.WriteLine($"  {edge.AppId}: ws://127.0.0.1:{edge.HttpPort}/ws   token: http://127.0.0.1:{edge.HttpPort}/dev/token?user=alice");
+}
+
+if (options.AppApiToken is not null)
+{
+    // A business service publishing through a sidecar of this suite needs the Dapr API token.
+    Console.WriteLine($"  APP_API_TOKEN={options.AppApiToken} DAPR_API_TOKEN={options.DaprApiToken}");
 }
 
 Console.WriteLine($"  presence {suite.Presence.GrpcAddress}, room {string.Join(",", suite.Rooms.Select(r => r.GrpcAddress))}, notification {suite.Notification.GrpcAddress}");

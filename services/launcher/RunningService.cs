@@ -3,7 +3,7 @@ using Suite.Testing;
 namespace Suite.Launcher;
 
 /// <summary>A service process and its emulator sidecar process.</summary>
-public sealed class RunningService(SuiteService service, ExternalServer app, ExternalServer sidecar, int httpPort, int? grpcPort, int sidecarGrpcPort, int sidecarHttpPort) : IAsyncDisposable
+public sealed class RunningService(SuiteService service, ExternalServer app, ExternalServer sidecar, int httpPort, int? grpcPort, int sidecarGrpcPort, int sidecarHttpPort, int appPort) : IAsyncDisposable
 {
     public SuiteService Service { get; } = service;
 
@@ -12,6 +12,9 @@ public sealed class RunningService(SuiteService service, ExternalServer app, Ext
     public int HttpPort { get; } = httpPort;
 
     public int? GrpcPort { get; } = grpcPort;
+
+    /// <summary>Where the sidecar calls the app (Dapr callbacks): the HTTP port, or the edge's internal port.</summary>
+    public int AppPort { get; } = appPort;
 
     public int SidecarGrpcPort { get; } = sidecarGrpcPort;
 
@@ -43,7 +46,7 @@ public sealed class RunningService(SuiteService service, ExternalServer app, Ext
 
     /// <summary>The same service with a new process of its own beside the same sidecar.</summary>
     internal RunningService WithApp(ExternalServer restarted) =>
-        new(Service, restarted, sidecar, HttpPort, GrpcPort, SidecarGrpcPort, SidecarHttpPort);
+        new(Service, restarted, sidecar, HttpPort, GrpcPort, SidecarGrpcPort, SidecarHttpPort, AppPort);
 
     public async ValueTask DisposeAsync()
     {

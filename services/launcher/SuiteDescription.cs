@@ -20,6 +20,8 @@ public static class SuiteDescription
                 ["appId"] = e.AppId,
                 ["webSocket"] = $"ws://127.0.0.1:{e.HttpPort}/ws",
                 ["http"] = $"http://127.0.0.1:{e.HttpPort}/",
+                // The edge's internal port: its sidecar's app port (Dapr callbacks), health and metrics.
+                ["internal"] = $"http://127.0.0.1:{e.AppPort}/",
                 ["pid"] = e.ProcessId,
             })]),
             ["metrics"] = new JsonObject

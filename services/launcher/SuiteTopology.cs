@@ -10,6 +10,9 @@ namespace Suite.Launcher;
 /// </summary>
 public sealed class SuiteTopology : IAsyncDisposable
 {
+    private const string AppApiTokenVariable = "APP_API_TOKEN";
+    private const string DaprApiTokenVariable = "DAPR_API_TOKEN";
+
     private readonly List<RunningService> _services = [];
     private readonly Dictionary<RunningService, Launch> _launches = [];
     private readonly string _resources;
@@ -53,7 +56,8 @@ public sealed class SuiteTopology : IAsyncDisposable
             for (var i = 0; i < options.Edges; i++)
             {
                 var port = i < options.EdgePorts.Count ? options.EdgePorts[i] : FreePort.Next();
-                await topology.StartAsync(SuiteService.Edge(i), options, EdgeSettings(i, port, presence, rooms, notification, options), cancellationToken, port);
+                var internalPort = FreePort.Next();
+                await topology.StartAsync(SuiteService.Edge(i), options, EdgeSettings(i, port, internalPort, presence, rooms, notification, options), cancellationToken, port, appPort: internalPort);
             }
 
             return topology;
@@ -121,9 +125,10 @@ public sealed class SuiteTopology : IAsyncDisposable
         string.Join(',', rooms.Select((_, i) => rooms[(first + i) % rooms.Count].GrpcAddress));
 
     // Edge i prefers room replica i mod N, so the edges spread over the replicas and each fails over to the rest.
-    private static IEnumerable<KeyValuePair<string, string>> EdgeSettings(int ordinal, int port, RunningService presence, IReadOnlyList<RunningService> rooms, RunningService notification, TopologyOptions options) =>
+    private static IEnumerable<KeyValuePair<string, string>> EdgeSettings(int ordinal, int port, int internalPort, RunningService presence, IReadOnlyList<RunningService> rooms, RunningService notification, TopologyOptions options) =>
     [
         new("Urls", $"http://127.0.0.1:{port}"),
+        new("Edge__InternalUrl", $"http://127.0.0.1:{internalPort}"),
         new("Edge__EdgeId", $"edge-{ordinal}"),
         new("Edge__PresenceAddress", presence.GrpcAddress),
         new("Edge__RoomAddress", RoomAddresses(rooms, first: ordinal % rooms.Count)),
@@ -137,7 +142,8 @@ public sealed class SuiteTopology : IAsyncDisposable
         IEnumerable<KeyValuePair<string, string>> settings,
         CancellationToken cancellationToken,
         int? httpPort = null,
-        int? grpcPort = null)
+        int? grpcPort = null,
+        int? appPort = null)
     {
         var http = httpPort ?? FreePort.Next();
         int? grpc = service.HasGrpcEndpoint ? grpcPort ?? FreePort.Next() : null;
@@ -163,12 +169,12 @@ public sealed class SuiteTopology : IAsyncDisposable
             environment["Internal__ServiceKey"] = serviceKey;
         }
 
-        foreach (var (key, value) in settings.Concat(options.Settings))
+        foreach (var (key, value) in ApiTokens(options).Concat(settings).Concat(options.Settings))
         {
             environment[key] = value;
         }
 
-        var launch = new Launch(service, options, environment, http, grpc, sidecarGrpc, sidecarHttp);
+        var launch = new Launch(service, options, environment, http, grpc, sidecarGrpc, sidecarHttp, appPort ?? http);
         var running = await LaunchAsync(launch, cancellationToken);
         _services.Add(running);
         _launches[running] = launch;
@@ -187,14 +193,14 @@ public sealed class SuiteTopology : IAsyncDisposable
                 "dotnet",
                 [
                     Output(options, "dapr-emulator", "Suite.DaprEmulator"),
-                    "--app-id", service.AppId, "--app-port", launch.Http.ToString(CultureInfo.InvariantCulture),
+                    "--app-id", service.AppId, "--app-port", launch.AppPort.ToString(CultureInfo.InvariantCulture),
                     "--dapr-grpc-port", launch.SidecarGrpc.ToString(CultureInfo.InvariantCulture),
                     "--dapr-http-port", launch.SidecarHttp.ToString(CultureInfo.InvariantCulture),
                     "--resources-path", _resources,
                 ],
                 launch.SidecarHttp,
                 TimeSpan.FromSeconds(60),
-                new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" },
+                SidecarEnvironment(options),
                 cancellationToken);
         }
         catch
@@ -203,7 +209,25 @@ public sealed class SuiteTopology : IAsyncDisposable
             throw;
         }
 
-        return new RunningService(service, app, sidecar, launch.Http, launch.GrpcPort, launch.SidecarGrpc, launch.SidecarHttp);
+        return new RunningService(service, app, sidecar, launch.Http, launch.GrpcPort, launch.SidecarGrpc, launch.SidecarHttp, launch.AppPort);
+    }
+
+    private static Dictionary<string, string> SidecarEnvironment(TopologyOptions options) =>
+        new([new("Logging__LogLevel__Default", "Warning"), .. ApiTokens(options)]);
+
+    // The same variables for a service and its sidecar: the sidecar signs its calls to the app with
+    // APP_API_TOKEN and requires DAPR_API_TOKEN on the app's calls to it; the service checks one and sends the other.
+    private static IEnumerable<KeyValuePair<string, string>> ApiTokens(TopologyOptions options)
+    {
+        if (options.AppApiToken is { } appToken)
+        {
+            yield return new(AppApiTokenVariable, appToken);
+        }
+
+        if (options.DaprApiToken is { } daprToken)
+        {
+            yield return new(DaprApiTokenVariable, daprToken);
+        }
     }
 
     private static async Task<ExternalServer> StartAppAsync(Launch launch, CancellationToken cancellationToken)
@@ -231,5 +255,5 @@ public sealed class SuiteTopology : IAsyncDisposable
     private RunningService Find(string appId) => _services.Single(s => s.AppId == appId);
 
     /// <summary>How a service was started, so it can be started again the same way.</summary>
-    private sealed record Launch(SuiteService Service, TopologyOptions Options, Dictionary<string, string> Environment, int Http, int? GrpcPort, int SidecarGrpc, int SidecarHttp);
+    private sealed record Launch(SuiteService Service, TopologyOptions Options, Dictionary<string, string> Environment, int Http, int? GrpcPort, int SidecarGrpc, int SidecarHttp, int AppPort);
 }

@@ -37,6 +37,15 @@ public sealed record TopologyOptions
     /// <summary>Extra configuration for every service, as environment variables (e.g. Edge__LeaseDuration).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The app API token (APP_API_TOKEN): each sidecar sends it on its calls to the app, and each
+    /// service refuses Dapr callbacks without it. Null: no check, as before.
+    /// </summary>
+    public string? AppApiToken { get; init; }
+
+    /// <summary>The Dapr API token (DAPR_API_TOKEN): each sidecar requires it, and each service sends it. Null: no check.</summary>
+    public string? DaprApiToken { get; init; }
+
     /// <summary>Edge HTTP ports in order (edge-0 first); free ports when empty.</summary>
     public IReadOnlyList<int> EdgePorts { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using Suite.Notification.Intake;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.Notification;
 
@@ -16,6 +17,7 @@ public static class NotificationApp
 
         var app = builder.Build();
 
+        app.UseAppApiToken();
         app.UseNotificationCloudEvents();
         app.MapDefaultEndpoints();
         app.MapSubscribeHandler();

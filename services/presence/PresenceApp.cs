@@ -1,4 +1,5 @@
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.Presence;
 
@@ -15,6 +16,8 @@ public static class PresenceApp
 
         var app = builder.Build();
 
+        // Presence subscribes to nothing, but daprd still asks it for /dapr/subscribe and /dapr/config.
+        app.UseAppApiToken();
         app.MapDefaultEndpoints();
         app.MapPresence();
         return app;

@@ -1,6 +1,7 @@
 using Suite.Room.Api;
 using Suite.Room.Edges;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 
 namespace Suite.Room;
 
@@ -19,6 +20,7 @@ public static class RoomApp
 
         var app = builder.Build();
 
+        app.UseAppApiToken();
         app.UseCloudEvents();
         app.MapDefaultEndpoints();
         app.MapSubscribeHandler();

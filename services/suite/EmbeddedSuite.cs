@@ -24,7 +24,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 
     public int EdgePort { get; private set; }
 
-    /// <summary>Each app's HTTP port (health and /metrics) by app id: presence, room, notification, edge-0.</summary>
+    /// <summary>Each app's HTTP port for its sidecar (Dapr callbacks, health and /metrics) by app id: presence, room, notification, edge-0 (its internal port).</summary>
     public IReadOnlyDictionary<string, int> HttpPorts => _httpPorts;
 
     /// <summary>Each app's sidecar Dapr HTTP port by app id, where that app publishes (e.g. to <c>notifications</c>).</summary>
@@ -78,6 +78,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         var presence = new ServicePorts(_freePort(), _freePort());
         var room = new ServicePorts(_freePort(), _freePort());
         var notification = new ServicePorts(_freePort(), _freePort());
+        // The edge's sidecar calls it on its internal port; the caller's port is the public one.
+        var edgeInternal = _freePort();
 
         await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, bus, components, cancellationToken);
         await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, bus, components, cancellationToken);
@@ -96,13 +98,14 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             Edge.EdgeApp.Build,
             [
                 new("Urls", $"http://127.0.0.1:{edgePort}"),
+                new("Edge:InternalUrl", $"http://127.0.0.1:{edgeInternal}"),
                 new("Edge:EdgeId", "edge-0"),
                 new("Edge:PresenceAddress", presence.GrpcAddress),
                 new("Edge:RoomAddress", room.GrpcAddress),
                 new("Edge:NotificationAddress", notification.GrpcAddress),
                 new("Auth:SigningKey", DevelopmentSigningKey),
             ],
-            edgePort,
+            edgeInternal,
             bus,
             components,
             cancellationToken);

@@ -49,6 +49,7 @@ if (describe)
             ["appId"] = "edge-0",
             ["webSocket"] = $"ws://127.0.0.1:{port}/ws",
             ["http"] = $"http://127.0.0.1:{port}/",
+            ["internal"] = $"http://127.0.0.1:{suite.HttpPorts["edge-0"]}/",
             ["pid"] = Environment.ProcessId,
         }),
         ["metrics"] = new JsonObject

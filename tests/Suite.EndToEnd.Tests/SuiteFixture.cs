@@ -67,6 +67,9 @@ public abstract class SuiteFixture : IAsyncLifetime
                 RedisAddress = redis.ConnectionString,
                 NatsUrl = nats?.Url,
                 ServiceKey = ServiceKey,
+                // As production runs: every sidecar sends the app token and requires the Dapr token.
+                AppApiToken = "e2e-app-api-token",
+                DaprApiToken = "e2e-dapr-api-token",
                 Settings = new Dictionary<string, string>(Settings)
                 {
                     ["Edge__LeaseDuration"] = "00:00:03",

@@ -37,6 +37,9 @@ public sealed class LoopbackRoom : IAsyncDisposable
 
         /// <summary>HTTP 503 before gRPC runs, as a proxy or a starting server answers.</summary>
         ServiceUnavailable,
+
+        /// <summary>No answer until the caller gives up, as a server that stalled.</summary>
+        Hang,
     }
 
     public string Address { get; }
@@ -82,6 +85,20 @@ public sealed class LoopbackRoom : IAsyncDisposable
         if (Kind == FailureKind.Drop)
         {
             context.Abort();
+            return;
+        }
+
+        if (Kind == FailureKind.Hang)
+        {
+            // Until the client cancels the request (its timeout) or the server stops.
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
             return;
         }
 

@@ -30,6 +30,22 @@ public sealed class SuiteGrpcClientsTests
     }
 
     [Fact]
+    public async Task An_attempt_that_outlasts_the_upstream_timeout_is_cut_and_retried_well_before_the_call_deadline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var room = await LoopbackRoom.StartAsync(mark: 9, ct, failFirst: 1, LoopbackRoom.FailureKind.Hang);
+        await using var services = Client(room.Address, upstreamTimeout: TimeSpan.FromMilliseconds(300));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        // The deadline is far away: only the handler's per-attempt timeout can end the stalled attempt.
+        var answer = await Rooms(services).GetHistoryAsync(new GetHistoryRequest { RoomId = "r" }, deadline: DateTime.UtcNow.AddSeconds(20), cancellationToken: ct);
+
+        Assert.Equal(9UL, answer.LastSeq);
+        Assert.Equal(2, room.Calls);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the stalled attempt was cut by the 300 ms timeout, not the 20 s deadline ({started.Elapsed})");
+    }
+
+    [Fact]
     public async Task Calls_go_to_the_first_address_that_is_up()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -101,12 +117,12 @@ public sealed class SuiteGrpcClientsTests
         Assert.Throws<FormatException>(() => UpstreamAddressesAttribute.Parse(setting));
     }
 
-    private static ServiceProvider Client(string address)
+    private static ServiceProvider Client(string address, TimeSpan? upstreamTimeout = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddOptions<UpstreamOptions>().Configure(o => o.RoomAddress = address);
-        services.AddSuiteGrpcClient<RoomService.RoomServiceClient, UpstreamOptions>("room", o => o.RoomAddress, _ => TimeSpan.FromSeconds(5));
+        services.AddSuiteGrpcClient<RoomService.RoomServiceClient, UpstreamOptions>("room", o => o.RoomAddress, _ => upstreamTimeout ?? TimeSpan.FromSeconds(5));
         return services.BuildServiceProvider();
     }
 

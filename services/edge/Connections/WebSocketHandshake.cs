@@ -38,6 +38,7 @@ public sealed class WebSocketHandshake
     private readonly ConnectionHandler _handler;
     private readonly TimeProvider _time;
     private readonly KestrelServerLimits _limits;
+    private readonly int _internalPort;
 
     private WebSocketHandshake(ConnectionDelegate next, IServiceProvider services)
     {
@@ -46,6 +47,7 @@ public sealed class WebSocketHandshake
         _handler = services.GetRequiredService<ConnectionHandler>();
         _time = services.GetRequiredService<TimeProvider>();
         _limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        _internalPort = services.GetRequiredService<IOptions<EdgeOptions>>().Value.InternalPort;
     }
 
     private enum Decision
@@ -62,6 +64,13 @@ public sealed class WebSocketHandshake
 
     private async Task OnConnectedAsync(ConnectionContext connection)
     {
+        // The sidecar's port serves no clients (Surfaces.InternalPort answers its /ws with 404).
+        if (connection.LocalEndPoint is System.Net.IPEndPoint { Port: var port } && Surfaces.InternalPort.IsInternal(port, _internalPort))
+        {
+            await _next(connection);
+            return;
+        }
+
         var (decision, request) = await ReadHeadAsync(connection.Transport.Input);
         switch (decision)
         {

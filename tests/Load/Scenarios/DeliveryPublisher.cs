@@ -11,7 +11,7 @@ using Suite.Load.Targets;
 namespace Suite.Load.Scenarios;
 
 /// <summary>
-/// Plays Dapr's part for one edge: POSTs EdgeDelivery JSON to the edge's /dapr/deliveries route,
+/// Plays Dapr's part for one edge: POSTs EdgeDelivery JSON to the edge's /dapr/deliveries route (on its internal port),
 /// inside a CloudEvent envelope as the sidecar sends it, or bare.
 /// </summary>
 internal sealed class DeliveryPublisher(EdgeTarget edge, HttpClient http, bool cloudEvent)
@@ -78,7 +78,7 @@ internal sealed class DeliveryPublisher(EdgeTarget edge, HttpClient http, bool c
         content.Headers.ContentType = new MediaTypeHeaderValue(mediaType) { CharSet = "utf-8" };
         try
         {
-            using var response = await http.PostAsync(new Uri(edge.HttpUri, "dapr/deliveries"), content, cancellationToken);
+            using var response = await http.PostAsync(new Uri(edge.InternalUri ?? edge.HttpUri, "dapr/deliveries"), content, cancellationToken);
             var answer = await response.Content.ReadAsStringAsync(cancellationToken);
             // Dapr's app contract: 2xx with no body or {"status":"SUCCESS"} is delivered; DROP and RETRY are not.
             if (!response.IsSuccessStatusCode || answer.Contains("DROP", StringComparison.Ordinal) || answer.Contains("RETRY", StringComparison.Ordinal))

@@ -41,9 +41,11 @@ internal sealed class EdgeProcess : ISystemUnderTest
         }
 
         var port = FreePort.Next();
+        var internalPort = FreePort.Next();
         var deadPort = FreePort.Next();
         var env = new Dictionary<string, string>();
         env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        env["Edge__InternalUrl"] = $"http://127.0.0.1:{internalPort}";
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["Edge__EdgeId"] = edgeId;
         env["Edge__PresenceAddress"] = $"http://127.0.0.1:{deadPort}";
@@ -89,7 +91,7 @@ internal sealed class EdgeProcess : ISystemUnderTest
             description["env:" + pair[..pair.IndexOf('=', StringComparison.Ordinal)]] = pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..];
         }
 
-        var edge = new EdgeProcess(child, new EdgeTarget(edgeId, new Uri($"ws://127.0.0.1:{port}/ws"), new Uri($"http://127.0.0.1:{port}/"), child.ProcessId), signingKey, description);
+        var edge = new EdgeProcess(child, new EdgeTarget(edgeId, new Uri($"ws://127.0.0.1:{port}/ws"), new Uri($"http://127.0.0.1:{port}/"), child.ProcessId) { InternalUri = new Uri($"http://127.0.0.1:{internalPort}/") }, signingKey, description);
         try
         {
             await child.WaitHealthyAsync(new Uri(edge.Edges[0].HttpUri, "healthz"), TimeSpan.FromSeconds(30), cancellationToken);

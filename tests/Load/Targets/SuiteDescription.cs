@@ -24,5 +24,6 @@ internal sealed record SuiteDescription(
         [property: JsonPropertyName("appId")] string AppId,
         [property: JsonPropertyName("webSocket")] Uri WebSocket,
         [property: JsonPropertyName("http")] Uri Http,
-        [property: JsonPropertyName("pid")] int Pid);
+        [property: JsonPropertyName("pid")] int Pid,
+        [property: JsonPropertyName("internal")] Uri? Internal = null);
 }

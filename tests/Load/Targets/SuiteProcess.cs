@@ -233,7 +233,7 @@ internal sealed class SuiteProcess : ISystemUnderTest
     private void Ready(SuiteDescription suite)
     {
         _suite = suite;
-        Edges = [.. suite.Edges.Select(e => new EdgeTarget(e.AppId, e.WebSocket, e.Http, e.Pid))];
+        Edges = [.. suite.Edges.Select(e => new EdgeTarget(e.AppId, e.WebSocket, e.Http, e.Pid) { InternalUri = e.Internal })];
         _description["daprHttp"] = suite.DaprHttp.ToString();
         _description["brokerPids"] = string.Join(",", suite.Brokers);
         foreach (var (service, metrics) in suite.Metrics)

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Suite.Contracts.Edge.V1;
+using Suite.DaprEmulator.Hosting;
 using Suite.Edge.Auth;
 using Suite.Edge.Connections;
 using Suite.ServiceDefaults;
@@ -28,14 +29,21 @@ public sealed class EdgeHost : IAsyncDisposable
 {
     public const string SigningKey = "edge-tests-signing-key-0123456789abcdef";
 
+    /// <summary>The sidecar signs its calls to the edge with this (APP_API_TOKEN), and the edge checks it.</summary>
+    public const string AppApiToken = "edge-tests-app-api-token";
+
+    /// <summary>The sidecar requires this on every call (DAPR_API_TOKEN), and the edge sends it.</summary>
+    public const string DaprApiToken = "edge-tests-dapr-api-token";
+
     private readonly EdgeFactory _factory;
     private Sidecar _sidecar;
     private bool _sidecarStopped;
     private GrpcChannel? _sidecarChannel;
     private readonly ResourcesFolder _resources;
 
-    private EdgeHost(EdgeFactory factory, Sidecar sidecar, ResourcesFolder resources, FakeUpstream upstream, FakeTimeProvider time, int port, string edgeId)
+    private EdgeHost(EdgeFactory factory, Sidecar sidecar, ResourcesFolder resources, FakeUpstream upstream, FakeTimeProvider time, int port, int internalPort, string edgeId)
     {
+        InternalPort = internalPort;
         _factory = factory;
         _sidecar = sidecar;
         _resources = resources;
@@ -49,7 +57,11 @@ public sealed class EdgeHost : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
+    /// <summary>The public port: clients.</summary>
     public int Port { get; }
+
+    /// <summary>The internal port: the sidecar's app port (Dapr callbacks).</summary>
+    public int InternalPort { get; }
 
     public string EdgeId { get; }
 
@@ -57,25 +69,33 @@ public sealed class EdgeHost : IAsyncDisposable
 
     public Uri WebSocketUri => new($"ws://127.0.0.1:{Port}/ws");
 
-    public static async Task<EdgeHost> StartAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="sidecar">Changes the sidecar's options, e.g. to set its API tokens.</param>
+    public static async Task<EdgeHost> StartAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null, Func<SidecarOptions, SidecarOptions>? sidecar = null)
     {
         var edgeId = "edge-" + Guid.NewGuid().ToString("N")[..6];
         var port = FreePort.Next();
+        var internalPort = FreePort.Next();
         var resources = new ResourcesFolder(
             ("pubsub.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\nspec:\n  type: pubsub.in-memory\n  version: v1\n  metadata: []\n"),
             ("statestore.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: statestore\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n"));
-        var sidecarOptions = Sidecar.OptionsFor(edgeId, port, resources.Path);
-        var upstream = await FakeUpstream.StartAsync($"http://127.0.0.1:{sidecarOptions.GrpcPort}", cancellationToken);
+        // Both API tokens, as a production sidecar would have them: every edge test then also shows
+        // that each sidecar call of the edge carries the token and each callback is checked.
+        var sidecarOptions = Sidecar.OptionsFor(edgeId, internalPort, resources.Path) with { AppApiToken = AppApiToken, ApiToken = DaprApiToken };
+        sidecarOptions = sidecar?.Invoke(sidecarOptions) ?? sidecarOptions;
+        var upstream = await FakeUpstream.StartAsync($"http://127.0.0.1:{sidecarOptions.GrpcPort}", cancellationToken, sidecarOptions.ApiToken);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var all = new Dictionary<string, string>
         {
             ["Edge:EdgeId"] = edgeId,
+            ["Edge:InternalUrl"] = $"http://127.0.0.1:{internalPort}",
             ["Edge:PresenceAddress"] = upstream.Address,
             ["Edge:RoomAddress"] = upstream.Address,
             ["Edge:NotificationAddress"] = upstream.Address,
             ["Auth:SigningKey"] = SigningKey,
             ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
             ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",
+            ["APP_API_TOKEN"] = AppApiToken,
+            ["DAPR_API_TOKEN"] = DaprApiToken,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -85,8 +105,8 @@ public sealed class EdgeHost : IAsyncDisposable
         var factory = new EdgeFactory(all, time);
         factory.UseKestrel(port);
         factory.StartServer();
-        var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
-        var host = new EdgeHost(factory, sidecar, resources, upstream, time, port, edgeId);
+        var running = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
+        var host = new EdgeHost(factory, running, resources, upstream, time, port, internalPort, edgeId);
         await host.WaitForSubscriptionsAsync(cancellationToken);
         return host;
     }
@@ -124,8 +144,11 @@ public sealed class EdgeHost : IAsyncDisposable
             DataContentType = EdgeDeliveryCodec.ContentType,
         };
         request.Metadata.Add(EdgeDeliveryCodec.PublishMetadata());
-        await SidecarClient().PublishEventAsync(request, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
+        await SidecarClient().PublishEventAsync(request, SidecarHeaders, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
     }
+
+    // The sidecar's API token, when it requires one.
+    private Grpc.Core.Metadata? SidecarHeaders => _sidecar.Options.ApiToken is { } token ? new Grpc.Core.Metadata { { "dapr-api-token", token } } : null;
 
     // One connection for all publishes, as a publisher's DaprClient has.
     private DaprGrpc.DaprClient SidecarClient() => new(_sidecarChannel ??= GrpcChannel.ForAddress(_sidecar.GrpcEndpoint));
@@ -161,7 +184,7 @@ public sealed class EdgeHost : IAsyncDisposable
         await Eventually.UntilAsync(
             async () =>
             {
-                var metadata = await client.GetMetadataAsync(new GetMetadataRequest(), cancellationToken: cancellationToken);
+                var metadata = await client.GetMetadataAsync(new GetMetadataRequest(), SidecarHeaders, cancellationToken: cancellationToken);
                 return metadata.Subscriptions.Count(s => s.Topic.StartsWith("edge.", StringComparison.Ordinal)
                     && (s.Type == PubsubSubscriptionType.Streaming) == streaming);
             },

@@ -32,10 +32,11 @@ public sealed class FakeUpstream : IAsyncDisposable
     public FakeNotification Notification => _app.Services.GetRequiredService<FakeNotification>();
 
     /// <param name="daprGrpcEndpoint">The sidecar the fake room publishes edge deliveries through.</param>
-    public static async Task<FakeUpstream> StartAsync(string daprGrpcEndpoint, CancellationToken cancellationToken)
+    /// <param name="daprApiToken">The sidecar's DAPR_API_TOKEN, if it requires one.</param>
+    public static async Task<FakeUpstream> StartAsync(string daprGrpcEndpoint, CancellationToken cancellationToken, string? daprApiToken = null)
     {
         var port = FreePort.Next();
-        var dapr = new DaprClientBuilder().UseGrpcEndpoint(daprGrpcEndpoint).Build();
+        var dapr = new DaprClientBuilder().UseGrpcEndpoint(daprGrpcEndpoint).UseDaprApiToken(daprApiToken).Build();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.ListenLocalhost(port, l => l.Protocols = HttpProtocols.Http2));

@@ -13,6 +13,8 @@ public sealed class HttpDeliverySubscriptionTests
         await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Edge:DeliverySubscription"] = "Http" });
         await using var alice = await edge.ConnectAsAsync("alice", ct);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.Port}") };
+        using var internalHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.InternalPort}") };
+        internalHttp.DefaultRequestHeaders.Add("dapr-api-token", EdgeHost.AppApiToken);
 
         // The first POST of a cold process can outlast a client's receive bound on a loaded machine.
         await edge.PublishRawAsync(urgent: false, edge.Payload("nobody", "warmup", 0), ct);
@@ -25,7 +27,7 @@ public sealed class HttpDeliverySubscriptionTests
         var received = await alice.ReceiveEachAsync(["tick", "alert"], ct);
         Assert.Equal(1, received["tick"].GetProperty("n").GetInt32());
         Assert.Equal(2, received["alert"].GetProperty("n").GetInt32());
-        Assert.Contains(DaprNames.EdgeTopic(edge.EdgeId), await http.GetStringAsync("/dapr/subscribe", ct), StringComparison.Ordinal);
+        Assert.Contains(DaprNames.EdgeTopic(edge.EdgeId), await internalHttp.GetStringAsync("/dapr/subscribe", ct), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -34,8 +36,10 @@ public sealed class HttpDeliverySubscriptionTests
         var ct = TestContext.Current.CancellationToken;
         await using var edge = await EdgeHost.StartAsync(ct);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.Port}") };
+        using var internalHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.InternalPort}") };
+        internalHttp.DefaultRequestHeaders.Add("dapr-api-token", EdgeHost.AppApiToken);
 
-        Assert.DoesNotContain(DaprNames.EdgeTopic(edge.EdgeId), await http.GetStringAsync("/dapr/subscribe", ct), StringComparison.Ordinal);
+        Assert.DoesNotContain(DaprNames.EdgeTopic(edge.EdgeId), await internalHttp.GetStringAsync("/dapr/subscribe", ct), StringComparison.Ordinal);
         await Eventually.UntilAsync(async () => (await http.GetAsync("/readyz", ct)).IsSuccessStatusCode, ready => ready, TimeSpan.FromSeconds(10), ct, "/readyz passes");
     }
 }

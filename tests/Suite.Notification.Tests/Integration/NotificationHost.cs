@@ -27,6 +27,12 @@ public sealed class NotificationHost : IAsyncLifetime
 {
     public static readonly DateTimeOffset Now = new(2030, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
 
+    /// <summary>The notification sidecar signs its calls to the app with this (APP_API_TOKEN), and the app checks it.</summary>
+    public const string AppApiToken = "notification-tests-app-api-token";
+
+    /// <summary>The notification sidecar requires this on every call (DAPR_API_TOKEN), and the app sends it.</summary>
+    public const string DaprApiToken = "notification-tests-dapr-api-token";
+
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..6];
     private RedisServer? _redis;
     private ResourcesFolder? _resources;
@@ -54,6 +60,9 @@ public sealed class NotificationHost : IAsyncLifetime
 
     public NotificationService.NotificationServiceClient Grpc { get; private set; } = null!;
 
+    /// <summary>The app's HTTP port, where its sidecar delivers <c>notifications</c>.</summary>
+    public Uri CallbackAddress { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -72,7 +81,10 @@ public sealed class NotificationHost : IAsyncLifetime
 
         var grpcPort = FreePort.Next();
         var httpPort = FreePort.Next();
-        var sidecarOptions = Sidecar.OptionsFor("notification", httpPort, _resources.Path);
+        // Both API tokens, as a production sidecar would have them: every notification test then also
+        // shows that each sidecar call of the app carries the token and each callback is checked.
+        var sidecarOptions = Sidecar.OptionsFor("notification", httpPort, _resources.Path) with { AppApiToken = AppApiToken, ApiToken = DaprApiToken };
+        CallbackAddress = new Uri($"http://127.0.0.1:{httpPort}");
         _factory = new Factory(new Dictionary<string, string>
         {
             ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
@@ -84,6 +96,8 @@ public sealed class NotificationHost : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
             // The last of the sidecar's attempts under ResourcesFolder.Resiliency (1 + 3 retries).
             ["Notification:DeliveryAttempts"] = "4",
+            ["APP_API_TOKEN"] = AppApiToken,
+            ["DAPR_API_TOKEN"] = DaprApiToken,
         }, Time);
         _factory.UseKestrel();
         _factory.StartServer();

@@ -14,6 +14,31 @@ public sealed class TopicTests(NotificationHost host)
     private string E3 => host.EdgeIds[2];
 
     [Fact]
+    public async Task An_event_posted_to_the_callback_without_the_app_api_token_is_refused_and_not_published()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var alice = host.Unique("alice");
+        host.Presence.Place(alice, E1);
+        var forgedId = host.Unique("forged");
+        var realId = host.Unique("real");
+        string Event(string id) => $$$$"""{"id":"{{{{id}}}}","users":{"ids":["{{{{alice}}}}"]},"payload":{"type":"notice","content":"x"}}""";
+        using var http = new HttpClient { BaseAddress = host.CallbackAddress };
+
+        using var withoutToken = await http.PostAsync("/dapr/notifications", new StringContent(Event(forgedId), System.Text.Encoding.UTF8, "application/json"), ct);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/dapr/notifications") { Content = new StringContent(Event(forgedId), System.Text.Encoding.UTF8, "application/json") };
+        wrong.Headers.Add("dapr-api-token", "not-" + NotificationHost.AppApiToken);
+        using var withWrongToken = await http.SendAsync(wrong, ct);
+        await host.PublishAsync(Event(realId), ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, withWrongToken.StatusCode);
+        // The real event, published after the forged ones, went through the sidecar (which sends the
+        // token) and was delivered; by then the forged one would have been delivered too.
+        Assert.Single(await host.Recorder.WaitForDeliveriesAsync(realId, 1, ct));
+        Assert.Empty(host.Recorder.Deliveries(forgedId));
+    }
+
+    [Fact]
     public async Task Users_on_two_edges_get_one_delivery_per_edge_with_their_users()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -122,7 +122,9 @@ public sealed class PresenceHost : IAsyncDisposable
             ("statestore.yaml", stateKind == StateKind.Redis
                 ? ComponentYaml.Of("statestore", "state.redis", server.ConnectionString)
                 : ComponentYaml.Of("statestore", "state.in-memory")));
-        var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path);
+        // Both API tokens, as a production sidecar would have them: every presence test then also shows
+        // that each sidecar call of presence (state, publishes, the SDK's health checks) carries the token.
+        var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path) with { AppApiToken = AppApiToken, ApiToken = DaprApiToken };
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var all = Settings(grpcPort, httpPort, $"http://127.0.0.1:{sidecarOptions.GrpcPort}", $"http://127.0.0.1:{sidecarOptions.HttpPort}", settings);
         var factory = new PresenceFactory(all, time);
@@ -221,6 +223,9 @@ public sealed class PresenceHost : IAsyncDisposable
         _resources?.Dispose();
     }
 
+    private const string AppApiToken = "presence-tests-app-api-token";
+    private const string DaprApiToken = "presence-tests-dapr-api-token";
+
     private static Dictionary<string, string> Settings(int grpcPort, int httpPort, string daprGrpc, string daprHttp, IReadOnlyDictionary<string, string>? extra)
     {
         var all = new Dictionary<string, string>
@@ -230,6 +235,8 @@ public sealed class PresenceHost : IAsyncDisposable
             ["DAPR_GRPC_ENDPOINT"] = daprGrpc,
             ["DAPR_HTTP_ENDPOINT"] = daprHttp,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["APP_API_TOKEN"] = AppApiToken,
+            ["DAPR_API_TOKEN"] = DaprApiToken,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {

@@ -182,6 +182,25 @@ public sealed class EdgeReapingTests(RedisFixture redis) : IAsyncLifetime
     private Task<SubscribeResponse> SubscribeAsync(string channel, string userId, string edgeId, string connectionId, ulong generation, CancellationToken ct) =>
         _room.Client.SubscribeAsync(new SubscribeRequest { Channel = channel, UserId = userId, EdgeId = edgeId, ConnectionId = connectionId, EdgeIncarnation = "inc", LeaseGeneration = generation }, deadline: RoomHost.Deadline(), cancellationToken: ct).ResponseAsync;
 
+    [Fact]
+    public async Task A_forged_presence_edges_event_without_the_app_api_token_is_refused_and_drops_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (room, edge) = (RoomHost.NewId("r"), RoomHost.NewId("e"));
+        await _room.JoinAsync(room, "alice", edge, "a1", ct);
+        var lapse = JsonFormatter.Default.Format(new EdgeChanged { EdgeId = edge, Incarnation = "", Change = EdgeChange.LeaseExpired, Timestamp = Timestamp.FromDateTime(DateTime.UtcNow) });
+        using var http = new HttpClient { BaseAddress = _room.HttpAddress };
+
+        using var withoutToken = await http.PostAsync("/dapr/presence-edges", new StringContent(lapse, System.Text.Encoding.UTF8, "application/json"), ct);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/dapr/presence-edges") { Content = new StringContent(lapse, System.Text.Encoding.UTF8, "application/json") };
+        wrong.Headers.Add("dapr-api-token", "not-" + RoomHost.AppApiToken);
+        using var withWrongToken = await http.SendAsync(wrong, ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, withWrongToken.StatusCode);
+        Assert.Equal(1, (await _room.SendAsync(room, "alice", edge, "a1", "1", ct)).EdgesTargeted);
+    }
+
     private Task PublishEdgeChangedAsync(string edgeId, string incarnation, EdgeChange change, CancellationToken cancellationToken, ulong generation = 0)
     {
         var evt = new EdgeChanged { EdgeId = edgeId, Incarnation = incarnation, Change = change, LeaseGeneration = generation, Timestamp = Timestamp.FromDateTime(DateTime.UtcNow) };

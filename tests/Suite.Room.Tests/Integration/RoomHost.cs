@@ -21,6 +21,12 @@ namespace Suite.Room.Tests.Integration;
 /// </summary>
 public sealed class RoomHost : IAsyncDisposable
 {
+    /// <summary>The sidecar signs its calls to the room with this (APP_API_TOKEN), and the room checks it.</summary>
+    public const string AppApiToken = "room-tests-app-api-token";
+
+    /// <summary>The sidecar requires this on every call (DAPR_API_TOKEN), and the room sends it.</summary>
+    public const string DaprApiToken = "room-tests-dapr-api-token";
+
     private readonly RoomFactory _factory;
     private readonly Sidecar _sidecar;
     private readonly ResourcesFolder _resources;
@@ -69,11 +75,15 @@ public sealed class RoomHost : IAsyncDisposable
         var resources = new ResourcesFolder(
             ("pubsub.yaml", Component("pubsub", "pubsub.redis", redis.ConnectionString)),
             ("statestore.yaml", stateYaml));
-        var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path);
+        // Both API tokens, as a production sidecar would have them: every room test then also shows
+        // that each sidecar call of the room carries the token and each callback is checked.
+        var sidecarOptions = Sidecar.OptionsFor(appId, httpPort, resources.Path) with { AppApiToken = AppApiToken, ApiToken = DaprApiToken };
         var all = new Dictionary<string, string>
         {
             ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.GrpcPort}",
             ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{sidecarOptions.HttpPort}",
+            ["APP_API_TOKEN"] = AppApiToken,
+            ["DAPR_API_TOKEN"] = DaprApiToken,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -89,7 +99,7 @@ public sealed class RoomHost : IAsyncDisposable
         factory.UseKestrel();
         factory.StartServer();
         var sidecar = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
-        var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
+        var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).UseDaprApiToken(DaprApiToken).Build();
         await Eventually.UntilAsync(() => dapr.CheckHealthAsync(cancellationToken), healthy => healthy, TimeSpan.FromSeconds(15), cancellationToken, "the sidecar subscribed for the room service");
         var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
         return new RoomHost(appId, factory, sidecar, resources, channel, redis.Connection.GetDatabase(), dapr, httpPort);
