@@ -129,10 +129,23 @@ public sealed class OwnershipTests(RedisFixture redis) : IAsyncLifetime
         await _a.DeleteStateAsync($"room-replica:{head!.Value.GetProperty("owner").GetString()}");
         var taken = await _b.SendAsync(room, "alice", edge, "a1", "4", ct, idempotencyKey: "k4");
 
-        var stale = await Assert.ThrowsAsync<RpcException>(() => _a.SendAsync(room, "alice", edge, "a1", "\"stale\"", ct, idempotencyKey: "k-stale"));
+        RpcException? stale = null;
+        try
+        {
+            var committed = await _a.SendAsync(room, "alice", edge, "a1", "\"stale\"", ct, idempotencyKey: "k-stale");
+            // Failed once in CI (the whole module in parallel), never alone: say what happened instead.
+            var headNow = await _a.ReadStateAsync($"room:{room}:seq");
+            Assert.Fail($"the stale owner's send was answered (seq {committed.Seq}, id {committed.MessageId}); the head now: {headNow}; the owner before: {head}");
+        }
+        catch (RpcException ex)
+        {
+            stale = ex;
+        }
+
         var retried = await _a.SendAsync(room, "alice", edge, "a1", "\"stale\"", ct, idempotencyKey: "k-stale");
 
         Assert.Equal(4UL, taken.Seq);
+        Assert.NotNull(stale);
         Assert.Equal(StatusCode.Unavailable, stale.StatusCode);
         Assert.Contains("taken over", stale.Status.Detail, StringComparison.Ordinal);
         // The fenced attempt's own idempotency record (written though its head write failed) is void:
