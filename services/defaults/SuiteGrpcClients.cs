@@ -37,7 +37,8 @@ public static class SuiteGrpcClients
                 // Service tokens are call credentials; inside the suite the channels are h2c.
                 channel.UnsafeUseInsecureChannelCallCredentials = true;
             })
-            .AddCallCredentials((_, metadata, sp) => AddServiceToken(metadata, sp))
+            // A client registered without AddServiceAuth (a test's) sends no token.
+            .AddCallCredentials((_, metadata, sp) => sp.GetService<ServiceCallCredentials>()?.AddTokenAsync(metadata) ?? Task.CompletedTask)
             // The primary handler goes through the factory, under the resilience handler: setting
             // GrpcChannelOptions.HttpHandler instead would replace the whole chain and the retry,
             // breaker and timeout would never run. Load balancing needs a SocketsHttpHandler here.
@@ -74,27 +75,9 @@ public static class SuiteGrpcClients
             },
         };
         UseReplicas(options, addresses);
-        if (credentials is not null)
-        {
-            options.Credentials = ChannelCredentials.Create(
-                addresses[0].Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials.Value);
-            options.UnsafeUseInsecureChannelCallCredentials = true;
-        }
+        credentials?.Apply(options, addresses[0]);
 
         return GrpcChannel.ForAddress(ChannelAddress(addresses, name), options);
-    }
-
-    private static Task AddServiceToken(Metadata metadata, IServiceProvider services)
-    {
-        // A client registered without AddServiceAuth (a test's) sends no token.
-        if (services.GetService<IOptions<ServiceAuthOptions>>() is { Value.Enabled: true }
-            && services.GetService<ServiceTokens>() is { } tokens
-            && services.GetService<CallingService>() is { } me)
-        {
-            metadata.Add(ServiceAuthInterceptor.Header, "Bearer " + tokens.For(me.Name));
-        }
-
-        return Task.CompletedTask;
     }
 
     // One address is the channel's address, as it always was; several are reached through the

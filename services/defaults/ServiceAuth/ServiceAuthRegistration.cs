@@ -8,18 +8,41 @@ namespace Suite.ServiceDefaults.ServiceAuth;
 /// <summary>The service this process is, as its service tokens name it.</summary>
 public sealed record CallingService(string Name);
 
-/// <summary>Credentials that put this service's token on a gRPC call (nothing while service authentication is off).</summary>
-public sealed class ServiceCallCredentials(IOptions<ServiceAuthOptions> options, ServiceTokens tokens, CallingService me)
+/// <summary>Puts this service's token on a gRPC call (nothing while service authentication is off).</summary>
+public sealed class ServiceCallCredentials
 {
-    public CallCredentials Value { get; } = CallCredentials.FromInterceptor((_, metadata) =>
+    private readonly IOptions<ServiceAuthOptions> _options;
+    private readonly ServiceTokens _tokens;
+    private readonly CallingService _me;
+
+    public ServiceCallCredentials(IOptions<ServiceAuthOptions> options, ServiceTokens tokens, CallingService me)
     {
-        if (options.Value.Enabled)
+        (_options, _tokens, _me) = (options, tokens, me);
+        Value = CallCredentials.FromInterceptor((_, metadata) => AddTokenAsync(metadata));
+    }
+
+    /// <summary>The same as call credentials, for a channel made by hand.</summary>
+    public CallCredentials Value { get; }
+
+    public Task AddTokenAsync(Metadata metadata)
+    {
+        if (_options.Value.Enabled)
         {
-            metadata.Add(ServiceAuthInterceptor.Header, "Bearer " + tokens.For(me.Name));
+            metadata.Add(ServiceAuthInterceptor.Header, "Bearer " + _tokens.For(_me.Name));
         }
 
         return Task.CompletedTask;
-    });
+    }
+
+    /// <summary>
+    /// <paramref name="channel"/> sending the token on every call to <paramref name="address"/>; inside
+    /// the suite the channels are h2c, so the credentials must be allowed on an insecure channel.
+    /// </summary>
+    public void Apply(Grpc.Net.Client.GrpcChannelOptions channel, Uri address)
+    {
+        channel.Credentials = ChannelCredentials.Create(address.Scheme == Uri.UriSchemeHttps ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, Value);
+        channel.UnsafeUseInsecureChannelCallCredentials = true;
+    }
 }
 
 public static class ServiceAuthRegistration

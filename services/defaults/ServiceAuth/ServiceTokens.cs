@@ -26,7 +26,8 @@ public sealed class ServiceTokens(IOptions<ServiceAuthOptions> options, TimeProv
 
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Service, DateTimeOffset Expires)> _known = new(StringComparer.Ordinal);
-    private (string Service, string Token, DateTimeOffset RenewAt)? _current;
+    // One reference, swapped whole: callers on many threads read it while one of them renews it.
+    private volatile IssuedToken? _current;
 
     /// <summary>A token naming <paramref name="service"/> as the caller.</summary>
     public string For(string service)
@@ -48,7 +49,7 @@ public sealed class ServiceTokens(IOptions<ServiceAuthOptions> options, TimeProv
             Expires = (now + lifetime).UtcDateTime,
             SigningCredentials = new SigningCredentials(Key(), SecurityAlgorithms.HmacSha256),
         });
-        _current = (service, token, now + lifetime / 2);
+        _current = new IssuedToken(service, token, now + lifetime / 2);
         return token;
     }
 
@@ -90,4 +91,6 @@ public sealed class ServiceTokens(IOptions<ServiceAuthOptions> options, TimeProv
     }
 
     private SymmetricSecurityKey Key() => new(Encoding.UTF8.GetBytes(options.Value.ServiceKey));
+
+    private sealed record IssuedToken(string Service, string Token, DateTimeOffset RenewAt);
 }

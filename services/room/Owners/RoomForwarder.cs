@@ -21,13 +21,10 @@ internal sealed class RoomForwarder(ServiceCallCredentials credentials) : IDispo
     public RoomService.RoomServiceClient For(string address) =>
         _clients.GetOrAdd(address, a =>
         {
-            var channel = GrpcChannel.ForAddress(a, new GrpcChannelOptions
-            {
-                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-                // This replica's service token: the owner checks a forwarded call like any other.
-                Credentials = ChannelCredentials.Create(a.StartsWith("https:", StringComparison.Ordinal) ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure, credentials.Value),
-                UnsafeUseInsecureChannelCallCredentials = true,
-            });
+            var options = new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } };
+            // This replica's service token: the owner checks a forwarded call like any other.
+            credentials.Apply(options, new Uri(a));
+            var channel = GrpcChannel.ForAddress(a, options);
             return (channel, new RoomService.RoomServiceClient(channel));
         }).Client;
 
