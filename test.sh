@@ -20,9 +20,9 @@ fi
 dotnet restore Suite.sln
 dotnet build Suite.sln --no-restore -c Release
 log=$(mktemp)
-export SUITE_FUZZ_REPORT
-SUITE_FUZZ_REPORT=$(mktemp)
-trap 'rm -f "$log" "$SUITE_FUZZ_REPORT"' EXIT
+export SUITE_TEST_REPORT
+SUITE_TEST_REPORT=$(mktemp)
+trap 'rm -f "$log" "$SUITE_TEST_REPORT"' EXIT
 status=0
 # One test project at a time: several of them start many real servers and processes, and on a
 # 2-core machine running them side by side only trades time for timeouts.
@@ -31,7 +31,8 @@ dotnet test --solution Suite.sln --no-build -c Release --max-parallel-test-modul
 passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-# The fuzz tests' input counts (SUITE_FUZZ_ITERATIONS per target; README "Fuzzing").
-cat "$SUITE_FUZZ_REPORT"
+# What tests report besides passing (tests/Suite.Testing/TestReport.cs): the fuzz targets' input
+# counts (SUITE_FUZZ_ITERATIONS per target; README "Fuzzing"), the chaos tests' sent / received / duplicates.
+sort "$SUITE_TEST_REPORT"
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$status"

@@ -173,7 +173,8 @@ public abstract class RoomReplicaTests(RoomReplicasFixture suite)
         }
 
         var expected = traffic.Members.Sum(m => acknowledged.Count(s => s.UserId != m.UserId));
-        TestContext.Current.TestOutputHelper?.WriteLine(
+        Chaos.ChaosReport.Line(
+            $"room replicas, {TestContext.Current.Test?.TestDisplayName}",
             $"sent {traffic.AllSent.Count} (edge-0 {Count(traffic, "edge-0")}, edge-1 {Count(traffic, "edge-1")}, direct {Count(traffic, "grpc")}), " +
             $"acknowledged {acknowledged.Count}, retried {acknowledged.Count(s => s.Retries > 0)}, stored {history.Count}, " +
             $"received {received} (acknowledged to others: {expected}), duplicates {duplicates.Count}");

@@ -61,7 +61,8 @@ public abstract class BrokerRestartChaosTests(ChaosFixture suite)
         var history = await stream.UntilEveryoneHasEverythingAsync(ct);
         Phase("resumed");
 
-        TestContext.Current.TestOutputHelper?.WriteLine(
+        ChaosReport.Line(
+            $"broker restart over {suite.GetType().Name}",
             $"restart took {restart.Elapsed.TotalSeconds:0.00} s; {string.Join(", ", phases)}; replayed on resume: {string.Join(", ", joined.Select(j => j.GetProperty("missed").GetInt32()))}");
         Assert.All(joined, j => Assert.True(j.GetProperty("recovered").GetBoolean(), $"not recovered: {j}"));
         stream.AssertNothingLost(history, $"broker restart over {suite.GetType().Name}");

@@ -43,7 +43,7 @@ public abstract class EdgeKillChaosTests(ChaosFixture suite)
         await sending;
         var history = await stream.UntilEveryoneHasEverythingAsync(ct);
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"replayed on resume: {string.Join(", ", joined.Select(j => j.GetProperty("missed").GetInt32()))}");
+        ChaosReport.Line($"edge kill over {suite.GetType().Name}", $"replayed on resume: {string.Join(", ", joined.Select(j => j.GetProperty("missed").GetInt32()))}");
         Assert.All(joined, j => Assert.True(j.GetProperty("recovered").GetBoolean(), $"not recovered: {j}"));
         Assert.All(joined, j => Assert.True(j.GetProperty("missed").GetInt32() >= 5, $"the resume replays what was sent while away: {j}"));
         Assert.All(stream.Sent, s => Assert.True(s.Acknowledged, $"refused: {s}"));

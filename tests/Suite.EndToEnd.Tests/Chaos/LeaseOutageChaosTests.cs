@@ -24,14 +24,13 @@ public sealed class LeaseOutageChaosTests(LeaseOutageFixture suite) : IClassFixt
     private static readonly TimeSpan Outage = Lease * 1.5;
 
     /// <summary>
-    /// The bound asserted on recovery, measured from presence answering again. The acceptance says
-    /// one lease; an edge needs up to one renewal tick (a third of a lease: it hears NotFound and
-    /// registers again at once) plus its replay, and on the shared 2-core machine (load 20+ while
-    /// others build) a just-restarted presence answers slowly: 4.2 s (Redis) and 6.7 s (presence)
-    /// were measured there. The bound keeps the test green on it and still fails a suite that does
-    /// not recover; the measured times are printed for the acceptance to be judged on.
+    /// The bound asserted on recovery, measured from presence answering again: one lease, as the
+    /// acceptance says. An edge needs up to one renewal tick (a third of a lease: it hears NotFound and
+    /// registers again in the same tick) plus its replay; measured 1.5-2.1 s with a 3 s lease while the
+    /// 2-core machine ran four builds beside the test (load average above 20). (Before the edge
+    /// re-registered in the tick its lease ended, 4.2 and 6.7 s were measured, and the bound was 4 leases.)
     /// </summary>
-    private static readonly TimeSpan RecoveryBound = Lease * 4;
+    private static readonly TimeSpan RecoveryBound = Lease;
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..6];
 
@@ -123,7 +122,8 @@ public sealed class LeaseOutageChaosTests(LeaseOutageFixture suite) : IClassFixt
         await traffic.FenceAsync(ct);
         var tally = traffic.Tally();
         var across = tally.Missing.Where(m => outside.Any(s => m.StartsWith(s.Tag + " ", StringComparison.Ordinal))).ToList();
-        TestContext.Current.TestOutputHelper?.WriteLine(
+        ChaosReport.Line(
+            "lease outage",
             $"{name} outage of {Outage.TotalSeconds:0.#} s: {traffic.AllSent.Count(s => s.SentAt < faultStart)} messages sent before it, " +
             $"{traffic.AllSent.Count(s => s.SentAt >= faultStart && s.SentAt <= recovered)} during it and until recovery, " +
             $"{traffic.AllSent.Count(s => s.SentAt > recovered)} after; presence right {presentAfter.TotalSeconds:0.00} s and room right " +

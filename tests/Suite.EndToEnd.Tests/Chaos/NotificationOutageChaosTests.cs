@@ -86,7 +86,8 @@ public sealed class NotificationOutageChaosTests(NotificationOutageFixture suite
                 from id in sent from user in users select (user, id),
                 from r in readers from id in r.EventIds select (r.UserId, id));
             var parked = business.On("deadletter.notifications").Count(d => d.GetRawText().Contains(_run, StringComparison.Ordinal));
-            TestContext.Current.TestOutputHelper?.WriteLine(
+            ChaosReport.Line(
+                "notification outage",
                 $"notification app down {downFor.TotalSeconds:0.0} s: {tally}; invalid event dead-lettered with reason '{dead[0].GetProperty("reason").GetString()}'; " +
                 $"{parked} in deadletter.notifications");
 

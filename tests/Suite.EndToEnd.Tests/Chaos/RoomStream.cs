@@ -164,8 +164,9 @@ internal sealed class RoomStream : IAsyncDisposable
         var duplicates = tally.Sum(t => t.Shown.Count - t.Shown.Select(Seq).Distinct().Count());
         var outOfOrder = tally.Sum(t => t.Shown.Zip(t.Shown.Skip(1)).Count(p => Seq(p.Second) <= Seq(p.First)));
         var missing = tally.Sum(t => history.Select(m => m.Seq).Except(t.Shown.Select(Seq)).Count());
-        TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{scenario}: sent {sent.Count}, accepted {accepted.Count} (after a retry {accepted.Count(s => s.Retries > 0)}), stored {history.Count}; " +
+        ChaosReport.Line(
+            scenario,
+            $"sent {sent.Count}, accepted {accepted.Count} (after a retry {accepted.Count(s => s.Retries > 0)}), stored {history.Count}; " +
             $"received {received} by {Receivers.Count} receivers (expected {history.Count * Receivers.Count}), duplicates {duplicates}, out of order {outOfOrder}, missing {missing}; " +
             $"dropped after a gap {tally.Sum(t => t.Receiver.AllMessages().Count() - t.Shown.Count)}");
 

@@ -13,9 +13,6 @@ public static class FuzzRun
 {
     public const string IterationsVariable = "SUITE_FUZZ_ITERATIONS";
 
-    /// <summary>A file each run appends its count line to (test.sh prints it at the end of the log).</summary>
-    public const string ReportVariable = "SUITE_FUZZ_REPORT";
-
     public const long DefaultIterations = 100_000;
 
     /// <summary>Far above what any input takes (microseconds); only a loop that does not end reaches it.</summary>
@@ -74,10 +71,7 @@ public static class FuzzRun
         var line = $"fuzz {target}: {checkedInputs:N0} generated inputs checked in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; outcomes: "
             + string.Join(", ", outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value:N0}"));
         report(line);
-        if (Environment.GetEnvironmentVariable(ReportVariable) is { Length: > 0 } file)
-        {
-            File.AppendAllText(file, line + Environment.NewLine);
-        }
+        TestReport.Append(line);
         return checkedInputs;
     }
 }
