@@ -29,6 +29,7 @@ public sealed class EdgeMetrics
         DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
         InboxFetches = meter.CreateCounter<long>("suite.edge.inbox.fetches", "{call}", "Inbox fetches from notification after auth:ok, by outcome (fetched, failed)");
         InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");
+        GapFills = meter.CreateCounter<long>("suite.edge.gap_fills", "{fill}", "Holes in a room's live stream the edge read from history for its members, by outcome (filled, not_recovered)");
         LeaseReplayed = meter.CreateCounter<long>("suite.edge.lease.replayed", "{call}", "Calls replayed to presence and room after the edge registered a lease again, by kind (presence, room, channel) and outcome (ok, failed)");
     }
 
@@ -71,6 +72,8 @@ public sealed class EdgeMetrics
     public Histogram<int> DeliveryFanout { get; }
 
     public Counter<long> LeaseReplayed { get; }
+
+    public Counter<long> GapFills { get; }
 
     public Counter<long> InboxFetches { get; }
 

@@ -33,6 +33,7 @@ public sealed partial class ClientCommands(
     EdgeDeliveryPublisher publisher,
     EdgeLeaseService lease,
     RoomHistory history,
+    RoomGapFill gaps,
     ServerFrames frames,
     IOptions<ConnectionOptions> connectionOptions,
     IOptions<EdgeOptions> edgeOptions,
@@ -189,6 +190,7 @@ public sealed partial class ClientCommands(
             throw;
         }
 
+        gaps.Joined(join.RoomId, joined, replayed: false);
         var position = new RoomPosition(joined.LastSeq, joined.Epoch);
         if (join.Since is not { } since)
         {

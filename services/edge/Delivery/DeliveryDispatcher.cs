@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.Edge.Connections;
 using Suite.Edge.Protocol;
+using Suite.Edge.Resume;
 using Suite.Edge.Routing;
 
 namespace Suite.Edge.Delivery;
@@ -15,6 +16,7 @@ public sealed partial class DeliveryDispatcher(
     LocalIndex<Connection> index,
     IOptions<EdgeOptions> edgeOptions,
     RecentMessageIds recent,
+    RoomGapFill gaps,
     TimeProvider time,
     EdgeMetrics metrics,
     ILogger<DeliveryDispatcher> logger)
@@ -87,6 +89,11 @@ public sealed partial class DeliveryDispatcher(
             expiresAt);
         // Room messages go through a resuming connection's replay order (Resume/ReplayOrder).
         var sequencedRoom = delivery.TargetCase == EdgeDelivery.TargetOneofCase.RoomId && delivery.Message.Seq > 0 ? delivery.RoomId : null;
+        if (sequencedRoom is not null)
+        {
+            // A seq past the next one holds the members for the missing ones (Resume/RoomGapFill).
+            gaps.Observe(sequencedRoom, delivery.Message.Seq);
+        }
 
         // One delivery at a time writes to idle sockets itself, one send() per recipient. A delivery
         // expanded while another one still is means they come faster than they are sent: its frames

@@ -38,6 +38,18 @@ public sealed class ReplayOrder
         }
     }
 
+    /// <summary>
+    /// As <see cref="Hold"/>, unless the room is already held or filtered for this connection (its
+    /// own resuming join, or a fill, is under way): false then, and nothing changes.
+    /// </summary>
+    public bool TryHold(string roomId)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryAdd(roomId, new RoomState(new List<ReplayedMessage>(), 0));
+        }
+    }
+
     /// <summary>The fan-out's path for a room message with a seq: held, dropped as replayed (null), or sent.</summary>
     public EnqueueOutcome? Offer(Connection connection, string roomId, ulong seq, OutboundFrame frame, bool mayWriteNow = true)
     {
@@ -65,17 +77,21 @@ public sealed class ReplayOrder
     }
 
     /// <summary>
-    /// Queues <paramref name="joined"/>, the replay, then the held messages above <paramref name="floor"/>
+    /// Queues <paramref name="joined"/> (a resuming join's answer; none for an edge's own gap fill), the replay, then the held messages above <paramref name="floor"/>
     /// in seq order, with no live message in between; from then on live messages at or below the
     /// floor are dropped (floor 0: nothing is).
     /// </summary>
-    public void Release(Connection connection, string roomId, OutboundFrame joined, IReadOnlyList<ReplayedMessage> replay, ulong floor)
+    public void Release(Connection connection, string roomId, OutboundFrame? joined, IReadOnlyList<ReplayedMessage> replay, ulong floor)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(replay);
         lock (_lock)
         {
-            connection.Send(joined);
+            if (joined is not null)
+            {
+                connection.Send(joined);
+            }
+
             foreach (var message in replay)
             {
                 connection.Send(message.Frame);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
 using Suite.Contracts.Room.V1;
 using Suite.Edge.Connections;
+using Suite.Edge.Resume;
 using Suite.Edge.Routing;
 
 namespace Suite.Edge.Upstream;
@@ -25,6 +26,7 @@ public sealed partial class LeaseReplay(
     RoomService.RoomServiceClient room,
     ConnectionRegistry connections,
     LocalIndex<Connection> index,
+    RoomGapFill gaps,
     IOptions<EdgeOptions> options,
     EdgeMetrics metrics,
     ILogger<LeaseReplay> logger)
@@ -60,10 +62,14 @@ public sealed partial class LeaseReplay(
 
         foreach (var roomId in index.RoomsOf(connection))
         {
-            var joined = await CallAsync("room", connection, counts, () => room.JoinAsync(JoinRequestFor(connection, identity, roomId, edgeId, lease), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
+            JoinResponse? answer = null;
+            var joined = await CallAsync("room", connection, counts, async () => answer = await room.JoinAsync(JoinRequestFor(connection, identity, roomId, edgeId, lease), deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync, cancellationToken);
             if (joined)
             {
                 Interlocked.Increment(ref counts.Joins);
+
+                // After a lapse, what the room sent while it held this edge's members dropped (Resume/RoomGapFill).
+                gaps.Joined(roomId, answer!, replayed: true);
 
                 // The client may have left (or closed) while the replay joined for it: take it out again.
                 if (!index.IsInRoom(roomId, connection))

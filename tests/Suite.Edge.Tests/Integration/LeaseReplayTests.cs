@@ -119,6 +119,51 @@ public sealed class LeaseReplayTests
         Assert.Equal(generations.Order(), generations);
     }
 
+    [Fact]
+    public async Task Messages_the_room_stored_while_the_lease_had_lapsed_reach_the_members_in_order_after_the_replay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, NoPings);
+        var presence = edge.Upstream.Presence;
+        var room = edge.Upstream.Room;
+        await Eventually.UntilAsync(() => presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
+        await using var alice = await edge.ConnectAsAsync("alice", ct);
+        await alice.SendAsync(new { type = "join", roomId = "r1" }, ct);
+        await alice.ReceiveAsync("joined", ct);
+        await using var bob = await edge.ConnectAsAsync("bob", ct);
+        await bob.SendAsync(new { type = "join", roomId = "r1" }, ct);
+        await bob.ReceiveAsync("joined", ct);
+        await bob.SendAsync(new { type = "message", roomId = "r1", content = "before" }, ct);
+        Assert.Equal(1UL, (await alice.ReceiveAsync("message", ct)).GetProperty("seq").GetUInt64());
+
+        // While the lease is gone the room holds this edge's members dropped: what it stores meanwhile
+        // is published to no edge of theirs (Commit stores without delivering).
+        presence.Expire(edge.EdgeId);
+        var missed = new[] { room.Commit("r1", "carol", "\"while lapsed 1\""), room.Commit("r1", "bob", "\"while lapsed 2\"") };
+        await Eventually.UntilAsync(
+            () =>
+            {
+                edge.Time.Advance(Renewal);
+                return room.Joins.Count(j => j.LeaseGeneration == 2) == 2;
+            },
+            Wait,
+            ct,
+            "the edge joins its connections again");
+
+        // Both in order for alice; bob gets carol's only (a room message never goes back to its sender).
+        var toAlice = (await FramesUntilAsync(alice, "message", ct)).Concat(await FramesUntilAsync(alice, "message", ct)).Where(f => Type(f) == "message").ToList();
+        Assert.Equal(missed.Select(m => m.Id), toAlice.Select(f => f.GetProperty("id").GetString()));
+        Assert.Equal([2UL, 3UL], toAlice.Select(f => f.GetProperty("seq").GetUInt64()));
+        var toBob = (await FramesUntilAsync(bob, "message", ct)).Where(f => Type(f) == "message").ToList();
+        Assert.Equal([missed[0].Id], toBob.Select(f => f.GetProperty("id").GetString()));
+
+        // Then live messages as before, once each.
+        await bob.SendAsync(new { type = "message", roomId = "r1", content = "after" }, ct);
+        Assert.Equal(4UL, (await alice.ReceiveAsync("message", ct)).GetProperty("seq").GetUInt64());
+        await alice.SendAsync(new { type = "ping", id = "p" }, ct);
+        Assert.DoesNotContain("message", (await FramesUntilAsync(alice, "pong", ct)).Select(Type));
+    }
+
     private static string? Type(JsonElement frame) => frame.GetProperty("type").GetString();
 
     private static async Task<List<JsonElement>> FramesUntilAsync(TestClient client, string type, CancellationToken ct)

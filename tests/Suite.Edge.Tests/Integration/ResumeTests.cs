@@ -204,6 +204,57 @@ public sealed class ResumeTests : IAsyncLifetime
         Assert.Equal("h2", error.GetProperty("ref").GetString());
     }
 
+    [Fact]
+    public async Task A_message_that_never_reached_the_edge_is_read_from_history_and_sent_before_the_next_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "g1", ct);
+        await using var bob = await JoinedAsync("bob", "g1", ct);
+        await using var carol = await JoinedAsync("carol", "g1", ct);
+        await alice.SendAsync(new { type = "message", roomId = "g1", content = 1 }, ct);
+        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        Assert.Equal([1UL], (await MessagesAsync(carol, 1, ct)).Select(Seq));
+
+        // Stored, then lost on the way (a broker that restarted without it): the edge sees 3 after 1.
+        var lost = Room.Commit("g1", "alice", "\"lost\"");
+        await alice.SendAsync(new { type = "message", roomId = "g1", content = 3 }, ct);
+
+        foreach (var member in new[] { bob, carol })
+        {
+            var filled = await MessagesAsync(member, 2, ct);
+            Assert.Equal([2UL, 3UL], filled.Select(Seq));
+            Assert.Equal(lost.Id, filled[0].GetProperty("id").GetString());
+            Assert.Equal("lost", filled[0].GetProperty("content").GetString());
+        }
+
+        Assert.Single(Room.HistoryRequests, r => r.RoomId == "g1" && r.AfterSeq == 1);
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(alice, ct));
+        await alice.SendAsync(new { type = "message", roomId = "g1", content = 4 }, ct);
+        Assert.Equal([4UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
+    }
+
+    [Fact]
+    public async Task A_hole_history_no_longer_holds_stays_a_hole_and_live_messages_go_on()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Room.HistorySize = 2;
+        await using var alice = await JoinedAsync("alice", "g2", ct);
+        await using var bob = await JoinedAsync("bob", "g2", ct);
+        await alice.SendAsync(new { type = "message", roomId = "g2", content = 1 }, ct);
+        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        for (var i = 2; i <= 4; i++)
+        {
+            Room.Commit("g2", "alice", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // History keeps 4 and 5 only: 2..4 cannot all be read, so nothing is replayed and 5 goes on.
+        await alice.SendAsync(new { type = "message", roomId = "g2", content = 5 }, ct);
+        Assert.Equal([5UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        Assert.Contains(Room.HistoryRequests, r => r.RoomId == "g2" && r.AfterSeq == 1);
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
+    }
+
     private async Task<TestClient> JoinedAsync(string user, string room, CancellationToken ct)
     {
         var client = await _edge.ConnectAsAsync(user, ct);

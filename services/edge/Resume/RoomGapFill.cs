@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using Suite.Contracts.Room.V1;
+using Suite.Edge.Connections;
+using Suite.Edge.Protocol;
+using Suite.Edge.Routing;
+
+namespace Suite.Edge.Resume;
+
+/// <summary>
+/// Fills, on the edge, the holes in a room's live stream that its clients would otherwise never
+/// learn of: a message the broker lost (a Redis restart that dropped its last writes), or every
+/// message the room sent while this edge's lease had lapsed and the room held its members dropped.
+/// The edge keeps the last seq it dispatched per room with local members; a room message whose seq
+/// jumps past it, or a replayed join that reports a higher last seq, reads the missing ones from the
+/// room's history and sends them to the room's local members in order, before the live messages
+/// held meanwhile (the same <see cref="ReplayOrder"/> a resuming join uses).
+/// </summary>
+/// <remarks>
+/// One fill per room at a time: a hole found while one runs is left to the next (the fill reads up
+/// to the seq that revealed its hole). What cannot be filled (another epoch, no longer kept, more
+/// than <see cref="ResumeOptions.MaxReplay"/>, the room not answering) stays a hole, counted and
+/// logged; the clients' own resume with <c>since</c> is the remedy then, as before.
+/// </remarks>
+public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistory history, EdgeMetrics metrics, IHostApplicationLifetime lifetime, ILogger<RoomGapFill> logger)
+{
+    private readonly ConcurrentDictionary<string, Cursor> _cursors = new(StringComparer.Ordinal);
+
+    /// <summary>Rooms whose position the edge follows now (those with local members, and some that just lost them).</summary>
+    public int TrackedRooms => _cursors.Count;
+
+    /// <summary>
+    /// A join of <paramref name="roomId"/> on this edge was answered: from now on the room's live seqs
+    /// are followed. A client's join that makes the room's only local member, or that shows another
+    /// epoch, starts from the room's position (what came before it was not this edge's to deliver).
+    /// A join the lease replay made again (<paramref name="replayed"/>) is for members that were here
+    /// all along: a position above the one followed is what they missed while the lease had lapsed.
+    /// </summary>
+    public void Joined(string roomId, JoinResponse joined, bool replayed)
+    {
+        ArgumentNullException.ThrowIfNull(joined);
+        if (!_cursors.TryGetValue(roomId, out var cursor))
+        {
+            PruneIfLarge();
+            cursor = _cursors.GetOrAdd(roomId, static (_, j) => new Cursor(j.LastSeq, j.Epoch), joined);
+        }
+
+        Gap? gap = null;
+        lock (cursor)
+        {
+            if (cursor.Epoch != joined.Epoch || (!replayed && index.RoomMembers(roomId).Length <= 1))
+            {
+                cursor.Epoch = joined.Epoch;
+                cursor.Last = joined.LastSeq;
+            }
+            else if (replayed && joined.LastSeq > cursor.Last && !cursor.Filling)
+            {
+                gap = cursor.Open(joined.LastSeq, upTo: joined.LastSeq);
+            }
+        }
+
+        if (gap is { } hole)
+        {
+            Fill(roomId, hole);
+        }
+    }
+
+    /// <summary>
+    /// The dispatcher's check of a live room message, before it expands it: a seq past the next one
+    /// holds the room's members (so this message waits behind the missing ones) and starts the fill.
+    /// </summary>
+    public void Observe(string roomId, ulong seq)
+    {
+        if (!_cursors.TryGetValue(roomId, out var cursor))
+        {
+            return;
+        }
+
+        Gap gap;
+        lock (cursor)
+        {
+            if (seq <= cursor.Last)
+            {
+                return;
+            }
+
+            if (seq == cursor.Last + 1 || cursor.Filling)
+            {
+                cursor.Last = seq;
+                return;
+            }
+
+            gap = cursor.Open(seq, upTo: seq - 1);
+        }
+
+        Fill(roomId, gap);
+    }
+
+    private void Fill(string roomId, Gap gap)
+    {
+        // Held before the fill starts and before the message that revealed the hole is offered.
+        var held = new List<Connection>();
+        foreach (var connection in index.RoomMembers(roomId))
+        {
+            if (connection.StartReplayOrder().TryHold(roomId))
+            {
+                held.Add(connection);
+            }
+        }
+
+        _ = FillAsync(roomId, gap, held);
+    }
+
+    private async Task FillAsync(string roomId, Gap gap, List<Connection> held)
+    {
+        IReadOnlyList<ReplayedMessage>? missed = null;
+        try
+        {
+            var until = new JoinResponse { LastSeq = gap.UpTo, Epoch = gap.Epoch };
+            missed = await history.MissedAsync(roomId, new ResumePoint(gap.After, gap.Epoch), until, lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // The edge is stopping: what was held is still sent below.
+        }
+        finally
+        {
+            var floor = missed is { Count: > 0 } ? missed[^1].Seq : 0;
+            foreach (var connection in held)
+            {
+                var userId = connection.Identity?.UserId;
+                var replay = missed?.Where(m => m.From != userId).ToList() ?? [];
+                connection.ReplayOrder!.Release(connection, roomId, joined: null, replay, floor);
+            }
+
+            _cursors.TryGetValue(roomId, out var cursor);
+            if (cursor is not null)
+            {
+                lock (cursor)
+                {
+                    cursor.Filling = false;
+                }
+            }
+        }
+
+        var outcome = missed is null ? "not_recovered" : "filled";
+        metrics.GapFills.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        if (missed is null)
+        {
+            LogNotFilled(logger, roomId, gap.After + 1, gap.UpTo);
+        }
+        else
+        {
+            LogFilled(logger, roomId, missed.Count, gap.After + 1, gap.UpTo, held.Count);
+        }
+    }
+
+    // Rooms whose last local member left are forgotten once they outnumber the followed ones.
+    private void PruneIfLarge()
+    {
+        if (_cursors.Count <= (2 * index.RoomCount) + 64)
+        {
+            return;
+        }
+
+        foreach (var roomId in _cursors.Keys)
+        {
+            if (index.RoomMembers(roomId).IsEmpty)
+            {
+                _cursors.TryRemove(roomId, out _);
+            }
+        }
+    }
+
+    private readonly record struct Gap(ulong After, ulong UpTo, string Epoch);
+
+    private sealed class Cursor(ulong last, string epoch)
+    {
+        public ulong Last { get; set; } = last;
+
+        public string Epoch { get; set; } = epoch;
+
+        public bool Filling { get; set; }
+
+        // Under the cursor's lock: the hole is (Last, upTo]; Last moves to seq.
+        public Gap Open(ulong seq, ulong upTo)
+        {
+            var gap = new Gap(Last, upTo, Epoch);
+            Last = seq;
+            Filling = true;
+            return gap;
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "room '{RoomId}': filled {Count} missed messages ({From}..{To}) for {Connections} local connections")]
+    private static partial void LogFilled(ILogger logger, string roomId, int count, ulong from, ulong to, int connections);
+
+    [LoggerMessage(2, LogLevel.Warning, "room '{RoomId}': messages {From}..{To} never reached this edge and cannot be read from history; its clients resume with since")]
+    private static partial void LogNotFilled(ILogger logger, string roomId, ulong from, ulong to);
+}
