@@ -166,7 +166,7 @@ public static class DeploymentChecks
 
                 if (!routes.Contains(probe.Str("path") ?? ""))
                 {
-                    yield return $"{workload}: {kind} asks {probe.Str("path")}, which {app.AppId} does not map (it maps {string.Join(", ", routes.Order())})";
+                    yield return $"{workload}: {kind} asks {probe.Str("path")}, which {app.AppId} does not map (its HTTP routes: {string.Join(", ", routes.Where(r => !r.Contains("Service/", StringComparison.Ordinal) && !r.Contains('{', StringComparison.Ordinal)).Order())})";
                 }
 
                 var port = container.ResolvePort(probe.Str("port"));
