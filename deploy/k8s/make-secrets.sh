@@ -27,21 +27,25 @@ write() { # file, content
   echo "wrote   $1"
 }
 
-write dapr-api-token.env "token=$(openssl rand -hex 32)"
-write app-api-token.env "token=$(openssl rand -hex 32)"
-write service-key.env "key=$(openssl rand -hex 32)"
-write redis.env "password=$redis_password"
+# The JWT settings first, so a missing argument writes nothing.
+auth=""
 if [ ! -e "$dir/edge-auth.env" ]; then
   if [ -n "$authority" ] && [ -n "$audience" ] && [ "$hs256" = false ]; then
-    write edge-auth.env "$(printf 'Auth__Authority=%s\nAuth__Audience=%s' "$authority" "$audience")"
+    auth="$(printf 'Auth__Authority=%s\nAuth__Audience=%s' "$authority" "$audience")"
   elif [ "$hs256" = true ] && [ -n "$audience" ] && [ -n "$issuer" ] && [ -z "$authority" ]; then
     # Outside Development the edge refuses an HS256 key without audience and issuer.
-    write edge-auth.env "$(printf 'Auth__SigningKey=%s\nAuth__Audience=%s\nAuth__Issuer=%s' "$(openssl rand -hex 32)" "$audience" "$issuer")"
-    echo "        the HS256 key is in $dir/edge-auth.env: give it to your token issuer"
+    auth="$(printf 'Auth__SigningKey=%s\nAuth__Audience=%s\nAuth__Issuer=%s' "$(openssl rand -hex 32)" "$audience" "$issuer")"
   else
     echo "make-secrets.sh: edge-auth.env needs --authority URL --audience AUD, or --hs256 --audience AUD --issuer ISS" >&2
     exit 2
   fi
-else
-  echo "kept    edge-auth.env"
+fi
+
+write dapr-api-token.env "token=$(openssl rand -hex 32)"
+write app-api-token.env "token=$(openssl rand -hex 32)"
+write service-key.env "key=$(openssl rand -hex 32)"
+write redis.env "password=$redis_password"
+write edge-auth.env "$auth"
+if [ "$hs256" = true ] && [ -n "$auth" ]; then
+  echo "        the HS256 key is in $dir/edge-auth.env: give it to your token issuer"
 fi
