@@ -1,0 +1,59 @@
+using Suite.Deploy.Tests.Facts;
+using Suite.Deploy.Tests.Manifests;
+
+namespace Suite.Deploy.Tests;
+
+/// <summary>Every YAML file under components/ and deploy/: it parses, it is a resource, and it is used.</summary>
+public sealed class YamlFilesTests
+{
+    private static readonly string Root = Suite.Testing.RepositoryRoot.Find();
+
+    [Fact]
+    public void Every_yaml_file_parses_into_named_resources()
+    {
+        var files = Directory.EnumerateFiles(Path.Combine(Root, "components"), "*.yaml", SearchOption.AllDirectories)
+            .Concat(Directory.EnumerateFiles(Path.Combine(Root, "deploy"), "*.yaml", SearchOption.AllDirectories))
+            .ToList();
+        Assert.NotEmpty(files);
+
+        var problems = files
+            .SelectMany(file => YamlDocuments.Load(file).Select(document => (file, document)))
+            .Where(x => x.document.Str("kind") is null || x.document.Str("apiVersion") is null
+                || (x.document.Str("kind") != "Kustomization" && x.document.Str("metadata", "name") is null))
+            .Select(x => $"{Path.GetRelativePath(Root, x.file)}: a document without apiVersion, kind or metadata.name")
+            .ToList();
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void Every_manifest_under_deploy_k8s_is_part_of_an_overlay()
+    {
+        var rendered = new[] { "redis", "nats" }.SelectMany(o => RenderedDeployment.Overlay(o).Resources).Select(r => r.Source).ToHashSet();
+        var orphans = Directory.EnumerateFiles(Path.Combine(Root, "deploy", "k8s"), "*.yaml", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+            .Select(f => Path.GetRelativePath(Root, f))
+            .Where(f => !rendered.Contains(f))
+            .ToList();
+
+        Assert.True(orphans.Count == 0, "not in any overlay (a manifest nobody applies):\n" + string.Join("\n", orphans));
+    }
+
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("redis")]
+    [InlineData("nats")]
+    public void Each_local_components_folder_has_every_component_the_services_use(string folder)
+    {
+        var names = Directory.EnumerateFiles(Path.Combine(Root, "components", folder), "*.yaml")
+            .SelectMany(YamlDocuments.Load)
+            .Where(d => d.Str("kind") == "Component")
+            .Select(d => d.Str("metadata", "name"))
+            .ToList();
+
+        foreach (var component in SuiteApp.All.SelectMany(a => a.Components).Distinct())
+        {
+            Assert.Single(names, n => n == component);
+        }
+    }
+}
