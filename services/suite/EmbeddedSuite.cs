@@ -171,6 +171,9 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             new("DAPR_GRPC_ENDPOINT", $"http://127.0.0.1:{sidecar.GrpcPort}"),
             new("DAPR_HTTP_ENDPOINT", $"http://127.0.0.1:{sidecar.HttpPort}"),
             new("Logging:LogLevel:Default", "Warning"),
+            // Only this process polls the apps' /readyz (at start-up, every 20 ms until ready), and the
+            // health check service logs each unready answer as an error: dozens of them per start.
+            new("Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks", "Critical"),
             // The services authenticate each other's gRPC calls with a key made for this process.
             new("Internal:ServiceKey", _serviceKey),
         ]);
