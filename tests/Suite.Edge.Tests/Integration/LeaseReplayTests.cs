@@ -22,13 +22,10 @@ public sealed class LeaseReplayTests
     public async Task After_a_lapsed_lease_the_edge_joins_and_subscribes_its_connections_again_under_the_next_generation_without_telling_the_client()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var edge = await EdgeHost.StartAsync(ct, NoPings);
+        await using var edge = await RegisteredEdgeAsync(ct);
         var presence = edge.Upstream.Presence;
         var room = edge.Upstream.Room;
-        await Eventually.UntilAsync(() => presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
-        await using var client = await edge.ConnectAsAsync("alice", ct);
-        await client.SendAsync(new { type = "join", roomId = "r1" }, ct);
-        await client.ReceiveAsync("joined", ct);
+        await using var client = await JoinedAsync(edge, "alice", "r1", ct);
         await client.SendAsync(new { type = "subscribe", channel = "c1" }, ct);
         await client.ReceiveAsync("subscribed", ct);
         var incarnation = edge.Services.GetRequiredService<EdgeLeaseService>().Incarnation;
@@ -65,13 +62,10 @@ public sealed class LeaseReplayTests
     public async Task Renewal_goes_on_while_a_replay_is_held_up_and_a_newer_lapse_cancels_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var edge = await EdgeHost.StartAsync(ct, NoPings);
+        await using var edge = await RegisteredEdgeAsync(ct);
         var presence = edge.Upstream.Presence;
         var room = edge.Upstream.Room;
-        await Eventually.UntilAsync(() => presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
-        await using var client = await edge.ConnectAsAsync("bob", ct);
-        await client.SendAsync(new { type = "join", roomId = "r1" }, ct);
-        await client.ReceiveAsync("joined", ct);
+        await using var client = await JoinedAsync(edge, "bob", "r1", ct);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         room.JoinGate = gate;
 
@@ -123,16 +117,11 @@ public sealed class LeaseReplayTests
     public async Task Messages_the_room_stored_while_the_lease_had_lapsed_reach_the_members_in_order_after_the_replay()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var edge = await EdgeHost.StartAsync(ct, NoPings);
+        await using var edge = await RegisteredEdgeAsync(ct);
         var presence = edge.Upstream.Presence;
         var room = edge.Upstream.Room;
-        await Eventually.UntilAsync(() => presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
-        await using var alice = await edge.ConnectAsAsync("alice", ct);
-        await alice.SendAsync(new { type = "join", roomId = "r1" }, ct);
-        await alice.ReceiveAsync("joined", ct);
-        await using var bob = await edge.ConnectAsAsync("bob", ct);
-        await bob.SendAsync(new { type = "join", roomId = "r1" }, ct);
-        await bob.ReceiveAsync("joined", ct);
+        await using var alice = await JoinedAsync(edge, "alice", "r1", ct);
+        await using var bob = await JoinedAsync(edge, "bob", "r1", ct);
         await bob.SendAsync(new { type = "message", roomId = "r1", content = "before" }, ct);
         Assert.Equal(1UL, (await alice.ReceiveAsync("message", ct)).GetProperty("seq").GetUInt64());
 
@@ -162,6 +151,21 @@ public sealed class LeaseReplayTests
         Assert.Equal(4UL, (await alice.ReceiveAsync("message", ct)).GetProperty("seq").GetUInt64());
         await alice.SendAsync(new { type = "ping", id = "p" }, ct);
         Assert.DoesNotContain("message", (await FramesUntilAsync(alice, "pong", ct)).Select(Type));
+    }
+
+    private static async Task<EdgeHost> RegisteredEdgeAsync(CancellationToken ct)
+    {
+        var edge = await EdgeHost.StartAsync(ct, NoPings);
+        await Eventually.UntilAsync(() => edge.Upstream.Presence.Leases.ContainsKey(edge.EdgeId), Wait, ct, "the edge registers");
+        return edge;
+    }
+
+    private static async Task<TestClient> JoinedAsync(EdgeHost edge, string user, string roomId, CancellationToken ct)
+    {
+        var client = await edge.ConnectAsAsync(user, ct);
+        await client.SendAsync(new { type = "join", roomId }, ct);
+        await client.ReceiveAsync("joined", ct);
+        return client;
     }
 
     private static string? Type(JsonElement frame) => frame.GetProperty("type").GetString();
