@@ -47,7 +47,7 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
         Gap? gap = null;
         lock (cursor)
         {
-            if (cursor.Epoch != joined.Epoch || (!replayed && index.RoomMembers(roomId).Length <= 1))
+            if (cursor.Epoch != joined.Epoch || (!replayed && index.RoomMemberCount(roomId) <= 1))
             {
                 cursor.Epoch = joined.Epoch;
                 cursor.Last = joined.LastSeq;
@@ -164,7 +164,7 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
 
         foreach (var roomId in _cursors.Keys)
         {
-            if (index.RoomMembers(roomId).IsEmpty)
+            if (index.RoomMemberCount(roomId) == 0)
             {
                 _cursors.TryRemove(roomId, out _);
             }

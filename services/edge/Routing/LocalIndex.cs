@@ -139,6 +139,9 @@ public sealed class LocalIndex<TConnection>
     /// <summary>The room's members on this edge; empty if none.</summary>
     public ImmutableArray<TConnection> RoomMembers(string roomId) => Lookup(_rooms, roomId);
 
+    /// <summary>How many of the room's members are on this edge, without the snapshot a lookup builds after a change.</summary>
+    public int RoomMemberCount(string roomId) => _rooms.TryGetValue(roomId, out var group) ? group.Count : 0;
+
     /// <summary>The channel's subscribers on this edge; empty if none.</summary>
     public ImmutableArray<TConnection> ChannelSubscribers(string channel) => Lookup(_channels, channel);
 

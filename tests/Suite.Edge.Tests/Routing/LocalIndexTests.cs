@@ -44,10 +44,13 @@ public sealed class LocalIndexTests
         Assert.Equal(MembershipResult.Added, _index.Join("r1", b));
         Assert.Equal(MembershipResult.AlreadyMember, _index.Join("r1", a));
         Assert.Equal(2, _index.RoomMembers("r1").Length);
+        Assert.Equal(2, _index.RoomMemberCount("r1"));
 
         Assert.True(_index.Leave("r1", a));
         Assert.False(_index.Leave("r1", a));
         Assert.Equal([b], _index.RoomMembers("r1"));
+        Assert.Equal(1, _index.RoomMemberCount("r1"));
+        Assert.Equal(0, _index.RoomMemberCount("r2"));
     }
 
     [Fact]
