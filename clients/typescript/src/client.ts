@@ -158,6 +158,7 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
   private stateValue: ConnectionState = 'idle';
   private firstAuth: { resolve(frame: AuthOkFrame): void; reject(error: Error): void } | undefined;
   private userIdValue: string | undefined;
+  private refreshRef: { id: string; expiresAt: number } | undefined;
 
   constructor(private readonly options: GatewayClientOptions) {
     super();
@@ -436,6 +437,14 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
         return;
       case 'error': {
         const error = frame as ErrorFrame;
+        if (ref !== undefined && ref === this.refreshRef?.id) {
+          const { expiresAt } = this.refreshRef;
+          this.refreshRef = undefined;
+          this.emit('error', error);
+          this.retryRefresh(this.socket, expiresAt);
+          return;
+        }
+
         if (ref !== undefined && this.settleWithError(ref, error)) {
           return;
         }
@@ -504,6 +513,7 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
 
   private onAuthOk(socket: WebSocketLike, frame: AuthOkFrame): void {
     const first = this.stateValue === 'authenticating';
+    this.refreshRef = undefined;
     this.userIdValue = frame.userId;
     this.scheduleRefresh(frame.tokenExpiresAt ?? (this.token ? jwtExpiresAt(this.token) : undefined));
     if (first) {
@@ -662,24 +672,33 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
 
   private async refresh(expiresAt: number): Promise<void> {
     const socket = this.socket;
+    let token: string;
     try {
-      const token = await this.obtainToken('refresh');
-      if (socket === undefined || socket !== this.socket || this.stateValue !== 'open') {
-        return;
-      }
-
-      // The answer is an auth:ok with the new expiry, which schedules the next refresh; a refusal
-      // is an error frame with this ref.
-      await this.request({ type: 'auth', token, id: this.newId() });
+      token = await this.obtainToken('refresh');
     } catch (error) {
       this.emit('error', asError(error));
-      // Try again halfway to the expiry; past it the edge closes with 4003 and reconnecting asks anew.
-      if (this.socket === socket && expiresAt > this.now()) {
-        this.refreshTimer = this.timers.setTimeout(() => {
-          this.refreshTimer = undefined;
-          void this.refresh(expiresAt);
-        }, Math.max(1000, (expiresAt - this.now()) / 2));
-      }
+      this.retryRefresh(socket, expiresAt);
+      return;
+    }
+
+    if (socket === undefined || socket !== this.socket || this.stateValue !== 'open') {
+      return;
+    }
+
+    // The edge answers with an auth:ok carrying the new expiry (no `ref`), which schedules the
+    // next refresh; a refused token gets an error frame with this id as `ref`.
+    const id = this.newId();
+    this.refreshRef = { id, expiresAt };
+    this.write(socket, { type: 'auth', token, id });
+  }
+
+  /** Again halfway to the expiry; past it the edge closes with 4003 and the reconnect asks anew. */
+  private retryRefresh(socket: WebSocketLike | undefined, expiresAt: number): void {
+    if (this.socket === socket && expiresAt > this.now()) {
+      this.refreshTimer = this.timers.setTimeout(() => {
+        this.refreshTimer = undefined;
+        void this.refresh(expiresAt);
+      }, Math.max(1000, (expiresAt - this.now()) / 2));
     }
   }
 
@@ -868,6 +887,7 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
   }
 
   private clearRefresh(): void {
+    this.refreshRef = undefined;
     if (this.refreshTimer !== undefined) {
       this.timers.clearTimeout(this.refreshTimer);
       this.refreshTimer = undefined;

@@ -174,8 +174,25 @@ describe('GatewayClient against a scripted edge', () => {
     await connected;
     const refresh = await connection.next('auth', 3000);
     assert.equal((refresh as { token: string }).token, 't2');
-    connection.send({ type: 'auth:ok', userId: 'alice', connectionId: 'c', tokenExpiresAt: Date.now() + 600_000, ref: refresh.id! });
+    // As the edge does, the auth:ok of a refresh has no ref.
+    connection.send({ type: 'auth:ok', userId: 'alice', connectionId: 'c', tokenExpiresAt: Date.now() + 600_000 });
     await until(() => authenticated.length === 2, 5000, 'the second auth:ok');
     assert.equal(c.state, 'open');
+  });
+
+  it('tries a refused refresh again with a new token, and reports the refusal', async () => {
+    const base = edge.connections.length;
+    let n = 0;
+    const c = client({ tokenProvider: () => `t${++n}`, refreshLeadMs: 60_000 });
+    const errors: unknown[] = [];
+    c.on('error', (e) => errors.push(e));
+    const connected = c.connect();
+    const connection = await edge.accept(base, { tokenExpiresAt: Date.now() + 2400 });
+    await connected;
+    const refused = await connection.next('auth', 3000);
+    connection.send({ type: 'error', code: 'forbidden', message: 'a fresh token must be for the same user', ref: refused.id! });
+    const again = await connection.next('auth', 3000);
+    assert.deepEqual([(refused as { token: string }).token, (again as { token: string }).token], ['t2', 't3']);
+    assert.equal((errors[0] as { code?: string }).code, 'forbidden');
   });
 });
