@@ -18,14 +18,14 @@ describe('GatewayClient against the embedded suite', () => {
     suite = await SuiteProcess.embedded({ Auth__ClockSkew: '00:00:01' });
     ws = suite.info.edges[0]!.webSocket;
     http = suite.info.edges[0]!.http;
-  });
+  }, { timeout: 120_000 });
 
   after(async () => {
     pool.closeAll();
     await suite?.stop();
-  });
+  }, { timeout: 60_000 });
 
-  it('two users chat in a room: messages arrive once, in seq order, and history answers them', async () => {
+  it('two users chat in a room: messages arrive once, in seq order, and history answers them', { timeout: 60_000 }, async () => {
     const room = `chat-${run}`;
     const alice = pool.create({ url: ws, token: await devTokenFrom(http, 'alice') });
     const bob = pool.create({ url: ws, tokenProvider: () => devTokenFrom(http, 'bob') });
@@ -48,7 +48,7 @@ describe('GatewayClient against the embedded suite', () => {
     assert.deepEqual(alice.roomPositions[room], { seq: got.at(-1)!.seq, epoch: joined.epoch });
   });
 
-  it('keeps a connection alive past its first token by refreshing it on the connection', async () => {
+  it('keeps a connection alive past its first token by refreshing it on the connection', { timeout: 60_000 }, async () => {
     const asked: string[] = [];
     const client = pool.create({ url: ws, tokenProvider: ({ reason }) => (asked.push(reason), devToken('carol', 3)) });
     const oks: AuthOkFrame[] = [];
@@ -66,7 +66,7 @@ describe('GatewayClient against the embedded suite', () => {
     assert.ok(asked.slice(1).every((r) => r === 'refresh'));
   });
 
-  it('does not reconnect after the edge ends a session whose fixed token expired (4003)', async () => {
+  it('does not reconnect after the edge ends a session whose fixed token expired (4003)', { timeout: 60_000 }, async () => {
     const client = pool.create({ url: ws, token: devToken('dave', 2) });
     const closes = recordCloses(client);
     await client.connect();
@@ -75,7 +75,7 @@ describe('GatewayClient against the embedded suite', () => {
     assert.equal(client.state, 'closed');
   });
 
-  it('de-duplicates an acknowledged notification the edge sends again from the inbox after a reconnect', async () => {
+  it('de-duplicates an acknowledged notification the edge sends again from the inbox after a reconnect', { timeout: 60_000 }, async () => {
     const user = `erin-${run}`;
     const sockets = new RecordingSockets();
     const client = pool.create({ url: ws, tokenProvider: () => devTokenFrom(http, user), WebSocket: sockets.constructor_, backoff: { initialMs: 50, maxMs: 200 } });

@@ -13,14 +13,14 @@ describe('GatewayClient when its edge dies (launcher, Redis, 2 edges)', () => {
 
   before(async () => {
     suite = await SuiteProcess.launcher(2);
-  });
+  }, { timeout: 300_000 });
 
   after(async () => {
     pool.closeAll();
     await suite?.stop();
-  });
+  }, { timeout: 60_000 });
 
-  it('reconnects to the other edge and resumes the room: every message once, in order', async () => {
+  it('reconnects to the other edge and resumes the room: every message once, in order', { timeout: 60_000 }, async () => {
     const [edge0, edge1] = suite.info.edges as [typeof suite.info.edges[0], typeof suite.info.edges[0]];
     const room = `failover-${Date.now().toString(36)}`;
     // Holding alice's reconnect (the provider is asked for a token first) until bob's messages

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,22 +86,27 @@ export class SuiteProcess {
       throw new Error(`${dll} is not built (dotnet build Suite.sln -c Release)`);
     }
 
+    const started = Date.now();
     const child = spawn('dotnet', [join(root, dll), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     const described = new Promise<SuiteInfo>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no suite description within ${timeoutMs} ms:\n${lines.slice(-40).join('\n')}`)), timeoutMs);
-      const read = (chunk: Buffer) => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.startsWith(descriptionPrefix)) {
-            clearTimeout(timer);
-            resolve(JSON.parse(line.slice(descriptionPrefix.length)) as SuiteInfo);
-          } else if (line.trim() !== '') {
-            lines.push(line);
-          }
+      // Whole lines: the description is long enough to arrive in two chunks.
+      const read = (line: string) => {
+        if (!line.startsWith(descriptionPrefix)) {
+          lines.push(line);
+          return;
+        }
+
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line.slice(descriptionPrefix.length)) as SuiteInfo);
+        } catch (error) {
+          reject(new Error(`unreadable suite description: ${line}`, { cause: error }));
         }
       };
-      child.stdout!.on('data', read);
-      child.stderr!.on('data', read);
+      createInterface({ input: child.stdout! }).on('line', read);
+      createInterface({ input: child.stderr! }).on('line', read);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the suite exited (${code}) before it was ready:\n${lines.slice(-40).join('\n')}`));
@@ -115,6 +121,8 @@ export class SuiteProcess {
       throw error;
     }
 
+    // Where the client tests' time goes, in the log of every run.
+    process.stderr.write(`${dll.split('/').pop()} ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const suite = new SuiteProcess(child, info);
     suite.output.push(...lines);
     return suite;
@@ -125,8 +133,10 @@ export class SuiteProcess {
   }
 
   /** SIGTERM first (the launcher stops its services and brokers), SIGKILL for whatever is left. */
-  stop(): Promise<void> {
-    return stopTree(this.child);
+  async stop(): Promise<void> {
+    const started = Date.now();
+    await stopTree(this.child);
+    process.stderr.write(`suite stopped in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
 }
 
