@@ -5,7 +5,8 @@ import { asFrame, type Codec, FrameDecodeError, toBytes, withoutUndefined, type 
 import { clientProto } from './protobuf-schema.js';
 
 // `gateway.v1.protobuf`. Kept apart from the map encodings: its schema (protobuf-schema.ts) is the
-// one part of the client that must follow protos/client.proto rather than the JSON frames.
+// one part of the client that must follow protos/client.proto rather than the JSON frames. Every
+// field is proto3 `optional`, so a set field is present and an unset one absent, as in JSON.
 
 const root = protobuf.Root.fromJSON(protobuf.common.get('google/protobuf/struct.proto') as protobuf.INamespace);
 protobuf.parse(clientProto, root, { keepCase: false });
@@ -85,22 +86,40 @@ export function fromProtoValue(value: Record<string, unknown> | undefined): Json
 // int64s as numbers (ids and positions stay below 2^53), unset fields left out as JSON leaves them.
 const readOptions: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: false, oneofs: false };
 
-function toMessage(frame: object): Record<string, unknown> {
+function toMessage(type: protobuf.Type, frame: object): Record<string, unknown> {
   const plain = withoutUndefined(frame) as Record<string, unknown>;
-  const out: Record<string, unknown> = { ...plain };
-  if ('content' in plain) {
-    out.content = toProtoValue(plain.content as Json);
+  const out: Record<string, unknown> = {};
+  const extra: Record<string, ProtoValue> = {};
+  for (const [key, value] of Object.entries(plain)) {
+    if (key === 'content') {
+      out.content = toProtoValue(value as Json);
+    } else if (key === 'messages' && Array.isArray(value)) {
+      out.messages = (value as object[]).map((m) => toMessage(type, m));
+    } else if (type.fields[key] !== undefined && key !== 'extra') {
+      out[key] = value;
+    } else if (type.fields.extra !== undefined) {
+      // ServerFrame keeps a JSON field it does not name in `extra`, so nothing of a frame is lost.
+      extra[key] = toProtoValue(value as Json);
+    } else {
+      // protobufjs would drop it without a word; a client frame must not lose a field silently.
+      throw new TypeError(`${type.fullName.slice(1)} has no field '${key}'`);
+    }
   }
 
-  if (Array.isArray(plain.messages)) {
-    out.messages = (plain.messages as object[]).map(toMessage);
+  if (Object.keys(extra).length > 0) {
+    out.extra = extra;
   }
 
   return out;
 }
 
 function fromMessage(message: Record<string, unknown>, server: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...message };
+  const { extra, ...fields } = message;
+  const out: Record<string, unknown> = { ...fields };
+  for (const [key, value] of Object.entries((extra as Record<string, Record<string, unknown>> | undefined) ?? {})) {
+    out[key] = fromProtoValue(value);
+  }
+
   if ('content' in message) {
     out.content = fromProtoValue(message.content as Record<string, unknown>);
   }
@@ -117,24 +136,8 @@ function fromMessage(message: Record<string, unknown>, server: boolean): Record<
   return out;
 }
 
-// protobufjs would drop a field its schema lacks without a word; a frame must not lose one silently.
-function checkFields(type: protobuf.Type, message: Record<string, unknown>): void {
-  for (const key of Object.keys(message)) {
-    if (type.fields[key] === undefined) {
-      throw new TypeError(`${type.fullName.slice(1)} has no field '${key}'`);
-    }
-  }
-
-  if (Array.isArray(message.messages)) {
-    for (const nested of message.messages as Record<string, unknown>[]) {
-      checkFields(type, nested);
-    }
-  }
-}
-
 function encode(type: protobuf.Type, frame: object): Uint8Array {
-  const message = toMessage(frame);
-  checkFields(type, message);
+  const message = toMessage(type, frame);
   const problem = type.verify(message);
   if (problem) {
     throw new TypeError(`frame does not fit ${type.name}: ${problem}`);

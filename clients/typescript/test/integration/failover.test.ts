@@ -33,6 +33,8 @@ describe('GatewayClient when its edge dies (launcher, Redis, 2 edges)', () => {
       url: [edge0.webSocket, edge1.webSocket],
       WebSocket: sockets.constructor_,
       backoff: { initialMs: 50, maxMs: 200 },
+      // A room's first join on a fresh launcher takes its ownership lease in Redis: slow on a busy machine.
+      requestTimeoutMs: 30_000,
       tokenProvider: async () => {
         if (hold !== undefined) {
           waiting = true;
@@ -42,7 +44,7 @@ describe('GatewayClient when its edge dies (launcher, Redis, 2 edges)', () => {
         return devTokenFrom(edge1.http, 'alice');
       },
     });
-    const bob = pool.create({ url: edge1.webSocket, token: await devTokenFrom(edge1.http, 'bob') });
+    const bob = pool.create({ url: edge1.webSocket, token: await devTokenFrom(edge1.http, 'bob'), requestTimeoutMs: 30_000 });
     const got: RoomMessageFrame[] = [];
     const joins: JoinedFrame[] = [];
     alice.on('message', (m) => got.push(m));
