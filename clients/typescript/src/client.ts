@@ -62,6 +62,8 @@ export interface GatewayClientOptions {
   reorderWindowMs?: number;
   /** How many frame ids are remembered for de-duplication (default 10,000). */
   dedupeCapacity?: number;
+  /** Bound from opening a socket to its `auth:ok` (default 15 s); past it the attempt counts as failed. */
+  connectTimeoutMs?: number;
   /** Bound of an answer to join, history, ping… (default 10 s). */
   requestTimeoutMs?: number;
   /** Most frames queued while disconnected (default 1,000); past it `send` throws. */
@@ -159,6 +161,7 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
   private firstAuth: { resolve(frame: AuthOkFrame): void; reject(error: Error): void } | undefined;
   private userIdValue: string | undefined;
   private refreshRef: { id: string; expiresAt: number } | undefined;
+  private connectTimer: unknown;
 
   constructor(private readonly options: GatewayClientOptions) {
     super();
@@ -373,6 +376,20 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
 
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    // A socket that neither opens nor fails (a black-holed address) would stall the session.
+    const connectTimeout = this.options.connectTimeoutMs ?? 15_000;
+    this.connectTimer = this.timers.setTimeout(() => {
+      this.connectTimer = undefined;
+      if (this.socket === socket && this.stateValue !== 'open') {
+        try {
+          socket.close();
+        } catch {
+          // Not open yet: the close below stands for it.
+        }
+
+        this.onClose(socket, 1006, `no auth:ok within ${connectTimeout} ms`);
+      }
+    }, connectTimeout);
     socket.onopen = () => this.onOpen(socket, token);
     socket.onmessage = (event) => this.onData(socket, event.data);
     socket.onclose = (event) => this.onClose(socket, event.code, event.reason);
@@ -517,6 +534,7 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
     this.userIdValue = frame.userId;
     this.scheduleRefresh(frame.tokenExpiresAt ?? (this.token ? jwtExpiresAt(this.token) : undefined));
     if (first) {
+      this.clearConnectTimer();
       this.authenticatedOnce = true;
       this.backoff.reset();
       this.retryAfterMs = undefined;
@@ -563,6 +581,7 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
     this.detach(socket);
     this.socket = undefined;
     this.clearRefresh();
+    this.clearConnectTimer();
     this.resuming.clear();
     this.failPending(new Error(`connection closed (${code}${reason ? `: ${reason}` : ''})`), false);
     if (!this.wanted) {
@@ -894,8 +913,16 @@ export class GatewayClient extends TypedEmitter<GatewayEvents> {
     }
   }
 
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) {
+      this.timers.clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    }
+  }
+
   private clearTimers(): void {
     this.clearRefresh();
+    this.clearConnectTimer();
     if (this.reconnectTimer !== undefined) {
       this.timers.clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;

@@ -70,11 +70,14 @@ export class SuiteProcess {
     return SuiteProcess.start('services/suite/bin/Release/net10.0/Suite.Embedded.dll', ['--port', String(port), '--describe-json'], env, 90_000);
   }
 
-  /** The launcher over real Redis (started by it on a free port): separate processes, `edges` edges. */
-  static async launcher(edges: number): Promise<SuiteProcess> {
+  /** The launcher over real Redis (started by it on a free port): separate processes, `edges` edges; `settings` reach every service. */
+  static async launcher(edges: number, settings: Record<string, string> = {}): Promise<SuiteProcess> {
     return SuiteProcess.start(
       'services/launcher/bin/Release/net10.0/Suite.Launcher.dll',
-      ['--components', 'components/redis', '--edges', String(edges), '--start-brokers', '--configuration', 'Release'],
+      [
+        '--components', 'components/redis', '--edges', String(edges), '--start-brokers', '--configuration', 'Release',
+        ...Object.entries(settings).flatMap(([key, value]) => ['--setting', `${key}=${value}`]),
+      ],
       {},
       240_000,
     );

@@ -103,6 +103,17 @@ describe('GatewayClient against a scripted edge', () => {
     dead.close();
   });
 
+  it('gives up on a connection that opens but never authenticates, and tries again', async () => {
+    const base = edge.connections.length;
+    const c = client({ token: 't', connectTimeoutMs: 300 });
+    const closed = closes(c);
+    const connected = c.connect();
+    await (await edge.connection(base)).next('auth');
+    await edge.accept(base + 1);
+    await connected;
+    assert.deepEqual(closed.map((x) => [x.code, x.reason, x.willReconnect]), [[1006, 'no auth:ok within 300 ms', true]]);
+  });
+
   for (const codec of Object.values(codecs)) {
     it(`${codec.name}: negotiates its subprotocol, de-duplicates by id and orders room messages by seq`, async () => {
       const base = edge.connections.length;
@@ -149,9 +160,10 @@ describe('GatewayClient against a scripted edge', () => {
     await joined;
     first.send({ type: 'message', roomId: 'r1', from: 'bob', content: 1, seq: 4, id: 'x4' });
     await until(() => c.roomPositions.r1?.seq === 4, 5000, 'seq 4 to arrive');
+    // Sent from the close handler, so surely while the client is disconnected.
+    let queuedId = '';
+    c.once('closed', () => (queuedId = c.send('r1', 'while away')));
     first.socket.terminate();
-    await until(() => c.state === 'reconnecting', 5000, 'the client to notice');
-    const queuedId = c.send('r1', 'while away');
     const second = await edge.accept(base + 1);
     const resume = await second.next('join');
     assert.deepEqual({ ...resume, id: undefined }, { type: 'join', roomId: 'r1', since: { seq: 4, epoch: 'e1' }, id: undefined });
