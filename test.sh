@@ -41,6 +41,7 @@ client_status=0
 (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm test) 2>&1 | tee "$client_log" || client_status=$?
 client_passed=$(grep -E '^# pass [0-9]+' "$client_log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 client_failed=$(grep -E '^# fail [0-9]+' "$client_log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+client_skipped=$(grep -E '^# skipped [0-9]+' "$client_log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 if [ "$client_status" -ne 0 ]; then
   status=$client_status
   # A failed install or build runs no test: count it as one failure so the line says so.
@@ -48,6 +49,6 @@ if [ "$client_status" -ne 0 ]; then
 fi
 # The fuzz tests' input counts (SUITE_FUZZ_ITERATIONS per target; README "Fuzzing").
 cat "$SUITE_FUZZ_REPORT"
-echo "typescript client: ${client_passed} passed, ${client_failed} failed"
-echo "tests: $((passed + client_passed)) passed, $((failed + client_failed)) failed, ${skipped} skipped"
+echo "typescript client: ${client_passed} passed, ${client_failed} failed, ${client_skipped} skipped"
+echo "tests: $((passed + client_passed)) passed, $((failed + client_failed)) failed, $((skipped + client_skipped)) skipped"
 exit "$status"
