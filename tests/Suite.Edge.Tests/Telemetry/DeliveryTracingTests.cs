@@ -51,6 +51,36 @@ public sealed class DeliveryTracingTests
     }
 
     [Fact]
+    public async Task Each_delivery_of_a_batch_event_continues_its_own_publishers_trace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Suite.Edge",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var edge = await EdgeHost.StartAsync(ct);
+        await using var alice = await edge.ConnectAsAsync("alice", ct);
+        var publishers = new[] { (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom()), (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom()) };
+        var batch = new EdgeDelivery { EdgeId = edge.EdgeId };
+        foreach (var (trace, span) in publishers)
+        {
+            batch.Batch.Add(Delivery(edge.EdgeId, $"00-{trace}-{span}-01"));
+        }
+
+        // Through the sidecar and the streaming subscription, as room and notification publish a batch.
+        await edge.PublishRawAsync(urgent: false, EdgeDeliveryCodec.ToPayload(batch), ct);
+        await alice.ReceiveAsync("note", ct);
+        await alice.ReceiveAsync("note", ct);
+
+        await Eventually.UntilAsync(() => stopped.Count(a => a.DisplayName == "edge deliver") == 2, Bound, ct, "both deliveries' spans ended");
+        Assert.Equal(publishers, stopped.Where(a => a.DisplayName == "edge deliver").Select(a => (a.TraceId, a.ParentSpanId)));
+    }
+
+    [Fact]
     public async Task Without_an_exporter_nothing_listens_to_the_edges_spans_and_a_traced_delivery_is_delivered_as_any()
     {
         var ct = TestContext.Current.CancellationToken;
