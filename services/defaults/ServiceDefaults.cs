@@ -1,12 +1,17 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.ServiceDefaults;
 
@@ -19,8 +24,11 @@ public static class ServiceDefaults
     /// <summary>Health checks tagged with this take part in /readyz only (e.g. "the edge is not draining").</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Activity sources of the suite's services start with this.</summary>
+    /// <summary>Meters and activity sources of the suite's services start with this (each is named like its application, e.g. Suite.Room).</summary>
     public const string MeterPrefix = "Suite.";
+
+    /// <summary>The OpenTelemetry setting that names the service in traces; without it the application's name does.</summary>
+    public const string ServiceNameSetting = "OTEL_SERVICE_NAME";
 
     /// <summary>The OpenTelemetry setting (configuration or environment) that turns tracing on.</summary>
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
@@ -35,8 +43,18 @@ public static class ServiceDefaults
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<ServiceTracing>();
         builder.Services.AddHealthChecks();
+        var serviceName = builder.Environment.ApplicationName;
         var telemetry = builder.Services.AddOpenTelemetry()
+            // OTEL_SERVICE_NAME, when set, names the service; else the application does (Suite.Edge, ...).
+            .ConfigureResource(resource =>
+            {
+                if (string.IsNullOrEmpty(builder.Configuration[ServiceNameSetting] ?? Environment.GetEnvironmentVariable(ServiceNameSetting)))
+                {
+                    resource.AddService(serviceName, serviceInstanceId: Environment.GetEnvironmentVariable("POD_NAME"));
+                }
+            })
             // The service's own meter only (named like the application, e.g. "Suite.Room"): in the
             // embedded suite four services share a process, and each /metrics must count only its own.
             .WithMetrics(metrics => metrics
@@ -50,8 +68,10 @@ public static class ServiceDefaults
         // nothing listens, and ActivitySource.StartActivity returns null at no cost.
         if (TracingEnabled(builder.Configuration))
         {
+            // The service's own source only, like its meter: in the embedded suite four services
+            // share a process, and each tracer provider must export only its own service's spans.
             telemetry.WithTracing(tracing => tracing
-                .AddSource(MeterPrefix + "*")
+                .AddSource(serviceName)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddOtlpExporter());
@@ -60,6 +80,15 @@ public static class ServiceDefaults
         {
             KeepHttpClientsUntraced();
         }
+
+        // A Calls stream (room.proto, presence.proto) lasts as long as its caller: its server span
+        // would end (and be exported) only then, and every call on it would be its child. Each call
+        // gets a span of its own instead (CallStreamServer), continuing its caller's trace.
+        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(tracing =>
+        {
+            var other = tracing.Filter;
+            tracing.Filter = context => !IsCallStream(context.Request.Path) && (other is null || other(context));
+        });
 
         return builder;
     }
@@ -78,6 +107,9 @@ public static class ServiceDefaults
             AppContext.SetSwitch(ActivityPropagationSwitch, false);
         }
     }
+
+    private static bool IsCallStream(PathString path) =>
+        path.HasValue && path.Value.EndsWith("/Calls", StringComparison.Ordinal);
 
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {

@@ -27,6 +27,15 @@ public sealed class EdgeMetrics
         // Read when scraped: the filter counts under the lock it already holds for each delivery.
         meter.CreateObservableCounter("suite.edge.delivery.duplicate_filter.evicted", () => recentIds.EvictedBeforeExpiry, "{id}", "Message ids the duplicate filter forgot before Delivery:DuplicateWindow passed, because it held Delivery:DuplicateWindowMaxIds (a redelivery of one would reach clients twice)");
         DeliveryFanout = meter.CreateHistogram<int>("suite.edge.delivery.fanout", "{connection}", "Local connections one delivery reached");
+        DeliveryLatency = meter.CreateHistogram(
+            "suite.edge.delivery.latency",
+            "s",
+            "From the message's timestamp at its publisher (room, notification, an edge's direct message) to its frame handed to the recipients' sockets on this edge, by priority",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        // Summed over the connections when scraped, as connections.by_state is: nothing per frame.
+        meter.CreateObservableGauge("suite.edge.send_queue.depth", () => QueueTotal(registry, static q => q.QueuedCount), "{frame}", "Frames waiting in the connections' send queues");
+        meter.CreateObservableGauge("suite.edge.send_queue.size", () => QueueTotal(registry, static q => q.QueuedBytes), "By", "Payload bytes waiting in the connections' send queues");
+        meter.CreateObservableGauge("suite.edge.send_queue.congested", () => QueueTotal(registry, static q => q.IsCongested ? 1 : 0), "{connection}", "Connections whose send queue is above SendQueue:HighWatermarkBytes (droppable frames are dropped for them)");
         InboxFetches = meter.CreateCounter<long>("suite.edge.inbox.fetches", "{call}", "Inbox fetches from notification after auth:ok, by outcome (fetched, failed)");
         InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");
         GapFills = meter.CreateCounter<long>("suite.edge.gap_fills", "{fill}", "Holes in a room's live stream the edge read from history for its members, by outcome (filled, not_recovered)");
@@ -34,6 +43,22 @@ public sealed class EdgeMetrics
     }
 
     public UpDownCounter<long> Connections { get; }
+
+    public Histogram<double> DeliveryLatency { get; }
+
+    // Seconds: a delivery takes a millisecond or two through an idle broker, seconds behind a backlog.
+    private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private static long QueueTotal(Connections.ConnectionRegistry registry, Func<Delivery.SendQueue, long> measure)
+    {
+        long total = 0;
+        foreach (var connection in registry.All)
+        {
+            total += measure(connection.Queue);
+        }
+
+        return total;
+    }
 
     private static IEnumerable<Measurement<int>> CountByState(Connections.ConnectionRegistry registry)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Notification.V1;
 using Suite.Notification.Delivery;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Suite.Notification.Idempotency;
 using Suite.Notification.Inbox;
 using Suite.Notification.Upstream;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.Notification;
 
@@ -21,12 +23,18 @@ public sealed class NotificationPipeline(
     IOptions<NotificationOptions> options,
     TimeProvider time,
     NotificationMetrics metrics,
-    ILogger<NotificationPipeline> logger)
+    ILogger<NotificationPipeline> logger,
+    ServiceTracing? tracing = null)
 {
     /// <param name="contentJson">payload.content as compact JSON text.</param>
     /// <param name="source">"topic" or "grpc", for metrics.</param>
     public async Task<PublishResponse> PublishAsync(NotificationEvent evt, string contentJson, string source, CancellationToken cancellationToken)
     {
+        // A child of the request that brought the event (the sidecar's delivery carries the business
+        // publisher's traceparent, gRPC Publish its caller's); its deliveries carry this span on.
+        using var span = tracing?.Source.StartActivity("notification.publish", ActivityKind.Internal);
+        span?.SetTag("suite.notification.id", evt.Id);
+        span?.SetTag("suite.notification.source", source);
         // Only gRPC Publish gets here without an id (the topic derives one from the CloudEvent): a gRPC
         // call is never redelivered, and a caller's own retry is a new call nobody can tell apart, so a
         // fresh id is right and there is nothing to record.
@@ -92,6 +100,7 @@ public sealed class NotificationPipeline(
 
         metrics.EventsAccepted.Add(1, new KeyValuePair<string, object?>("source", source));
         metrics.EdgesTargeted.Record(deliveries.Count);
+        span?.SetTag("suite.edges", deliveries.Count);
         NotificationLog.Published(logger, id, evt.Payload.Type, deliveries.Count);
         return new PublishResponse { Id = id, EdgesTargeted = deliveries.Count };
     }

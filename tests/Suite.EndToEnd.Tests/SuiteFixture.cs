@@ -42,9 +42,16 @@ public abstract class SuiteFixture : IAsyncLifetime
     /// <summary>Settings for every service besides the short leases all fixtures use.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>();
 
+    /// <summary>Runs before any server starts, e.g. to start what <see cref="Settings"/> points at.</summary>
+    protected virtual Task BeforeSuiteStartsAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stopped with the fixture, after the suite.</summary>
+    protected void Own(IAsyncDisposable owned) => _owned.Add(owned);
+
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
+        await BeforeSuiteStartsAsync(ct);
         var redis = PersistentRedis ? await RedisServer.StartPersistentAsync(ct) : await RedisServer.StartAsync(ct);
         _owned.Add(redis);
         Redis = redis;

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using Suite.Contracts.CallStreams;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.ServiceDefaults.CallStreams;
 
@@ -10,7 +12,16 @@ namespace Suite.ServiceDefaults.CallStreams;
 /// others (a slow call does not hold up the next), and its reply is written as soon as it completes.
 /// <paramref name="serve"/> answers every call, failures included (<see cref="StreamedUnary"/>).
 /// </summary>
-public sealed class CallStreamServer<TCall, TReply>(Func<TCall, StreamedCallContext, Task<TReply>> serve, TimeProvider time)
+/// <remarks>
+/// With <paramref name="tracing"/> listened to, each call is a server span of its own named like
+/// the unary RPC (<paramref name="spanName"/>), continuing the caller's trace context carried in the
+/// call, not the stream's request (which lives as long as the caller and is not traced).
+/// </remarks>
+public sealed class CallStreamServer<TCall, TReply>(
+    Func<TCall, StreamedCallContext, Task<TReply>> serve,
+    TimeProvider time,
+    ServiceTracing? tracing = null,
+    Func<TCall, string>? spanName = null)
     where TCall : class, IStreamedCall
     where TReply : class, IStreamedReply
 {
@@ -47,11 +58,20 @@ public sealed class CallStreamServer<TCall, TReply>(Func<TCall, StreamedCallCont
 
     private async Task RunAsync(TCall call, ServerCallContext stream, ChannelWriter<TReply> outbox, SemaphoreSlim slots)
     {
+        // The stream's request Activity (untraced, see ServiceDefaults) is no parent for its calls.
+        Activity.Current = null;
+        using var span = tracing is { Enabled: true } ? tracing.StartContinuing(spanName?.Invoke(call) ?? stream.Method, ActivityKind.Server, call.Traceparent, call.Tracestate) : null;
         try
         {
             using var context = new StreamedCallContext(stream, call.TimeoutMs, time);
             var reply = await serve(call, context);
             reply.Id = call.Id;
+            if (span is not null && reply.StatusCode != 0)
+            {
+                span.SetTag("rpc.grpc.status_code", reply.StatusCode);
+                span.SetStatus(ActivityStatusCode.Error, reply.StatusDetail);
+            }
+
             outbox.TryWrite(reply);
         }
         finally

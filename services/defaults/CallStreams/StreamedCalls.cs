@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Suite.Contracts.CallStreams;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.ServiceDefaults.CallStreams;
 
@@ -56,6 +57,13 @@ public sealed partial class StreamedCalls<TCall, TReply> : IDisposable
         }
 
         call.TimeoutMs = (uint)Math.Ceiling(Math.Min(timeout.TotalMilliseconds, uint.MaxValue));
+        // The stream's headers carry the context of whoever opened it; each call carries its own.
+        if (TraceContext.TryGetCurrent(out var traceparent, out var tracestate))
+        {
+            call.Traceparent = traceparent;
+            call.Tracestate = tracestate;
+        }
+
         var (id, pending) = stream.Start(call);
         TReply reply;
         try

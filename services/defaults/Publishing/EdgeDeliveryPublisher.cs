@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults.Batching;
 using Suite.ServiceDefaults.DaprSidecar;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.ServiceDefaults.Publishing;
 
@@ -15,13 +16,19 @@ namespace Suite.ServiceDefaults.Publishing;
 /// delivery as before; a busy one pays one per topic per round trip instead of one per delivery, and
 /// each topic gets deliveries in the order they were queued.
 /// </summary>
-public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider time)
+/// <remarks>
+/// Each delivery carries the trace context of the span that queued it (<see cref="EdgeDelivery.Traceparent"/>),
+/// so a batch of deliveries from different traces still continues each one at the edge; with no
+/// exporter nothing is stamped.
+/// </remarks>
+public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider time, PublisherMetrics? metrics = null)
 {
     // Every publish carries the same request metadata; the dictionary is only read.
     private static readonly IReadOnlyDictionary<string, string> PublishMetadata = EdgeDeliveryCodec.PublishMetadata();
 
     private readonly SidecarClient _sidecar = sidecar;
     private readonly TimeProvider _time = time;
+    private readonly PublisherMetrics? _metrics = metrics;
     private readonly ConcurrentDictionary<string, TopicLane> _lanes = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -31,6 +38,12 @@ public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider ti
     /// </summary>
     public Task PublishAsync(EdgeDelivery delivery)
     {
+        if (TraceContext.TryGetCurrent(out var traceparent, out var tracestate))
+        {
+            delivery.Traceparent = traceparent;
+            delivery.Tracestate = tracestate;
+        }
+
         var topic = delivery.Priority == Priority.High ? DaprNames.EdgeUrgentTopic(delivery.EdgeId) : DaprNames.EdgeTopic(delivery.EdgeId);
         return _lanes.GetOrAdd(topic, static (t, publisher) => new TopicLane(t, publisher), this).Enqueue(delivery);
     }
@@ -64,7 +77,17 @@ public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider ti
                 ? batch[0].ToByteArray()
                 : new EdgeDelivery { EdgeId = batch[0].EdgeId, Batch = { batch } }.ToByteArray();
             using var timeout = new CancellationTokenSource(PublishTimeout, _publisher._time);
-            await _publisher._sidecar.PublishAsync(DaprNames.PubSub, _topic, UnsafeByteOperations.UnsafeWrap(payload), EdgeDeliveryCodec.ContentType, PublishMetadata, timeout.Token);
+            try
+            {
+                await _publisher._sidecar.PublishAsync(DaprNames.PubSub, _topic, UnsafeByteOperations.UnsafeWrap(payload), EdgeDeliveryCodec.ContentType, PublishMetadata, timeout.Token);
+            }
+            catch
+            {
+                _publisher._metrics?.Published(batch.Count, ok: false);
+                throw;
+            }
+
+            _publisher._metrics?.Published(batch.Count, ok: true);
         }
     }
 }
@@ -76,6 +99,7 @@ public static class EdgeDeliveryPublisherExtensions
     {
         services.AddSidecar();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<PublisherMetrics>();
         services.TryAddSingleton<EdgeDeliveryPublisher>();
         return services;
     }

@@ -3,6 +3,7 @@ using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
 using Suite.Contracts.Room.V1;
 using Suite.ServiceDefaults.CallStreams;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.ServiceDefaults.RoomCalls;
 
@@ -12,10 +13,22 @@ namespace Suite.ServiceDefaults.RoomCalls;
 /// none), concurrently with the others (a slow room does not hold up another room's calls), and its
 /// reply is written as soon as it completes.
 /// </summary>
-public sealed class RoomCallServer(RoomService.RoomServiceBase service, Interceptor? interceptor, TimeProvider time, ILogger logger)
+public sealed class RoomCallServer(RoomService.RoomServiceBase service, Interceptor? interceptor, TimeProvider time, ILogger logger, ServiceTracing? tracing = null)
 {
     public Task ServeAsync(IAsyncStreamReader<RoomCall> calls, IServerStreamWriter<RoomCallReply> replies, ServerCallContext stream) =>
-        new CallStreamServer<RoomCall, RoomCallReply>(ServeAsync, time).ServeAsync(calls, replies, stream);
+        new CallStreamServer<RoomCall, RoomCallReply>(ServeAsync, time, tracing, SpanName).ServeAsync(calls, replies, stream);
+
+    // Named as the unary RPC's span would be (rpc.service/rpc.method).
+    private static string SpanName(RoomCall call) => call.CallCase switch
+    {
+        RoomCall.CallOneofCase.Join => "suite.room.v1.RoomService/Join",
+        RoomCall.CallOneofCase.Leave => "suite.room.v1.RoomService/Leave",
+        RoomCall.CallOneofCase.PublishToRoom => "suite.room.v1.RoomService/PublishToRoom",
+        RoomCall.CallOneofCase.Subscribe => "suite.room.v1.RoomService/Subscribe",
+        RoomCall.CallOneofCase.Unsubscribe => "suite.room.v1.RoomService/Unsubscribe",
+        RoomCall.CallOneofCase.GetHistory => "suite.room.v1.RoomService/GetHistory",
+        _ => "suite.room.v1.RoomService/Calls",
+    };
 
     private Task<RoomCallReply> ServeAsync(RoomCall call, StreamedCallContext context) => call.CallCase switch
     {

@@ -16,6 +16,7 @@ using Suite.Edge.Resume;
 using Suite.Edge.Routing;
 using Suite.Edge.Upstream;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.Edge.Connections;
 
@@ -39,7 +40,8 @@ public sealed partial class ClientCommands(
     IOptions<EdgeOptions> edgeOptions,
     ProtocolLimits limits,
     EdgeMetrics metrics,
-    ILogger<ClientCommands> logger)
+    ILogger<ClientCommands> logger,
+    ServiceTracing tracing)
 {
     public async Task HandleAsync(Connection connection, WebSocketMessageType type, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
@@ -72,6 +74,7 @@ public sealed partial class ClientCommands(
 
         var message = parsed.Message;
         metrics.FramesReceived.Add(1, new KeyValuePair<string, object?>("type", message.Type));
+        using var span = CommandSpans.Start(tracing, connection, message);
         if (message is AuthMessage auth)
         {
             await AuthenticateAsync(connection, auth, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
@@ -166,9 +167,25 @@ public sealed class Connection
     /// by every recipient, not through the runtime's WebSocket, which would copy them into its own
     /// buffer behind a header and take its send lock for each recipient.
     /// </summary>
-    public ValueTask WriteAsync(OutboundFrame frame) => Transport is { } transport
+    public ValueTask WriteAsync(OutboundFrame frame) => frame.DeliverySpan is null ? WriteUntracedAsync(frame) : WriteTracedAsync(frame);
+
+    private ValueTask WriteUntracedAsync(OutboundFrame frame) => Transport is { } transport
         ? transport.WriteFrameAsync(frame.Wire)
         : Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    private async ValueTask WriteTracedAsync(OutboundFrame frame)
+    {
+        using var span = SocketWriteSpans.Start(frame, Id);
+        try
+        {
+            await WriteUntracedAsync(frame);
+        }
+        catch (Exception ex)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+    }
 
     /// <summary>
     /// For the send loop: writes <paramref name="first"/>, just taken from the queue, together with
@@ -199,6 +216,8 @@ public sealed class Connection
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(size);
+        var spans = SocketWriteSpans.Start(batch, Id);
+        Exception? failure = null;
         try
         {
             var length = 0;
@@ -210,8 +229,14 @@ public sealed class Connection
 
             await transport.WriteFrameAsync(buffer.AsMemory(0, length));
         }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
         finally
         {
+            SocketWriteSpans.Stop(spans, failure);
             ArrayPool<byte>.Shared.Return(buffer);
         }
 

@@ -52,6 +52,7 @@ public static class ConnectionEndpoints
 
         // A WebSocket request lasts as long as its connection, and its server span would be exported
         // (if ever) only when it closes; recording no tags for it saves ~0.5 KB per idle connection.
+        // The connection's commands are traced on their own instead (ConnectionHandler, CommandSpans).
         services.Configure<AspNetCoreTraceInstrumentationOptions>(tracing =>
         {
             var other = tracing.Filter;

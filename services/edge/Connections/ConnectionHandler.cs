@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Delivery;
 using Suite.Edge.Protocol;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.Edge.Connections;
 
@@ -19,13 +21,18 @@ public sealed partial class ConnectionHandler(
     IOptions<ConnectionOptions> options,
     TimeProvider time,
     EdgeMetrics metrics,
-    ILogger<ConnectionHandler> logger)
+    ILogger<ConnectionHandler> logger,
+    ServiceTracing tracing)
 {
     // A first read of this size covers almost every client frame; bigger ones grow up to MaxFrameBytes.
     private const int InitialReceiveBuffer = 4 * 1024;
 
     public async Task RunAsync(Connection connection, ClientIdentity? preAuthenticated, CancellationToken aborted)
     {
+        // An upgrade served by the HTTP pipeline runs under its request's Activity, which is not
+        // traced (it would last the connection's life) and whose children would all go unsampled
+        // with it: each command starts a trace of its own instead (CommandSpans).
+        Activity.Current = null;
         registry.Add(connection);
         metrics.ConnectionsOpened.Add(1);
         metrics.Connections.Add(1);
@@ -35,6 +42,7 @@ public sealed partial class ConnectionHandler(
         {
             if (preAuthenticated is not null)
             {
+                using var span = CommandSpans.StartConnect(tracing, connection);
                 await lifecycle.ActivateAsync(connection, preAuthenticated, aborted);
             }
             else

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
@@ -5,6 +6,7 @@ using Suite.Edge.Connections;
 using Suite.Edge.Protocol;
 using Suite.Edge.Resume;
 using Suite.Edge.Routing;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.Edge.Delivery;
 
@@ -19,8 +21,13 @@ public sealed partial class DeliveryDispatcher(
     RoomGapFill gaps,
     TimeProvider time,
     EdgeMetrics metrics,
-    ILogger<DeliveryDispatcher> logger)
+    ILogger<DeliveryDispatcher> logger,
+    ServiceTracing tracing)
 {
+    private const string SpanName = "edge deliver";
+    private static readonly KeyValuePair<string, object?> NormalPriority = new("priority", "normal");
+    private static readonly KeyValuePair<string, object?> HighPriority = new("priority", "high");
+
     private int _expanding;
 
     /// <summary>
@@ -81,12 +88,18 @@ public sealed partial class DeliveryDispatcher(
             return null;
         }
 
+        // Continues the publisher's trace (the room message, notification or direct message); one
+        // span per delivery, and one per recipient's socket write only when this one is recorded.
+        using var span = tracing.Enabled ? StartSpan(delivery) : null;
         var frame = new OutboundFrame(
             payload,
             delivery.Message.Type,
             string.IsNullOrEmpty(delivery.DroppableKey) ? null : delivery.DroppableKey,
             Urgent: urgentTopic || delivery.Priority == Priority.High,
-            expiresAt);
+            expiresAt)
+        {
+            DeliverySpan = span is { Recorded: true } ? span : null,
+        };
         // Room messages go through a resuming connection's replay order (Resume/ReplayOrder).
         var sequencedRoom = delivery.TargetCase == EdgeDelivery.TargetOneofCase.RoomId && delivery.Message.Seq > 0 ? delivery.RoomId : null;
         if (sequencedRoom is not null)
@@ -140,7 +153,41 @@ public sealed partial class DeliveryDispatcher(
 
         Count("delivered");
         metrics.DeliveryFanout.Record(delivered);
+        RecordLatency(delivery, frame.Urgent);
+        span?.SetTag("suite.delivery.recipients", delivered);
         return delivered;
+    }
+
+    private Activity? StartSpan(EdgeDelivery delivery)
+    {
+        var span = tracing.StartContinuing(SpanName, ActivityKind.Consumer, delivery.Traceparent, delivery.Tracestate);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("suite.message.id", delivery.Message.Id);
+            span.SetTag("suite.message.type", delivery.Message.Type);
+            span.SetTag("suite.edge.id", delivery.EdgeId);
+            if (delivery.TargetCase == EdgeDelivery.TargetOneofCase.RoomId)
+            {
+                span.SetTag("suite.room.id", delivery.RoomId);
+            }
+        }
+
+        return span;
+    }
+
+    // From the publisher's timestamp of the message (room: stored, notification: accepted, direct:
+    // sent) to its frame handed to the recipients' sockets: written on those that were idle, queued
+    // behind earlier frames on the rest (their wait shows in the send-queue metrics). Across hosts it
+    // includes their clock difference, so a negative value (a clock behind) counts as 0.
+    private void RecordLatency(EdgeDelivery delivery, bool urgent)
+    {
+        if (delivery.Message.Timestamp is not { } published)
+        {
+            return;
+        }
+
+        var seconds = (time.GetUtcNow() - published.ToDateTimeOffset()).TotalSeconds;
+        metrics.DeliveryLatency.Record(Math.Max(seconds, 0), urgent ? HighPriority : NormalPriority);
     }
 
     // Once per delivery, whatever the number of recipients. A message that cannot be rendered stays

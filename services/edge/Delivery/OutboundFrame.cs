@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Suite.Edge.Connections;
 
 namespace Suite.Edge.Delivery;
@@ -25,4 +26,11 @@ public sealed record OutboundFrame(
     /// one: build a new frame instead.
     /// </summary>
     public ReadOnlyMemory<byte> Wire { get; } = WebSocketFrames.Text(Payload.Span);
+
+    /// <summary>
+    /// The recorded span of the delivery this frame carries, parent of each recipient's socket-write
+    /// span (<see cref="SocketWriteSpans"/>); null when nothing records traces, so an untraced frame
+    /// costs its writers one null check.
+    /// </summary>
+    public Activity? DeliverySpan { get; init; }
 }

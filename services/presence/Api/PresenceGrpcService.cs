@@ -5,6 +5,7 @@ using Suite.Presence.Edges;
 using Suite.Presence.Users;
 using Suite.ServiceDefaults.PresenceCalls;
 using Suite.ServiceDefaults.State;
+using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.Presence.Api;
 
@@ -15,7 +16,8 @@ public sealed class PresenceGrpcService(
     IOptions<PresenceOptions> options,
     StateErrorInterceptor errors,
     TimeProvider time,
-    ILogger<PresenceGrpcService> logger) : PresenceService.PresenceServiceBase
+    ILogger<PresenceGrpcService> logger,
+    ServiceTracing? tracing = null) : PresenceService.PresenceServiceBase
 {
     public override async Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
@@ -88,5 +90,5 @@ public sealed class PresenceGrpcService(
 
     // Each call is served as the unary RPC of the same name, through the same error mapping.
     public override Task Calls(IAsyncStreamReader<PresenceCall> requestStream, IServerStreamWriter<PresenceCallReply> responseStream, ServerCallContext context) =>
-        new PresenceCallServer(this, errors, time, logger).ServeAsync(requestStream, responseStream, context);
+        new PresenceCallServer(this, errors, time, logger, tracing).ServeAsync(requestStream, responseStream, context);
 }

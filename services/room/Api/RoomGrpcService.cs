@@ -9,6 +9,7 @@ using Suite.Room.Owners;
 using Suite.Room.State;
 using Suite.ServiceDefaults.RoomCalls;
 using Suite.ServiceDefaults.State;
+using Suite.ServiceDefaults.Tracing;
 using static Suite.Room.Api.RequestValidation;
 
 namespace Suite.Room.Api;
@@ -24,7 +25,8 @@ internal sealed class RoomGrpcService(
     StateErrorInterceptor errors,
     TimeProvider time,
     ILogger<RoomGrpcService> logger,
-    IOptions<RoomOptions> options) : RoomService.RoomServiceBase
+    IOptions<RoomOptions> options,
+    ServiceTracing? tracing = null) : RoomService.RoomServiceBase
 {
     private int MaxId => options.Value.MaxIdLength;
 
@@ -158,7 +160,7 @@ internal sealed class RoomGrpcService(
     }
 
     public override Task Calls(IAsyncStreamReader<RoomCall> requestStream, IServerStreamWriter<RoomCallReply> responseStream, ServerCallContext context) =>
-        new RoomCallServer(this, errors, time, logger).ServeAsync(requestStream, responseStream, context);
+        new RoomCallServer(this, errors, time, logger, tracing).ServeAsync(requestStream, responseStream, context);
 
     private Task<LeaveResponse> LeaveAsync(LeaveRequest request, bool forwarded, DateTime? deadline, CancellationToken cancellationToken) =>
         owners.OnOwnerAsync(request.RoomId, forwarded, deadline, cancellationToken, room => rooms.LeaveAsync(room, request.UserId, request.ConnectionId, request.Reason, cancellationToken), (c, o) => c.LeaveAsync(request, o));

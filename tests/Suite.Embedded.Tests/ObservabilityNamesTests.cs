@@ -1,0 +1,147 @@
+using System.Diagnostics.Metrics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Suite.Testing;
+
+namespace Suite.Embedded.Tests;
+
+/// <summary>
+/// deploy/observability's dashboard and alert rules name only metrics the services export, under
+/// the names Prometheus sees: every service's instruments (each service's meter, "Suite.*"), turned
+/// into Prometheus names the way the exporter does, a rule that is checked against the exporter's
+/// own /metrics output after real traffic.
+/// </summary>
+public sealed partial class ObservabilityNamesTests
+{
+    [Fact]
+    public async Task Dashboard_and_alert_rules_reference_only_metrics_the_services_export()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var port = FreePort.Next();
+        await using var suite = await EmbeddedSuite.StartAsync(port, ct);
+        await MakeTrafficAsync(suite, port, ct);
+
+        var exported = InstrumentNames();
+        var scraped = new StringBuilder();
+        using var http = new HttpClient();
+        foreach (var (app, httpPort) in suite.HttpPorts)
+        {
+            scraped.AppendLine(await http.GetStringAsync($"http://127.0.0.1:{httpPort}/metrics", ct));
+        }
+
+        var scrapedNames = SampleNames(scraped.ToString());
+        // The conversion below is the exporter's: every suite sample it wrote is one of its names.
+        Assert.Contains("suite_edge_delivery_latency_seconds_bucket", scrapedNames);
+        Assert.Contains("suite_room_publishes_total", scrapedNames);
+        Assert.Empty(scrapedNames.Where(n => n.StartsWith("suite_", StringComparison.Ordinal)).Except(exported));
+
+        var observability = Path.Combine(RepositoryRoot.Find(), "deploy", "observability");
+        var dashboard = File.ReadAllText(Path.Combine(observability, "grafana-dashboard.json"));
+        var expressions = JsonDocument.Parse(dashboard).RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray())
+            .Select(t => t.GetProperty("expr").GetString()!)
+            .ToList();
+        var rules = File.ReadAllText(Path.Combine(observability, "alerts.yaml"));
+        var referenced = expressions.Concat([rules]).SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).ToHashSet();
+
+        Assert.NotEmpty(expressions);
+        Assert.Empty(referenced.Except(exported));
+        // Labels the dashboard selects on are labels the exporter writes.
+        foreach (var scope in ScopeMatcher().Matches(dashboard).Select(m => m.Groups[1].Value).Distinct())
+        {
+            Assert.Contains($"otel_scope_name=\"{scope}\"", scraped.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    // A room message, a direct message, a notification and an invalid one: most instruments record.
+    private static async Task MakeTrafficAsync(EmbeddedSuite suite, int port, CancellationToken ct)
+    {
+        await using var alice = await ConnectAsync(port, "alice", ct);
+        await using var bob = await ConnectAsync(port, "bob", ct);
+        foreach (var client in new[] { alice, bob })
+        {
+            await client.SendAsync(new { type = "join", roomId = "lobby" }, ct);
+            await client.ReceiveAsync("joined", ct);
+        }
+
+        await alice.SendAsync(new { type = "message", roomId = "lobby", content = "hi" }, ct);
+        await bob.ReceiveAsync("message", ct);
+        using var sidecar = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.SidecarHttpPorts["notification"]}") };
+        using var valid = await sidecar.PostAsJsonAsync("/v1.0/publish/pubsub/notifications", new { id = "n1", users = new { ids = new[] { "bob" } }, payload = new { type = "ping_me", content = 1 } }, ct);
+        using var invalid = await sidecar.PostAsJsonAsync("/v1.0/publish/pubsub/notifications", new { id = "n2", payload = new { type = "no_target", content = 1 } }, ct);
+        valid.EnsureSuccessStatusCode();
+        invalid.EnsureSuccessStatusCode();
+        await bob.ReceiveAsync("ping_me", ct);
+    }
+
+    private static HashSet<string> InstrumentNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name.StartsWith("Suite.", StringComparison.Ordinal))
+                {
+                    lock (names)
+                    {
+                        names.UnionWith(PrometheusNames(instrument));
+                    }
+                }
+            },
+        };
+        listener.Start();
+        return names;
+    }
+
+    // OpenTelemetry's Prometheus exporter: dots to underscores, the unit as a suffix (annotations
+    // in braces dropped, UCUM units spelled out), _total on counters, histograms as three series.
+    private static IEnumerable<string> PrometheusNames(Instrument instrument)
+    {
+        var name = Regex.Replace(instrument.Name, "[^a-zA-Z0-9_:]", "_");
+        var unit = instrument.Unit switch
+        {
+            null or "" => "",
+            var u when u.StartsWith('{') => "",
+            "s" => "seconds",
+            "ms" => "milliseconds",
+            "By" => "bytes",
+            var u => u,
+        };
+        if (unit.Length > 0 && !name.EndsWith("_" + unit, StringComparison.Ordinal))
+        {
+            name += "_" + unit;
+        }
+
+        var kind = instrument.GetType().GetGenericTypeDefinition();
+        if (kind == typeof(Counter<>) || kind == typeof(ObservableCounter<>))
+        {
+            return [name + "_total"];
+        }
+
+        return kind == typeof(Histogram<>) ? [name + "_bucket", name + "_sum", name + "_count"] : [name];
+    }
+
+    private static HashSet<string> SampleNames(string exposition) =>
+        exposition.Split('\n')
+            .Where(line => line.Length > 0 && line[0] != '#')
+            .Select(line => line[..line.IndexOfAny(['{', ' '])])
+            .ToHashSet(StringComparer.Ordinal);
+
+    private static async Task<TestClient> ConnectAsync(int port, string user, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var token = (await http.GetFromJsonAsync<JsonElement>($"/dev/token?user={user}", ct)).GetProperty("token").GetString();
+        var client = await TestClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws?access_token={token}"), ct);
+        await client.ReceiveAsync("auth:ok", ct);
+        return client;
+    }
+
+    [GeneratedRegex(@"\bsuite_[a-z0-9_]+")]
+    private static partial Regex MetricName();
+
+    [GeneratedRegex("otel_scope_name=\\\\?\"([^\"\\\\]+)")]
+    private static partial Regex ScopeMatcher();
+}
