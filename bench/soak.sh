@@ -84,7 +84,10 @@ wait "$pid"
 status=$?
 set -e
 stop_group
-left="$(pgrep -ag "$pid" || true)"
+# What is still alive of the generator's process group (a zombie has exited: only its reaping is left).
+alive() { for p in $(pgrep -g "$pid" || true); do ps -o stat=,pid=,args= -p "$p" 2>/dev/null | grep -v '^Z' || true; done; }
+left="$(alive)"
+if [ -n "$left" ]; then sleep 3; left="$(alive)"; fi
 if [ -n "$left" ]; then echo "bench/soak.sh: processes left behind:" >&2; echo "$left" >&2; exit 1; fi
 [ "$status" -eq 0 ] || { echo "== the soak failed to run (exit $status); see $out/$mode.log" >&2; exit 1; }
 

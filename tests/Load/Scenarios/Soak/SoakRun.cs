@@ -51,13 +51,13 @@ internal sealed class SoakRun : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _errors = new();
     private readonly ConcurrentDictionary<string, int> _unplanned = new();
     private readonly ConcurrentDictionary<string, int> _connectFailures = new();
+    private readonly ConcurrentDictionary<string, int> _publishFailures = new();
     private readonly List<Task> _background = [];
     private long _started;
     private int _pendingRetries;
     private long _roomRetries;
     private long _resentAfterReconnect;
     private long _directSkipped;
-    private long _publishFailures;
     private long _acksSent;
     private long _plannedReconnects;
     private long _bursts;
@@ -115,8 +115,9 @@ internal sealed class SoakRun : IAsyncDisposable
         await traffic.CancelAsync();
         await Task.WhenAll(Quietly(churn), Quietly(bursts));
 
-        progress.Phase("drain: everyone back, every accepted message delivered", () => Status(last));
-        var drained = await DrainAsync(all);
+        var outstanding = "";
+        progress.Phase("drain: everyone back, every accepted message delivered", () => $"{Status(last)}; {outstanding}");
+        var drained = await DrainAsync(s => outstanding = s, all);
         var tally = SoakTally.Count(_receivers, _roomLogs, _directLog, DirectRecipient, _noticeLog, NoticeRecipient, _users);
         progress.Phase("closing");
         await _stopAll.CancelAsync();
@@ -567,7 +568,11 @@ internal sealed class SoakRun : IAsyncDisposable
                 {
                     using var content = new StringContent(body, Encoding.UTF8, "application/json");
                     using var response = await _http.PostAsync(_publishUri, content, ct);
-                    response.EnsureSuccessStatusCode();
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        throw new HttpRequestException($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                    }
+
                     return;
                 }
                 catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !ct.IsCancellationRequested))
@@ -575,7 +580,7 @@ internal sealed class SoakRun : IAsyncDisposable
                     // The same id again: the notification service publishes one id once.
                     if (attempt == MaxPublishAttempts)
                     {
-                        Interlocked.Increment(ref _publishFailures);
+                        Count(_publishFailures, ex.Message);
                         _noticeLog.MarkRefused(k);
                         return;
                     }
@@ -589,13 +594,16 @@ internal sealed class SoakRun : IAsyncDisposable
     private SoakUser NoticeRecipient(long k) => _users[(int)(k % _users.Count)];
 
     /// <summary>Waits until everyone is back and every accepted message reached its recipients, at most <c>--drain-timeout</c>.</summary>
-    private async Task<bool> DrainAsync(CancellationToken cancellationToken)
+    private async Task<bool> DrainAsync(Action<string> outstanding, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(_settings.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            if (Volatile.Read(ref _pendingRetries) == 0 && _users.All(u => !u.Reconnecting && u.Client is { Lost: null })
-                && SoakTally.Count(_receivers, _roomLogs, _directLog, DirectRecipient, _noticeLog, NoticeRecipient, _users).Lost == 0)
+            var tally = SoakTally.Count(_receivers, _roomLogs, _directLog, DirectRecipient, _noticeLog, NoticeRecipient, _users);
+            var away = _users.Count(u => u.Reconnecting || u.Client is not { Lost: null });
+            var retries = Volatile.Read(ref _pendingRetries);
+            outstanding($"owed: room {tally.Room.Lost}, direct {tally.Direct.Lost}, events {tally.Notices.Lost}; {away} away, {retries} retries pending");
+            if (retries == 0 && away == 0 && tally.Lost == 0)
             {
                 return true;
             }
@@ -669,7 +677,7 @@ internal sealed class SoakRun : IAsyncDisposable
             ["resentAfterReconnect"] = Interlocked.Read(ref _resentAfterReconnect),
         };
         figures["directSkippedWhileAway"] = Interlocked.Read(ref _directSkipped);
-        figures["publishFailures"] = Interlocked.Read(ref _publishFailures);
+        figures["publishFailures"] = ConnectScenario.ToJson(_publishFailures);
         figures["acksSent"] = Interlocked.Read(ref _acksSent);
         figures["churn"] = new JsonObject
         {

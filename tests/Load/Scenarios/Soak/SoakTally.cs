@@ -55,6 +55,7 @@ internal sealed record SoakTally(
                 replayed += track.Replayed;
                 return (numbers.Count(n => !track.Shown.Contains(n)), track.Shown.Count, track.Duplicates);
             });
+            var missing = lost == 0 ? "" : receiver.Read(u => Ranges(numbers.Where(n => !u.Room!.Shown.Contains(n))));
             roomExpected += numbers.Count;
             roomShown += numbers.Count - lost;
             shownUnaccepted += shown - (numbers.Count - lost);
@@ -62,7 +63,7 @@ internal sealed record SoakTally(
             roomDuplicates += duplicates;
             if (lost > 0 || duplicates > 0)
             {
-                Problem(receiver, p => p with { RoomLost = p.RoomLost + lost, Duplicates = p.Duplicates + duplicates });
+                Problem(receiver, p => p with { RoomLost = p.RoomLost + lost, Duplicates = p.Duplicates + duplicates, RoomMissing = missing });
             }
         }
 
@@ -114,10 +115,35 @@ internal sealed record SoakTally(
         return json;
     }
 
+    /// <summary>Ascending numbers as ranges, "3-9, 12", at most 20 of them.</summary>
+    internal static string Ranges(IEnumerable<long> ascending)
+    {
+        var ranges = new List<string>();
+        long? first = null, last = null;
+        foreach (var n in ascending.Append(long.MaxValue))
+        {
+            if (last is { } l && n == l + 1)
+            {
+                last = n;
+                continue;
+            }
+
+            if (first is { } f)
+            {
+                ranges.Add(f == last ? f.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{f}-{last}"));
+            }
+
+            (first, last) = (n, n);
+        }
+
+        return string.Join(", ", ranges.Take(20)) + (ranges.Count > 20 ? ", …" : "");
+    }
+
     /// <summary>A stream with one recipient per message: each accepted number must be in that recipient's set.</summary>
     private static (StreamCount Stream, Dictionary<SoakUser, long> LostBy) Numbered(SentLog log, Func<long, SoakUser> recipient, Func<SoakUser, NumberSet> received)
     {
         var lostBy = new Dictionary<SoakUser, long>();
+        var missing = new List<long>();
         long expected = 0, shown = 0;
         foreach (var n in log.AcceptedNumbers())
         {
@@ -130,10 +156,11 @@ internal sealed record SoakTally(
             else
             {
                 lostBy[user] = lostBy.GetValueOrDefault(user) + 1;
+                missing.Add(n);
             }
         }
 
-        return (new StreamCount(log.Sent, log.Accepted, expected, shown, expected - shown, 0), lostBy);
+        return (new StreamCount(log.Sent, log.Accepted, expected, shown, expected - shown, 0) { Missing = missing.Count == 0 ? null : Ranges(missing) }, lostBy);
     }
 }
 
@@ -149,6 +176,9 @@ internal sealed record StreamCount(long Sent, long Accepted, long Expected, long
 
     /// <summary>Room: shown, though their sender was told they were refused (stored before the refusal).</summary>
     public long ShownUnaccepted { get; init; }
+
+    /// <summary>Direct messages, business events: the numbers lost, as ranges.</summary>
+    public string? Missing { get; init; }
 }
 
 internal sealed record RoomResumes(long Resumes, long Recovered, long Unrecovered, long Replayed);
@@ -156,4 +186,7 @@ internal sealed record RoomResumes(long Resumes, long Recovered, long Unrecovere
 internal sealed record ClientProblem(string UserId, string Role, long RoomLost, long DirectLost, long Duplicates)
 {
     public long NoticesLost { get; init; }
+
+    /// <summary>The room message numbers not shown, as ranges ("12-40, 77"), to tell a gap from a tail.</summary>
+    public string? RoomMissing { get; init; }
 }
