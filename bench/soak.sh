@@ -94,7 +94,7 @@ if [ -n "$left" ]; then echo "bench/soak.sh: processes left behind:" >&2; echo "
 {
   echo "# Soak $(date -u +%Y-%m-%d), $minutes min over $mode"
   echo
-  echo "Command: \`bash bench/soak.sh --minutes $minutes --mode $mode\` at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "Command: \`bash bench/soak.sh --minutes $minutes --mode $mode${extra[*]:+ -- ${extra[*]}}\` at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
   echo "Servers pinned to CPU ${SERVER_CPUS:-any}, load generator to CPU ${LOAD_CPUS:-any}."
   echo
   "${load[@]}" report "$out/$mode-soak.json"

@@ -204,6 +204,14 @@ public sealed class SoakBookkeepingTests
         Assert.Equal((1L, 1L), (bobs.RoomLost, bobs.Duplicates));
     }
 
+    [Fact]
+    public void Lost_numbers_are_written_as_ranges_so_a_gap_reads_apart_from_a_tail()
+    {
+        Assert.Equal("0-2, 5, 7-8", SoakTally.Ranges([0, 1, 2, 5, 7, 8]));
+        Assert.Equal("", SoakTally.Ranges([]));
+        Assert.EndsWith(", …", SoakTally.Ranges(Enumerable.Range(0, 30).Select(i => (long)i * 2)));
+    }
+
     private static SoakFrame Message(ulong seq, long number) =>
         Frame($$"""{"type":"message","roomId":"r","seq":{{seq}},"content":"{{BenchMarker.Create(number, 1)}}","id":"m"}""");
 
