@@ -14,7 +14,7 @@ internal static class LoadProgram
 {
     private const string Usage = """
         usage: Suite.Load <scenario>[,<scenario>...] [options]
-                 scenarios: connect, fanout, fanout-sweep, direct, notify, storm, fanout-local (one system, run in order)
+                 scenarios: connect, fanout, fanout-sweep, direct, notify, storm, fanout-local, soak (one system, run in order)
                Suite.Load report <result.json>...   Markdown table of results
         options:
           --mode edge|embedded|redis|nats|seed-ws|signalr|urls
@@ -44,6 +44,13 @@ internal static class LoadProgram
                                     e.g. through a keep-alive round, so its code and pool blocks count as baseline
           --held N                  connect: N connections opened and held idle through --settle before the
                                     baseline, so the figure is the slope between N and N + --connections
+          soak (bench/soak.sh): --rooms R --members M (1 sender + M-1 receivers each) at --sender-rate X,
+                                    --pairs P direct pairs at --rate R in total, --notify-rate E acknowledged
+                                    business events/s, for --duration T; memory judged after --warmup-duration
+          --churn-interval T --churn-away T   soak: one receiver leaves every T (default 1s) for T (default 2s)
+          --burst-interval T --burst-share S  soak: S of the receivers drop at once every T (default 5m, 0.25)
+          --sample-interval T       soak: memory sample period (default 30s)
+          --rss-growth-limit P      soak: most RSS growth per process after the warm-up for a pass (default 5 %)
           --edge-dll PATH           default services/edge/bin/Release/net10.0/Suite.Edge.dll
           --edge-cpus LIST          run every server process (edge, suite, peers, brokers) under taskset -c LIST (e.g. 0)
           --peers-dir DIR           seed-ws, signalr: where the peers live (default <repo>/../shared/peers)

@@ -86,6 +86,30 @@ internal sealed record LoadSettings
     /// <summary>storm: how long a client keeps retrying before it gives up.</summary>
     public TimeSpan StormDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>soak: direct-message pairs (two clients each, never churned on purpose).</summary>
+    public int Pairs { get; init; } = 20;
+
+    /// <summary>soak: acknowledged business events published per second (one user each).</summary>
+    public double NotifyRate { get; init; } = 5;
+
+    /// <summary>soak: one receiver leaves every this often.</summary>
+    public TimeSpan ChurnInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>soak: how long a churned receiver stays away before it resumes.</summary>
+    public TimeSpan ChurnAway { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>soak: a reconnect burst every this often (the first at half of it).</summary>
+    public TimeSpan BurstInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>soak: the share of the receivers a burst drops at once.</summary>
+    public double BurstShare { get; init; } = 0.25;
+
+    /// <summary>soak: how often each server process's memory is sampled.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>soak: the most a judged process's RSS may grow after the warm-up, in per cent, for a pass.</summary>
+    public double RssGrowthLimitPercent { get; init; } = Scenarios.Soak.SoakVerdict.DefaultRssGrowthLimitPercent;
+
     public string? Out { get; init; }
 
     /// <summary>Several scenarios in one run: each result is written to OutDir/&lt;mode&gt;-&lt;scenario&gt;.json.</summary>
@@ -160,6 +184,14 @@ internal sealed record LoadSettings
                 "--storm-deadline" => s with { StormDeadline = ParseDuration(Value()) },
                 "--rates" => s with { SweepRates = Rates(Value()) },
                 "--warmup-duration" => s with { WarmupDuration = ParseDuration(Value()) },
+                "--pairs" => s with { Pairs = Int(Value()) },
+                "--notify-rate" => s with { NotifyRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--churn-interval" => s with { ChurnInterval = ParseDuration(Value()) },
+                "--churn-away" => s with { ChurnAway = ParseDuration(Value()) },
+                "--burst-interval" => s with { BurstInterval = ParseDuration(Value()) },
+                "--burst-share" => s with { BurstShare = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--sample-interval" => s with { SampleInterval = ParseDuration(Value()) },
+                "--rss-growth-limit" => s with { RssGrowthLimitPercent = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--out" or "-o" => s with { Out = Value() },
                 "--out-dir" => s with { OutDir = Value() },
                 "--edge-dll" => s with { EdgeDll = Value() },
@@ -201,6 +233,12 @@ internal sealed record LoadSettings
             throw new ArgumentException("--envelope is cloudevent or bare");
         }
 
+        if (s.Pairs < 0 || s.NotifyRate <= 0 || s.ChurnInterval <= TimeSpan.Zero || s.ChurnAway < TimeSpan.Zero || s.BurstInterval <= TimeSpan.Zero
+            || s.BurstShare is < 0 or > 1 || s.SampleInterval <= TimeSpan.Zero || s.RssGrowthLimitPercent <= 0)
+        {
+            throw new ArgumentException("soak: pairs must be 0 or more, notify-rate, churn-interval, burst-interval, sample-interval and rss-growth-limit positive, churn-away not negative, burst-share 0..1");
+        }
+
         return s.Connections <= 0 || s.ConnectRate <= 0 || s.Rate <= 0 || s.SourceAddresses is < 1 or > 250
             || s.Rooms <= 0 || s.Members < 2 || s.Senders <= 0 || s.SenderRate <= 0 || s.SweepRates.Count == 0 || s.SweepRates.Any(r => r <= 0)
             ? throw new ArgumentException("connections, connect-rate, rate, rooms, senders, sender-rate and rates must be positive, members at least 2; source-addresses 1..250")
@@ -238,7 +276,7 @@ internal sealed record LoadSettings
     }
 
     /// <summary>Scenario names scoped options may use.</summary>
-    public static readonly string[] ScenarioNames = ["connect", "fanout", "fanout-sweep", "direct", "notify", "storm", "fanout-local"];
+    public static readonly string[] ScenarioNames = ["connect", "fanout", "fanout-sweep", "direct", "notify", "storm", "fanout-local", "soak"];
 
     /// <summary>"10s", "500ms", "2m" or a number of seconds.</summary>
     public static TimeSpan ParseDuration(string text)

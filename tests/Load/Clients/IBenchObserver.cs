@@ -12,4 +12,12 @@ internal interface IBenchObserver
     void OnError(IGatewayClient client, string code)
     {
     }
+
+    /// <summary>
+    /// Every frame after <c>auth:ok</c>, whole, before the client's own handling (protocol v1 only):
+    /// for scenarios that read more than a numbered content (the soak: seq, resume answers, acks).
+    /// </summary>
+    void OnFrame(IGatewayClient client, ReadOnlySpan<byte> frame)
+    {
+    }
 }

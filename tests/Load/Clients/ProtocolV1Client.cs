@@ -71,6 +71,9 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
     public Task SendDirectAsync(string toUserId, string content, CancellationToken cancellationToken) =>
         SendAsync(JsonSerializer.Serialize(new { type = "direct", to = toUserId, content }), cancellationToken);
 
+    /// <summary>Sends any frame of the protocol, as JSON text (the soak's joins with <c>since</c>, its acks).</summary>
+    public Task SendJsonAsync(string json, CancellationToken cancellationToken) => SendAsync(json, cancellationToken);
+
     public void Abort()
     {
         _closing = true;
@@ -169,6 +172,7 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
 
     private void OnFrame(ReadOnlySpan<byte> frame)
     {
+        observer?.OnFrame(this, frame);
         var (type, user, room, content) = Read(frame);
         if (room is not null && (type == "joined" || (type == "user:joined" && user == userId)) && _pendingJoins.TryRemove(room, out var join))
         {

@@ -39,6 +39,12 @@ internal static class MarkdownReport
                 continue;
             }
 
+            if (scenario.Key == "soak")
+            {
+                text.Append(SoakTable.Render((JsonObject)first["settings"]!, byMode));
+                continue;
+            }
+
             text.AppendLine(Settings(scenario.Key, (JsonObject)first["settings"]!));
             text.AppendLine();
             text.AppendLine("| figure | " + string.Join(" | ", byMode.Keys) + " |");

@@ -17,6 +17,7 @@ internal static class ScenarioRunner
         ["direct"] = () => new DirectScenario(),
         ["notify"] = () => new NotifyScenario(),
         ["storm"] = () => new StormScenario(),
+        ["soak"] = () => new Soak.SoakScenario(),
     };
 
     /// <summary>Starts the system once and runs each scenario of <c>settings.Scenario</c> (comma-separated) against it, in order.</summary>
@@ -128,6 +129,14 @@ internal static class ScenarioRunner
         ["sweepRatesPerSecond"] = new JsonArray([.. s.SweepRates.Select(r => (JsonNode)r)]),
         ["stormDeadlineSeconds"] = s.StormDeadline.TotalSeconds,
         ["warmupSeconds"] = s.WarmupDuration.TotalSeconds,
+        ["pairs"] = s.Pairs,
+        ["notifyRatePerSecond"] = s.NotifyRate,
+        ["churnIntervalSeconds"] = s.ChurnInterval.TotalSeconds,
+        ["churnAwaySeconds"] = s.ChurnAway.TotalSeconds,
+        ["burstIntervalSeconds"] = s.BurstInterval.TotalSeconds,
+        ["burstShare"] = s.BurstShare,
+        ["sampleIntervalSeconds"] = s.SampleInterval.TotalSeconds,
+        ["rssGrowthLimitPercent"] = s.RssGrowthLimitPercent,
         ["edgeCpus"] = s.EdgeCpus,
         ["loadCpus"] = LoadCpus(),
         ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),

@@ -1,0 +1,83 @@
+using Suite.Load.Targets;
+
+namespace Suite.Load.Measurement;
+
+/// <summary>
+/// Samples each server process's resident memory (/proc) and, for the .NET services that export it,
+/// their GC heap after the last collection (their /metrics), at chosen moments of a long run.
+/// </summary>
+internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IReadOnlyDictionary<int, Uri> metricsByPid, HttpClient http)
+{
+    private readonly List<MemorySample> _samples = [];
+
+    public IReadOnlyList<ServerProcess> Processes => processes;
+
+    public IReadOnlyList<MemorySample> Samples
+    {
+        get
+        {
+            lock (_samples)
+            {
+                return [.. _samples];
+            }
+        }
+    }
+
+    public async Task<MemorySample> SampleAsync(TimeSpan at, CancellationToken cancellationToken)
+    {
+        var byPid = new Dictionary<int, ProcessMemory>();
+        foreach (var process in processes)
+        {
+            double? heap = null;
+            if (metricsByPid.TryGetValue(process.Pid, out var metrics))
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                    heap = (await PrometheusScrape.FromAsync(http, metrics, timeout.Token)).First(Scenarios.EdgeProbe.HeapNames)?.Value;
+                }
+                catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // A busy service that does not answer in time: its RSS still counts.
+                }
+            }
+
+            byPid[process.Pid] = new ProcessMemory(ProcessStats.ResidentBytes(process.Pid), heap);
+        }
+
+        var sample = new MemorySample(at, byPid);
+        lock (_samples)
+        {
+            _samples.Add(sample);
+        }
+
+        return sample;
+    }
+
+    /// <summary>
+    /// When to sample a run of <paramref name="duration"/>: every <paramref name="interval"/> from the
+    /// start, at the end of the warm-up (the baseline) and at the end.
+    /// </summary>
+    public static IReadOnlyList<TimeSpan> Schedule(TimeSpan duration, TimeSpan warmup, TimeSpan interval)
+    {
+        var times = new SortedSet<TimeSpan> { duration };
+        if (warmup < duration)
+        {
+            times.Add(warmup);
+        }
+
+        for (var at = TimeSpan.Zero; at < duration; at += interval)
+        {
+            times.Add(at);
+        }
+
+        return [.. times];
+    }
+}
+
+/// <param name="RssBytes">Null when the process is gone.</param>
+/// <param name="GcHeapBytes">Null when the process exports no GC heap (sidecars, brokers, the launcher) or did not answer.</param>
+internal readonly record struct ProcessMemory(long? RssBytes, double? GcHeapBytes);
+
+internal sealed record MemorySample(TimeSpan At, IReadOnlyDictionary<int, ProcessMemory> ByPid);

@@ -1,0 +1,54 @@
+using Suite.Load.Measurement;
+using Suite.Load.Targets;
+
+namespace Suite.Load.Scenarios.Soak;
+
+/// <summary>
+/// One process's memory from the end of the warm-up to the end of the run. A single RSS sample moves
+/// with the GC's rhythm, so each end is the mean of a few samples: the first and the last up to
+/// <see cref="MaxWindow"/> samples taken at or after the warm-up's end, each window at most half of
+/// them (two samples: one each).
+/// </summary>
+/// <param name="Judged">False for the brokers: their memory is the data they keep by configuration (stream caps), reported but not judged.</param>
+/// <param name="Problem">Why no growth could be computed (the process exited, too few samples).</param>
+internal sealed record MemoryGrowth(
+    string Role, int Pid, bool Judged, int Samples, double? RssStart, double? RssEnd, long? RssPeak, double? GrowthPercent, double? GcHeapStart, double? GcHeapEnd, string? Problem)
+{
+    public const int MaxWindow = 3;
+
+    public static MemoryGrowth Of(ServerProcess process, bool judged, IReadOnlyList<MemorySample> samples, TimeSpan warmup)
+    {
+        var after = samples.Where(s => s.At >= warmup).OrderBy(s => s.At).Select(s => s.ByPid.GetValueOrDefault(process.Pid)).ToList();
+        if (after.Any(m => m.RssBytes is null))
+        {
+            return new(process.Role, process.Pid, judged, after.Count, null, null, null, null, null, null, "exited (or unreadable) during the measured part");
+        }
+
+        if (after.Count < 2)
+        {
+            return new(process.Role, process.Pid, judged, after.Count, null, null, null, null, null, null, $"{after.Count} sample(s) after the warm-up, 2 needed");
+        }
+
+        var window = Math.Clamp(after.Count / 2, 1, MaxWindow);
+        var start = after.Take(window).Average(m => (double)m.RssBytes!.Value);
+        var end = after.TakeLast(window).Average(m => (double)m.RssBytes!.Value);
+        return new(
+            process.Role,
+            process.Pid,
+            judged,
+            after.Count,
+            Math.Round(start),
+            Math.Round(end),
+            after.Max(m => m.RssBytes!.Value),
+            Math.Round((end - start) / start * 100, 2),
+            Mean(after.Take(window)),
+            Mean(after.TakeLast(window)),
+            Problem: null);
+    }
+
+    private static double? Mean(IEnumerable<ProcessMemory> window)
+    {
+        var heaps = window.Select(m => m.GcHeapBytes).ToList();
+        return heaps.All(h => h is not null) ? Math.Round(heaps.Average(h => h!.Value)) : null;
+    }
+}
