@@ -27,8 +27,14 @@ public sealed class ConnectionLifecycle(
     ConnectionCaps caps,
     IOptions<EdgeOptions> edgeOptions,
     IOptions<ConnectionOptions> connectionOptions,
+    TimeProvider time,
     ILogger<ConnectionLifecycle> logger)
 {
+    /// <summary>The first wait before a failed presence Connect is tried again; it doubles up to <see cref="MaxConnectRetryDelay"/>.</summary>
+    public static readonly TimeSpan FirstConnectRetryDelay = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxConnectRetryDelay = TimeSpan.FromSeconds(30);
+
     private static readonly IReadOnlySet<string> NoTags = FrozenSet<string>.Empty;
 
     public static ClientIdentity IdentityFrom(TokenValidationOutcome outcome) => new(
@@ -62,20 +68,7 @@ public sealed class ConnectionLifecycle(
         }
 
         connection.Authenticate(identity);
-        var edge = edgeOptions.Value;
-        try
-        {
-            await presence.ConnectAsync(
-                ConnectRequestFor(connection, identity, edge.EdgeId),
-                UpstreamDeadline.After(edge.UpstreamTimeout),
-                cancellationToken);
-        }
-        catch (RpcException ex)
-        {
-            // Local delivery still works without presence; the lease service replays this
-            // connection to presence when it (re-)registers the edge.
-            ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Connect", ex.Status.Detail);
-        }
+        var known = await TryConnectAsync(connection, identity, cancellationToken);
 
         // Live deliveries wait from here until the pending inbox items follow auth:ok (Inbox/LiveHold).
         connection.StartLiveHold();
@@ -83,10 +76,75 @@ public sealed class ConnectionLifecycle(
         connection.TransitionTo(ConnectionState.Active);
         ConnectionsLog.StateChanged(logger, connection.Id, ConnectionState.Active);
         connection.Send(frames.AuthOk(identity.UserId, connection.Id, connectionOptions.Value.HeartbeatInterval, identity.TokenExpiresAt));
+        if (!known)
+        {
+            _ = KeepConnectingAsync(connection, identity);
+        }
 
         // Awaited, so the client's next frames are handled after its inbox is sent (within the upstream timeout).
         await inbox.SendAsync(connection, identity.UserId, cancellationToken);
     }
+
+    private async Task<bool> TryConnectAsync(Connection connection, ClientIdentity identity, CancellationToken cancellationToken)
+    {
+        var edge = edgeOptions.Value;
+        try
+        {
+            await presence.ConnectAsync(
+                ConnectRequestFor(connection, identity, edge.EdgeId),
+                UpstreamDeadline.After(edge.UpstreamTimeout),
+                cancellationToken);
+            return true;
+        }
+        catch (RpcException ex)
+        {
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Connect", ex.Status.Detail);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A connection presence did not hear of gets its local deliveries, but no direct message or
+    /// user-targeted event finds it, and a healthy lease never replays it: so its Connect is tried
+    /// again in the background, backing off, for as long as the connection lives. One that closed
+    /// meanwhile (its Disconnect may have gone first) is disconnected again once presence has it.
+    /// </summary>
+    private async Task KeepConnectingAsync(Connection connection, ClientIdentity identity)
+    {
+        var delay = FirstConnectRetryDelay;
+        while (Alive(connection))
+        {
+            try
+            {
+                await Task.Delay(delay, time);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (!Alive(connection))
+            {
+                return;
+            }
+
+            if (await TryConnectAsync(connection, identity, CancellationToken.None))
+            {
+                ConnectionsLog.PresenceConnectRepaired(logger, connection.Id);
+                if (!Alive(connection))
+                {
+                    await DisconnectAsync(connection, identity);
+                }
+
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxConnectRetryDelay.Ticks));
+        }
+    }
+
+    private bool Alive(Connection connection) =>
+        (connection.State is ConnectionState.Active or ConnectionState.Idle) && index.IsConnected(connection);
 
     public async Task ReleaseAsync(Connection connection)
     {
@@ -105,20 +163,8 @@ public sealed class ConnectionLifecycle(
 
         // Two independent steps, each with its own try: presence being down must not leave the
         // connection in room's member records (its messages would keep fanning out to this edge).
+        await DisconnectAsync(connection, identity);
         var edge = edgeOptions.Value;
-        try
-        {
-            await presence.DisconnectAsync(
-                new DisconnectRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, Reason = connection.Close?.Reason ?? "" },
-                UpstreamDeadline.After(edge.UpstreamTimeout),
-                CancellationToken.None);
-        }
-        catch (RpcException ex)
-        {
-            // Presence expires what a lost Disconnect leaves behind with the edge's lease.
-            ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Disconnect", ex.Status.Detail);
-        }
-
         if (left.Rooms.Count + left.Channels.Count == 0)
         {
             return;
@@ -133,6 +179,23 @@ public sealed class ConnectionLifecycle(
         catch (RpcException ex)
         {
             ConnectionsLog.UpstreamFailed(logger, connection.Id, "room.ReleaseConnection", ex.Status.Detail);
+        }
+    }
+
+    private async Task DisconnectAsync(Connection connection, ClientIdentity identity)
+    {
+        var edge = edgeOptions.Value;
+        try
+        {
+            await presence.DisconnectAsync(
+                new DisconnectRequest { UserId = identity.UserId, EdgeId = edge.EdgeId, ConnectionId = connection.Id, Reason = connection.Close?.Reason ?? "" },
+                UpstreamDeadline.After(edge.UpstreamTimeout),
+                CancellationToken.None);
+        }
+        catch (RpcException ex)
+        {
+            // Presence expires what a lost Disconnect leaves behind with the edge's lease.
+            ConnectionsLog.UpstreamFailed(logger, connection.Id, "presence.Disconnect", ex.Status.Detail);
         }
     }
 }

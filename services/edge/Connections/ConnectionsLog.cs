@@ -25,4 +25,7 @@ internal static partial class ConnectionsLog
 
     [LoggerMessage(8, LogLevel.Debug, "Connection {ConnectionId} did not finish closing within {Timeout}; its socket is aborted")]
     public static partial void CloseTimedOut(ILogger logger, string connectionId, TimeSpan timeout);
+
+    [LoggerMessage(9, LogLevel.Information, "Connection {ConnectionId}: presence knows it now, after its Connect failed at first")]
+    public static partial void PresenceConnectRepaired(ILogger logger, string connectionId);
 }

@@ -30,10 +30,25 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
     /// <summary>Connects and disconnects that came on the call stream (the rest came unary).</summary>
     public int StreamedConnectsAndDisconnects => Volatile.Read(ref _streamedConnectsAndDisconnects);
 
+    private int _connectFailures;
+
+    /// <summary>How many of the next Connects fail UNAVAILABLE (recorded first), as a presence that is down or slow.</summary>
+    public int ConnectFailures
+    {
+        get => Volatile.Read(ref _connectFailures);
+        set => Volatile.Write(ref _connectFailures, value);
+    }
+
     public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
         CallLog.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
         CountStreamed(context);
+        if (Interlocked.Decrement(ref _connectFailures) >= 0)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "presence is down (test)"));
+        }
+
+        Interlocked.Exchange(ref _connectFailures, 0);
         var cameOnline = _connections.Values.All(c => c.UserId != request.UserId);
         _connections[request.ConnectionId] = request;
         return Task.FromResult(new ConnectResponse { UserCameOnline = cameOnline });

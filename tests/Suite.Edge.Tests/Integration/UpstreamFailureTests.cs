@@ -1,3 +1,4 @@
+using Suite.Edge.Connections;
 using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
@@ -46,5 +47,31 @@ public sealed class UpstreamFailureTests : IAsyncLifetime
 
         await Eventually.UntilAsync(() => _edge.Upstream.Presence.CallLog.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "the edge tried presence first");
         await Eventually.UntilAsync(() => _edge.Upstream.Room.CallLog.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships anyway");
+    }
+
+    [Fact]
+    public async Task A_connection_presence_missed_at_connect_is_told_to_it_again_and_then_gets_direct_messages()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var presence = _edge.Upstream.Presence;
+        presence.ConnectFailures = 2;
+        await using var ivy = await _edge.ConnectAsAsync("ivy", ct);
+        Assert.DoesNotContain(presence.Connections, c => c.ConnectionId == ivy.ConnectionId);
+
+        // Tried again in the background, backing off (1 s, then 2 s) on the edge's clock.
+        await Eventually.UntilAsync(
+            () =>
+            {
+                _edge.Time.Advance(ConnectionLifecycle.FirstConnectRetryDelay);
+                return presence.Connections.Any(c => c.ConnectionId == ivy.ConnectionId);
+            },
+            TimeSpan.FromSeconds(10),
+            ct,
+            "presence hears of the connection");
+        Assert.Equal(3, presence.CallLog.Count(c => c == $"Connect ivy {ivy.ConnectionId}"));
+
+        await using var jo = await _edge.ConnectAsAsync("jo", ct);
+        await jo.SendAsync(new { type = "direct", to = "ivy", content = "found you" }, ct);
+        Assert.Equal("found you", (await ivy.ReceiveAsync("direct", ct)).GetProperty("content").GetString());
     }
 }
