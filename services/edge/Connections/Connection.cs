@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using Suite.Edge.Delivery;
 using Suite.Edge.Inbox;
 using Suite.Edge.Limits;
+using Suite.Edge.Protocol.Encodings;
 using Suite.Edge.Resume;
 
 namespace Suite.Edge.Connections;
@@ -29,9 +30,14 @@ public sealed class Connection
     private LiveHold? _liveHold;
     private long _closeDeadlineTicks;
 
-    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
+    // Read on every write: a field, so the JSON path pays no interface call for it.
+    private readonly bool _binaryFrames;
+
+    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null, IFrameCodec? codec = null)
     {
         Id = id;
+        Codec = codec ?? FrameCodecs.Json;
+        _binaryFrames = Codec.BinaryFrames;
         Socket = socket;
         Transport = transport;
         Queue = queue;
@@ -41,6 +47,9 @@ public sealed class Connection
     }
 
     public string Id { get; }
+
+    /// <summary>The encoding chosen at the upgrade (subprotocol), for the connection's whole life.</summary>
+    public IFrameCodec Codec { get; }
 
     public WebSocket Socket { get; }
 
@@ -167,8 +176,15 @@ public sealed class Connection
     /// buffer behind a header and take its send lock for each recipient.
     /// </summary>
     public ValueTask WriteAsync(OutboundFrame frame) => Transport is { } transport
-        ? transport.WriteFrameAsync(frame.Wire)
+        ? transport.WriteFrameAsync(WireOf(frame))
+        : _binaryFrames
+        ? Socket.SendAsync(frame.EncodedAs(Codec.Encoding).Payload, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None)
         : Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    // The JSON wire is the frame's own; another encoding's is rendered once per frame, by the first
+    // connection that needs it.
+    private ReadOnlyMemory<byte> WireOf(OutboundFrame frame) =>
+        _binaryFrames ? frame.EncodedAs(Codec.Encoding).Wire : frame.Wire;
 
     /// <summary>
     /// For the send loop: writes <paramref name="first"/>, just taken from the queue, together with
@@ -183,7 +199,7 @@ public sealed class Connection
     /// </remarks>
     public async ValueTask<int> WriteQueuedAsync(OutboundFrame first)
     {
-        var size = first.Wire.Length;
+        var size = WireOf(first).Length;
         if (Transport is not { } transport || size >= BatchBytes || !Queue.TryRead(out var next))
         {
             await WriteAsync(first);
@@ -191,11 +207,11 @@ public sealed class Connection
         }
 
         List<OutboundFrame> batch = [first, next];
-        size += next.Wire.Length;
+        size += WireOf(next).Length;
         while (size < BatchBytes && Queue.TryRead(out next))
         {
             batch.Add(next);
-            size += next.Wire.Length;
+            size += WireOf(next).Length;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(size);
@@ -204,8 +220,9 @@ public sealed class Connection
             var length = 0;
             foreach (var frame in batch)
             {
-                frame.Wire.Span.CopyTo(buffer.AsSpan(length));
-                length += frame.Wire.Length;
+                var wire = WireOf(frame);
+                wire.Span.CopyTo(buffer.AsSpan(length));
+                length += wire.Length;
             }
 
             await transport.WriteFrameAsync(buffer.AsMemory(0, length));
