@@ -1,5 +1,4 @@
 using System.Formats.Cbor;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -235,53 +234,58 @@ public sealed class WireEncoding
         }
     }
 
-    // A ServerFrame back into the JSON frame it stands for: protobuf's JSON mapping, then the
-    // protocol's own choices (64-bit integers as numbers, `extra` merged into the frame).
+    // A ServerFrame back into the JSON frame it stands for, through the schema's descriptor: each set
+    // field under its JSON name, `extra` merged into the frame. (Protobuf's JsonFormatter would do
+    // most of it, but refuses a Struct with an empty key, which JSON content may have.)
     private static class ProtobufJson
     {
-        private static readonly HashSet<string> Integers = new(StringComparer.Ordinal)
-        {
-            "timestamp", "seq", "heartbeatIntervalMs", "tokenExpiresAt", "ts", "retryAfterMs", "missed",
-        };
-
-        private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
-
         public static JsonObject ToJson(ServerFrame frame)
         {
-            var mapped = JsonNode.Parse(Formatter.Format(frame))!.AsObject();
             var result = new JsonObject();
-            foreach (var (name, value) in mapped.ToList())
+            foreach (var field in ServerFrame.Descriptor.Fields.InFieldNumberOrder())
             {
-                mapped.Remove(name);
-                switch (name)
+                var value = field.Accessor.GetValue(frame);
+                if (field.IsMap)
                 {
-                    case "extra":
-                        foreach (var (extraName, extraValue) in value!.AsObject().ToList())
-                        {
-                            value.AsObject().Remove(extraName);
-                            result[extraName] = extraValue;
-                        }
-
-                        break;
-                    case "messages":
-                        result[name] = new JsonArray([.. frame.Messages.Select(m => (JsonNode)ToJson(m))]);
-                        break;
-                    case var _ when Integers.Contains(name):
-                        result[name] = JsonValue.Create(decimal.Parse(value!.GetValue<string>(), CultureInfo.InvariantCulture));
-                        break;
-                    default:
-                        result[name] = value;
-                        break;
+                    foreach (var (name, extra) in frame.Extra)
+                    {
+                        result[name] = FromValue(extra);
+                    }
                 }
-            }
-
-            // A history frame with no messages has none on the wire (client.proto).
-            if (frame.Type == "history" && !result.ContainsKey("messages"))
-            {
-                result["messages"] = new JsonArray();
+                else if (field.IsRepeated)
+                {
+                    var list = (System.Collections.IList)value;
+                    if (list.Count > 0 || (field.JsonName == "messages" && frame.Type == "history"))
+                    {
+                        result[field.JsonName] = new JsonArray([.. list.Cast<object>().Select(item => item is ServerFrame message ? (JsonNode?)ToJson(message) : JsonValue.Create((string)item))]);
+                    }
+                }
+                else if (field.HasPresence ? field.Accessor.HasValue(frame) : value is not null)
+                {
+                    result[field.JsonName] = value switch
+                    {
+                        string text => JsonValue.Create(text),
+                        long number => JsonValue.Create(number),
+                        ulong number => JsonValue.Create(number),
+                        bool flag => JsonValue.Create(flag),
+                        Google.Protobuf.WellKnownTypes.Value content => FromValue(content),
+                        _ => throw new InvalidDataException($"field {field.Name} of an unexpected type"),
+                    };
+                }
             }
 
             return result;
         }
+
+        private static JsonNode? FromValue(Google.Protobuf.WellKnownTypes.Value value) => value.KindCase switch
+        {
+            Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StructValue => new JsonObject(value.StructValue.Fields.Select(f => KeyValuePair.Create(f.Key, FromValue(f.Value)))),
+            Google.Protobuf.WellKnownTypes.Value.KindOneofCase.ListValue => new JsonArray([.. value.ListValue.Values.Select(FromValue)]),
+            Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue => JsonValue.Create(value.StringValue),
+            Google.Protobuf.WellKnownTypes.Value.KindOneofCase.NumberValue => JsonValue.Create(value.NumberValue),
+            Google.Protobuf.WellKnownTypes.Value.KindOneofCase.BoolValue => JsonValue.Create(value.BoolValue),
+            Google.Protobuf.WellKnownTypes.Value.KindOneofCase.NullValue => null,
+            _ => throw new InvalidDataException("a Value with no kind"),
+        };
     }
 }
