@@ -60,7 +60,7 @@ internal sealed class MessagePackFrameCodec : IFrameCodec
 
             return ClientMessageParser.FromFields(fields, content is null ? default : content.Written, limits);
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or OverflowException or ArgumentOutOfRangeException)
         {
             return Fail($"Malformed MessagePack: {ex.Message}");
         }
@@ -259,8 +259,11 @@ internal sealed class MessagePackFrameCodec : IFrameCodec
         return BinaryFields.Number(value >= 0 ? (ulong)value : null);
     }
 
+    // ReadStringSequence checks the length against what is left (TryReadStringSpan throws
+    // ArgumentOutOfRangeException for a string cut short, found by the fuzz target); a frame is one
+    // segment, so this copies nothing.
     private static ReadOnlySpan<byte> Utf8(ref MessagePackReader reader) =>
-        reader.TryReadStringSpan(out var span) ? span : reader.ReadStringSequence() is { } sequence ? sequence.ToArray() : default;
+        reader.ReadStringSequence() is { } sequence ? (sequence.IsSingleSegment ? sequence.FirstSpan : sequence.ToArray()) : default;
 
     /// <summary>Skips one value of any kind, its nesting bounded like JSON's; returns its kind.</summary>
     private static FieldValue Skip(ref MessagePackReader reader)
