@@ -10,7 +10,7 @@ namespace Suite.Edge.Tests.Integration;
 /// WebSocket clients that speak each through the libraries (Suite.Testing.WireEncoding), not through
 /// the edge's own codecs.
 /// </summary>
-public sealed class EncodingTests : IAsyncLifetime
+public sealed class EncodingTests(EncodingTests.SharedEdge shared) : IClassFixture<EncodingTests.SharedEdge>
 {
     // Every kind of JSON value a client's content may hold, nested.
     private const string Content = """
@@ -18,11 +18,7 @@ public sealed class EncodingTests : IAsyncLifetime
          "nothing":null,"list":[1,"two",[3.5,{"four":4}],null],"empty":{},"none":[]}
         """;
 
-    private EdgeHost _edge = null!;
-
-    public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(TestContext.Current.CancellationToken);
-
-    public ValueTask DisposeAsync() => _edge.DisposeAsync();
+    private readonly EdgeHost _edge = shared.Edge;
 
     public static TheoryData<string> Subprotocols() => [.. WireEncoding.All.Select(e => e.Subprotocol)];
 
@@ -32,16 +28,18 @@ public sealed class EncodingTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var encoding = WireEncoding.Named(subprotocol);
-        await using var alice = await _edge.ConnectAsAsync("alice", ct, encoding: encoding);
-        await using var bob = await _edge.ConnectAsAsync("bob", ct, encoding: encoding);
+        // Users and room of this encoding only: the tests share one edge.
+        var room = "lobby-" + subprotocol;
+        await using var alice = await _edge.ConnectAsAsync("alice-" + subprotocol, ct, encoding: encoding);
+        await using var bob = await _edge.ConnectAsAsync("bob-" + subprotocol, ct, encoding: encoding);
 
         // The 101 echoed it; and every frame the clients read came as the encoding's kind of message.
         Assert.Equal(subprotocol, alice.Socket.SubProtocol);
         foreach (var client in new[] { alice, bob })
         {
-            await client.SendAsync(new { type = "join", roomId = "lobby", id = "j1" }, ct);
+            await client.SendAsync(new { type = "join", roomId = room, id = "j1" }, ct);
             var joined = await client.ReceiveAsync("joined", ct);
-            Assert.Equal("lobby", joined.GetProperty("roomId").GetString());
+            Assert.Equal(room, joined.GetProperty("roomId").GetString());
             Assert.Equal("j1", joined.GetProperty("ref").GetString());
         }
 
@@ -50,9 +48,9 @@ public sealed class EncodingTests : IAsyncLifetime
         Assert.Equal("p1", pong.GetProperty("ref").GetString());
         Assert.True(pong.GetProperty("ts").GetInt64() > 0);
 
-        await alice.SendFrameAsync($$"""{"type":"message","roomId":"lobby","content":{{Content}}}""", ct);
+        await alice.SendFrameAsync($$"""{"type":"message","roomId":"{{room}}","content":{{Content}}}""", ct);
         var message = await bob.ReceiveAsync("message", ct);
-        Assert.Equal("alice", message.GetProperty("from").GetString());
+        Assert.Equal("alice-" + subprotocol, message.GetProperty("from").GetString());
         Assert.True(message.GetProperty("seq").GetInt64() > 0);
         AssertSameJson(Content, message.GetProperty("content"));
 
@@ -156,6 +154,16 @@ public sealed class EncodingTests : IAsyncLifetime
 
         await client.SendAsync(new { type = "ping" }, ct);
         await client.ReceiveAsync("pong", ct);
+    }
+
+    /// <summary>One edge for the class: starting one (with its sidecar and upstream) is most of a test's time.</summary>
+    public sealed class SharedEdge : IAsyncLifetime
+    {
+        public EdgeHost Edge { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync() => Edge = await EdgeHost.StartAsync(CancellationToken.None);
+
+        public ValueTask DisposeAsync() => Edge.DisposeAsync();
     }
 
     private static void AssertSameJson(string expected, JsonElement actual) =>
