@@ -137,6 +137,35 @@ public sealed class EncodingTests(EncodingTests.SharedEdge shared) : IClassFixtu
     }
 
     [Fact]
+    public async Task An_upgrade_that_reaches_the_http_endpoint_negotiates_the_same_way()
+    {
+        // An upgrade on a reused keep-alive connection reaches Kestrel's HTTP pipeline (the /ws
+        // endpoint), not the edge's own handshake.
+        var ct = TestContext.Current.CancellationToken;
+        await using var refused = await RawClient.ConnectAsync(_edge.Port, ct);
+        await refused.SendAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ct);
+        Assert.StartsWith("HTTP/1.1 200 ", await refused.ReadHeadAsync(ct), StringComparison.Ordinal);
+        await refused.SendAsync(RawClient.Upgrade(key: RawClient.NewKey(), extra: "Sec-WebSocket-Protocol: chat.v2\r\nConnection: close\r\n"), ct);
+        var response = await refused.ReadToEndAsync(ct);
+        Assert.Contains("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+        Assert.Contains(string.Join(", ", WireEncoding.All.Select(e => e.Subprotocol)), response, StringComparison.Ordinal);
+
+        await using var accepted = await RawClient.ConnectAsync(_edge.Port, ct);
+        await accepted.SendAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ct);
+        await accepted.ReadHeadAsync(ct);
+        // The health answer's chunked body, which ends like a head: read past it to the 101.
+        Assert.EndsWith("0\r\n\r\n", await accepted.ReadHeadAsync(ct), StringComparison.Ordinal);
+        await accepted.SendAsync(RawClient.Upgrade("/ws?access_token=" + _edge.Token("yara"), RawClient.NewKey(), extra: "Sec-WebSocket-Protocol: gateway.v1.cbor\r\n"), ct);
+        var head = await accepted.ReadHeadAsync(ct);
+        Assert.StartsWith("HTTP/1.1 101 ", head, StringComparison.Ordinal);
+        Assert.Contains("Sec-WebSocket-Protocol: gateway.v1.cbor", head, StringComparison.OrdinalIgnoreCase);
+
+        var (opcode, payload) = await accepted.ReadFrameAsync(ct);
+        Assert.Equal(2, opcode);
+        Assert.Equal("auth:ok", JsonNode.Parse(WireEncoding.Cbor.DecodeServerFrame(payload))!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_text_frame_on_a_binary_encoding_and_a_malformed_binary_frame_get_clear_errors()
     {
         var ct = TestContext.Current.CancellationToken;
