@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 
 namespace Suite.Testing;
@@ -9,25 +8,45 @@ public sealed class TestClient : IAsyncDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-    private TestClient(ClientWebSocket socket) => Socket = socket;
+    private TestClient(ClientWebSocket socket, WireEncoding? encoding)
+    {
+        Socket = socket;
+        Encoding = encoding;
+    }
 
     public ClientWebSocket Socket { get; }
 
+    /// <summary>The encoding offered at the upgrade, which frames are written in and read from; null = none offered (JSON).</summary>
+    public WireEncoding? Encoding { get; }
+
     public string? ConnectionId { get; set; }
 
-    public static async Task<TestClient> ConnectAsync(Uri uri, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null)
+    /// <param name="encoding">Offered as the only subprotocol; every frame sent and received then uses it, and a frame of the other kind (text/binary) fails the read.</param>
+    public static async Task<TestClient> ConnectAsync(Uri uri, CancellationToken cancellationToken, Action<ClientWebSocketOptions>? configure = null, WireEncoding? encoding = null)
     {
         var socket = new ClientWebSocket();
+        if (encoding is not null)
+        {
+            socket.Options.AddSubProtocol(encoding.Subprotocol);
+        }
+
         configure?.Invoke(socket.Options);
         await socket.ConnectAsync(uri, cancellationToken).WaitAsync(Wait, cancellationToken);
-        return new TestClient(socket);
+        return new TestClient(socket, encoding);
     }
 
+    /// <summary>Sends the frame, given as an object serialised to JSON, in the client's encoding.</summary>
     public Task SendAsync(object frame, CancellationToken cancellationToken) =>
-        SendTextAsync(JsonSerializer.Serialize(frame), cancellationToken);
+        SendFrameAsync(JsonSerializer.Serialize(frame), cancellationToken);
+
+    /// <summary>Sends the frame, given as JSON, in the client's encoding.</summary>
+    public Task SendFrameAsync(string json, CancellationToken cancellationToken) =>
+        Encoding is { Binary: true } binary
+            ? Socket.SendAsync(binary.EncodeClientFrame(json), WebSocketMessageType.Binary, true, cancellationToken).WaitAsync(Wait, cancellationToken)
+            : SendTextAsync(json, cancellationToken);
 
     public Task SendTextAsync(string text, CancellationToken cancellationToken) =>
-        Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken).WaitAsync(Wait, cancellationToken);
+        Socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancellationToken).WaitAsync(Wait, cancellationToken);
 
     /// <summary>The next frame; throws if the server closes instead.</summary>
     public async Task<JsonElement> ReceiveAsync(CancellationToken cancellationToken)
@@ -112,11 +131,28 @@ public sealed class TestClient : IAsyncDisposable
         {
             var result = await Socket.ReceiveAsync(chunk, cancellationToken).WaitAsync(Wait, cancellationToken);
             buffer.Write(chunk, 0, result.Count);
-            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close)
+            if (result.MessageType == WebSocketMessageType.Close)
             {
                 return (result.MessageType, buffer.ToArray());
             }
+
+            if (result.EndOfMessage)
+            {
+                return (result.MessageType, AsJson(result.MessageType, buffer.ToArray()));
+            }
         }
+    }
+
+    // Frames are handed to tests as JSON whatever the encoding, so every assertion reads them one way.
+    private byte[] AsJson(WebSocketMessageType type, byte[] frame)
+    {
+        var binary = Encoding is { Binary: true };
+        if ((type == WebSocketMessageType.Binary) != binary)
+        {
+            throw new InvalidDataException($"a {type} frame on a {Encoding?.Subprotocol ?? "JSON"} connection: {Convert.ToHexString(frame)}");
+        }
+
+        return binary ? System.Text.Encoding.UTF8.GetBytes(Encoding!.DecodeServerFrame(frame)) : frame;
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,7 @@ using Suite.Contracts.Room.V1;
 using RoomMessage = Suite.Edge.Protocol.RoomMessage;
 using Suite.Edge.Auth;
 using Suite.Edge.Protocol;
+using Suite.Edge.Protocol.Encodings;
 using Suite.Edge.Resume;
 using Suite.Edge.Routing;
 using Suite.Edge.Upstream;
@@ -59,13 +60,23 @@ public sealed partial class ClientCommands(
             return;
         }
 
-        if (type == WebSocketMessageType.Binary)
+        // Each encoding has one kind of WebSocket message (architecture.md): text for JSON, binary for the others.
+        var codec = connection.Codec;
+        if ((type == WebSocketMessageType.Binary) != codec.BinaryFrames)
         {
-            Error(connection, ErrorCodes.BinaryNotSupported, "binary frames are not part of the JSON protocol; send text frames", null);
+            if (codec.BinaryFrames)
+            {
+                Error(connection, ErrorCodes.TextNotSupported, $"text frames are not part of {codec.Subprotocol}; send binary frames", null);
+            }
+            else
+            {
+                Error(connection, ErrorCodes.BinaryNotSupported, "binary frames are not part of the JSON protocol; send text frames", null);
+            }
+
             return;
         }
 
-        var parsed = ClientMessageParser.Parse(frame.Span, limits);
+        var parsed = codec.Encoding == FrameEncoding.Json ? ClientMessageParser.Parse(frame.Span, limits) : codec.Parse(frame, limits);
         if (!parsed.IsSuccess)
         {
             Error(connection, parsed.Error.Code, parsed.Error.Message, parsed.ClientId);

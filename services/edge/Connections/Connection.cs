@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using Suite.Edge.Delivery;
 using Suite.Edge.Inbox;
 using Suite.Edge.Limits;
+using Suite.Edge.Protocol.Encodings;
 using Suite.Edge.Resume;
 
 namespace Suite.Edge.Connections;
@@ -30,9 +31,14 @@ public sealed class Connection
     private LiveHold? _liveHold;
     private long _closeDeadlineTicks;
 
-    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null)
+    // Read on every write: a field, so the JSON path pays no interface call for it.
+    private readonly bool _binaryFrames;
+
+    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null, IFrameCodec? codec = null)
     {
         Id = id;
+        Codec = codec ?? FrameCodecs.Json;
+        _binaryFrames = Codec.BinaryFrames;
         Socket = socket;
         Transport = transport;
         Queue = queue;
@@ -42,6 +48,9 @@ public sealed class Connection
     }
 
     public string Id { get; }
+
+    /// <summary>The encoding chosen at the upgrade (subprotocol), for the connection's whole life.</summary>
+    public IFrameCodec Codec { get; }
 
     public WebSocket Socket { get; }
 
@@ -170,7 +179,9 @@ public sealed class Connection
     public ValueTask WriteAsync(OutboundFrame frame) => frame.DeliverySpan is null ? WriteUntracedAsync(frame) : WriteTracedAsync(frame);
 
     private ValueTask WriteUntracedAsync(OutboundFrame frame) => Transport is { } transport
-        ? transport.WriteFrameAsync(frame.Wire)
+        ? transport.WriteFrameAsync(WireOf(frame))
+        : _binaryFrames
+        ? Socket.SendAsync(frame.EncodedAs(Codec.Encoding).Payload, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None)
         : Socket.SendAsync(frame.Payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
 
     private async ValueTask WriteTracedAsync(OutboundFrame frame)
@@ -187,6 +198,11 @@ public sealed class Connection
         }
     }
 
+    // The JSON wire is the frame's own; another encoding's is rendered once per frame, by the first
+    // connection that needs it.
+    private ReadOnlyMemory<byte> WireOf(OutboundFrame frame) =>
+        _binaryFrames ? frame.EncodedAs(Codec.Encoding).Wire : frame.Wire;
+
     /// <summary>
     /// For the send loop: writes <paramref name="first"/>, just taken from the queue, together with
     /// the frames queued behind it, up to about <see cref="BatchBytes"/>, in one write. Frames queue
@@ -200,7 +216,7 @@ public sealed class Connection
     /// </remarks>
     public async ValueTask<int> WriteQueuedAsync(OutboundFrame first)
     {
-        var size = first.Wire.Length;
+        var size = WireOf(first).Length;
         if (Transport is not { } transport || size >= BatchBytes || !Queue.TryRead(out var next))
         {
             await WriteAsync(first);
@@ -208,11 +224,11 @@ public sealed class Connection
         }
 
         List<OutboundFrame> batch = [first, next];
-        size += next.Wire.Length;
+        size += WireOf(next).Length;
         while (size < BatchBytes && Queue.TryRead(out next))
         {
             batch.Add(next);
-            size += next.Wire.Length;
+            size += WireOf(next).Length;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(size);
@@ -223,8 +239,9 @@ public sealed class Connection
             var length = 0;
             foreach (var frame in batch)
             {
-                frame.Wire.Span.CopyTo(buffer.AsSpan(length));
-                length += frame.Wire.Length;
+                var wire = WireOf(frame);
+                wire.Span.CopyTo(buffer.AsSpan(length));
+                length += wire.Length;
             }
 
             await transport.WriteFrameAsync(buffer.AsMemory(0, length));

@@ -6,6 +6,7 @@ using Suite.Edge.Auth;
 using Suite.Edge.Delivery;
 using Suite.Edge.Limits;
 using Suite.Edge.Protocol;
+using Suite.Edge.Protocol.Encodings;
 
 namespace Suite.Edge.Connections;
 
@@ -98,9 +99,10 @@ public sealed class ConnectionAcceptor(
     public async ValueTask<TokenValidationOutcome?> ValidateAsync(string? token, CancellationToken cancellationToken) =>
         token is null ? null : await tokens.ValidateAsync(token, cancellationToken);
 
-    public Accepted Create(WebSocket socket, TokenValidationOutcome? outcome, WebSocketTransport? transport = null)
+    /// <param name="codec">The encoding the upgrade chose (<see cref="Subprotocols"/>); JSON when null.</param>
+    public Accepted Create(WebSocket socket, TokenValidationOutcome? outcome, WebSocketTransport? transport = null, IFrameCodec? codec = null)
     {
-        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions.Value, time), options.Value, time.GetUtcNow(), transport);
+        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions.Value, time), options.Value, time.GetUtcNow(), transport, codec);
         if (outcome is { IsValid: false })
         {
             connection.Send(frames.AuthFail(outcome.FailureReason!));

@@ -6,6 +6,7 @@ using Suite.Edge.Auth;
 using Suite.Edge.Delivery;
 using Suite.Edge.Limits;
 using Suite.Edge.Protocol;
+using Suite.Edge.Protocol.Encodings;
 using Suite.Edge.Routing;
 using Suite.ServiceDefaults;
 
@@ -84,6 +85,12 @@ public static class ConnectionEndpoints
             return context.Response.WriteAsync(WebSocketHandshake.NotWebSocketMessage, context.RequestAborted);
         }
 
+        if (!Subprotocols.TryChoose(context.WebSockets.WebSocketRequestedProtocols, out var encoding, out var echo))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return context.Response.WriteAsync(Subprotocols.UnsupportedMessage, context.RequestAborted);
+        }
+
         var origins = context.Request.Headers.Origin;
         if (!acceptor.OriginAllowed(origins.Count switch { 0 => null, 1 => origins[0], _ => "" }))
         {
@@ -117,7 +124,7 @@ public static class ConnectionEndpoints
         var token = TokenExtractor.FromRequest(context.Request);
         TokenExtractor.RemoveFromRequest(context);
         var aborted = context.RequestAborted;
-        var accepting = AcceptWebSocketAsync(context, token, acceptor, options.Value, aborted);
+        var accepting = AcceptWebSocketAsync(context, token, acceptor, options.Value, encoding, echo, aborted);
         var running = accepting.IsCompletedSuccessfully
             ? handler.RunAsync(accepting.Result.Connection, accepting.Result.Identity, aborted)
             : RunWhenAcceptedAsync(accepting, handler, aborted);
@@ -147,14 +154,17 @@ public static class ConnectionEndpoints
         string? token,
         ConnectionAcceptor acceptor,
         ConnectionOptions settings,
+        FrameEncoding encoding,
+        string? echo,
         CancellationToken aborted)
     {
         var outcome = await acceptor.ValidateAsync(token, aborted);
         var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
+            SubProtocol = echo,
             KeepAliveInterval = settings.HeartbeatInterval,
             KeepAliveTimeout = settings.HeartbeatTimeout,
         });
-        return acceptor.Create(socket, outcome);
+        return acceptor.Create(socket, outcome, codec: FrameCodecs.For(encoding));
     }
 }

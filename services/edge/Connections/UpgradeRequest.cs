@@ -36,6 +36,9 @@ public sealed class UpgradeRequest
 
     public string? Version { get; private set; }
 
+    /// <summary>Every Sec-WebSocket-Protocol header, as sent (each a comma-separated list of subprotocols).</summary>
+    public StringValues Protocols { get; private set; }
+
     /// <summary>The Origin a browser sends with every upgrade; null when absent.</summary>
     public string? Origin { get; private set; }
 
@@ -196,6 +199,10 @@ public sealed class UpgradeRequest
             {
                 // Repeated: "" matches no allowed origin, so the allowlist cannot be split around.
                 Origin = Origin is null ? Encoding.ASCII.GetString(raw) : "";
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Protocol"u8))
+            {
+                Protocols = StringValues.Concat(Protocols, Encoding.ASCII.GetString(raw));
             }
             else if (Ascii.EqualsIgnoreCase(name, "Authorization"u8))
             {

@@ -5,18 +5,24 @@ namespace Suite.Edge.Connections;
 /// <summary>Server-to-client WebSocket frames as they go on the wire (RFC 6455 §5.2).</summary>
 public static class WebSocketFrames
 {
-    // FIN + opcode 0x1 (text).
+    // FIN + opcode 0x1 (text), FIN + opcode 0x2 (binary).
     private const byte FinalText = 0x81;
+    private const byte FinalBinary = 0x82;
 
     /// <summary>
     /// One unfragmented, unmasked text frame holding <paramref name="payload"/>: what the runtime's
     /// WebSocket writes for a whole text message from a server without compression.
     /// </summary>
-    public static byte[] Text(ReadOnlySpan<byte> payload)
+    public static byte[] Text(ReadOnlySpan<byte> payload) => Frame(FinalText, payload);
+
+    /// <summary>The same as <see cref="Text"/> for a binary message (the binary encodings).</summary>
+    public static byte[] Binary(ReadOnlySpan<byte> payload) => Frame(FinalBinary, payload);
+
+    private static byte[] Frame(byte first, ReadOnlySpan<byte> payload)
     {
         var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
         var frame = new byte[headerLength + payload.Length];
-        frame[0] = FinalText;
+        frame[0] = first;
         switch (headerLength)
         {
             case 2:

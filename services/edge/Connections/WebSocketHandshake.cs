@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Auth;
 using Suite.Edge.Limits;
+using Suite.Edge.Protocol.Encodings;
 
 namespace Suite.Edge.Connections;
 
@@ -164,6 +165,13 @@ public sealed class WebSocketHandshake
             return default;
         }
 
+        // A bad request like the two above: refused before it takes an admission.
+        if (!Subprotocols.TryChoose(request.Protocols, out var encoding, out var echo))
+        {
+            await RespondAsync(output, "400 Bad Request", "", Subprotocols.UnsupportedMessage);
+            return default;
+        }
+
         if (!_acceptor.OriginAllowed(request.Origin))
         {
             await RespondAsync(output, "403 Forbidden", "", ConnectionAcceptor.OriginNotAllowedMessage);
@@ -191,7 +199,7 @@ public sealed class WebSocketHandshake
         var handedOver = false;
         try
         {
-            var accepted = await AcceptAsync(connection, request);
+            var accepted = await AcceptAsync(connection, request, encoding, echo);
             handedOver = accepted is not null;
             return (accepted, address);
         }
@@ -204,7 +212,7 @@ public sealed class WebSocketHandshake
         }
     }
 
-    private async Task<ConnectionAcceptor.Accepted?> AcceptAsync(ConnectionContext connection, UpgradeRequest request)
+    private async Task<ConnectionAcceptor.Accepted?> AcceptAsync(ConnectionContext connection, UpgradeRequest request, FrameEncoding encoding, string? echo)
     {
         var output = connection.Transport.Output;
         var aborted = connection.ConnectionClosed;
@@ -215,7 +223,8 @@ public sealed class WebSocketHandshake
         var transport = new WebSocketTransport(connection.Transport.Input, output, _time.GetUtcNow(), connection.Features.Get<IConnectionSocketFeature>()?.Socket);
         try
         {
-            await transport.WriteFrameAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n\r\n"));
+            var protocol = echo is null ? "" : $"Sec-WebSocket-Protocol: {echo}\r\n";
+            await transport.WriteFrameAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n{protocol}\r\n"));
         }
         catch (IOException)
         {
@@ -228,7 +237,7 @@ public sealed class WebSocketHandshake
             // The sweep pings through the transport instead of a timer per socket.
             KeepAliveInterval = TimeSpan.Zero,
         });
-        return _acceptor.Create(socket, outcome, transport);
+        return _acceptor.Create(socket, outcome, transport, FrameCodecs.For(encoding));
     }
 
     private static async Task RespondAsync(PipeWriter output, string status, string headers, string body)

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Suite.Edge.Connections;
+using Suite.Edge.Protocol;
+using Suite.Edge.Protocol.Encodings;
 
 namespace Suite.Edge.Delivery;
 
@@ -19,6 +22,10 @@ public sealed record OutboundFrame(
     bool Urgent = false,
     DateTimeOffset? ExpiresAt = null)
 {
+    // The binary renderings (index: encoding - 1), each made by the first recipient that speaks it.
+    // JSON-only edges never allocate the array.
+    private EncodedFrame?[]? _encoded;
+
     /// <summary>
     /// <see cref="Payload"/> as one WebSocket text frame, header included, built with the frame: the
     /// edge's own transport writes these bytes as they are to every recipient. Derived from the
@@ -33,4 +40,46 @@ public sealed record OutboundFrame(
     /// costs its writers one null check.
     /// </summary>
     public Activity? DeliverySpan { get; init; }
+
+    /// <summary>
+    /// The frame in a binary <paramref name="encoding"/>, rendered from <see cref="Payload"/> on the
+    /// first call for that encoding and shared by every later recipient that speaks it: once per
+    /// delivery per encoding in use, never per recipient. Thread-safe; two first calls at once may
+    /// both render, and one result is kept for everyone.
+    /// </summary>
+    public EncodedFrame EncodedAs(FrameEncoding encoding)
+    {
+        var index = (int)encoding - 1;
+        var slots = Volatile.Read(ref _encoded) ?? Interlocked.CompareExchange(ref _encoded, new EncodedFrame?[3], null) ?? _encoded!;
+        return Volatile.Read(ref slots[index]) ?? Interlocked.CompareExchange(ref slots[index], Render(encoding), null) ?? slots[index]!;
+    }
+
+    private EncodedFrame Render(FrameEncoding encoding)
+    {
+        var codec = FrameCodecs.For(encoding);
+        byte[] payload;
+        try
+        {
+            payload = codec.WriteServerFrame(Payload);
+        }
+        catch (JsonException)
+        {
+            // Only a legacy frame, which JSON clients get verbatim, can be malformed; a binary client
+            // is told that it missed one rather than getting bytes it cannot read.
+            payload = codec.WriteServerFrame(UnrenderableFrame(Type));
+        }
+
+        return new EncodedFrame(payload, WebSocketFrames.Binary(payload));
+    }
+
+    private static readonly FrameIdGenerator UnrenderableIds = new();
+
+    private static byte[] UnrenderableFrame(string type) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+    {
+        ["type"] = ServerMessageTypes.Error,
+        ["code"] = ErrorCodes.Internal,
+        ["message"] = $"a '{type}' frame could not be rendered in this encoding",
+        ["timestamp"] = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds(),
+        ["id"] = UnrenderableIds.Next(),
+    });
 }

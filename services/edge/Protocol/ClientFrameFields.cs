@@ -12,6 +12,10 @@ internal struct ClientFrameFields
     public FieldValue Channel;
     public FieldValue Content;
 
+    // Set by a binary encoding's reader when `content` holds a value JSON cannot carry (binary data,
+    // a map key that is not a string, NaN): the frame is refused with it, naming the reason.
+    public string? ContentProblem;
+
     // `since` of a resuming join: the object itself (its token, a repeat) and the two fields in it.
     public FieldValue Since;
     public FieldValue SinceSeq;

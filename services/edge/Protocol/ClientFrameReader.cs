@@ -120,12 +120,15 @@ internal static class ClientFrameReader
         JsonTokenType.Null => "null",
         JsonTokenType.StartObject => "an object",
         JsonTokenType.StartArray => "an array",
+        // The binary encodings' readers stand Comment (which a JSON frame never yields: comments are
+        // refused) for values JSON has no kind for: MessagePack bin/ext, CBOR byte strings and tags.
+        JsonTokenType.Comment => "binary data",
         _ => token.ToString(),
     };
 
     // The first occurrence wins and a repeat is remembered, so the parser can refuse a frame whose
     // meaning would depend on which duplicate a reader picks.
-    private static void Store(ref FieldValue slot, FieldValue value) =>
+    internal static void Store(ref FieldValue slot, FieldValue value) =>
         slot = slot.IsPresent ? slot with { Duplicate = true } : value;
 
     private static FieldValue ReadType(ref Utf8JsonReader reader, out string? typeName)
@@ -230,18 +233,41 @@ internal static class ClientFrameReader
             }
 
             var element = ReadString(ref reader, limits.MaxAckIdLength);
-            var text = element.Text ?? "";
-            fields.IdsProblem = element.Token != JsonTokenType.String ? $"Field 'ids[{index}]' must be a string, not {Describe(element.Token)}."
-                : element.InvalidText ? $"Field 'ids[{index}]' is not valid Unicode text."
-                : element.TooLong ? $"Field 'ids[{index}]' is longer than {limits.MaxAckIdLength} characters."
-                : text.Length == 0 || string.IsNullOrWhiteSpace(text) ? $"Field 'ids[{index}]' must not be empty."
-                : null;
-            ids.Add(text);
+            fields.IdsProblem = IdProblem(element, index, limits);
+            ids.Add(element.Text ?? "");
             index++;
         }
 
         fields.IdList = ids;
     }
+
+    /// <summary>What is wrong with element <paramref name="index"/> of an ack's <c>ids</c>, or null; every encoding's reader asks this.</summary>
+    public static string? IdProblem(in FieldValue element, int index, ProtocolLimits limits)
+    {
+        var text = element.Text ?? "";
+        return element.Token != JsonTokenType.String ? $"Field 'ids[{index}]' must be a string, not {Describe(element.Token)}."
+            : element.InvalidText ? $"Field 'ids[{index}]' is not valid Unicode text."
+            : element.TooLong ? $"Field 'ids[{index}]' is longer than {limits.MaxAckIdLength} characters."
+            : text.Length == 0 || string.IsNullOrWhiteSpace(text) ? $"Field 'ids[{index}]' must not be empty."
+            : null;
+    }
+
+    /// <summary>The interned name of a known client frame type, or null.</summary>
+    public static string? KnownType(ReadOnlySpan<byte> utf8) =>
+        utf8.SequenceEqual("message"u8) ? ClientMessageTypes.Message
+        : utf8.SequenceEqual("ping"u8) ? ClientMessageTypes.Ping
+        : utf8.SequenceEqual("direct"u8) ? ClientMessageTypes.Direct
+        : utf8.SequenceEqual("join"u8) ? ClientMessageTypes.Join
+        : utf8.SequenceEqual("leave"u8) ? ClientMessageTypes.Leave
+        : utf8.SequenceEqual("subscribe"u8) ? ClientMessageTypes.Subscribe
+        : utf8.SequenceEqual("unsubscribe"u8) ? ClientMessageTypes.Unsubscribe
+        : utf8.SequenceEqual("auth"u8) ? ClientMessageTypes.Auth
+        : utf8.SequenceEqual("history"u8) ? ClientMessageTypes.History
+        : utf8.SequenceEqual("ack"u8) ? ClientMessageTypes.Ack
+        : null;
+
+    /// <summary>An unknown type as the error message quotes it: cut short, so a client cannot make the server echo a large string.</summary>
+    public static string QuoteType(string text) => text.Length > MaxQuotedTypeLength ? text[..MaxQuotedTypeLength] + "…" : text;
 
     private static FieldValue ReadInteger(ref Utf8JsonReader reader)
     {

@@ -37,6 +37,15 @@ public static class ClientMessageParser
             return Fail(ErrorCodes.InvalidJson, $"Malformed JSON: {ex.Message}");
         }
 
+        return FromFields(fields, utf8, limits);
+    }
+
+    /// <summary>
+    /// Judges the fields a reader took from a frame: the same checks and messages for every
+    /// encoding. <paramref name="contentSource"/> holds <c>content</c> as JSON at the field's raw range.
+    /// </summary>
+    internal static ParseResult FromFields(in ClientFrameFields fields, ReadOnlySpan<byte> contentSource, ProtocolLimits limits)
+    {
         if (CheckType(fields.Type) is { } typeError)
         {
             return ParseResult.Failure(typeError);
@@ -52,7 +61,7 @@ public static class ClientMessageParser
             return ParseResult.Failure(new(ErrorCodes.UnknownType, $"Unknown message type '{fields.Type.Text}'."), id);
         }
 
-        return Build(utf8, limits, fields, id);
+        return Build(contentSource, limits, fields, id);
     }
 
     private static ParseResult Build(ReadOnlySpan<byte> utf8, ProtocolLimits limits, in ClientFrameFields fields, string? id)
@@ -96,7 +105,7 @@ public static class ClientMessageParser
                     : ParseResult.Success(new LeaveMessage(leaveRoom, id));
             case ClientMessageTypes.Message:
                 if ((RequireText(fields.RoomId, "roomId", max, out var room)
-                    ?? RequireContent(fields.Content, limits)) is { } messageError)
+                    ?? RequireContent(fields.Content, fields.ContentProblem, limits)) is { } messageError)
                 {
                     return ParseResult.Failure(messageError, id);
                 }
@@ -104,7 +113,7 @@ public static class ClientMessageParser
                 return ParseResult.Success(new RoomMessage(room, CopyContent(utf8, fields.Content), id));
             case ClientMessageTypes.Direct:
                 if ((RequireText(fields.To, "to", max, out var to)
-                    ?? RequireContent(fields.Content, limits)) is { } directError)
+                    ?? RequireContent(fields.Content, fields.ContentProblem, limits)) is { } directError)
                 {
                     return ParseResult.Failure(directError, id);
                 }
@@ -254,12 +263,16 @@ public static class ClientMessageParser
 
     // `null` is refused although it is a JSON value: a message with nothing in it is a client bug,
     // and forwarding it would make every recipient handle an empty message.
-    private static ProtocolError? RequireContent(in FieldValue value, ProtocolLimits limits) =>
+    // A binary encoding's content is converted to JSON, and the conversion stops once it passes the
+    // limit (TooLong), so its size is known only to be over it.
+    private static ProtocolError? RequireContent(in FieldValue value, string? problem, ProtocolLimits limits) =>
         !value.IsPresent ? new(ErrorCodes.MissingField, "Field 'content' is required.")
         : value.Duplicate ? Duplicate("content")
         : value.Token == JsonTokenType.Null ? new(ErrorCodes.InvalidField, "Field 'content' must not be null.")
+        : problem is not null ? new(ErrorCodes.InvalidField, problem)
         : value.RawLength > limits.MaxContentBytes
             ? new(ErrorCodes.ContentTooLarge, $"Field 'content' is {value.RawLength} bytes; the limit is {limits.MaxContentBytes}.")
+        : value.TooLong ? new(ErrorCodes.ContentTooLarge, $"Field 'content' is over {limits.MaxContentBytes} bytes as JSON; the limit is {limits.MaxContentBytes}.")
         : null;
 
     // A copy: the receive buffer is reused for the next frame, and the message outlives it.

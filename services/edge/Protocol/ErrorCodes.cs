@@ -8,7 +8,10 @@ namespace Suite.Edge.Protocol;
 // a different user is refused with `forbidden`.
 public static class ErrorCodes
 {
-    /// <summary>The frame is not valid UTF-8 JSON, or not a JSON object.</summary>
+    /// <summary>
+    /// The frame is not valid UTF-8 JSON, or not a JSON object; on a binary encoding, the frame is not
+    /// one well-formed MessagePack map, CBOR map or ClientFrame (the message names the encoding).
+    /// </summary>
     public const string InvalidJson = "invalid_json";
 
     /// <summary>A required field is absent; the message names it.</summary>
@@ -25,6 +28,9 @@ public static class ErrorCodes
 
     /// <summary>A binary frame arrived on the JSON protocol, which uses text frames only.</summary>
     public const string BinaryNotSupported = "binary_not_supported";
+
+    /// <summary>A text frame arrived on a binary encoding (MessagePack, CBOR, Protobuf), which uses binary frames only.</summary>
+    public const string TextNotSupported = "text_not_supported";
 
     /// <summary>A frame other than <c>auth</c> (or <c>ping</c>) arrived before authentication succeeded.</summary>
     public const string NotAuthenticated = "not_authenticated";

@@ -198,10 +198,11 @@ public sealed class EdgeHost : IAsyncDisposable
         DevTokens.Create(SigningKey, userId, lifetime ?? TimeSpan.FromHours(1), Time, claims);
 
     /// <summary>A connected client that has not authenticated yet.</summary>
-    public async Task<TestClient> ConnectAsync(CancellationToken cancellationToken, Action<System.Net.WebSockets.ClientWebSocketOptions>? configure = null, string? query = null)
+    /// <param name="encoding">Offered as the subprotocol; the client then speaks it (none = JSON without an offer).</param>
+    public async Task<TestClient> ConnectAsync(CancellationToken cancellationToken, Action<System.Net.WebSockets.ClientWebSocketOptions>? configure = null, string? query = null, WireEncoding? encoding = null)
     {
         var uri = query is null ? WebSocketUri : new Uri(WebSocketUri + "?" + query);
-        return await TestClient.ConnectAsync(uri, cancellationToken, configure);
+        return await TestClient.ConnectAsync(uri, cancellationToken, configure, encoding);
     }
 
     /// <summary>A client authenticated as <paramref name="userId"/> with the auth frame, after its auth:ok.</summary>
@@ -210,9 +211,9 @@ public sealed class EdgeHost : IAsyncDisposable
     /// fake clock next, and a read still out then has its upstream timeout and retry backoff, which run
     /// on that clock, fire and wait on it: the client's frames, handled only after the read, would stall.
     /// </param>
-    public async Task<TestClient> ConnectAsAsync(string userId, CancellationToken cancellationToken, IDictionary<string, object>? claims = null, bool inboxRead = true)
+    public async Task<TestClient> ConnectAsAsync(string userId, CancellationToken cancellationToken, IDictionary<string, object>? claims = null, bool inboxRead = true, WireEncoding? encoding = null)
     {
-        var client = await ConnectAsync(cancellationToken);
+        var client = await ConnectAsync(cancellationToken, encoding: encoding);
         await client.SendAsync(new { type = "auth", token = Token(userId, claims: claims) }, cancellationToken);
         var ok = await client.ReceiveAsync("auth:ok", cancellationToken);
         client.ConnectionId = ok.GetProperty("connectionId").GetString();
