@@ -13,6 +13,7 @@ public sealed class YamlFilesTests
     {
         var files = Directory.EnumerateFiles(Path.Combine(Root, "components"), "*.yaml", SearchOption.AllDirectories)
             .Concat(Directory.EnumerateFiles(Path.Combine(Root, "deploy"), "*.yaml", SearchOption.AllDirectories))
+            .Where(file => !IsPrometheusRules(file))
             .ToList();
         Assert.NotEmpty(files);
 
@@ -25,6 +26,25 @@ public sealed class YamlFilesTests
 
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
+
+    /// <summary>
+    /// deploy/observability holds Prometheus rule files (for <c>rule_files</c>), not resources: each
+    /// parses into groups of named rules with an expression (ObservabilityNamesTests checks the names
+    /// they use against what the services export).
+    /// </summary>
+    [Fact]
+    public void Every_prometheus_rule_file_parses_into_groups_of_alerts_with_expressions()
+    {
+        var files = Directory.EnumerateFiles(Path.Combine(Root, "deploy"), "*.yaml", SearchOption.AllDirectories).Where(IsPrometheusRules).ToList();
+        Assert.NotEmpty(files);
+
+        var rules = files.SelectMany(YamlDocuments.Load).SelectMany(d => d.Items("groups")).SelectMany(g => g.Items("rules")).ToList();
+        Assert.NotEmpty(rules);
+        Assert.All(rules, r => Assert.True(r.Str("alert") is { Length: > 0 } && r.Str("expr") is { Length: > 0 }, $"a rule without alert or expr: {r.ToJsonString()}"));
+    }
+
+    private static bool IsPrometheusRules(string file) =>
+        Path.GetRelativePath(Root, file).StartsWith(Path.Combine("deploy", "observability") + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     [Fact]
     public void Every_manifest_under_deploy_k8s_is_part_of_an_overlay()
