@@ -88,12 +88,14 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     /// A sidecar with no app on the suite's bus, as a business service beside the suite has: what it
     /// is given to publish reaches the suite's topics. Stopped with the suite.
     /// </summary>
-    /// <returns>Its Dapr gRPC and HTTP ports.</returns>
-    public async Task<(int GrpcPort, int HttpPort)> StartAppSidecarAsync(string appId, CancellationToken cancellationToken)
+    /// <param name="appPort">The app's HTTP port when it subscribes to topics (started before); null = it only publishes.</param>
+    /// <returns>Its Dapr gRPC and HTTP ports, once it has read the app's subscriptions.</returns>
+    public async Task<(int GrpcPort, int HttpPort)> StartAppSidecarAsync(string appId, int? appPort, CancellationToken cancellationToken)
     {
         var sidecar = new SidecarOptions
         {
             AppId = appId,
+            AppPort = appPort,
             GrpcPort = _freePort(),
             HttpPort = _freePort(),
             ResourcesPaths = [_components],
@@ -102,6 +104,14 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await emulator.StartAsync(cancellationToken);
         _apps.Add(emulator);
+        var readiness = emulator.Services.GetRequiredService<SidecarReadiness>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!readiness.Ready)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
         return (sidecar.GrpcPort, sidecar.HttpPort);
     }
 

@@ -71,6 +71,34 @@ public sealed class PublishThroughSuiteTests(EmbeddedSuiteFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Event_the_intake_refuses_reaches_the_dead_letter_subscriber_with_its_reason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // What a team without the package sends: the generated type, serialised by System.Text.Json.
+        var generated = new Suite.Contracts.Notification.V1.NotificationEvent
+        {
+            Id = U("generated"),
+            Room = "lobby",
+            Payload = new() { Type = "promo", Content = Google.Protobuf.WellKnownTypes.Value.ForString("50% off") },
+        };
+
+        await fixture.Dapr.PublishEventAsync(NotificationTopics.PubSub, NotificationTopics.Notifications, generated, ct);
+
+        var dead = await Eventually.UntilAsync(
+            () => Task.FromResult(fixture.DeadLetters.Where(d => d.Data.Contains(U("generated"), StringComparison.Ordinal)).ToList()),
+            found => found.Count > 0,
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the refused event is dead-lettered");
+        // Which rule it breaks first (oneof members as empty strings, "targetCase") is System.Text.Json's ordering.
+        Assert.Contains(dead[0].Code, new[] { "two_targets", "unknown_field" });
+        Assert.StartsWith(dead[0].Code + ": ", dead[0].Reason, StringComparison.Ordinal);
+        Assert.Equal("orders", dead[0].EventSource);
+        Assert.False(string.IsNullOrEmpty(dead[0].EventId));
+        Assert.Equal(U("generated"), dead[0].DataJson!.Value.GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task Invalid_event_is_refused_before_anything_is_sent()
     {
         var ct = TestContext.Current.CancellationToken;
