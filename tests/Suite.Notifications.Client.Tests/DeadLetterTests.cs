@@ -40,6 +40,30 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
+    public void Undelivered_event_as_the_service_gives_it_up_is_parsed_with_its_reason_and_data()
+    {
+        var data = """{"id":"order-42","users":{"ids":["alice"]},"payload":{"type":"x","content":1}}""";
+        // Exactly what NotificationTopic publishes to deadletter.notifications on the last attempt.
+        var cloudEvent = Suite.Notification.Intake.UndeliveredEvent.Json("ce-7", "orders", "com.dapr.event.sent", data, "unavailable: presence down");
+
+        var undelivered = UndeliveredNotification.Parse(cloudEvent.ToStringUtf8());
+
+        Assert.Equal("ce-7", undelivered.EventId);
+        Assert.Equal("orders", undelivered.Source);
+        Assert.Equal("unavailable: presence down", undelivered.Reason);
+        Assert.Equal(data, undelivered.Data.GetRawText());
+    }
+
+    [Fact]
+    public void Undelivered_event_the_sidecar_dead_lettered_has_no_reason()
+    {
+        var undelivered = UndeliveredNotification.Parse("""{"specversion":"1.0","id":"e","source":"orders","type":"t","data":{"room":"r"}}""");
+
+        Assert.Null(undelivered.Reason);
+        Assert.Throws<FormatException>(() => UndeliveredNotification.Parse("""{"id":"e"}"""));
+    }
+
+    [Fact]
     public void Something_else_is_not_a_dead_letter()
     {
         Assert.Throws<FormatException>(() => NotificationDeadLetter.Parse("""{"id":"x","room":"lobby"}"""));

@@ -21,6 +21,17 @@ public sealed class NotificationPublisher(DaprClient dapr, NotificationPublisher
         await dapr.PublishEventAsync(_options.PubSubName, _options.Topic, data, cancellationToken);
     }
 
+    /// <summary>
+    /// An undelivered event published to the topic again as it was. Its <c>id</c> makes a copy that was
+    /// in fact delivered a duplicate; an event published without one gets a new derived id, so its
+    /// clients may see it twice.
+    /// </summary>
+    public async Task RepublishAsync(UndeliveredNotification undelivered, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(undelivered);
+        await dapr.PublishEventAsync(_options.PubSubName, _options.Topic, undelivered.Data, cancellationToken);
+    }
+
     /// <summary>The CloudEvent <c>data</c> this publisher sends for <paramref name="evt"/>, after validation.</summary>
     /// <exception cref="NotificationValidationException">The intake would refuse the event.</exception>
     public static JsonElement Render(BusinessEvent evt, NotificationPublisherOptions? options = null)
