@@ -18,7 +18,11 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     private readonly List<WebApplication> _apps = [];
     private readonly Dictionary<string, int> _httpPorts = [];
     private readonly Dictionary<string, int> _sidecarHttpPorts = [];
+    private readonly Dictionary<string, int> _sidecarGrpcPorts = [];
+    private readonly Dictionary<string, string> _grpcAddresses = [];
     private readonly Func<int> _freePort;
+    private readonly InMemoryBus _bus = new();
+    private readonly string _components = Path.Combine(AppContext.BaseDirectory, "components", "memory");
 
     private EmbeddedSuite(Func<int> freePort) => _freePort = freePort;
 
@@ -29,6 +33,15 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 
     /// <summary>Each app's sidecar Dapr HTTP port by app id, where that app publishes (e.g. to <c>notifications</c>).</summary>
     public IReadOnlyDictionary<string, int> SidecarHttpPorts => _sidecarHttpPorts;
+
+    /// <summary>Each app's sidecar Dapr gRPC port by app id (a DaprClient publishes over gRPC).</summary>
+    public IReadOnlyDictionary<string, int> SidecarGrpcPorts => _sidecarGrpcPorts;
+
+    /// <summary>The gRPC address of presence, room and notification by app id (e.g. for <c>NotificationService.Publish</c>).</summary>
+    public IReadOnlyDictionary<string, string> GrpcAddresses => _grpcAddresses;
+
+    /// <summary>The <c>Internal:ServiceKey</c> made for this run: a gRPC caller from outside signs its service token with it.</summary>
+    public string ServiceKey => _serviceKey;
 
     public static Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken) =>
         StartAsync(edgePort, Ports.Free, cancellationToken);
@@ -71,15 +84,49 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         _apps.Clear();
     }
 
+    /// <summary>
+    /// A sidecar with no app on the suite's bus, as a business service beside the suite has: what it
+    /// is given to publish reaches the suite's topics. Stopped with the suite.
+    /// </summary>
+    /// <param name="appPort">The app's HTTP port when it subscribes to topics (started before); null = it only publishes.</param>
+    /// <returns>Its Dapr gRPC and HTTP ports, once it has read the app's subscriptions.</returns>
+    public async Task<(int GrpcPort, int HttpPort)> StartAppSidecarAsync(string appId, int? appPort, CancellationToken cancellationToken)
+    {
+        var sidecar = new SidecarOptions
+        {
+            AppId = appId,
+            AppPort = appPort,
+            GrpcPort = _freePort(),
+            HttpPort = _freePort(),
+            ResourcesPaths = [_components],
+            SharedInMemoryBus = _bus,
+        };
+        var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        await emulator.StartAsync(cancellationToken);
+        _apps.Add(emulator);
+        var readiness = emulator.Services.GetRequiredService<SidecarReadiness>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!readiness.Ready)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
+        return (sidecar.GrpcPort, sidecar.HttpPort);
+    }
+
     private async Task StartAllAsync(int edgePort, CancellationToken cancellationToken)
     {
-        var bus = new InMemoryBus();
-        var components = Path.Combine(AppContext.BaseDirectory, "components", "memory");
+        var bus = _bus;
+        var components = _components;
         var presence = new ServicePorts(_freePort(), _freePort());
         var room = new ServicePorts(_freePort(), _freePort());
         var notification = new ServicePorts(_freePort(), _freePort());
         // The edge's sidecar calls it on its internal port; the caller's port is the public one.
         var edgeInternal = _freePort();
+        _grpcAddresses["presence"] = presence.GrpcAddress;
+        _grpcAddresses["room"] = room.GrpcAddress;
+        _grpcAddresses["notification"] = notification.GrpcAddress;
 
         await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, bus, components, cancellationToken);
         await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, bus, components, cancellationToken);
@@ -182,6 +229,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         _apps.Add(app);
         _httpPorts[appId] = appPort;
         _sidecarHttpPorts[appId] = sidecar.HttpPort;
+        _sidecarGrpcPorts[appId] = sidecar.GrpcPort;
 
         var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await emulator.StartAsync(cancellationToken);
