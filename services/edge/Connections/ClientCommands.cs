@@ -172,6 +172,7 @@ public sealed partial class ClientCommands(
         order?.Hold(join.RoomId);
 
         // Index first, so the user:joined this join causes is delivered to the joiner too.
+        gaps.Joining(join.RoomId);
         var membership = index.Join(join.RoomId, connection, connectionOptions.Value.MaxRoomsPerConnection);
         switch (membership)
         {

@@ -29,26 +29,55 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
     public int TrackedRooms => _cursors.Count;
 
     /// <summary>
-    /// A join of <paramref name="roomId"/> on this edge was answered: from now on the room's live seqs
-    /// are followed. A client's join that makes the room's only local member, or that shows another
-    /// epoch, starts from the room's position (what came before it was not this edge's to deliver).
-    /// A join the lease replay made again (<paramref name="replayed"/>) is for members that were here
-    /// all along: a position above the one followed is what they missed while the lease had lapsed.
+    /// A client's join of <paramref name="roomId"/> is about to enter the local index. When it will be
+    /// the room's only local member, what this edge followed before (members that all left) is no
+    /// longer its position: the room's position is learnt again, from the live seqs that arrive from
+    /// now on and from the join's answer (<see cref="Joined"/>), with no hole looked for until then.
+    /// </summary>
+    public void Joining(string roomId)
+    {
+        if (index.RoomMemberCount(roomId) > 0)
+        {
+            return;
+        }
+
+        PruneIfLarge();
+        var cursor = _cursors.GetOrAdd(roomId, static _ => new Cursor());
+        lock (cursor)
+        {
+            cursor.Epoch = null;
+            cursor.Last = 0;
+        }
+    }
+
+    /// <summary>
+    /// A join of <paramref name="roomId"/> on this edge was answered. A client's join starts following
+    /// the room from its position (or the last live seq seen since <see cref="Joining"/>, if higher)
+    /// when the room's position is being learnt, or when the epoch changed. A join the lease replay
+    /// made again (<paramref name="replayed"/>) is for members that were here all along: a position
+    /// above the one followed is what they missed while the lease had lapsed.
     /// </summary>
     public void Joined(string roomId, JoinResponse joined, bool replayed)
     {
         ArgumentNullException.ThrowIfNull(joined);
         if (!_cursors.TryGetValue(roomId, out var cursor))
         {
+            // Followed from here (an edge that held members before this class saw a join of theirs).
             PruneIfLarge();
-            cursor = _cursors.GetOrAdd(roomId, static (_, j) => new Cursor(j.LastSeq, j.Epoch), joined);
+            cursor = _cursors.GetOrAdd(roomId, static _ => new Cursor());
         }
 
         Gap? gap = null;
         lock (cursor)
         {
-            if (cursor.Epoch != joined.Epoch || (!replayed && index.RoomMemberCount(roomId) <= 1))
+            if (cursor.Epoch is null)
             {
+                cursor.Epoch = joined.Epoch;
+                cursor.Last = Math.Max(cursor.Last, joined.LastSeq);
+            }
+            else if (cursor.Epoch != joined.Epoch)
+            {
+                // Another numbering: seqs may have started again below the ones followed.
                 cursor.Epoch = joined.Epoch;
                 cursor.Last = joined.LastSeq;
             }
@@ -67,6 +96,7 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
     /// <summary>
     /// The dispatcher's check of a live room message, before it expands it: a seq past the next one
     /// holds the room's members (so this message waits behind the missing ones) and starts the fill.
+    /// While the room's position is being learnt, the seq only moves it.
     /// </summary>
     public void Observe(string roomId, ulong seq)
     {
@@ -83,7 +113,7 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
                 return;
             }
 
-            if (seq == cursor.Last + 1 || cursor.Filling)
+            if (seq == cursor.Last + 1 || cursor.Filling || cursor.Epoch is null)
             {
                 cursor.Last = seq;
                 return;
@@ -173,18 +203,19 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
 
     private readonly record struct Gap(ulong After, ulong UpTo, string Epoch);
 
-    private sealed class Cursor(ulong last, string epoch)
+    // Epoch null: the room's position is being learnt (no hole is looked for).
+    private sealed class Cursor
     {
-        public ulong Last { get; set; } = last;
+        public ulong Last { get; set; }
 
-        public string Epoch { get; set; } = epoch;
+        public string? Epoch { get; set; }
 
         public bool Filling { get; set; }
 
-        // Under the cursor's lock: the hole is (Last, upTo]; Last moves to seq.
+        // Under the cursor's lock, with the epoch known: the hole is (Last, upTo]; Last moves to seq.
         public Gap Open(ulong seq, ulong upTo)
         {
-            var gap = new Gap(Last, upTo, Epoch);
+            var gap = new Gap(Last, upTo, Epoch!);
             Last = seq;
             Filling = true;
             return gap;

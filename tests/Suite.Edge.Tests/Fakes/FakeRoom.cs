@@ -133,6 +133,9 @@ public sealed class FakeRoom(Func<DaprClient> dapr) : RoomService.RoomServiceBas
 
     public ConcurrentQueue<GetHistoryRequest> HistoryRequests { get; } = new();
 
+    /// <summary>The users with a connection in the room now.</summary>
+    public IReadOnlyCollection<string> Members(string roomId) => _rooms.GetOrAdd(roomId, _ => new()).Values.Select(m => m.UserId).ToList();
+
     public ulong LastSeq(string roomId) => _history.GetOrAdd(roomId, _ => new()).Last;
 
     /// <summary>Stores a message as PublishToRoom does, without delivering it (its publish still "in flight").</summary>

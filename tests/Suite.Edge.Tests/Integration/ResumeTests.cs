@@ -255,6 +255,30 @@ public sealed class ResumeTests : IAsyncLifetime
         Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
     }
 
+    [Fact]
+    public async Task A_room_joined_again_after_its_members_left_the_edge_starts_from_its_position_without_a_fill()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var alice = await JoinedAsync("alice", "g3", ct))
+        await using (var bob = await JoinedAsync("bob", "g3", ct))
+        {
+            await alice.SendAsync(new { type = "message", roomId = "g3", content = 1 }, ct);
+            Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        }
+
+        // Sent while no member of the room is on this edge: not this edge's to deliver to a later joiner.
+        await Eventually.UntilAsync(() => !Room.Members("g3").Any(), Wait, ct, "alice and bob are gone from the room");
+        Room.Commit("g3", "zed", "2");
+        Room.Commit("g3", "zed", "3");
+        await using var carol = await JoinedAsync("carol", "g3", ct);
+        await using var dave = await JoinedAsync("dave", "g3", ct);
+        await dave.SendAsync(new { type = "message", roomId = "g3", content = 4 }, ct);
+
+        Assert.Equal([4UL], (await MessagesAsync(carol, 1, ct)).Select(Seq));
+        Assert.DoesNotContain(Room.HistoryRequests, r => r.RoomId == "g3");
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(carol, ct));
+    }
+
     private async Task<TestClient> JoinedAsync(string user, string room, CancellationToken ct)
     {
         var client = await _edge.ConnectAsAsync(user, ct);
