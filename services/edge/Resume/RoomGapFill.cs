@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Suite.Contracts.Room.V1;
 using Suite.Edge.Connections;
+using Suite.Edge.Delivery;
 using Suite.Edge.Protocol;
 using Suite.Edge.Routing;
 
@@ -21,7 +22,13 @@ namespace Suite.Edge.Resume;
 /// than <see cref="ResumeOptions.MaxReplay"/>, the room not answering) stays a hole, counted and
 /// logged; the clients' own resume with <c>since</c> is the remedy then, as before.
 /// </remarks>
-public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistory history, EdgeMetrics metrics, IHostApplicationLifetime lifetime, ILogger<RoomGapFill> logger)
+public sealed partial class RoomGapFill(
+    LocalIndex<Connection> index,
+    RoomHistory history,
+    RecentMessageIds recent,
+    EdgeMetrics metrics,
+    IHostApplicationLifetime lifetime,
+    ILogger<RoomGapFill> logger)
 {
     private readonly ConcurrentDictionary<string, Cursor> _cursors = new(StringComparer.Ordinal);
 
@@ -154,6 +161,13 @@ public sealed partial class RoomGapFill(LocalIndex<Connection> index, RoomHistor
         }
         finally
         {
+            // A live copy of a filled message may still come (a publish that was late, not lost: a
+            // stale room owner's, thawed): the dispatcher's id filter drops it, as any redelivery.
+            foreach (var message in missed ?? [])
+            {
+                recent.TryAdd(message.Id);
+            }
+
             var floor = missed is { Count: > 0 } ? missed[^1].Seq : 0;
             foreach (var connection in held)
             {

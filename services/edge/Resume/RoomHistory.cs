@@ -59,7 +59,7 @@ public sealed partial class RoomHistory(RoomCalls room, IOptions<ResumeOptions> 
                         return null;
                     }
 
-                    missed.Add(new ReplayedMessage(message.Seq, frame, message.UserId));
+                    missed.Add(new ReplayedMessage(message.Seq, frame, message.UserId, message.Id));
                     after = message.Seq;
                 }
 

@@ -229,6 +229,9 @@ public sealed class ResumeTests : IAsyncLifetime
 
         Assert.Single(Room.HistoryRequests, r => r.RoomId == "g1" && r.AfterSeq == 1);
         Assert.DoesNotContain("message", await TypesUntilPongAsync(alice, ct));
+
+        // The lost one was only late (a stale owner's publish, thawed): its live copy is a repeat.
+        await PublishAsync("g1", 2, lost.Id, ct);
         await alice.SendAsync(new { type = "message", roomId = "g1", content = 4 }, ct);
         Assert.Equal([4UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
         Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
