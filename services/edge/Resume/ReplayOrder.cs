@@ -39,14 +39,21 @@ public sealed class ReplayOrder
     }
 
     /// <summary>
-    /// As <see cref="Hold"/>, unless the room is already held or filtered for this connection (its
-    /// own resuming join, or a fill, is under way): false then, and nothing changes.
+    /// As <see cref="Hold"/>, unless the room is already held for this connection (its own resuming
+    /// join is under way): false then, and nothing changes. The floor a finished replay left is
+    /// replaced (the edge's duplicate filter knows a gap fill's ids).
     /// </summary>
     public bool TryHold(string roomId)
     {
         lock (_lock)
         {
-            return _rooms.TryAdd(roomId, new RoomState(new List<ReplayedMessage>(), 0));
+            if (_rooms.TryGetValue(roomId, out var room) && room.Held is not null)
+            {
+                return false;
+            }
+
+            _rooms[roomId] = new RoomState(new List<ReplayedMessage>(), 0);
+            return true;
         }
     }
 

@@ -23,6 +23,13 @@ public sealed class ResumeOptions
     [Range(1024, 16 * 1024 * 1024)]
     public int MaxReplayBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Whether a live room seq that jumps past the next one makes the edge read the missing ones
+    /// from history (Resume/RoomGapFill). Off by default until it is proven beside room ownership
+    /// moves; holes after a lapsed lease are filled either way.
+    /// </summary>
+    public bool FillLiveGaps { get; set; }
+
     /// <summary>Most messages one <c>history</c> frame returns; also its count when the client gives no <c>limit</c>.</summary>
     [Range(1, 1000)]
     public int MaxHistoryLimit { get; set; } = 100;

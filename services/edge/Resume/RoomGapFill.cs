@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Suite.Contracts.Room.V1;
 using Suite.Edge.Connections;
 using Suite.Edge.Delivery;
@@ -26,6 +27,7 @@ public sealed partial class RoomGapFill(
     LocalIndex<Connection> index,
     RoomHistory history,
     RecentMessageIds recent,
+    IOptions<ResumeOptions> options,
     EdgeMetrics metrics,
     IHostApplicationLifetime lifetime,
     ILogger<RoomGapFill> logger)
@@ -120,7 +122,7 @@ public sealed partial class RoomGapFill(
                 return;
             }
 
-            if (seq == cursor.Last + 1 || cursor.Filling || cursor.Epoch is null)
+            if (seq == cursor.Last + 1 || cursor.Filling || cursor.Epoch is null || !options.Value.FillLiveGaps)
             {
                 cursor.Last = seq;
                 return;
@@ -134,20 +136,20 @@ public sealed partial class RoomGapFill(
 
     private void Fill(string roomId, Gap gap)
     {
-        // Held before the fill starts and before the message that revealed the hole is offered.
+        // Held before the fill starts and before the message that revealed the hole is offered. A
+        // connection whose own resuming join holds the room gets the filled messages offered as live
+        // ones, which its resume orders like any other.
         var held = new List<Connection>();
+        var resuming = new List<Connection>();
         foreach (var connection in index.RoomMembers(roomId))
         {
-            if (connection.StartReplayOrder().TryHold(roomId))
-            {
-                held.Add(connection);
-            }
+            (connection.StartReplayOrder().TryHold(roomId) ? held : resuming).Add(connection);
         }
 
-        _ = FillAsync(roomId, gap, held);
+        _ = FillAsync(roomId, gap, held, resuming);
     }
 
-    private async Task FillAsync(string roomId, Gap gap, List<Connection> held)
+    private async Task FillAsync(string roomId, Gap gap, List<Connection> held, List<Connection> resuming)
     {
         IReadOnlyList<ReplayedMessage>? missed = null;
         try
@@ -174,6 +176,15 @@ public sealed partial class RoomGapFill(
                 var userId = connection.Identity?.UserId;
                 var replay = missed?.Where(m => m.From != userId).ToList() ?? [];
                 connection.ReplayOrder!.Release(connection, roomId, joined: null, replay, floor);
+            }
+
+            foreach (var connection in resuming)
+            {
+                var userId = connection.Identity?.UserId;
+                foreach (var message in missed?.Where(m => m.From != userId) ?? [])
+                {
+                    connection.ReplayOrder!.Offer(connection, roomId, message.Seq, message.Frame);
+                }
             }
 
             _cursors.TryGetValue(roomId, out var cursor);

@@ -19,7 +19,7 @@ public sealed class ResumeTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => _edge = await EdgeHost.StartAsync(
         TestContext.Current.CancellationToken,
-        new Dictionary<string, string> { ["Resume:MaxReplay"] = "5", ["Resume:MaxHistoryLimit"] = "3" });
+        new Dictionary<string, string> { ["Resume:MaxReplay"] = "5", ["Resume:MaxHistoryLimit"] = "3", ["Resume:FillLiveGaps"] = "true" });
 
     public ValueTask DisposeAsync() => _edge.DisposeAsync();
 
