@@ -50,6 +50,12 @@ fi
 # What tests report besides passing (tests/Suite.Testing/TestReport.cs): the fuzz targets' input
 # counts (SUITE_FUZZ_ITERATIONS per target; README "Fuzzing"), the chaos tests' sent / received / duplicates.
 sort "$SUITE_TEST_REPORT"
+# The failed tests' names and first lines, again at the end: a CI page that shows only the tail of
+# the log still says which test failed and why (the runner prints "failed <name> (<time>)").
+if grep -qE '^\s*failed [^:]' "$log"; then
+  echo "failed tests (first lines of each):"
+  awk '/^[[:space:]]*failed [^:]/ { n = 12 } n > 0 { print; n-- }' "$log" | cut -c1-400
+fi
 echo "typescript client: ${client_passed} passed, ${client_failed} failed, ${client_skipped} skipped"
 echo "tests: $((passed + client_passed)) passed, $((failed + client_failed)) failed, $((skipped + client_skipped)) skipped"
 exit "$status"
