@@ -33,6 +33,48 @@ public sealed class SoakVerdictTests
     }
 
     [Fact]
+    public void Growth_tells_anonymous_from_file_backed_memory_and_counts_threads_over_the_same_windows()
+    {
+        // RSS 100 -> 106 MB, all of it file-backed (code first run): the anonymous part stays at 60 MB.
+        var samples = new List<MemorySample>();
+        foreach (var (at, file, threads) in new[] { (0.0, 40.0, 20), (30.0, 42.0, 22), (60.0, 44.0, 24), (90.0, 46.0, 24) })
+        {
+            var memory = new ProcessMemory((long)((60 + file) * Mb), null, (long)(60 * Mb), (long)(file * Mb), threads);
+            samples.Add(new MemorySample(TimeSpan.FromSeconds(at), new Dictionary<int, ProcessMemory> { [Edge.Pid] = memory }));
+        }
+
+        var growth = MemoryGrowth.Of(Edge, judged: true, samples, TimeSpan.Zero);
+
+        Assert.Equal(60 * Mb, growth.Parts!.AnonymousStart);
+        Assert.Equal(60 * Mb, growth.Parts.AnonymousEnd);
+        Assert.Equal(41 * Mb, growth.Parts.FileStart);
+        Assert.Equal(45 * Mb, growth.Parts.FileEnd);
+        Assert.Equal(21, growth.Parts.ThreadsStart);
+        Assert.Equal(24, growth.Parts.ThreadsEnd);
+    }
+
+    [Fact]
+    public void The_memory_of_a_live_process_is_read_from_proc_with_its_parts_and_threads()
+    {
+        var memory = ProcessStats.Memory(Environment.ProcessId);
+
+        Assert.NotNull(memory);
+        Assert.True(memory.Value.AnonymousBytes > 0 && memory.Value.FileBytes > 0, $"anonymous {memory.Value.AnonymousBytes}, file {memory.Value.FileBytes}");
+        Assert.InRange(memory.Value.AnonymousBytes!.Value + memory.Value.FileBytes!.Value, 1, memory.Value.RssBytes);
+        Assert.True(memory.Value.Threads > 1);
+        Assert.Null(ProcessStats.Memory(int.MaxValue));
+    }
+
+    [Fact]
+    public void Growth_leaves_out_the_parts_a_process_does_not_report()
+    {
+        var growth = MemoryGrowth.Of(Edge, judged: true, Samples(Edge, (0, 100), (30, 101)), TimeSpan.Zero);
+
+        Assert.Null(growth.Parts!.AnonymousStart);
+        Assert.Null(growth.Parts.ThreadsEnd);
+    }
+
+    [Fact]
     public void Windows_hold_at_most_three_samples()
     {
         var samples = Samples(Edge, [.. Enumerable.Range(0, 10).Select(i => (i * 30.0, 100.0 + i))]);

@@ -173,15 +173,12 @@ public sealed partial class RoomGapFill(
             var floor = missed is { Count: > 0 } ? missed[^1].Seq : 0;
             foreach (var connection in held)
             {
-                var userId = connection.Identity?.UserId;
-                var replay = missed?.Where(m => m.From != userId).ToList() ?? [];
-                connection.ReplayOrder!.Release(connection, roomId, joined: null, replay, floor);
+                connection.ReplayOrder!.Release(connection, roomId, joined: null, MissedBy(connection), floor);
             }
 
             foreach (var connection in resuming)
             {
-                var userId = connection.Identity?.UserId;
-                foreach (var message in missed?.Where(m => m.From != userId) ?? [])
+                foreach (var message in MissedBy(connection))
                 {
                     connection.ReplayOrder!.Offer(connection, roomId, message.Seq, message.Frame);
                 }
@@ -196,6 +193,10 @@ public sealed partial class RoomGapFill(
                 }
             }
         }
+
+        // A sender does not get its own room messages back, filled or live.
+        List<ReplayedMessage> MissedBy(Connection connection) =>
+            missed?.Where(m => m.From != connection.Identity?.UserId).ToList() ?? [];
 
         var outcome = missed is null ? "not_recovered" : "filled";
         metrics.GapFills.Add(1, new KeyValuePair<string, object?>("outcome", outcome));

@@ -43,7 +43,8 @@ internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IRea
                 }
             }
 
-            byPid[process.Pid] = new ProcessMemory(ProcessStats.ResidentBytes(process.Pid), heap);
+            var resident = ProcessStats.Memory(process.Pid);
+            byPid[process.Pid] = new ProcessMemory(resident?.RssBytes, heap, resident?.AnonymousBytes, resident?.FileBytes, resident?.Threads);
         }
 
         var sample = new MemorySample(at, byPid);
@@ -78,6 +79,8 @@ internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IRea
 
 /// <param name="RssBytes">Null when the process is gone.</param>
 /// <param name="GcHeapBytes">Null when the process exports no GC heap (sidecars, brokers, the launcher) or did not answer.</param>
-internal readonly record struct ProcessMemory(long? RssBytes, double? GcHeapBytes);
+/// <param name="AnonymousBytes">The anonymous part of the RSS (see <see cref="ResidentMemory"/>).</param>
+/// <param name="FileBytes">The file-backed part of the RSS.</param>
+internal readonly record struct ProcessMemory(long? RssBytes, double? GcHeapBytes, long? AnonymousBytes = null, long? FileBytes = null, int? Threads = null);
 
 internal sealed record MemorySample(TimeSpan At, IReadOnlyDictionary<int, ProcessMemory> ByPid);

@@ -9,18 +9,31 @@ internal static class ProcessStats
     private const double ClockTicksPerSecond = 100;
 
     /// <summary>VmRSS in bytes, or null when the process or /proc is not there.</summary>
-    public static long? ResidentBytes(int pid)
+    public static long? ResidentBytes(int pid) => Memory(pid)?.RssBytes;
+
+    /// <summary>
+    /// VmRSS split into anonymous memory (heaps, stacks: where a leak shows) and file-backed pages
+    /// (the runtime's and the app's mapped images, which grow as more code is first run), and the
+    /// thread count; null when the process or /proc is not there.
+    /// </summary>
+    public static ResidentMemory? Memory(int pid)
     {
         try
         {
+            long? rss = null, anon = null, file = null;
+            int? threads = null;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                rss ??= Kilobytes(line, "VmRSS:");
+                anon ??= Kilobytes(line, "RssAnon:");
+                file ??= Kilobytes(line, "RssFile:");
+                if (line.StartsWith("Threads:", StringComparison.Ordinal))
                 {
-                    var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
-                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                    threads = int.Parse(line["Threads:".Length..].Trim(), CultureInfo.InvariantCulture);
                 }
             }
+
+            return rss is null ? null : new ResidentMemory(rss.Value, anon, file, threads);
         }
         catch (IOException)
         {
@@ -31,6 +44,11 @@ internal static class ProcessStats
 
         return null;
     }
+
+    private static long? Kilobytes(string line, string field) =>
+        line.StartsWith(field, StringComparison.Ordinal)
+            ? long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024
+            : null;
 
     /// <summary>User + system CPU time the process has used so far, or null.</summary>
     public static TimeSpan? CpuTime(int pid)
@@ -122,3 +140,8 @@ internal static class ProcessStats
         return TimeSpan.FromSeconds(ticks / ClockTicksPerSecond);
     }
 }
+
+/// <param name="RssBytes">VmRSS.</param>
+/// <param name="AnonymousBytes">RssAnon (kernels before 4.5 do not report it).</param>
+/// <param name="FileBytes">RssFile.</param>
+internal readonly record struct ResidentMemory(long RssBytes, long? AnonymousBytes, long? FileBytes, int? Threads);

@@ -11,8 +11,9 @@ namespace Suite.Load.Scenarios.Soak;
 /// </summary>
 /// <param name="Judged">False for the brokers: their memory is the data they keep by configuration (stream caps), reported but not judged.</param>
 /// <param name="Problem">Why no growth could be computed (the process exited, too few samples).</param>
+/// <param name="Parts">What the RSS is made of at each end, to tell a leak (anonymous memory) from code first run (file-backed pages) and new threads.</param>
 internal sealed record MemoryGrowth(
-    string Role, int Pid, bool Judged, int Samples, double? RssStart, double? RssEnd, long? RssPeak, double? GrowthPercent, double? GcHeapStart, double? GcHeapEnd, string? Problem)
+    string Role, int Pid, bool Judged, int Samples, double? RssStart, double? RssEnd, long? RssPeak, double? GrowthPercent, double? GcHeapStart, double? GcHeapEnd, string? Problem, MemoryParts? Parts = null)
 {
     public const int MaxWindow = 3;
 
@@ -41,14 +42,25 @@ internal sealed record MemoryGrowth(
             Math.Round(end),
             after.Max(m => m.RssBytes!.Value),
             Math.Round((end - start) / start * 100, 2),
-            Mean(after.Take(window)),
-            Mean(after.TakeLast(window)),
-            Problem: null);
+            Mean(after.Take(window), m => m.GcHeapBytes),
+            Mean(after.TakeLast(window), m => m.GcHeapBytes),
+            Problem: null,
+            new MemoryParts(
+                Mean(after.Take(window), m => m.AnonymousBytes),
+                Mean(after.TakeLast(window), m => m.AnonymousBytes),
+                Mean(after.Take(window), m => m.FileBytes),
+                Mean(after.TakeLast(window), m => m.FileBytes),
+                Mean(after.Take(window), m => m.Threads),
+                Mean(after.TakeLast(window), m => m.Threads)));
     }
 
-    private static double? Mean(IEnumerable<ProcessMemory> window)
+    // Null unless every sample of the window has the figure.
+    private static double? Mean(IEnumerable<ProcessMemory> window, Func<ProcessMemory, double?> figure)
     {
-        var heaps = window.Select(m => m.GcHeapBytes).ToList();
-        return heaps.All(h => h is not null) ? Math.Round(heaps.Average(h => h!.Value)) : null;
+        var values = window.Select(figure).ToList();
+        return values.All(v => v is not null) ? Math.Round(values.Average(v => v!.Value)) : null;
     }
 }
+
+/// <summary>Means over the same windows as the RSS growth: anonymous and file-backed RSS, threads.</summary>
+internal sealed record MemoryParts(double? AnonymousStart, double? AnonymousEnd, double? FileStart, double? FileEnd, double? ThreadsStart, double? ThreadsEnd);

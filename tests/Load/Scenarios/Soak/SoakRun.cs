@@ -700,6 +700,9 @@ internal sealed class SoakRun : IAsyncDisposable
                 {
                     ["rssBytes"] = s.ByPid.GetValueOrDefault(p.Pid).RssBytes,
                     ["gcHeapBytes"] = s.ByPid.GetValueOrDefault(p.Pid).GcHeapBytes,
+                    ["rssAnonymousBytes"] = s.ByPid.GetValueOrDefault(p.Pid).AnonymousBytes,
+                    ["rssFileBytes"] = s.ByPid.GetValueOrDefault(p.Pid).FileBytes,
+                    ["threads"] = s.ByPid.GetValueOrDefault(p.Pid).Threads,
                 }))),
             })]),
         };
