@@ -50,6 +50,7 @@ internal static class LoadProgram
           --churn-interval T --churn-away T   soak: one receiver leaves every T (default 1s) for T (default 2s)
           --burst-interval T --burst-share S  soak: S of the receivers drop at once every T (default 5m, 0.25)
           --sample-interval T       soak: memory sample period (default 30s)
+          --collect-before-sample B soak: an induced full GC in each .NET server process before each memory sample (default true)
           --rss-growth-limit P      soak: most RSS growth per process after the warm-up for a pass (default 5 %)
           --edge-dll PATH           default services/edge/bin/Release/net10.0/Suite.Edge.dll
           --edge-cpus LIST          run every server process (edge, suite, peers, brokers) under taskset -c LIST (e.g. 0)

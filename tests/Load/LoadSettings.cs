@@ -107,6 +107,12 @@ internal sealed record LoadSettings
     /// <summary>soak: how often each server process's memory is sampled.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// soak: each .NET server process runs an induced full GC just before its memory is sampled, so
+    /// the samples compare what the process keeps, not how much garbage it held at that moment.
+    /// </summary>
+    public bool CollectBeforeSample { get; init; } = true;
+
     /// <summary>soak: the most a judged process's RSS may grow after the warm-up, in per cent, for a pass.</summary>
     public double RssGrowthLimitPercent { get; init; } = Scenarios.Soak.SoakVerdict.DefaultRssGrowthLimitPercent;
 
@@ -191,6 +197,7 @@ internal sealed record LoadSettings
                 "--burst-interval" => s with { BurstInterval = ParseDuration(Value()) },
                 "--burst-share" => s with { BurstShare = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--sample-interval" => s with { SampleInterval = ParseDuration(Value()) },
+                "--collect-before-sample" => s with { CollectBeforeSample = bool.Parse(Value()) },
                 "--rss-growth-limit" => s with { RssGrowthLimitPercent = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--out" or "-o" => s with { Out = Value() },
                 "--out-dir" => s with { OutDir = Value() },

@@ -46,5 +46,10 @@ internal static class GcTrigger
         {
             return false;
         }
+        catch (Exception ex) when (ex is IOException or TimeoutException or ServerErrorException)
+        {
+            // The process ended, or its diagnostics server refused the session: no GC was induced.
+            return false;
+        }
     }
 }

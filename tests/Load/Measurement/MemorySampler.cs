@@ -4,9 +4,11 @@ namespace Suite.Load.Measurement;
 
 /// <summary>
 /// Samples each server process's resident memory (/proc) and, for the .NET services that export it,
-/// their GC heap after the last collection (their /metrics), at chosen moments of a long run.
+/// their GC heap after the last collection (their /metrics), at chosen moments of a long run; with
+/// <paramref name="collectFirst"/>, after an induced full GC in every .NET process (the others are
+/// not reachable over the diagnostics port and are read as they are).
 /// </summary>
-internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IReadOnlyDictionary<int, Uri> metricsByPid, HttpClient http)
+internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IReadOnlyDictionary<int, Uri> metricsByPid, HttpClient http, bool collectFirst = false)
 {
     private readonly List<MemorySample> _samples = [];
 
@@ -25,6 +27,12 @@ internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IRea
 
     public async Task<MemorySample> SampleAsync(TimeSpan at, CancellationToken cancellationToken)
     {
+        if (collectFirst)
+        {
+            // All at once: each session drains for a moment after its GC, and the samples should be close in time.
+            await Task.WhenAll(processes.Select(p => GcTrigger.CollectAsync(p.Pid, cancellationToken)));
+        }
+
         var byPid = new Dictionary<int, ProcessMemory>();
         foreach (var process in processes)
         {

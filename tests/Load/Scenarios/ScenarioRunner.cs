@@ -137,6 +137,7 @@ internal static class ScenarioRunner
         ["burstShare"] = s.BurstShare,
         ["sampleIntervalSeconds"] = s.SampleInterval.TotalSeconds,
         ["rssGrowthLimitPercent"] = s.RssGrowthLimitPercent,
+        ["collectBeforeSample"] = s.CollectBeforeSample,
         ["edgeCpus"] = s.EdgeCpus,
         ["loadCpus"] = LoadCpus(),
         ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),

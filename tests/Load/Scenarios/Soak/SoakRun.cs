@@ -96,7 +96,7 @@ internal sealed class SoakRun : IAsyncDisposable
         var all = linked.Token;
         await ConnectEveryoneAsync(progress, all);
 
-        var sampler = new MemorySampler(_system.ServerProcesses(), MetricsByPid(), _http);
+        var sampler = new MemorySampler(_system.ServerProcesses(), MetricsByPid(), _http, _settings.CollectBeforeSample);
         var duration = _settings.Duration;
         var warmup = _settings.WarmupDuration;
         using var traffic = CancellationTokenSource.CreateLinkedTokenSource(all);
