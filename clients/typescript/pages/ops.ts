@@ -77,10 +77,10 @@ function render(data: OpsData): void {
     tr.dataset.count = String(count);
     return tr;
   }));
-  byId('drops').replaceChildren(...Object.entries(data.totals)
+  const drops = Object.entries(data.totals)
     .filter(([key]) => key.startsWith('frames.dropped:') || key.startsWith('connections.closed:'))
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, value]) => row(key, value)));
+    .sort(([a], [b]) => a.localeCompare(b));
+  byId('drops').replaceChildren(...(drops.length === 0 ? [row('no drop and no close yet', '')] : drops.map(([key, value]) => row(key, value))));
   byId('rooms').replaceChildren(...data.rooms.map((room) => {
     const tr = row(room.roomId, room.connections, room.members.join(', '));
     tr.dataset.room = room.roomId;

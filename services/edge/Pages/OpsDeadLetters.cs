@@ -1,10 +1,10 @@
-using System.Text;
 using System.Text.Json;
 using Dapr;
 using Dapr.AppCallback.Autogen.Grpc.v1;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
 using AckStatus = Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
@@ -17,11 +17,11 @@ public sealed record OpsDeadLetter(string Topic, string Id, DateTimeOffset Recei
 /// <summary>
 /// The last dead letters of notification's two dead-letter topics (<c>notifications.deadletter</c>:
 /// invalid events with a reason; <c>deadletter.notifications</c>: events given up on), read over
-/// streaming subscriptions of this edge's sidecar for the Development ops view. Only registered
-/// with the pages (Development and <c>Edge:PagesPath</c>); it acks every event, so on a broker it
-/// forms its own consumer group (the edge's app id) and takes nothing from other readers.
+/// streaming subscriptions of this edge's sidecar for the Development ops view. Runs only with the
+/// pages (<see cref="PagesEndpoints.Enabled"/>); it acks every event, so on a broker it forms its own
+/// consumer group (the edge's app id) and takes nothing from other readers.
 /// </summary>
-public sealed class OpsDeadLetters(IConfiguration configuration, ILogger<OpsDeadLetters> logger) : BackgroundService
+public sealed class OpsDeadLetters(IConfiguration configuration, IHostEnvironment environment, IOptions<EdgeOptions> options, ILogger<OpsDeadLetters> logger) : BackgroundService
 {
     private const int Kept = 20;
     private const int DataChars = 300;
@@ -38,6 +38,11 @@ public sealed class OpsDeadLetters(IConfiguration configuration, ILogger<OpsDead
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!PagesEndpoints.Enabled(environment, options.Value))
+        {
+            return;
+        }
+
         var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
         var token = DaprDefaults.GetDefaultDaprApiToken(configuration);
         var headers = string.IsNullOrWhiteSpace(token) ? null : new Metadata { { "dapr-api-token", token } };
@@ -89,7 +94,7 @@ public sealed class OpsDeadLetters(IConfiguration configuration, ILogger<OpsDead
                 continue;
             }
 
-            Remember(new OpsDeadLetter(topic, message.Id, DateTimeOffset.UtcNow, ReasonOf(message), Preview(message.Data.Span)));
+            Remember(new OpsDeadLetter(topic, message.Id, DateTimeOffset.UtcNow, ReasonOf(message), Preview(message.Data)));
             var processed = new SubscribeTopicEventsRequestProcessedAlpha1
             {
                 Id = message.Id,
@@ -133,9 +138,24 @@ public sealed class OpsDeadLetters(IConfiguration configuration, ILogger<OpsDead
         }
     }
 
-    private static string Preview(ReadOnlySpan<byte> data)
+    // A DeadLetter's data is the event as received, as a JSON string: show that rather than the escaped wrapper.
+    private static string Preview(Google.Protobuf.ByteString data)
     {
-        var text = Encoding.UTF8.GetString(data);
+        var text = data.ToStringUtf8();
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("reason", out _)
+                && json.RootElement.TryGetProperty("data", out var inner) && inner.ValueKind == JsonValueKind.String)
+            {
+                text = inner.GetString() ?? text;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: shown as it is.
+        }
+
         return text.Length <= DataChars ? text : text[..DataChars] + "…";
     }
 }

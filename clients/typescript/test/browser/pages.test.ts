@@ -102,6 +102,14 @@ describe('the pages in headless Chromium', { skip: existsSync(chromiumPath) ? fa
       await ops.locator('#edges tr[data-edge="edge-0"]').waitFor(wait);
       const byState = await ops.$$eval('#states tr', (rows) => rows.reduce((sum, row) => sum + Number((row as HTMLElement).dataset.count), 0));
       assert.equal(byState, open.length, 'the states add up to the open connections');
+      // An event with no target is dead-lettered by notification with its reason; the edge reads the topic.
+      const published = await fetch(new URL('v1.0/publish/pubsub/notifications', suite.info.daprHttp), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: `no-target-${run}`, payload: { type: 'order_update', content: { orderId: 7 } } }),
+      });
+      assert.ok(published.ok, `publish answered ${published.status}`);
+      await ops.locator('#dead-letters tr', { hasText: `no-target-${run}` }).filter({ hasText: 'notifications.deadletter' }).waitFor(wait);
       // Rates come from two reads; wait for the second.
       await ops.waitForFunction(() => document.getElementById('rate-in')?.textContent !== '–', undefined, wait);
       await ops.screenshot({ path: join(screenshots, 'ops.png') });
