@@ -32,12 +32,14 @@ function total(data: OpsData, key: string): number {
   return data.totals[key] ?? 0;
 }
 
-function rate(now: OpsData, key: string): string {
-  if (previous === undefined || now.at <= previous.at) {
+function rate(now: OpsData, ...keys: string[]): string {
+  const before = previous;
+  if (before === undefined || now.at <= before.at) {
     return '–';
   }
 
-  return ((total(now, key) - total(previous, key)) / ((now.at - previous.at) / 1000)).toFixed(1);
+  const change = keys.reduce((sum, key) => sum + total(now, key) - total(before, key), 0);
+  return (change / ((now.at - before.at) / 1000)).toFixed(1);
 }
 
 function ms(value: number | string | null): string {
@@ -60,8 +62,11 @@ function render(data: OpsData): void {
   error.textContent = data.edgesError ?? '';
 
   byId('connections-total').textContent = String(data.connections.total);
-  byId('rate-in').textContent = rate(data, 'frames.received');
-  byId('rate-out').textContent = rate(data, 'frames.sent');
+  // Room and direct messages from clients; frames handed to recipients by deliveries (room
+  // messages, directs, notifications: the sum of the fan-out).
+  byId('rate-in').textContent = rate(data, 'frames.received:message', 'frames.received:direct');
+  byId('rate-out').textContent = rate(data, 'delivery.fanout');
+  byId('frames-rate').textContent = `${rate(data, 'frames.received')} in, ${rate(data, 'frames.sent')} out`;
   byId('latency-p50').textContent = ms(data.latency.p50Ms);
   byId('latency-p99').textContent = ms(data.latency.p99Ms);
   byId('slow-drops').textContent = String(slowDrops(data));
@@ -77,10 +82,9 @@ function render(data: OpsData): void {
     tr.dataset.count = String(count);
     return tr;
   }));
-  const drops = Object.entries(data.totals)
-    .filter(([key]) => key.startsWith('frames.dropped:') || key.startsWith('connections.closed:'))
-    .sort(([a], [b]) => a.localeCompare(b));
-  byId('drops').replaceChildren(...(drops.length === 0 ? [row('no drop and no close yet', '')] : drops.map(([key, value]) => row(key, value))));
+  byId('totals').replaceChildren(...Object.entries(data.totals)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => row(key, value)));
   byId('rooms').replaceChildren(...data.rooms.map((room) => {
     const tr = row(room.roomId, room.connections, room.members.join(', '));
     tr.dataset.room = room.roomId;

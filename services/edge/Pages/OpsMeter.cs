@@ -5,7 +5,8 @@ namespace Suite.Edge.Pages;
 
 /// <summary>
 /// Totals of this edge's own instruments (<see cref="EdgeMetrics"/>) for the Development ops view:
-/// frames in and out, frames dropped by reason, closes by code, and the delivery latency histogram
+/// frames in (also by type) and out, frames handed to recipients by deliveries (the fan-out's sum),
+/// frames dropped by reason, closes by code, and the delivery latency histogram
 /// with the buckets /metrics exports. Listens only to the meters of this app's meter factory, so
 /// several edges in one process (tests) each see their own.
 /// </summary>
@@ -28,11 +29,12 @@ public sealed class OpsMeter : IDisposable
             }
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Count(instrument.Name, value, tags));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Count(instrument.Name, value, tags));
         _listener.SetMeasurementEventCallback<double>((_, value, _, _) => RecordLatency(value));
         _listener.Start();
     }
 
-    /// <summary>Totals since start by key: <c>frames.received</c>, <c>frames.sent</c>, <c>frames.dropped:{reason}</c>, <c>connections.closed:{code}</c>, <c>connections.opened</c>.</summary>
+    /// <summary>Totals since start by key: <c>frames.received</c> and <c>frames.received:{type}</c>, <c>frames.sent</c>, <c>delivery.fanout</c>, <c>frames.dropped:{reason}</c>, <c>connections.closed:{code}</c>, <c>connections.opened</c>.</summary>
     public IReadOnlyDictionary<string, long> Totals() => new Dictionary<string, long>(_totals, StringComparer.Ordinal);
 
     public LatencySnapshot Latency()
@@ -46,19 +48,30 @@ public sealed class OpsMeter : IDisposable
     public void Dispose() => _listener.Dispose();
 
     private static bool Wanted(string name) => name is "suite.edge.frames.received" or "suite.edge.frames.sent" or "suite.edge.frames.dropped"
-        or "suite.edge.connections.closed" or "suite.edge.connections.opened" or "suite.edge.delivery.latency";
+        or "suite.edge.connections.closed" or "suite.edge.connections.opened" or "suite.edge.delivery.latency" or "suite.edge.delivery.fanout";
 
     private void Count(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var name = instrument["suite.edge.".Length..];
-        var key = name switch
+        switch (name)
         {
-            "frames.dropped" => $"{name}:{Tag(tags, "reason")}",
-            "connections.closed" => $"{name}:{Tag(tags, "code")}",
-            _ => name,
-        };
-        _totals.AddOrUpdate(key, value, (_, old) => old + value);
+            case "frames.dropped":
+                Add($"{name}:{Tag(tags, "reason")}", value);
+                break;
+            case "connections.closed":
+                Add($"{name}:{Tag(tags, "code")}", value);
+                break;
+            case "frames.received":
+                Add(name, value);
+                Add($"{name}:{Tag(tags, "type")}", value);
+                break;
+            default:
+                Add(name, value);
+                break;
+        }
     }
+
+    private void Add(string key, long value) => _totals.AddOrUpdate(key, value, (_, old) => old + value);
 
     private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
     {

@@ -19,6 +19,8 @@ describe('the pages in headless Chromium', { skip: existsSync(chromiumPath) ? fa
   const run = Date.now().toString(36);
   const room = `lobby-${run}`;
   const open: BrowserContext[] = [];
+  /** The demo pages of the chat test, kept open for the ops test. */
+  let chat: { alice: Page; bob: Page } | undefined;
   /** The kinds of WebSocket frames each demo page received, as Chromium saw them. */
   const received = new WeakMap<Page, { binary: number; text: number }>();
 
@@ -88,6 +90,7 @@ describe('the pages in headless Chromium', { skip: existsSync(chromiumPath) ? fa
     assert.deepEqual({ ...received.get(alice)!, text: received.get(alice)!.text > 0 }, { binary: 0, text: true }, 'json: text frames only');
 
     await alice.screenshot({ path: join(screenshots, 'demo.png') });
+    chat = { alice, bob };
   });
 
   it('the ops page shows the open connections, by state, and the room with its members', { timeout: 60_000 }, async () => {
@@ -110,8 +113,15 @@ describe('the pages in headless Chromium', { skip: existsSync(chromiumPath) ? fa
       });
       assert.ok(published.ok, `publish answered ${published.status}`);
       await ops.locator('#dead-letters tr', { hasText: `no-target-${run}` }).filter({ hasText: 'notifications.deadletter' }).waitFor(wait);
-      // Rates come from two reads; wait for the second.
-      await ops.waitForFunction(() => document.getElementById('rate-in')?.textContent !== '–', undefined, wait);
+      // Messages in and out per second: from the change of the totals between two reads.
+      const { alice, bob } = chat!;
+      for (let i = 1; i <= 5; i++) {
+        await alice.fill('#message', `busy ${i}`);
+        await alice.press('#message', 'Enter');
+      }
+
+      await bob.locator('#log li.theirs', { hasText: 'busy 5' }).waitFor(wait);
+      await ops.waitForFunction(() => ['rate-in', 'rate-out'].every((id) => Number(document.getElementById(id)?.textContent) > 0), undefined, wait);
       await ops.screenshot({ path: join(screenshots, 'ops.png') });
 
       // A closed browser context is a closed connection.
