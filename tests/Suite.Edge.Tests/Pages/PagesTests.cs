@@ -38,7 +38,10 @@ public sealed class PagesTests : IDisposable
         var room = Assert.Single(data.GetProperty("rooms").EnumerateArray());
         Assert.Equal("lobby", room.GetProperty("roomId").GetString());
         Assert.Equal(["alice"], room.GetProperty("members").EnumerateArray().Select(m => m.GetString()));
-        Assert.True(data.GetProperty("totals").GetProperty("frames.received").GetInt64() >= 2, "auth and join counted");
+        var totals = data.GetProperty("totals");
+        Assert.True(totals.GetProperty("frames.received").GetInt64() >= 2, "auth and join counted");
+        Assert.Equal(1, totals.GetProperty("frames.received:join").GetInt64());
+        Assert.Equal(1, totals.GetProperty("connections.opened").GetInt64());
 
         // Not on the sidecar's port.
         using var sidecarSide = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.InternalPort}") };
