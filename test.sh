@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine that has only the .NET SDK:
-# installs the real brokers the tests start (redis-server, nats-server) and Node.js with npm (the
-# TypeScript client's tests), restores, builds, tests.
+# installs the real brokers the tests start (redis-server, nats-server), Node.js with npm (the
+# TypeScript client's tests) and Chromium (the pages' browser tests), restores, builds, tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# The browser tests drive Debian's chromium with playwright-core (clients/typescript/test/browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   $sudo_cmd apt-get update -qq
@@ -36,7 +38,9 @@ passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' ||
 failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 # The TypeScript client (clients/typescript): unit tests, then against the embedded suite and the
-# launcher built above (README "TypeScript client"); node's test runner prints TAP counts.
+# launcher built above (README "TypeScript client"), then the demo and ops pages in headless Chromium
+# (README "Pages"; its build writes dist/www, which the embedded suite serves from this checkout);
+# node's test runner prints TAP counts.
 client_status=0
 (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm test) 2>&1 | tee "$client_log" || client_status=$?
 client_passed=$(grep -E '^# pass [0-9]+' "$client_log" | tail -1 | grep -oE '[0-9]+' || echo 0)

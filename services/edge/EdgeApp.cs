@@ -1,6 +1,7 @@
 using Suite.Edge.Auth;
 using Suite.Edge.Connections;
 using Suite.Edge.Delivery;
+using Suite.Edge.Pages;
 using Suite.Edge.Resume;
 using Suite.Edge.Surfaces;
 using Suite.Edge.Upstream;
@@ -26,6 +27,7 @@ public static class EdgeApp
         builder.AddDelivery();
         builder.AddResume();
         builder.AddInternalPort();
+        builder.AddPages();
 
         var app = builder.Build();
 
@@ -34,6 +36,7 @@ public static class EdgeApp
         app.UseSurfaces();
         app.UseAppApiToken();
         app.UseWebSockets();
+        app.UsePages();
         // CloudEvents are Dapr deliveries; the WebSocket endpoint skips the middleware, which would
         // otherwise stay on its call stack (and in memory) for the life of every connection.
         app.UseWhen(context => !ConnectionEndpoints.IsWebSocketPath(context.Request.Path), branch => branch.UseCloudEvents());

@@ -47,7 +47,7 @@ public sealed class EdgeMetrics
     public Histogram<double> DeliveryLatency { get; }
 
     // Seconds: a delivery takes a millisecond or two through an idle broker, seconds behind a backlog.
-    private static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    internal static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private static long QueueTotal(Connections.ConnectionRegistry registry, Func<Delivery.SendQueue, long> measure)
     {

@@ -70,6 +70,14 @@ public sealed class EdgeOptions
     [Range(1, 1024)]
     public int ReplayParallelism { get; set; } = 16;
 
+    /// <summary>
+    /// Development only: the directory of the built demo and ops pages (clients/typescript's
+    /// <c>npm run build</c> writes <c>dist/www</c>), served on the public port at <c>/</c> and
+    /// <c>/ops</c> with the ops JSON at <c>/ops/data</c>; relative paths start at the content root.
+    /// Unset: no pages. Ignored outside Development.
+    /// </summary>
+    public string? PagesPath { get; set; }
+
     /// <summary>Deadline of each upstream gRPC call.</summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

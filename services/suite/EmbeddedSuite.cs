@@ -28,6 +28,9 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 
     public int EdgePort { get; private set; }
 
+    /// <summary>The directory of the demo and ops pages the edge serves at <c>/</c> and <c>/ops</c>; null = no pages.</summary>
+    public string? PagesPath { get; private init; }
+
     /// <summary>Each app's HTTP port for its sidecar (Dapr callbacks, health and /metrics) by app id: presence, room, notification, edge-0 (its internal port).</summary>
     public IReadOnlyDictionary<string, int> HttpPorts => _httpPorts;
 
@@ -46,15 +49,28 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     public static Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken) =>
         StartAsync(edgePort, Ports.Free, cancellationToken);
 
+    /// <param name="pagesPath">The built demo and ops pages the edge serves (<see cref="BuiltPagesPath"/>); null = none.</param>
+    public static Task<EmbeddedSuite> StartAsync(int edgePort, string? pagesPath, CancellationToken cancellationToken) =>
+        StartAsync(edgePort, Ports.Free, cancellationToken, pagesPath);
+
+    /// <summary>
+    /// Where clients/typescript's <c>npm run build</c> writes the pages in the checkout this suite
+    /// was built from (clients/typescript/dist/www), recorded at build time.
+    /// </summary>
+    public static string? BuiltPagesPath =>
+        typeof(EmbeddedSuite).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "PagesPath")?.Value;
+
     /// <param name="internalPorts">Where the services' and sidecars' own ports come from (tests hand out taken ones).</param>
-    internal static async Task<EmbeddedSuite> StartAsync(int edgePort, Func<int> internalPorts, CancellationToken cancellationToken)
+    internal static async Task<EmbeddedSuite> StartAsync(int edgePort, Func<int> internalPorts, CancellationToken cancellationToken, string? pagesPath = null)
     {
         // The internal ports are free when chosen but released until their server binds them, so an
         // outgoing connection of any process on the machine can take one in between: start again
         // on fresh ports then (the edge's port is the caller's and is never changed).
         for (var attempt = 1; ; attempt++)
         {
-            var suite = new EmbeddedSuite(internalPorts) { EdgePort = edgePort };
+            var suite = new EmbeddedSuite(internalPorts) { EdgePort = edgePort, PagesPath = pagesPath };
             try
             {
                 await suite.StartAllAsync(edgePort, cancellationToken);
@@ -151,6 +167,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
                 new("Edge:RoomAddress", room.GrpcAddress),
                 new("Edge:NotificationAddress", notification.GrpcAddress),
                 new("Auth:SigningKey", DevelopmentSigningKey),
+                .. PagesPath is null ? Array.Empty<KeyValuePair<string, string?>>() : [new("Edge:PagesPath", PagesPath)],
             ],
             edgeInternal,
             bus,

@@ -6,6 +6,9 @@ using Suite.Embedded;
 // (the load generator): the edge, every service's metrics and a sidecar to publish through.
 var port = 5000;
 var describe = false;
+// The demo and ops pages: clients/typescript's build output in this checkout unless --pages DIR
+// (or --no-pages) says otherwise.
+var pages = EmbeddedSuite.BuiltPagesPath;
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] == "--port" && i + 1 < args.Length)
@@ -15,6 +18,14 @@ for (var i = 0; i < args.Length; i++)
     else if (args[i] == "--describe-json")
     {
         describe = true;
+    }
+    else if (args[i] == "--pages" && i + 1 < args.Length)
+    {
+        pages = Path.GetFullPath(args[++i]);
+    }
+    else if (args[i] == "--no-pages")
+    {
+        pages = null;
     }
 }
 
@@ -33,8 +44,14 @@ using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Cre
     stop.Cancel();
 });
 
-await using var suite = await EmbeddedSuite.StartAsync(port, stop.Token);
+await using var suite = await EmbeddedSuite.StartAsync(port, pages, stop.Token);
 Console.WriteLine("Gateway suite running (embedded, in-memory components).");
+if (pages is not null)
+{
+    Console.WriteLine($"  Demo:       http://127.0.0.1:{port}/" + (Directory.Exists(pages) ? "" : $"  (not built: cd clients/typescript && npm ci && npm run build)"));
+    Console.WriteLine($"  Ops:        http://127.0.0.1:{port}/ops");
+}
+
 Console.WriteLine($"  WebSocket:  ws://127.0.0.1:{port}/ws");
 Console.WriteLine($"  Dev token:  http://127.0.0.1:{port}/dev/token?user=alice");
 Console.WriteLine($"  Metrics:    http://127.0.0.1:{port}/metrics");

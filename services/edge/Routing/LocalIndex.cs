@@ -148,6 +148,9 @@ public sealed class LocalIndex<TConnection>
     /// <summary>Every connection on this edge.</summary>
     public ImmutableArray<TConnection> AllConnections() => _all.Snapshot();
 
+    /// <summary>The rooms with members on this edge (a snapshot; for the Development ops view, not the hot path).</summary>
+    public string[] RoomIds() => [.. _rooms.Keys];
+
     /// <summary>Whether the user still has a connection on this edge.</summary>
     public bool HasConnections(string userId) => _users.TryGetValue(userId, out var group) && group.Count > 0;
 
