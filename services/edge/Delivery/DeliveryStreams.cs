@@ -152,7 +152,7 @@ public sealed class DeliveryStreams(
         var kind = KindTag(lane.Urgent);
         metrics.DeliveryStreamConnects.Add(1, kind);
         DeliveryStreamsLog.Opened(logger, lane.Topic, lane.Endpoint);
-        var acks = Channel.CreateUnbounded<SubscribeTopicEventsRequestAlpha1>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var acks = Channel.CreateUnbounded<SubscribeTopicEventsRequestAlpha1>(new UnboundedChannelOptions { SingleReader = true });
         var acking = WriteAcksAsync(call.RequestStream, acks, stoppingToken);
         Exception? ackFailure;
         try
