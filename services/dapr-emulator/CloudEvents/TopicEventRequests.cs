@@ -59,6 +59,31 @@ public static class TopicEventRequests
         return request;
     }
 
+    /// <summary>
+    /// What <see cref="From"/> makes of <see cref="RawPayloadEnvelope.ToJson"/>, built from the
+    /// envelope's fields without writing and parsing its JSON.
+    /// </summary>
+    public static TopicEventRequest FromRawPayload(RawPayloadEnvelope envelope, string path) => new()
+    {
+        Id = envelope.Id,
+        Source = RawPayloadEnvelope.Source,
+        Type = RawPayloadEnvelope.Type,
+        SpecVersion = RawPayloadEnvelope.SpecVersion,
+        DataContentType = ContentTypes.OctetStream,
+        Topic = envelope.Topic,
+        PubsubName = envelope.PubsubName,
+        Path = path,
+        Data = ByteString.CopyFrom(envelope.Data.Span),
+        Extensions = new Struct
+        {
+            Fields =
+            {
+                ["topic"] = Value.ForString(envelope.Topic),
+                ["pubsubname"] = Value.ForString(envelope.PubsubName),
+            },
+        },
+    };
+
     private static ByteString Data(JsonElement root, string contentType)
     {
         if (root.TryGetProperty("data_base64", out var base64) && base64.ValueKind == JsonValueKind.String)

@@ -76,11 +76,11 @@ public sealed partial class AppChannel : IDeliveryTarget, IDisposable
         return SubscriptionReader.Read(body);
     }
 
-    public async Task<DeliveryOutcome> DeliverAsync(string path, ReadOnlyMemory<byte> cloudEvent, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
+    public async Task<DeliveryOutcome> DeliverAsync(string path, SubscriberEvent cloudEvent, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
-            Content = new ReadOnlyMemoryContent(cloudEvent) { Headers = { ContentType = CloudEventContentType } },
+            Content = new ReadOnlyMemoryContent(cloudEvent.CloudEvent) { Headers = { ContentType = CloudEventContentType } },
         };
         foreach (var (name, value) in headers)
         {

@@ -1,3 +1,5 @@
+using Suite.DaprEmulator.CloudEvents;
+
 namespace Suite.DaprEmulator.Delivery;
 
 /// <summary>
@@ -8,5 +10,5 @@ namespace Suite.DaprEmulator.Delivery;
 public interface IDeliveryTarget
 {
     /// <summary>Hands over one CloudEvent and returns what the app answered.</summary>
-    Task<DeliveryOutcome> DeliverAsync(string path, ReadOnlyMemory<byte> cloudEvent, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken);
+    Task<DeliveryOutcome> DeliverAsync(string path, SubscriberEvent cloudEvent, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken);
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using Suite.DaprEmulator.CloudEvents;
 using Suite.DaprEmulator.PubSub;
 using Suite.DaprEmulator.Publishing;
@@ -25,8 +23,10 @@ public sealed partial class TopicDelivery(
 {
     public async Task HandleAsync(PubSubMessage message, CancellationToken cancellationToken)
     {
-        var cloudEvent = subscription.RawPayload ? WrapRawPayload(message) : message.Data;
-        var fields = routes.HasRules || !subscription.RawPayload ? CloudEventFields.TryRead(cloudEvent.Span) : null;
+        var cloudEvent = subscription.RawPayload
+            ? SubscriberEvent.FromRawPayload(RawPayloadEnvelope.New(subscription.Topic, subscription.PubsubName, message.Data))
+            : SubscriberEvent.FromCloudEvent(message.Data);
+        var fields = routes.HasRules || !subscription.RawPayload ? CloudEventFields.TryRead(cloudEvent.CloudEvent.Span) : null;
         if (fields?.HasExpired(time.GetUtcNow()) == true)
         {
             LogExpired(logger, fields["id"], subscription.Topic);
@@ -96,28 +96,6 @@ public sealed partial class TopicDelivery(
         }
 
         return headers;
-    }
-
-    // daprd builds the CloudEvent on the subscriber side for raw payloads, with a new id per
-    // delivery, so redeliveries of a raw message cannot be de-duplicated by id (contract §2.3).
-    private ReadOnlyMemory<byte> WrapRawPayload(PubSubMessage message)
-    {
-        var buffer = new ArrayBufferWriter<byte>(message.Data.Length * 4 / 3 + 256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("id", Guid.NewGuid().ToString());
-            json.WriteString("source", "Dapr");
-            json.WriteString("type", "com.dapr.event.sent");
-            json.WriteString("specversion", "1.0");
-            json.WriteString("datacontenttype", ContentTypes.OctetStream);
-            json.WriteString("topic", subscription.Topic);
-            json.WriteString("pubsubname", subscription.PubsubName);
-            json.WriteBase64String("data_base64", message.Data.Span);
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
     }
 
     [LoggerMessage(1, LogLevel.Warning, "dropping expired message {MessageId} on topic {Topic}")]

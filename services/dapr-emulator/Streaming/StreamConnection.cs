@@ -39,13 +39,15 @@ public sealed class StreamConnection : IDeliveryTarget, IDisposable
     public Task SendInitialResponseAsync() =>
         WriteAsync(new SubscribeTopicEventsResponseAlpha1 { InitialResponse = new SubscribeTopicEventsResponseInitialAlpha1() }, Closed);
 
-    public async Task<DeliveryOutcome> DeliverAsync(string path, ReadOnlyMemory<byte> cloudEvent, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
+    public async Task<DeliveryOutcome> DeliverAsync(string path, SubscriberEvent cloudEvent, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
     {
         TopicEventRequest message;
         try
         {
             // daprd streams always use route "/" and put the CloudEvent's own attributes in the frame.
-            message = TopicEventRequests.From(cloudEvent, _subscription.PubsubName, _subscription.Topic, "/");
+            message = cloudEvent.RawPayload is { } raw
+                ? TopicEventRequests.FromRawPayload(raw, "/")
+                : TopicEventRequests.From(cloudEvent.CloudEvent, _subscription.PubsubName, _subscription.Topic, "/");
         }
         catch (JsonException ex)
         {

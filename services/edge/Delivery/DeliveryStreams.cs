@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 using Dapr;
 using Dapr.AppCallback.Autogen.Grpc.v1;
 using Dapr.Client.Autogen.Grpc.v1;
@@ -119,8 +121,12 @@ public sealed class DeliveryStreams(
         }
     }
 
-    // Events are handled one at a time: order per topic is kept, and the acks are written only
-    // here, since a gRPC request stream takes one writer at a time.
+    // Events are handled one at a time, so order per topic is kept. Their acks go out through one
+    // writer of their own (a gRPC request stream takes one writer at a time) instead of being awaited
+    // here: an ack write is a hop to the HTTP/2 connection's write loop and back, and awaiting it put
+    // that round of wake-ups between every two events of the topic (docs/benchmarks.md, direct
+    // messages, 2026-12-06). The sidecar keeps at most its component's concurrency of events
+    // un-acked per stream, so the acks waiting here stay as few.
     private async Task ConsumeAsync(Lane lane, Action opened, CancellationToken stoppingToken)
     {
         using var call = lane.Client.SubscribeTopicEventsAlpha1(lane.Headers, cancellationToken: stoppingToken);
@@ -146,21 +152,65 @@ public sealed class DeliveryStreams(
         var kind = KindTag(lane.Urgent);
         metrics.DeliveryStreamConnects.Add(1, kind);
         DeliveryStreamsLog.Opened(logger, lane.Topic, lane.Endpoint);
-        while (await call.ResponseStream.MoveNext(stoppingToken))
+        var acks = Channel.CreateUnbounded<SubscribeTopicEventsRequestAlpha1>(new UnboundedChannelOptions { SingleReader = true });
+        var acking = WriteAcksAsync(call.RequestStream, acks, stoppingToken);
+        Exception? ackFailure;
+        try
         {
-            if (call.ResponseStream.Current.EventMessage is not { } message)
+            while (await call.ResponseStream.MoveNext(stoppingToken))
             {
-                continue;
+                if (call.ResponseStream.Current.EventMessage is not { } message)
+                {
+                    continue;
+                }
+
+                var accepted = dispatcher.DispatchPayload(message.Data.Span, lane.Urgent);
+                metrics.DeliveryStreamEvents.Add(1, kind, new KeyValuePair<string, object?>("ack", accepted ? "success" : "drop"));
+                var processed = new SubscribeTopicEventsRequestProcessedAlpha1
+                {
+                    Id = message.Id,
+                    Status = new TopicEventResponse { Status = accepted ? AckStatus.Success : AckStatus.Drop },
+                };
+                if (!acks.Writer.TryWrite(new SubscribeTopicEventsRequestAlpha1 { EventProcessed = processed }))
+                {
+                    // The ack writer stopped on a failure, thrown below.
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // Acks already queued are still written; the call is disposed only after its writer is done.
+            acks.Writer.TryComplete();
+            ackFailure = await acking;
+        }
+
+        if (ackFailure is not null)
+        {
+            ExceptionDispatchInfo.Throw(ackFailure);
+        }
+    }
+
+    // Returns the failure that stopped it (none once every ack was written), never throws: a failed
+    // write ends the stream, which the read loop then sees or is told of through the closed channel.
+    private static async Task<Exception?> WriteAcksAsync(IClientStreamWriter<SubscribeTopicEventsRequestAlpha1> requests, Channel<SubscribeTopicEventsRequestAlpha1> acks, CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await acks.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (acks.Reader.TryRead(out var ack))
+                {
+                    await requests.WriteAsync(ack, stoppingToken);
+                }
             }
 
-            var accepted = dispatcher.DispatchPayload(message.Data.Span, lane.Urgent);
-            metrics.DeliveryStreamEvents.Add(1, kind, new KeyValuePair<string, object?>("ack", accepted ? "success" : "drop"));
-            var processed = new SubscribeTopicEventsRequestProcessedAlpha1
-            {
-                Id = message.Id,
-                Status = new TopicEventResponse { Status = accepted ? AckStatus.Success : AckStatus.Drop },
-            };
-            await call.RequestStream.WriteAsync(new SubscribeTopicEventsRequestAlpha1 { EventProcessed = processed }, stoppingToken);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            acks.Writer.TryComplete();
+            return ex;
         }
     }
 
