@@ -9,10 +9,10 @@ using Suite.ServiceDefaults.Tracing;
 namespace Suite.Edge.Connections;
 
 /// <summary>
-/// Runs one accepted WebSocket: accept → register → read loop (and a send loop beside it) →
-/// finally unregister and release upstream. The send loop writes every frame that had to queue and
-/// performs every close, so a close always follows the frames sent or queued before it; a frame
-/// for an idle socket is written by its sender (<see cref="Connection.Send"/>), one write at a time.
+/// Runs one accepted WebSocket: accept → register → read loop → finally unregister and release
+/// upstream. The <see cref="SendPump"/> writes every frame that had to queue and performs every
+/// close, so a close always follows the frames sent or queued before it; a frame for an idle socket
+/// is written by its sender (<see cref="Connection.Send"/>), one write at a time.
 /// </summary>
 public sealed partial class ConnectionHandler(
     ConnectionRegistry registry,
@@ -37,7 +37,7 @@ public sealed partial class ConnectionHandler(
         metrics.ConnectionsOpened.Add(1);
         metrics.Connections.Add(1);
         ConnectionsLog.Opened(logger, connection.Id);
-        var sendLoop = SendLoopAsync(connection);
+        SendPump.Start(connection, metrics.FramesSent);
         try
         {
             if (preAuthenticated is not null)
@@ -112,7 +112,7 @@ public sealed partial class ConnectionHandler(
         finally
         {
             connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "", Flush: false));
-            await sendLoop;
+            await connection.WhenSendsFinished();
             connection.TransitionTo(ConnectionState.Closed);
             await lifecycle.ReleaseAsync(connection);
             registry.Remove(connection);
@@ -196,42 +196,6 @@ public sealed partial class ConnectionHandler(
         catch (OperationCanceledException)
         {
             connection.Socket.Abort();
-        }
-    }
-
-    private async Task SendLoopAsync(Connection connection)
-    {
-        var socket = connection.Socket;
-        try
-        {
-            // While this loop waits, a frame for an idle socket is written by the thread that sends
-            // it; the loop wakes only for frames that queued behind a send, and for the close.
-            connection.EnableDirectSends(metrics.FramesSent);
-            while (await connection.Queue.ReadAsync(CancellationToken.None) is { } frame)
-            {
-                if (connection.Close is { Flush: false })
-                {
-                    break;
-                }
-
-                metrics.FramesSent.Add(await connection.WriteQueuedAsync(frame));
-            }
-
-            if (connection.Close is { } close && socket.State == WebSocketState.Open)
-            {
-                await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None);
-            }
-            else if (socket.State == WebSocketState.CloseReceived)
-            {
-                // The client closed first: answer with its own status, as RFC 6455 (5.5.1) asks, so its
-                // close handshake completes instead of ending in a dropped connection (1006).
-                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
-        {
-            connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "send failed", Flush: false));
-            socket.Abort();
         }
     }
 }
