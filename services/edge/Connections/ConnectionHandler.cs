@@ -37,7 +37,7 @@ public sealed partial class ConnectionHandler(
         metrics.ConnectionsOpened.Add(1);
         metrics.Connections.Add(1);
         ConnectionsLog.Opened(logger, connection.Id);
-        SendPump.Start(connection, metrics.FramesSent);
+        _ = SendPump.Start(connection, metrics.FramesSent);
         try
         {
             if (preAuthenticated is not null)

@@ -24,10 +24,14 @@ public static class SendPump
     /// sends whatever is queued already. <see cref="Connection.WhenSendsFinished"/> completes once the
     /// close (requested with <see cref="Connection.RequestClose"/>) has been sent.
     /// </summary>
-    public static void Start(Connection connection, Counter<long> framesSent)
+    /// <returns>
+    /// The first drain, already complete when nothing was queued: the pump then holds no task until
+    /// something queues. Failures end the connection, not the task.
+    /// </returns>
+    public static Task Start(Connection connection, Counter<long> framesSent)
     {
         connection.EnableDirectSends(framesSent);
-        _ = DrainAsync(connection, framesSent);
+        return DrainAsync(connection, framesSent);
     }
 
     private static void Resume(Connection connection)
