@@ -18,7 +18,7 @@ namespace Suite.Edge.Connections;
 /// </summary>
 public sealed class Connection
 {
-    /// <summary>About how many bytes of queued frames the send loop writes at once.</summary>
+    /// <summary>About how many bytes of queued frames the send pump writes at once.</summary>
     public const int BatchBytes = 32 * 1024;
 
     private RateBudget _rate;
@@ -30,6 +30,12 @@ public sealed class Connection
     private ReplayOrder? _replayOrder;
     private LiveHold? _liveHold;
     private long _closeDeadlineTicks;
+
+    // Null while the send pump may still write; SendsDone once it sent the close; a
+    // TaskCompletionSource while someone waits for that. Made only when awaited (at the end of the
+    // connection), so an idle connection holds no task for it.
+    private object? _sendsDone;
+    private static readonly object SendsDone = new();
 
     // Read on every write: a field, so the JSON path pays no interface call for it.
     private readonly bool _binaryFrames;
@@ -138,10 +144,40 @@ public sealed class Connection
     public void ReplenishRate() => _rate.Refill();
 
     /// <summary>
-    /// Called by the send loop before it first waits for a frame: from then on <see cref="Send"/>
+    /// Called by the send pump before it first waits for a frame: from then on <see cref="Send"/>
     /// writes a frame itself when nothing is queued or being sent, and counts it in <paramref name="framesSent"/>.
     /// </summary>
     public void EnableDirectSends(Counter<long> framesSent) => Volatile.Write(ref _framesSent, framesSent);
+
+    /// <summary>The counter <see cref="EnableDirectSends"/> was given; null before.</summary>
+    public Counter<long>? FramesSent => Volatile.Read(ref _framesSent);
+
+    /// <summary>Completes once the <see cref="SendPump"/> has sent the close, or given up on a failed socket.</summary>
+    public Task WhenSendsFinished()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _sendsDone);
+            if (current == SendsDone)
+            {
+                return Task.CompletedTask;
+            }
+
+            if (current is TaskCompletionSource waiting)
+            {
+                return waiting.Task;
+            }
+
+            var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Interlocked.CompareExchange(ref _sendsDone, created, null) is null)
+            {
+                return created.Task;
+            }
+        }
+    }
+
+    /// <summary>For the <see cref="SendPump"/>: the close is sent (or the socket failed); nothing more will be written.</summary>
+    public void SendsFinished() => (Interlocked.Exchange(ref _sendsDone, SendsDone) as TaskCompletionSource)?.TrySetResult();
 
     /// <summary>
     /// Sends a frame now if the socket is idle, else queues it. A queue that overflows (the client
@@ -150,7 +186,7 @@ public sealed class Connection
     /// </summary>
     /// <param name="frame">The frame.</param>
     /// <param name="mayWriteNow">
-    /// False queues the frame even for an idle socket, for the send loop to write with whatever else
+    /// False queues the frame even for an idle socket, for the send pump to write with whatever else
     /// queues behind it: for a sender that knows more frames are coming faster than it sends them.
     /// </param>
     public EnqueueOutcome Send(OutboundFrame frame, bool mayWriteNow = true)
@@ -171,7 +207,7 @@ public sealed class Connection
     }
 
     /// <summary>
-    /// Writes one whole frame; the send loop and <see cref="Send"/> both write through here. Over the
+    /// Writes one whole frame; the send pump and <see cref="Send"/> both write through here. Over the
     /// edge's own transport the frame's ready-made wire bytes go straight to the transport, shared
     /// by every recipient, not through the runtime's WebSocket, which would copy them into its own
     /// buffer behind a header and take its send lock for each recipient.
@@ -204,7 +240,7 @@ public sealed class Connection
         _binaryFrames ? frame.EncodedAs(Codec.Encoding).Wire : frame.Wire;
 
     /// <summary>
-    /// For the send loop: writes <paramref name="first"/>, just taken from the queue, together with
+    /// For the send pump: writes <paramref name="first"/>, just taken from the queue, together with
     /// the frames queued behind it, up to about <see cref="BatchBytes"/>, in one write. Frames queue
     /// only while the socket is slow to take them, so a client that fell behind gets its backlog in
     /// a few large sends instead of one send per frame. Returns how many frames were written.
@@ -275,7 +311,7 @@ public sealed class Connection
         return now.UtcTicks >= _closeDeadlineTicks;
     }
 
-    /// <summary>The first request wins; the send loop carries it out after the queue (or at once, without flush).</summary>
+    /// <summary>The first request wins; the send pump carries it out after the queue (or at once, without flush).</summary>
     public bool RequestClose(CloseRequest request)
     {
         if (Interlocked.CompareExchange(ref _close, request, null) is not null)
@@ -288,8 +324,8 @@ public sealed class Connection
         return true;
     }
 
-    // The queue handed this send to the caller and keeps the send loop asleep until EndSend. A
-    // failed write ends the connection as a failed write in the send loop does.
+    // The queue handed this send to the caller and keeps the send pump asleep until EndSend. A
+    // failed write ends the connection as a failed write in the send pump does.
     private void SendNow(OutboundFrame frame, Counter<long> framesSent)
     {
         var finishing = false;

@@ -3,16 +3,17 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Delivery;
+using Suite.Edge.Limits;
 using Suite.Edge.Protocol;
 using Suite.ServiceDefaults.Tracing;
 
 namespace Suite.Edge.Connections;
 
 /// <summary>
-/// Runs one accepted WebSocket: accept → register → read loop (and a send loop beside it) →
-/// finally unregister and release upstream. The send loop writes every frame that had to queue and
-/// performs every close, so a close always follows the frames sent or queued before it; a frame
-/// for an idle socket is written by its sender (<see cref="Connection.Send"/>), one write at a time.
+/// Runs one accepted WebSocket: accept → register → read loop → finally unregister and release
+/// upstream. The <see cref="SendPump"/> writes every frame that had to queue and performs every
+/// close, so a close always follows the frames sent or queued before it; a frame for an idle socket
+/// is written by its sender (<see cref="Connection.Send"/>), one write at a time.
 /// </summary>
 public sealed partial class ConnectionHandler(
     ConnectionRegistry registry,
@@ -27,102 +28,140 @@ public sealed partial class ConnectionHandler(
     // A first read of this size covers almost every client frame; bigger ones grow up to MaxFrameBytes.
     private const int InitialReceiveBuffer = 4 * 1024;
 
-    public async Task RunAsync(Connection connection, ClientIdentity? preAuthenticated, CancellationToken aborted)
+    /// <summary>Runs a connection accepted already (the /ws endpoint of the HTTP pipeline).</summary>
+    public Task RunAsync(Connection connection, ClientIdentity? preAuthenticated, CancellationToken aborted) =>
+        RunAsync(Task.FromResult(new Opening(connection, preAuthenticated)), aborted);
+
+    /// <summary>
+    /// Runs whatever <paramref name="opening"/> turns out to be: the connection the edge's own
+    /// handshake accepted, released from its address place at the end; the task serving the
+    /// connection instead (not an upgrade: Kestrel's HTTP pipeline); or nothing (refused, dropped).
+    /// </summary>
+    /// <remarks>
+    /// The handshake's caller returns this task to Kestrel instead of awaiting it, so the handshake
+    /// and the connection's whole life take one async frame: a handshake frame awaiting the run kept
+    /// another ~144 B alive for every idle connection.
+    /// </remarks>
+    public async Task RunAsync(Task<Opening> opening, CancellationToken aborted)
     {
-        // An upgrade served by the HTTP pipeline runs under its request's Activity, which is not
-        // traced (it would last the connection's life) and whose children would all go unsampled
-        // with it: each command starts a trace of its own instead (CommandSpans).
-        Activity.Current = null;
-        registry.Add(connection);
-        metrics.ConnectionsOpened.Add(1);
-        metrics.Connections.Add(1);
-        ConnectionsLog.Opened(logger, connection.Id);
-        var sendLoop = SendLoopAsync(connection);
+        var (connection, preAuthenticated, address, instead) = await opening;
+        // A parameter lives in the frame: the finished opening would stay referenced for the connection's life.
+        opening = null!;
+        if (instead is not null)
+        {
+            await instead;
+            return;
+        }
+
+        if (connection is null)
+        {
+            return;
+        }
+
         try
         {
-            if (preAuthenticated is not null)
+            // An upgrade served by the HTTP pipeline runs under its request's Activity, which is not
+            // traced (it would last the connection's life) and whose children would all go unsampled
+            // with it: each command starts a trace of its own instead (CommandSpans).
+            Activity.Current = null;
+            registry.Add(connection);
+            metrics.ConnectionsOpened.Add(1);
+            metrics.Connections.Add(1);
+            ConnectionsLog.Opened(logger, connection.Id);
+            _ = SendPump.Start(connection, metrics.FramesSent);
+            try
             {
-                using var span = CommandSpans.StartConnect(tracing, connection);
-                await lifecycle.ActivateAsync(connection, preAuthenticated, aborted);
-            }
-            else
-            {
-                connection.TransitionTo(ConnectionState.Authenticating);
-            }
-
-            // The read loop runs in this method rather than in one of its own: a second async
-            // method would keep a second state machine (~180 B) alive for every idle connection.
-            var socket = connection.Socket;
-            var transport = connection.Transport;
-            var maxFrame = options.Value.MaxFrameBytes;
-            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
-            {
-                // An idle connection waits holding no receive buffer. Over the edge's own transport
-                // it waits on the pipe itself, so no socket receive (two state machines) is pending
-                // either; otherwise a zero-byte receive. Neither takes a token: a registration would
-                // be kept as long as the connection is idle, and an aborted connection fails the wait
-                // anyway when its transport closes.
-                if (transport is not null)
+                if (preAuthenticated is not null)
                 {
-                    while (!transport.FrameArrived(await transport.WaitForDataAsync()))
+                    using var span = CommandSpans.StartConnect(tracing, connection);
+                    await lifecycle.ActivateAsync(connection, preAuthenticated, aborted);
+                }
+                else
+                {
+                    connection.TransitionTo(ConnectionState.Authenticating);
+                }
+
+                // The read loop runs in this method rather than in one of its own: a second async
+                // method would keep a second state machine (~180 B) alive for every idle connection.
+                var socket = connection.Socket;
+                var transport = connection.Transport;
+                var maxFrame = options.Value.MaxFrameBytes;
+                while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+                {
+                    // An idle connection waits holding no receive buffer. Over the edge's own transport
+                    // it waits on the pipe itself, so no socket receive (two state machines) is pending
+                    // either; otherwise a zero-byte receive. Neither takes a token: a registration would
+                    // be kept as long as the connection is idle, and an aborted connection fails the wait
+                    // anyway when its transport closes.
+                    if (transport is not null)
                     {
+                        while (!transport.FrameArrived(await transport.WaitForDataAsync()))
+                        {
+                        }
                     }
-                }
-                else if ((await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
-                {
-                    ClientClosed(connection);
-                    return;
-                }
-
-                var message = await ReceiveMessageAsync(socket, maxFrame, aborted);
-                try
-                {
-                    if (message.Type == WebSocketMessageType.Close)
+                    else if ((await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
                     {
                         ClientClosed(connection);
                         return;
                     }
 
-                    connection.Touch(time.GetUtcNow());
-                    if (message.TooBig)
+                    var message = await ReceiveMessageAsync(socket, maxFrame, aborted);
+                    try
                     {
-                        connection.RequestClose(new CloseRequest(CloseCodes.MessageTooBig, $"frame larger than {maxFrame} bytes", Flush: false));
-                        return;
+                        if (message.Type == WebSocketMessageType.Close)
+                        {
+                            ClientClosed(connection);
+                            return;
+                        }
+
+                        connection.Touch(time.GetUtcNow());
+                        if (message.TooBig)
+                        {
+                            connection.RequestClose(new CloseRequest(CloseCodes.MessageTooBig, $"frame larger than {maxFrame} bytes", Flush: false));
+                            return;
+                        }
+
+                        await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(message.Buffer);
                     }
 
-                    await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(message.Buffer);
-                }
-
-                if (connection.Close is not null)
-                {
-                    await WaitForClientCloseAsync(connection, options.Value.CloseTimeout, aborted);
-                    return;
+                    if (connection.Close is not null)
+                    {
+                        await WaitForClientCloseAsync(connection, options.Value.CloseTimeout, aborted);
+                        return;
+                    }
                 }
             }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
-        {
-            // The client vanished or the heartbeat gave up on it; there is nobody to tell.
-            connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "aborted", Flush: false));
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            {
+                // The client vanished or the heartbeat gave up on it; there is nobody to tell.
+                connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "aborted", Flush: false));
+            }
+            finally
+            {
+                connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "", Flush: false));
+                await connection.WhenSendsFinished();
+                connection.TransitionTo(ConnectionState.Closed);
+                await lifecycle.ReleaseAsync(connection);
+                registry.Remove(connection);
+                metrics.Connections.Add(-1);
+                var code = connection.Close?.Code ?? (int)WebSocketCloseStatus.NormalClosure;
+                metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("code", code));
+                ConnectionsLog.Closed(logger, connection.Id, connection.Identity?.UserId, code, connection.Close?.Reason ?? "");
+                connection.Socket.Dispose();
+            }
         }
         finally
         {
-            connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "", Flush: false));
-            await sendLoop;
-            connection.TransitionTo(ConnectionState.Closed);
-            await lifecycle.ReleaseAsync(connection);
-            registry.Remove(connection);
-            metrics.Connections.Add(-1);
-            var code = connection.Close?.Code ?? (int)WebSocketCloseStatus.NormalClosure;
-            metrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("code", code));
-            ConnectionsLog.Closed(logger, connection.Id, connection.Identity?.UserId, code, connection.Close?.Reason ?? "");
-            connection.Socket.Dispose();
+            address.Release();
         }
     }
+
+    /// <summary>What an upgrade led to; see <see cref="RunAsync(Task{Opening}, CancellationToken)"/>.</summary>
+    public readonly record struct Opening(Connection? Connection, ClientIdentity? Identity, ConnectionCaps.AddressHold Address = default, Task? Instead = null);
 
     /// <summary>
     /// Reads one whole message, all its fragments, into a pooled buffer the caller returns. The
@@ -196,42 +235,6 @@ public sealed partial class ConnectionHandler(
         catch (OperationCanceledException)
         {
             connection.Socket.Abort();
-        }
-    }
-
-    private async Task SendLoopAsync(Connection connection)
-    {
-        var socket = connection.Socket;
-        try
-        {
-            // While this loop waits, a frame for an idle socket is written by the thread that sends
-            // it; the loop wakes only for frames that queued behind a send, and for the close.
-            connection.EnableDirectSends(metrics.FramesSent);
-            while (await connection.Queue.ReadAsync(CancellationToken.None) is { } frame)
-            {
-                if (connection.Close is { Flush: false })
-                {
-                    break;
-                }
-
-                metrics.FramesSent.Add(await connection.WriteQueuedAsync(frame));
-            }
-
-            if (connection.Close is { } close && socket.State == WebSocketState.Open)
-            {
-                await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None);
-            }
-            else if (socket.State == WebSocketState.CloseReceived)
-            {
-                // The client closed first: answer with its own status, as RFC 6455 (5.5.1) asks, so its
-                // close handshake completes instead of ending in a dropped connection (1006).
-                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
-        {
-            connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "send failed", Flush: false));
-            socket.Abort();
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
@@ -36,6 +37,10 @@ public sealed class ConnectionLifecycle(
     public static readonly TimeSpan MaxConnectRetryDelay = TimeSpan.FromSeconds(30);
 
     private static readonly IReadOnlySet<string> NoTags = FrozenSet<string>.Empty;
+
+    // Connections presence has not heard of yet (KeepConnecting), and whether the loop repairing them runs.
+    private readonly ConcurrentDictionary<Connection, ClientIdentity> _unknownToPresence = new();
+    private int _repairing;
 
     public static ClientIdentity IdentityFrom(TokenValidationOutcome outcome) => new(
         outcome.UserId!,
@@ -78,7 +83,7 @@ public sealed class ConnectionLifecycle(
         connection.Send(frames.AuthOk(identity.UserId, connection.Id, connectionOptions.Value.HeartbeatInterval, identity.TokenExpiresAt));
         if (!known)
         {
-            _ = KeepConnectingAsync(connection, identity);
+            KeepConnecting(connection, identity);
         }
 
         // Awaited, so the client's next frames are handled after its inbox is sent (within the upstream timeout).
@@ -109,37 +114,62 @@ public sealed class ConnectionLifecycle(
     /// again in the background, backing off, for as long as the connection lives. One that closed
     /// meanwhile (its Disconnect may have gone first) is disconnected again once presence has it.
     /// </summary>
-    private async Task KeepConnectingAsync(Connection connection, ClientIdentity identity)
+    /// <remarks>
+    /// One loop does this for the whole edge (<see cref="RepairAsync"/>), not one per connection: a
+    /// retry loop per connection kept its state machine and a timer alive (~400 B) for every
+    /// connection while presence was down, and all of them called a presence that was down.
+    /// </remarks>
+    private void KeepConnecting(Connection connection, ClientIdentity identity)
+    {
+        _unknownToPresence[connection] = identity;
+        if (Interlocked.CompareExchange(ref _repairing, 1, 0) == 0)
+        {
+            _ = RepairAsync();
+        }
+    }
+
+    // Each round waits, then tells presence of every connection it missed, in turn; the first
+    // failure ends the round (presence is still down: one call per round probes it) and doubles the
+    // wait. The loop ends once no connection is left to repair.
+    private async Task RepairAsync()
     {
         var delay = FirstConnectRetryDelay;
-        while (Alive(connection))
+        while (true)
         {
-            try
+            await Task.Delay(delay, time);
+            var failed = false;
+            foreach (var (connection, identity) in _unknownToPresence)
             {
-                await Task.Delay(delay, time);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+                if (!Alive(connection))
+                {
+                    _unknownToPresence.TryRemove(connection, out _);
+                    continue;
+                }
 
-            if (!Alive(connection))
-            {
-                return;
-            }
+                if (!await TryConnectAsync(connection, identity, CancellationToken.None))
+                {
+                    failed = true;
+                    break;
+                }
 
-            if (await TryConnectAsync(connection, identity, CancellationToken.None))
-            {
+                _unknownToPresence.TryRemove(connection, out _);
                 ConnectionsLog.PresenceConnectRepaired(logger, connection.Id);
                 if (!Alive(connection))
                 {
                     await DisconnectAsync(connection, identity);
                 }
-
-                return;
             }
 
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxConnectRetryDelay.Ticks));
+            delay = failed ? TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxConnectRetryDelay.Ticks)) : FirstConnectRetryDelay;
+            if (_unknownToPresence.IsEmpty)
+            {
+                Volatile.Write(ref _repairing, 0);
+                // A connection added after the check and before the flag was cleared started no loop.
+                if (_unknownToPresence.IsEmpty || Interlocked.CompareExchange(ref _repairing, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -154,6 +184,10 @@ public sealed class ConnectionLifecycle(
         }
 
         caps.ReleaseUser(identity.UserId);
+
+        // Presence never heard of it and now need not: the repair loop forgets it at once rather
+        // than holding the closed connection until its next round.
+        _unknownToPresence.TryRemove(connection, out _);
 
         var left = index.RemoveConnection(connection);
         if (left is null)

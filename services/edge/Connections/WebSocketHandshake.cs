@@ -63,48 +63,38 @@ public sealed class WebSocketHandshake
         services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
             listen.Use(next => new WebSocketHandshake(next, listen.ApplicationServices).OnConnectedAsync)));
 
-    private async Task OnConnectedAsync(ConnectionContext connection)
+    private Task OnConnectedAsync(ConnectionContext connection)
     {
         // The sidecar's port serves no clients (Surfaces.InternalPort answers its /ws with 404).
         if (connection.LocalEndPoint is System.Net.IPEndPoint { Port: var port } && Surfaces.InternalPort.IsInternal(port, _internalPort))
         {
-            await _next(connection);
-            return;
+            return _next(connection);
         }
 
+        // Not awaited here: the handshake and the connection's life run in the handler's one frame.
+        return _handler.RunAsync(OpenAsync(connection), connection.ConnectionClosed);
+    }
+
+    private async Task<ConnectionHandler.Opening> OpenAsync(ConnectionContext connection)
+    {
         var (decision, request) = await ReadHeadAsync(connection.Transport.Input);
         switch (decision)
         {
             case Decision.PassOn:
-                await _next(connection);
-                return;
+                return new ConnectionHandler.Opening(null, null, Instead: _next(connection));
             case Decision.Drop:
-                return;
+                return default;
         }
 
-        ConnectionAcceptor.Accepted? accepted;
-        ConnectionCaps.AddressHold address;
         try
         {
-            (accepted, address) = await HandshakeAsync(connection, request!);
+            var (accepted, address) = await HandshakeAsync(connection, request!);
+            return accepted is { } ok ? new ConnectionHandler.Opening(ok.Connection, ok.Identity, address) : default;
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
             // The client went away during the handshake (its token check, or our answer).
-            return;
-        }
-
-        request = null;
-        if (accepted is { } ok)
-        {
-            try
-            {
-                await _handler.RunAsync(ok.Connection, ok.Identity, connection.ConnectionClosed);
-            }
-            finally
-            {
-                address.Release();
-            }
+            return default;
         }
     }
 

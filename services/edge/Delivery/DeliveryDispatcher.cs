@@ -110,7 +110,7 @@ public sealed partial class DeliveryDispatcher(
 
         // One delivery at a time writes to idle sockets itself, one send() per recipient. A delivery
         // expanded while another one still is means they come faster than they are sent: its frames
-        // queue, and each connection's send loop writes what queued for it in one send(), so the
+        // queue, and each connection's send pump writes what queued for it in one send(), so the
         // cost per frame falls as the load rises instead of the backlog growing (measured at 50,000
         // deliveries/s: one send() per frame took the edge from 4 to 11 us per delivery).
         var mayWriteNow = Interlocked.Increment(ref _expanding) == 1;

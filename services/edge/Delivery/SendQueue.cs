@@ -36,14 +36,12 @@ namespace Suite.Edge.Delivery;
 /// </remarks>
 public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<OutboundFrame?>
 {
-    private readonly Lock _lock = new();
-
+    // The limits are read from the options object shared by every queue (copies of its five values
+    // cost each connection 40 B), and the queue locks itself rather than a Lock object of its own
+    // (another 40 B): an uncontended monitor lives in the object header and allocates nothing. The
+    // queue is internal to its connection, so no one else locks it.
+    private readonly SendQueueOptions _options;
     private readonly TimeProvider _time;
-    private readonly long _highWatermark;
-    private readonly long _lowWatermark;
-    private readonly long _hardLimit;
-    private readonly int _maxFrames;
-    private readonly TimeSpan _gracePeriod;
 
     private FrameRing _urgent;
     private FrameRing _normal;
@@ -78,11 +76,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedFrames, 1, nameof(options));
 
         _time = timeProvider;
-        _highWatermark = options.HighWatermarkBytes;
-        _lowWatermark = options.LowWatermarkBytes;
-        _hardLimit = options.HardLimitBytes;
-        _maxFrames = options.MaxQueuedFrames;
-        _gracePeriod = options.SlowConsumerGracePeriod;
+        _options = options;
     }
 
     private enum State : byte
@@ -122,7 +116,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     {
         get
         {
-            lock (_lock)
+            lock (this)
             {
                 return _state == State.Overflowed;
             }
@@ -149,7 +143,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         Waiting wake;
         OutboundFrame? handedOver;
         bool hasFrames;
-        lock (_lock)
+        lock (this)
         {
             if (!_sending)
             {
@@ -175,14 +169,14 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         bool hasFrames;
         sendNow = false;
 
-        lock (_lock)
+        lock (this)
         {
             if (_state != State.Open)
             {
                 return EnqueueOutcome.Closed;
             }
 
-            if (_congested && _time.GetElapsedTime(_congestedSince) > _gracePeriod)
+            if (_congested && _time.GetElapsedTime(_congestedSince) > _options.SlowConsumerGracePeriod)
             {
                 outcome = OverflowLocked();
             }
@@ -202,7 +196,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
             {
                 outcome = EnqueueDroppableLocked(frame, key, size);
             }
-            else if (_count > 0 && (_bytes + size > _hardLimit || _count >= _maxFrames))
+            else if (_count > 0 && (_bytes + size > _options.HardLimitBytes || _count >= _options.MaxQueuedFrames))
             {
                 // An empty queue takes any single frame: frame size is limited elsewhere, and a
                 // frame larger than the hard limit would otherwise close every connection it goes to.
@@ -227,7 +221,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     /// </summary>
     public bool TryRead([NotNullWhen(true)] out OutboundFrame? frame)
     {
-        lock (_lock)
+        lock (this)
         {
             frame = null;
             return !_sending && TryReadLocked(out frame);
@@ -240,7 +234,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
-        lock (_lock)
+        lock (this)
         {
             if (_count > 0 && !_sending)
             {
@@ -263,10 +257,48 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         }
     }
 
+    /// <summary>
+    /// For a reader that runs only while there is something to send: like <see cref="WaitToReadAsync"/>,
+    /// but instead of a task for an awaiting loop to hold, the queue keeps <paramref name="callback"/>
+    /// and calls it with <paramref name="state"/> on the thread pool when a frame may be available or
+    /// the queue closed; the callback first calls <see cref="EndReaderWait"/>. When the queue is
+    /// readable already nothing is kept and the answer says what to do instead.
+    /// </summary>
+    /// <remarks>
+    /// An idle connection then holds no reader at all, only the callback (a static delegate) and its
+    /// state in the queue; a waiting send loop kept its async state machine alive (~170 B) for the
+    /// connection's whole life. A waiting reader counts as asleep for
+    /// <see cref="TryEnqueue(OutboundFrame, out bool)"/>, so writers send frames themselves as before.
+    /// </remarks>
+    public ReaderWait WaitToReadThen(Action<object?> callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        lock (this)
+        {
+            if (!_sending && _count > 0)
+            {
+                return ReaderWait.Readable;
+            }
+
+            if (!_sending && _state != State.Open)
+            {
+                return ReaderWait.Finished;
+            }
+
+            _waitCore.Reset();
+            StartWaitingLocked(Waiting.WaitToRead, CancellationToken.None);
+            _waitCore.OnCompleted(callback, state, _waitCore.Version, ValueTaskSourceOnCompletedFlags.None);
+            return ReaderWait.Waiting;
+        }
+    }
+
+    /// <summary>Ends the wait <see cref="WaitToReadThen"/> started; called first thing by its callback.</summary>
+    public void EndReaderWait() => ((IValueTaskSource<bool>)this).GetResult(_waitCore.Version);
+
     /// <summary>The next frame, or null once the queue is closed and empty. For the single reader.</summary>
     public ValueTask<OutboundFrame?> ReadAsync(CancellationToken cancellationToken = default)
     {
-        lock (_lock)
+        lock (this)
         {
             if (!_sending && TryReadLocked(out var frame))
             {
@@ -400,7 +432,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         Waiting wake;
         OutboundFrame? handedOver;
         bool hasFrames;
-        lock (_lock)
+        lock (this)
         {
             if (_state == State.Open)
             {
@@ -421,7 +453,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     private void CancelWait(CancellationToken token)
     {
         Waiting waiting;
-        lock (_lock)
+        lock (this)
         {
             waiting = _waiting;
             _waiting = Waiting.None;
@@ -444,7 +476,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
         {
             ref var ring = ref slot.Urgent ? ref _urgent : ref _normal;
             var bytes = _bytes - ring.At(slot.Sequence).Payload.Length + size;
-            if (bytes > _hardLimit)
+            if (bytes > _options.HardLimitBytes)
             {
                 _dropped++;
                 return EnqueueOutcome.Dropped;
@@ -457,7 +489,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
             return EnqueueOutcome.Coalesced;
         }
 
-        if (_congested || (_count > 0 && (_bytes + size > _hardLimit || _count >= _maxFrames)))
+        if (_congested || (_count > 0 && (_bytes + size > _options.HardLimitBytes || _count >= _options.MaxQueuedFrames)))
         {
             _dropped++;
             return EnqueueOutcome.Dropped;
@@ -479,7 +511,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
 
     private void EnterCongestionIfAboveHighLocked()
     {
-        if (!_congested && _bytes > _highWatermark)
+        if (!_congested && _bytes > _options.HighWatermarkBytes)
         {
             _congested = true;
             _congestedSince = _time.GetTimestamp();
@@ -508,7 +540,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
                 _keys!.Remove(key);
             }
 
-            if (_congested && _bytes <= _lowWatermark)
+            if (_congested && _bytes <= _options.LowWatermarkBytes)
             {
                 _congested = false;
             }

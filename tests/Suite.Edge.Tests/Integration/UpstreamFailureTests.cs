@@ -74,4 +74,43 @@ public sealed class UpstreamFailureTests : IAsyncLifetime
         await jo.SendAsync(new { type = "direct", to = "ivy", content = "found you" }, ct);
         Assert.Equal("found you", (await ivy.ReceiveAsync("direct", ct)).GetProperty("content").GetString());
     }
+
+    [Fact]
+    public async Task While_presence_is_down_the_edge_retries_one_connection_per_round_not_every_connection()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var presence = _edge.Upstream.Presence;
+        presence.ConnectFailures = 1000;
+        await using var a = await _edge.ConnectAsAsync("kim", ct);
+        await using var b = await _edge.ConnectAsAsync("lou", ct);
+        await using var c = await _edge.ConnectAsAsync("max", ct);
+        int Connects() => presence.CallLog.Count(call => call.StartsWith("Connect ", StringComparison.Ordinal));
+        Assert.Equal(3, Connects());
+
+        // Two rounds (1 s, then 2 s later): one call each, the first failure ends the round. A retry
+        // loop per connection called presence three times a round.
+        await Eventually.UntilAsync(
+            () =>
+            {
+                _edge.Time.Advance(ConnectionLifecycle.FirstConnectRetryDelay);
+                return Connects() >= 5;
+            },
+            TimeSpan.FromSeconds(10),
+            ct,
+            "two repair rounds");
+        Assert.Equal(5, Connects());
+
+        // Presence is back: the next round tells it of all three.
+        presence.ConnectFailures = 0;
+        string?[] ids = [a.ConnectionId, b.ConnectionId, c.ConnectionId];
+        await Eventually.UntilAsync(
+            () =>
+            {
+                _edge.Time.Advance(ConnectionLifecycle.FirstConnectRetryDelay);
+                return ids.All(id => presence.Connections.Any(known => known.ConnectionId == id));
+            },
+            TimeSpan.FromSeconds(10),
+            ct,
+            "presence hears of every connection");
+    }
 }

@@ -1,0 +1,102 @@
+using System.Diagnostics.Metrics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using Suite.Edge.Connections;
+using Suite.Edge.Delivery;
+
+namespace Suite.Edge.Tests.Connections;
+
+/// <summary>
+/// The send pump runs only while something is queued or the close is due: a quiet connection holds
+/// no send loop, frames that queue behind a write still go out after it in order, and the close
+/// follows them, over a real loopback socket.
+/// </summary>
+public sealed class SendPumpTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    // More than loopback socket buffers hold, so a write of it cannot finish while the client reads nothing.
+    private const int LargerThanSocketBuffers = 32 * 1024 * 1024;
+
+    private readonly Socket _server;
+    private readonly Socket _client;
+    private readonly Meter _meter = new("send-pump-tests");
+    private readonly WebSocket _socket;
+    private readonly Connection _connection;
+
+    public SendPumpTests()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _client.Connect(listener.LocalEndPoint!);
+        _server = listener.Accept();
+        var transport = new WebSocketTransport(new Pipe().Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch, _server);
+        _socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        _connection = new Connection("c1", _socket, new SendQueue(new SendQueueOptions(), TimeProvider.System), new ConnectionOptions(), DateTimeOffset.UnixEpoch, transport);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        _client.Dispose();
+        _server.Dispose();
+        _meter.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public void A_quiet_connection_holds_no_send_loop_task()
+    {
+        var pump = SendPump.Start(_connection, _meter.CreateCounter<long>("sent"));
+
+        // A send loop awaiting the queue would still be running here, for the connection's whole life.
+        Assert.True(pump.IsCompletedSuccessfully, "nothing queued: the pump's drain returned instead of waiting");
+        Assert.False(_connection.WhenSendsFinished().IsCompleted, "the connection is open: its close is still to be sent");
+    }
+
+    [Fact]
+    public async Task Frames_queued_behind_a_pending_write_wake_the_pump_which_sends_them_in_order_then_the_close_and_goes_quiet()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Assert.True(SendPump.Start(_connection, _meter.CreateCounter<long>("sent")).IsCompletedSuccessfully);
+        var large = new OutboundFrame(new byte[LargerThanSocketBuffers], "t");
+        var small = new OutboundFrame("after"u8.ToArray(), "t");
+
+        // The first is written by its sender and stays pending; the second queues behind it.
+        Assert.Equal(EnqueueOutcome.Accepted, _connection.Send(large));
+        Assert.Equal(EnqueueOutcome.Accepted, _connection.Send(small));
+        Assert.Equal(1, _connection.Queue.QueuedCount);
+        Assert.True(_connection.RequestClose(new CloseRequest(4000, "bye", Flush: true)));
+        var finished = _connection.WhenSendsFinished();
+
+        byte[] close = [0x88, 5, 0x0F, 0xA0, .. "bye"u8];
+        var expected = large.Wire.Length + small.Wire.Length + close.Length;
+        var received = await ReadExactlyAsync(expected, ct);
+        await finished.WaitAsync(Bound, ct);
+
+        Assert.True(received.AsSpan(0, large.Wire.Length).SequenceEqual(large.Wire.Span), "the pending write arrived whole and first");
+        Assert.True(received.AsSpan(large.Wire.Length, small.Wire.Length).SequenceEqual(small.Wire.Span), "the queued frame followed it");
+        Assert.Equal(close, received[^close.Length..]);
+        Assert.Equal(0, _connection.Queue.QueuedCount);
+    }
+
+    private async Task<byte[]> ReadExactlyAsync(int length, CancellationToken ct)
+    {
+        var buffer = new byte[length];
+        var read = 0;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(Bound);
+        while (read < length)
+        {
+            var n = await _client.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, n);
+            read += n;
+        }
+
+        return buffer;
+    }
+}
