@@ -44,6 +44,12 @@ internal sealed record LoadSettings
     /// <summary>Extra bytes of padding in each fan-out frame's content.</summary>
     public int PayloadBytes { get; init; }
 
+    /// <summary>The encoding protocol-v1 clients speak: json, msgpack, cbor or protobuf (the subprotocol gateway.v1.&lt;encoding&gt;).</summary>
+    public string Encoding { get; init; } = "json";
+
+    /// <summary>Protocol-v1 clients offer permessage-deflate (the edge accepts it only with Connections:PermessageDeflate on).</summary>
+    public bool Deflate { get; init; }
+
     /// <summary><c>cloudevent</c> (what Dapr sends) or <c>bare</c> EdgeDelivery JSON to /dapr/deliveries.</summary>
     public string Envelope { get; init; } = "cloudevent";
 
@@ -174,6 +180,8 @@ internal sealed record LoadSettings
                 "--drain-timeout" => s with { DrainTimeout = ParseDuration(Value()) },
                 "--payload-bytes" => s with { PayloadBytes = Int(Value()) },
                 "--envelope" => s with { Envelope = Value() },
+                "--encoding" => s with { Encoding = Value() },
+                "--deflate" => s with { Deflate = bool.Parse(Value()) },
                 "--warmup" => s with { Warmup = Int(Value()) },
                 "--warmup-idle" => s with { WarmupIdle = ParseDuration(Value()) },
                 "--held" => s with { Held = Int(Value()) },
@@ -226,6 +234,11 @@ internal sealed record LoadSettings
         if (s.Mode == "urls" && (urls.Count == 0 || urls.Count != ids.Count))
         {
             throw new ArgumentException("mode urls needs one --edge-id per --url");
+        }
+
+        if (Clients.ClientWire.Encodings.All(e => e != s.Encoding))
+        {
+            throw new ArgumentException("--encoding is " + string.Join(", ", Clients.ClientWire.Encodings));
         }
 
         if (s.Envelope is not ("cloudevent" or "bare"))

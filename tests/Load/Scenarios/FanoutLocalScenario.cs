@@ -47,6 +47,7 @@ internal sealed class FanoutLocalScenario : IScenario
         var connected = fleet.Clients.ToList();
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var sent = 0;
+        var bytesBefore = fleet.ReceivedBytes;
         progress.Phase($"publishing {settings.Rate}/s for {settings.Duration.TotalSeconds:F0} s to {connected.Count} connections", () =>
             $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}/{(long)count * connected.Count}, lost connections {connected.Count(c => c.Lost is not null)}");
         var (start, issuing) = await PacedSends.RunAsync(
@@ -63,7 +64,12 @@ internal sealed class FanoutLocalScenario : IScenario
 
         var expected = (long)count * connected.Count;
         await DeliveryWindow.DrainAsync(tally, expected, connected, settings.DrainTimeout, progress, cancellationToken);
+        var wireBytes = fleet.ReceivedBytes - bytesBefore;
         var figures = await window.CloseAsync(tally, expected, connected, start, cancellationToken);
+        // Exact: what the clients' sockets read while the deliveries ran (frames and their headers,
+        // plus the odd 2-byte ping), compressed or not.
+        figures["wireBytesReceived"] = wireBytes;
+        figures["wireBytesPerDelivery"] = tally.Frames == 0 ? null : Math.Round((double)wireBytes / tally.Frames, 1);
         figures["connectionsRequested"] = n;
         figures["connected"] = connected.Count;
         figures["connectFailed"] = fleet.Failed;

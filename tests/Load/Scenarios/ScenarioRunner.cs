@@ -120,6 +120,8 @@ internal static class ScenarioRunner
         ["drainTimeoutSeconds"] = s.DrainTimeout.TotalSeconds,
         ["payloadBytes"] = s.PayloadBytes,
         ["envelope"] = s.Envelope,
+        ["encoding"] = s.Encoding,
+        ["deflate"] = s.Deflate,
         ["warmup"] = s.Warmup,
         ["warmupIdleSeconds"] = s.WarmupIdle.TotalSeconds,
         ["rooms"] = s.Rooms,
