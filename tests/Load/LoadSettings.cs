@@ -44,6 +44,12 @@ internal sealed record LoadSettings
     /// <summary>Extra bytes of padding in each fan-out frame's content.</summary>
     public int PayloadBytes { get; init; }
 
+    /// <summary>
+    /// What the padding is made of: <c>x</c> (one letter repeated, as before) or <c>words</c> (words
+    /// drawn at random from a small vocabulary, which compresses about as chat text does).
+    /// </summary>
+    public string Padding { get; init; } = "x";
+
     /// <summary>The encoding protocol-v1 clients speak: json, msgpack, cbor or protobuf (the subprotocol gateway.v1.&lt;encoding&gt;).</summary>
     public string Encoding { get; init; } = "json";
 
@@ -181,6 +187,7 @@ internal sealed record LoadSettings
                 "--payload-bytes" => s with { PayloadBytes = Int(Value()) },
                 "--envelope" => s with { Envelope = Value() },
                 "--encoding" => s with { Encoding = Value() },
+                "--padding" => s with { Padding = Value() },
                 "--deflate" => s with { Deflate = bool.Parse(Value()) },
                 "--warmup" => s with { Warmup = Int(Value()) },
                 "--warmup-idle" => s with { WarmupIdle = ParseDuration(Value()) },
@@ -239,6 +246,11 @@ internal sealed record LoadSettings
         if (Clients.ClientWire.Encodings.All(e => e != s.Encoding))
         {
             throw new ArgumentException("--encoding is " + string.Join(", ", Clients.ClientWire.Encodings));
+        }
+
+        if (s.Padding is not ("x" or "words"))
+        {
+            throw new ArgumentException("--padding is x or words");
         }
 
         if (s.Envelope is not ("cloudevent" or "bare"))

@@ -26,7 +26,7 @@ internal sealed class FanoutLocalScenario : IScenario
         var n = settings.Connections;
         var tally = new FanoutTally(count);
         var runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
-        var padding = new string('x', settings.PayloadBytes);
+        var padding = settings.Padding == "words" ? Words(settings.PayloadBytes) : new string('x', settings.PayloadBytes);
 
         await using var fleet = new ClientFleet(system, settings.SourceAddresses);
         progress.Phase($"connecting {n}", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
@@ -83,5 +83,20 @@ internal sealed class FanoutLocalScenario : IScenario
         progress.Phase("closing");
         await fleet.CloseAllAsync();
         return figures;
+    }
+
+    // Chat-like text: words drawn from a small vocabulary with a fixed seed, so runs compare.
+    private static string Words(int length)
+    {
+        string[] words = ["the", "a", "meeting", "is", "moved", "to", "three", "o'clock", "please", "check", "your", "calendar", "and", "let", "me", "know",
+            "if", "that", "works", "for", "you", "we", "can", "also", "talk", "tomorrow", "morning", "about", "release", "plan", "thanks", "ok"];
+        var random = new Random(7);
+        var text = new System.Text.StringBuilder(length + 16);
+        while (text.Length < length)
+        {
+            text.Append(words[random.Next(words.Length)]).Append(' ');
+        }
+
+        return text.ToString(0, length);
     }
 }

@@ -120,6 +120,7 @@ internal static class ScenarioRunner
         ["drainTimeoutSeconds"] = s.DrainTimeout.TotalSeconds,
         ["payloadBytes"] = s.PayloadBytes,
         ["envelope"] = s.Envelope,
+        ["padding"] = s.Padding,
         ["encoding"] = s.Encoding,
         ["deflate"] = s.Deflate,
         ["warmup"] = s.Warmup,
