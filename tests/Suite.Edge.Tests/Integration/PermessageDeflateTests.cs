@@ -94,6 +94,33 @@ public sealed class PermessageDeflateTests(PermessageDeflateTests.Edges edges) :
     }
 
     [Fact]
+    public async Task The_runtime_socket_s_own_frames_stay_uncompressed_on_a_deflate_connection()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var raw = await RawDeflateClientAsync(edges.Deflate, "control", WireEncoding.Json, ct);
+
+        // The runtime answers a ping with a pong and a close with a close: control frames, never compressed.
+        await raw.SendAsync(RawClient.Frame(9, fin: true, "hi"u8.ToArray()), ct);
+        Assert.Equal(0x8A, (await NextOfKindAsync(raw, 0xA, ct)).First);
+        await raw.SendAsync(RawClient.Frame(8, fin: true, [0x03, 0xE8]), ct);
+        var (first, payload) = await NextOfKindAsync(raw, 0x8, ct);
+        Assert.Equal(0x88, first);
+        Assert.Equal(1000, (payload[0] << 8) | payload[1]);
+    }
+
+    private static async Task<(byte First, byte[] Payload)> NextOfKindAsync(RawClient raw, int opcode, CancellationToken ct)
+    {
+        while (true)
+        {
+            var frame = await raw.ReadFrameWithFlagsAsync(ct);
+            if ((frame.First & 0x0F) == opcode)
+            {
+                return frame;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Compressed_data_that_does_not_inflate_closes_with_1007_and_says_why()
     {
         var ct = TestContext.Current.CancellationToken;
