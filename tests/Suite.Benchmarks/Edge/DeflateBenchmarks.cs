@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
@@ -39,6 +40,65 @@ public class DeflateBenchmarks
 
     [Benchmark]
     public byte[]? Compressed_frame() => _deflater.Compress(_payload, text: true);
+
+    // The alternative not taken (yet): the runtime's own permessage-deflate writer, whose zlib
+    // streams come from a process-wide pool and are reset instead of made per message; its level is
+    // zlib's default (6) whatever Level says. A server socket over a stream that keeps what it is
+    // given: one SendAsync writes one compressed frame, header included.
+    [Benchmark]
+    public byte[] Runtime_socket_pooled_zlib()
+    {
+        _captured.SetLength(0);
+        _socket.SendAsync(_payload, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).GetAwaiter().GetResult();
+        return _captured.ToArray();
+    }
+
+    private readonly MemoryStream _captured = new();
+    private WebSocket _socket = null!;
+
+    [GlobalSetup(Target = nameof(Runtime_socket_pooled_zlib))]
+    public void SetupSocket()
+    {
+        Setup();
+        _socket = WebSocket.CreateFromStream(new CaptureStream(_captured), new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = TimeSpan.Zero,
+            DangerousDeflateOptions = new WebSocketDeflateOptions { ServerContextTakeover = false, ClientContextTakeover = false },
+        });
+    }
+
+    private sealed class CaptureStream(MemoryStream into) : Stream
+    {
+        // CreateFromStream asks for a readable stream; nothing is ever read.
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => into.Length;
+
+        public override long Position { get => into.Position; set => throw new NotSupportedException(); }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            into.Write(buffer.Span);
+            return default;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => into.Write(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 
     // A delivered room message as the edge renders it, its text padded with words to about `size` bytes.
     private static byte[] RoomMessage(int size)
