@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Suite.Edge.Connections;
 
@@ -49,5 +52,34 @@ public sealed class PermessageDeflateTests
         var headers = new StringValues(["permessage-deflate; server_max_window_bits=9, permessage-deflate; mystery", "permessage-deflate; client_max_window_bits"]);
         Assert.True(PermessageDeflate.TryAccept(headers, out var response));
         Assert.Equal(Plain, response);
+    }
+
+    [Fact]
+    public void Deflate_is_off_by_default_at_level_1_from_256_bytes()
+    {
+        var options = Read([]);
+        Assert.False(options.PermessageDeflate);
+        Assert.Equal(1, options.DeflateLevel);
+        Assert.Equal(256, options.DeflateMinBytes);
+    }
+
+    [Theory]
+    [InlineData("Connections:DeflateLevel", "0")]
+    [InlineData("Connections:DeflateLevel", "10")]
+    [InlineData("Connections:DeflateMinBytes", "-1")]
+    public void Deflate_settings_out_of_range_fail_validation_naming_the_setting(string key, string value)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Read(new() { [key] = value }));
+        Assert.Contains(key.Split(':')[1], error.Message, StringComparison.Ordinal);
+    }
+
+    // Bound and validated as AddConnections does (data annotations).
+    private static ConnectionOptions Read(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section).ValidateDataAnnotations();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<ConnectionOptions>>().Value;
     }
 }
