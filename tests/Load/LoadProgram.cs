@@ -94,8 +94,6 @@ internal static class LoadProgram
             return 2;
         }
 
-        // Once, before any client exists: every protocol-v1 client of the run speaks this.
-        Clients.ClientWire.Current = Clients.ClientWire.From(settings);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
