@@ -38,6 +38,10 @@ internal static class LoadProgram
           --settle T                connect: idle time before measuring (default 5s)
           --drain-timeout T         delivery scenarios (a sweep: each step): wait for the last frames (default 10s)
           --payload-bytes N         fanout-local: padding in each frame
+          --padding x|words         fanout-local: padding of one letter (default) or of random words
+          --encoding NAME           protocol-v1 clients speak json (default), msgpack, cbor or protobuf
+          --deflate true|false      protocol-v1 clients offer permessage-deflate (default false; the edge
+                                    needs --edge-env Connections__PermessageDeflate=true to accept it)
           --envelope cloudevent|bare
           --warmup N                connect: warm-up connections before the baseline (default 200)
           --warmup-idle T           connect: keep the warm-up connections open and idle this long (default 0),

@@ -44,6 +44,18 @@ internal sealed record LoadSettings
     /// <summary>Extra bytes of padding in each fan-out frame's content.</summary>
     public int PayloadBytes { get; init; }
 
+    /// <summary>
+    /// What the padding is made of: <c>x</c> (one letter repeated, as before) or <c>words</c> (words
+    /// drawn at random from a small vocabulary, which compresses about as chat text does).
+    /// </summary>
+    public string Padding { get; init; } = "x";
+
+    /// <summary>The encoding protocol-v1 clients speak: json, msgpack, cbor or protobuf (the subprotocol gateway.v1.&lt;encoding&gt;).</summary>
+    public string Encoding { get; init; } = "json";
+
+    /// <summary>Protocol-v1 clients offer permessage-deflate (the edge accepts it only with Connections:PermessageDeflate on).</summary>
+    public bool Deflate { get; init; }
+
     /// <summary><c>cloudevent</c> (what Dapr sends) or <c>bare</c> EdgeDelivery JSON to /dapr/deliveries.</summary>
     public string Envelope { get; init; } = "cloudevent";
 
@@ -180,6 +192,9 @@ internal sealed record LoadSettings
                 "--drain-timeout" => s with { DrainTimeout = ParseDuration(Value()) },
                 "--payload-bytes" => s with { PayloadBytes = Int(Value()) },
                 "--envelope" => s with { Envelope = Value() },
+                "--encoding" => s with { Encoding = Value() },
+                "--padding" => s with { Padding = Value() },
+                "--deflate" => s with { Deflate = bool.Parse(Value()) },
                 "--warmup" => s with { Warmup = Int(Value()) },
                 "--warmup-idle" => s with { WarmupIdle = ParseDuration(Value()) },
                 "--held" => s with { Held = Int(Value()) },
@@ -233,6 +248,16 @@ internal sealed record LoadSettings
         if (s.Mode == "urls" && (urls.Count == 0 || urls.Count != ids.Count))
         {
             throw new ArgumentException("mode urls needs one --edge-id per --url");
+        }
+
+        if (Clients.ClientWire.Encodings.All(e => e != s.Encoding))
+        {
+            throw new ArgumentException("--encoding is " + string.Join(", ", Clients.ClientWire.Encodings));
+        }
+
+        if (s.Padding is not ("x" or "words"))
+        {
+            throw new ArgumentException("--padding is x or words");
         }
 
         if (s.Envelope is not ("cloudevent" or "bare"))

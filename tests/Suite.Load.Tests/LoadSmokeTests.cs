@@ -45,6 +45,32 @@ public sealed class LoadSmokeTests
     }
 
     [Fact]
+    public async Task Fanout_local_in_msgpack_with_deflate_gets_every_delivery_in_fewer_bytes_on_the_wire()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        var plain = LoadSettings.Parse("fanout-local", ["--connections", "20", "--source-addresses", "2", "--rate", "20", "--duration", "2s", "--drain-timeout", "20s",
+            "--payload-bytes", "1000", "--padding", "words", "--encoding", "msgpack"]);
+        var deflate = plain with { Deflate = true };
+        await using var edge = await EdgeProcess.StartAsync(EdgeDll, plain.SigningKey, ["Connections__PermessageDeflate=true"], timeout.Token, edgeId: "edge-deflate-smoke");
+
+        var bytes = new List<double>();
+        foreach (var settings in new[] { plain, deflate })
+        {
+            var figures = Reparse(await ScenarioRunner.RunAsync(new FanoutLocalScenario(), edge, settings, Progress.Silent, timeout.Token))["figures"]!;
+            Assert.Equal(20, figures["connected"]!.GetValue<int>());
+            Assert.Equal(40 * 20, figures["delivered"]!.GetValue<long>());
+            Assert.Equal(0, figures["lost"]!.GetValue<long>());
+            Assert.Equal(0, figures["duplicated"]!.GetValue<long>());
+            bytes.Add(figures["wireBytesPerDelivery"]!.GetValue<double>());
+        }
+
+        // ~1.1 KB MessagePack frames of chat-like words: deflate halves them (docs/benchmarks.md).
+        Assert.True(bytes[0] > 1000, $"plain frames of {bytes[0]} B");
+        Assert.True(bytes[1] < bytes[0] * 0.7, $"deflate {bytes[1]} B per delivery vs plain {bytes[0]} B");
+    }
+
+    [Fact]
     public async Task Connect_measures_the_edge_memory_per_connection()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);

@@ -16,6 +16,9 @@ public static class CloseCodes
     /// <summary>The user already holds <c>Connections:MaxConnectionsPerUser</c> connections on this edge. Close one before reconnecting.</summary>
     public const int TooManyConnections = 4004;
 
+    /// <summary>A compressed (permessage-deflate) message whose data does not inflate. Reconnect; do not resend that message.</summary>
+    public const int InvalidPayloadData = 1007;
+
     /// <summary>Sustained abuse of the rate limits. Reconnect after a back-off.</summary>
     public const int PolicyViolation = 1008;
 

@@ -40,8 +40,16 @@ public sealed class Connection
     // Read on every write: a field, so the JSON path pays no interface call for it.
     private readonly bool _binaryFrames;
 
-    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null, IFrameCodec? codec = null)
+    // Non-null when the client negotiated permessage-deflate: its frames are the shared compressed ones.
+    private readonly FrameDeflater? _deflater;
+
+    /// <param name="deflater">
+    /// Set when the client negotiated permessage-deflate, which only the edge's own handshake does:
+    /// the compressed frames go through <paramref name="transport"/>.
+    /// </param>
+    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null, IFrameCodec? codec = null, FrameDeflater? deflater = null)
     {
+        _deflater = transport is null ? null : deflater;
         Id = id;
         Codec = codec ?? FrameCodecs.Json;
         _binaryFrames = Codec.BinaryFrames;
@@ -234,10 +242,15 @@ public sealed class Connection
         }
     }
 
-    // The JSON wire is the frame's own; another encoding's is rendered once per frame, by the first
-    // connection that needs it.
+    /// <summary>The client negotiated permessage-deflate.</summary>
+    public bool Deflate => _deflater is not null;
+
+    // The JSON wire is the frame's own; another encoding's, and a compressed one, is made once per
+    // frame, by the first connection that needs it.
     private ReadOnlyMemory<byte> WireOf(OutboundFrame frame) =>
-        _binaryFrames ? frame.EncodedAs(Codec.Encoding).Wire : frame.Wire;
+        _deflater is { } deflater ? frame.DeflatedWire(Codec.Encoding, deflater)
+        : _binaryFrames ? frame.EncodedAs(Codec.Encoding).Wire
+        : frame.Wire;
 
     /// <summary>
     /// For the send pump: writes <paramref name="first"/>, just taken from the queue, together with

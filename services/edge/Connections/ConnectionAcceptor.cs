@@ -100,9 +100,10 @@ public sealed class ConnectionAcceptor(
         token is null ? null : await tokens.ValidateAsync(token, cancellationToken);
 
     /// <param name="codec">The encoding the upgrade chose (<see cref="Subprotocols"/>); JSON when null.</param>
-    public Accepted Create(WebSocket socket, TokenValidationOutcome? outcome, WebSocketTransport? transport = null, IFrameCodec? codec = null)
+    /// <param name="deflater">Set when the upgrade negotiated permessage-deflate (<see cref="PermessageDeflate"/>).</param>
+    public Accepted Create(WebSocket socket, TokenValidationOutcome? outcome, WebSocketTransport? transport = null, IFrameCodec? codec = null, FrameDeflater? deflater = null)
     {
-        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions.Value, time), options.Value, time.GetUtcNow(), transport, codec);
+        var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions.Value, time), options.Value, time.GetUtcNow(), transport, codec, deflater);
         if (outcome is { IsValid: false })
         {
             connection.Send(frames.AuthFail(outcome.FailureReason!));

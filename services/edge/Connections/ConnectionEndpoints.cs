@@ -27,6 +27,7 @@ public static class ConnectionEndpoints
             .Validate(o => o.CloseTimeout >= TimeSpan.FromMilliseconds(100) && o.CloseTimeout <= TimeSpan.FromMinutes(5), "Connections:CloseTimeout must be between 00:00:00.1 and 00:05:00.")
             .Validate(o => o.AllowedOrigins.All(origin => Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.AbsolutePath == "/"), "Connections:AllowedOrigins holds origins, scheme://host[:port] with no path, e.g. https://app.example.")
             .ValidateOnStart();
+        services.AddSingleton(services => FrameDeflater.From(services.GetRequiredService<IOptions<ConnectionOptions>>().Value));
         services.AddOptions<SendQueueOptions>().BindConfiguration("SendQueue").ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ProtocolLimits>().BindConfiguration("Protocol").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProtocolLimits>>().Value);

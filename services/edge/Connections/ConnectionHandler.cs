@@ -135,6 +135,13 @@ public sealed partial class ConnectionHandler(
                     }
                 }
             }
+            catch (WebSocketException ex) when (connection.Deflate && ex.WebSocketErrorCode == WebSocketError.Success)
+            {
+                // The runtime's inflater failed on a compressed message (it throws a bare WebSocketException,
+                // the only one without an error code) and aborted the socket without a close frame: the
+                // edge sends it, so the client learns why instead of seeing the connection drop (1006).
+                await CloseUnreadableAsync(connection);
+            }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
             {
                 // The client vanished or the heartbeat gave up on it; there is nobody to tell.
@@ -196,6 +203,20 @@ public sealed partial class ConnectionHandler(
             {
                 return new ReceivedMessage(buffer, length, received.MessageType, TooBig: false);
             }
+        }
+    }
+
+    private static async Task CloseUnreadableAsync(Connection connection)
+    {
+        const string Reason = "invalid compressed data";
+        connection.RequestClose(new CloseRequest(CloseCodes.InvalidPayloadData, Reason, Flush: false));
+        try
+        {
+            await connection.Transport!.WriteFrameAsync(WebSocketFrames.Close(CloseCodes.InvalidPayloadData, Reason));
+        }
+        catch (IOException)
+        {
+            // Gone already.
         }
     }
 

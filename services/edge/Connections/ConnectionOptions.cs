@@ -84,6 +84,21 @@ public sealed class ConnectionOptions
     /// </summary>
     public bool InlineSocketScheduling { get; set; }
 
+    /// <summary>
+    /// permessage-deflate (RFC 7692) for clients that offer it. Off by default: compressing costs the
+    /// edge CPU per delivery (once per encoding, shared by every recipient) and each reading client
+    /// CPU per frame; it pays where bandwidth costs more than CPU. Measured in docs/benchmarks.md.
+    /// </summary>
+    public bool PermessageDeflate { get; set; }
+
+    /// <summary>Smaller messages go uncompressed (RSV1 clear) even to a deflate client: a few dozen bytes hardly shrink.</summary>
+    [Range(0, 16 * 1024 * 1024)]
+    public int DeflateMinBytes { get; set; } = 256;
+
+    /// <summary>zlib's compression level, 1 (fastest) to 9 (smallest).</summary>
+    [Range(1, 9)]
+    public int DeflateLevel { get; set; } = 1;
+
     /// <summary>Upper bound of the jittered <c>retryAfterMs</c> in the reconnect frame, so clients do not return all at once.</summary>
     public TimeSpan ReconnectJitter { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -39,6 +39,9 @@ public sealed class UpgradeRequest
     /// <summary>Every Sec-WebSocket-Protocol header, as sent (each a comma-separated list of subprotocols).</summary>
     public StringValues Protocols { get; private set; }
 
+    /// <summary>Every Sec-WebSocket-Extensions header, as sent (each a comma-separated list of extension offers).</summary>
+    public StringValues Extensions { get; private set; }
+
     /// <summary>The Origin a browser sends with every upgrade; null when absent.</summary>
     public string? Origin { get; private set; }
 
@@ -203,6 +206,10 @@ public sealed class UpgradeRequest
             else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Protocol"u8))
             {
                 Protocols = StringValues.Concat(Protocols, Encoding.ASCII.GetString(raw));
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Sec-WebSocket-Extensions"u8))
+            {
+                Extensions = StringValues.Concat(Extensions, Encoding.ASCII.GetString(raw));
             }
             else if (Ascii.EqualsIgnoreCase(name, "Authorization"u8))
             {

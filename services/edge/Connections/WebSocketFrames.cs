@@ -9,6 +9,9 @@ public static class WebSocketFrames
     private const byte FinalText = 0x81;
     private const byte FinalBinary = 0x82;
 
+    // RSV1 marks a message compressed with permessage-deflate (RFC 7692 §6).
+    private const byte Compressed = 0x40;
+
     /// <summary>
     /// One unfragmented, unmasked text frame holding <paramref name="payload"/>: what the runtime's
     /// WebSocket writes for a whole text message from a server without compression.
@@ -17,6 +20,21 @@ public static class WebSocketFrames
 
     /// <summary>The same as <see cref="Text"/> for a binary message (the binary encodings).</summary>
     public static byte[] Binary(ReadOnlySpan<byte> payload) => Frame(FinalBinary, payload);
+
+    /// <summary>
+    /// A whole text or binary message compressed with permessage-deflate: RSV1 set, and
+    /// <paramref name="deflated"/> the message's deflate data without the trailing 00 00 FF FF.
+    /// </summary>
+    public static byte[] Deflated(bool text, ReadOnlySpan<byte> deflated) => Frame((byte)((text ? FinalText : FinalBinary) | Compressed), deflated);
+
+    /// <summary>A close frame with <paramref name="code"/> and a reason of at most 123 UTF-8 bytes (RFC 6455 §5.5.1).</summary>
+    public static byte[] Close(int code, string reason)
+    {
+        var payload = new byte[2 + System.Text.Encoding.UTF8.GetByteCount(reason)];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)code);
+        System.Text.Encoding.UTF8.GetBytes(reason, payload.AsSpan(2));
+        return Frame(0x88, payload);
+    }
 
     private static byte[] Frame(byte first, ReadOnlySpan<byte> payload)
     {

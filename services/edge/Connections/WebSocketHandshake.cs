@@ -40,6 +40,7 @@ public sealed class WebSocketHandshake
     private readonly TimeProvider _time;
     private readonly KestrelServerLimits _limits;
     private readonly int _internalPort;
+    private readonly FrameDeflater? _deflater;
 
     private WebSocketHandshake(ConnectionDelegate next, IServiceProvider services)
     {
@@ -49,6 +50,7 @@ public sealed class WebSocketHandshake
         _time = services.GetRequiredService<TimeProvider>();
         _limits = services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         _internalPort = services.GetRequiredService<IOptions<EdgeOptions>>().Value.InternalPort;
+        _deflater = services.GetRequiredService<IOptions<ConnectionOptions>>().Value.PermessageDeflate ? services.GetRequiredService<FrameDeflater>() : null;
     }
 
     private enum Decision
@@ -211,10 +213,11 @@ public sealed class WebSocketHandshake
         // socket when Kestrel's socket transport runs the connection: it then owns the writes, and
         // nothing more is written to the output pipe, so nothing there could be sent out of order.
         var transport = new WebSocketTransport(connection.Transport.Input, output, _time.GetUtcNow(), connection.Features.Get<IConnectionSocketFeature>()?.Socket);
+        var deflate = _deflater is not null && PermessageDeflate.TryAccept(request.Extensions, out var extension) ? $"Sec-WebSocket-Extensions: {extension}\r\n" : null;
         try
         {
             var protocol = echo is null ? "" : $"Sec-WebSocket-Protocol: {echo}\r\n";
-            await transport.WriteFrameAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n{protocol}\r\n"));
+            await transport.WriteFrameAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptKey(request.Key!)}\r\n{protocol}{deflate}\r\n"));
         }
         catch (IOException)
         {
@@ -226,8 +229,10 @@ public sealed class WebSocketHandshake
             IsServer = true,
             // The sweep pings through the transport instead of a timer per socket.
             KeepAliveInterval = TimeSpan.Zero,
+            // Inflates the client's compressed messages; what the edge sends it compresses itself.
+            DangerousDeflateOptions = deflate is null ? null : PermessageDeflate.SocketOptions(),
         });
-        return _acceptor.Create(socket, outcome, transport, FrameCodecs.For(encoding));
+        return _acceptor.Create(socket, outcome, transport, FrameCodecs.For(encoding), deflate is null ? null : _deflater);
     }
 
     private static async Task RespondAsync(PipeWriter output, string status, string headers, string body)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Suite.Edge.Connections;
 using Suite.Edge.Protocol;
@@ -26,6 +27,10 @@ public sealed record OutboundFrame(
     // JSON-only edges never allocate the array.
     private EncodedFrame?[]? _encoded;
 
+    // The wire bytes for permessage-deflate recipients (index: encoding), made by the first one that
+    // speaks the encoding. Edges without deflate clients never allocate the array.
+    private StrongBox<ReadOnlyMemory<byte>>?[]? _deflated;
+
     /// <summary>
     /// <see cref="Payload"/> as one WebSocket text frame, header included, built with the frame: the
     /// edge's own transport writes these bytes as they are to every recipient. Derived from the
@@ -52,6 +57,27 @@ public sealed record OutboundFrame(
         var index = (int)encoding - 1;
         var slots = Volatile.Read(ref _encoded) ?? Interlocked.CompareExchange(ref _encoded, new EncodedFrame?[3], null) ?? _encoded!;
         return Volatile.Read(ref slots[index]) ?? Interlocked.CompareExchange(ref slots[index], Render(encoding), null) ?? slots[index]!;
+    }
+
+    /// <summary>
+    /// The frame's wire bytes in <paramref name="encoding"/> for a client that negotiated
+    /// permessage-deflate: compressed (RSV1 set) once per delivery per encoding and shared by every
+    /// such recipient, or the uncompressed wire when <paramref name="deflater"/> leaves the message
+    /// as it is (small, or incompressible). Thread-safe like <see cref="EncodedAs"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte> DeflatedWire(FrameEncoding encoding, FrameDeflater deflater)
+    {
+        var index = (int)encoding;
+        var slots = Volatile.Read(ref _deflated) ?? Interlocked.CompareExchange(ref _deflated, new StrongBox<ReadOnlyMemory<byte>>?[4], null) ?? _deflated!;
+        var made = Volatile.Read(ref slots[index]) ?? Interlocked.CompareExchange(ref slots[index], Deflate(encoding, deflater), null) ?? slots[index]!;
+        return made.Value;
+    }
+
+    private StrongBox<ReadOnlyMemory<byte>> Deflate(FrameEncoding encoding, FrameDeflater deflater)
+    {
+        var text = encoding == FrameEncoding.Json;
+        var (payload, wire) = text ? (Payload, Wire) : (EncodedAs(encoding).Payload, EncodedAs(encoding).Wire);
+        return new StrongBox<ReadOnlyMemory<byte>>(deflater.Compress(payload.Span, text) is { } compressed ? compressed : wire);
     }
 
     private EncodedFrame Render(FrameEncoding encoding)

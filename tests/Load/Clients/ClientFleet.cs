@@ -37,6 +37,9 @@ internal sealed class ClientFleet : IAsyncDisposable
 
     public IReadOnlyCollection<IGatewayClient> Clients => _clients;
 
+    /// <summary>Bytes the fleet's connections have read from the server so far (<see cref="LoopbackSources.ReceivedBytes"/>).</summary>
+    public long ReceivedBytes => _sources.ReceivedBytes;
+
     /// <summary>The connected clients by their index.</summary>
     public IReadOnlyDictionary<int, IGatewayClient> ByIndex() => _clients.ToDictionary(c => c.Index);
 

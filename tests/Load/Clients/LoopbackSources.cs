@@ -14,8 +14,12 @@ internal sealed class LoopbackSources(int count)
     private const int SolIp = 0;
     private const int IpBindAddressNoPort = 24;
     private int _next = -1;
+    private long _received;
 
     public int Count => count;
+
+    /// <summary>Bytes read so far by every connection made through <see cref="CreateHandler"/>: WebSocket frames with their headers, as the edge sent them.</summary>
+    public long ReceivedBytes => Interlocked.Read(ref _received);
 
     /// <summary>A handler whose every connection is bound to the next source address in turn.</summary>
     public SocketsHttpHandler CreateHandler() => new()
@@ -39,7 +43,7 @@ internal sealed class LoopbackSources(int count)
 
             socket.Bind(new IPEndPoint(source, 0));
             await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
+            return new CountingStream(new NetworkStream(socket, ownsSocket: true), read => Interlocked.Add(ref _received, read));
         }
         catch
         {

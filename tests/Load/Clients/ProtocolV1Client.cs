@@ -17,7 +17,8 @@ namespace Suite.Load.Clients;
 internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver? observer) : IGatewayClient
 {
     private const int ReceiveChunk = 16 * 1024;
-    private readonly ClientWebSocket _socket = CreateSocket();
+    private readonly ClientWire _wire = ClientWire.Current;
+    private readonly ClientWebSocket _socket = CreateSocket(ClientWire.Current);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _pendingJoins = new();
     private Task _receiveLoop = Task.CompletedTask;
@@ -46,7 +47,7 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
                 throw new InvalidOperationException($"expected auth:ok, got close {(int?)_socket.CloseStatus} {_socket.CloseStatusDescription}");
             }
 
-            ExpectAuthOk(buffer.AsSpan(0, length));
+            ExpectAuthOk(AsJson(buffer.AsSpan(0, length)));
         }
         finally
         {
@@ -101,21 +102,23 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
         _sendLock.Dispose();
     }
 
-    private static ClientWebSocket CreateSocket()
+    private static ClientWebSocket CreateSocket(ClientWire wire)
     {
         var socket = new ClientWebSocket();
         // The server pings; the client only answers.
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        wire.Configure(socket.Options);
         return socket;
     }
 
     private async Task SendAsync(string json, CancellationToken cancellationToken)
     {
-        var bytes = Encoding.UTF8.GetBytes(json);
+        var binary = _wire.Encoding.Binary;
+        var bytes = binary ? _wire.Encoding.EncodeClientFrame(json) : Encoding.UTF8.GetBytes(json);
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
-            await _socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            await _socket.SendAsync(bytes, binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
         }
         finally
         {
@@ -213,7 +216,7 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
                         return;
                     }
 
-                    OnFrame(buffer.AsSpan(0, length));
+                    OnFrame(AsJson(buffer.AsSpan(0, length)));
                 }
                 finally
                 {
@@ -233,6 +236,10 @@ internal sealed class ProtocolV1Client(int index, string userId, IBenchObserver?
             }
         }
     }
+
+    // A binary encoding's frame read back into the JSON the rest of the client reads.
+    private ReadOnlySpan<byte> AsJson(ReadOnlySpan<byte> frame) =>
+        _wire.Encoding.Binary ? Encoding.UTF8.GetBytes(_wire.Encoding.DecodeServerFrame(frame.ToArray())) : frame;
 
     private void MarkLost(string reason)
     {

@@ -26,7 +26,7 @@ internal sealed class FanoutLocalScenario : IScenario
         var n = settings.Connections;
         var tally = new FanoutTally(count);
         var runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
-        var padding = new string('x', settings.PayloadBytes);
+        var padding = settings.Padding == "words" ? Words(settings.PayloadBytes) : new string('x', settings.PayloadBytes);
 
         await using var fleet = new ClientFleet(system, settings.SourceAddresses);
         progress.Phase($"connecting {n}", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
@@ -47,6 +47,7 @@ internal sealed class FanoutLocalScenario : IScenario
         var connected = fleet.Clients.ToList();
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var sent = 0;
+        var bytesBefore = fleet.ReceivedBytes;
         progress.Phase($"publishing {settings.Rate}/s for {settings.Duration.TotalSeconds:F0} s to {connected.Count} connections", () =>
             $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}/{(long)count * connected.Count}, lost connections {connected.Count(c => c.Lost is not null)}");
         var (start, issuing) = await PacedSends.RunAsync(
@@ -63,7 +64,12 @@ internal sealed class FanoutLocalScenario : IScenario
 
         var expected = (long)count * connected.Count;
         await DeliveryWindow.DrainAsync(tally, expected, connected, settings.DrainTimeout, progress, cancellationToken);
+        var wireBytes = fleet.ReceivedBytes - bytesBefore;
         var figures = await window.CloseAsync(tally, expected, connected, start, cancellationToken);
+        // Exact: what the clients' sockets read while the deliveries ran (frames and their headers,
+        // plus the odd 2-byte ping), compressed or not.
+        figures["wireBytesReceived"] = wireBytes;
+        figures["wireBytesPerDelivery"] = tally.Frames == 0 ? null : Math.Round((double)wireBytes / tally.Frames, 1);
         figures["connectionsRequested"] = n;
         figures["connected"] = connected.Count;
         figures["connectFailed"] = fleet.Failed;
@@ -77,5 +83,20 @@ internal sealed class FanoutLocalScenario : IScenario
         progress.Phase("closing");
         await fleet.CloseAllAsync();
         return figures;
+    }
+
+    // Chat-like text: words drawn from a small vocabulary with a fixed seed, so runs compare.
+    private static string Words(int length)
+    {
+        string[] words = ["the", "a", "meeting", "is", "moved", "to", "three", "o'clock", "please", "check", "your", "calendar", "and", "let", "me", "know",
+            "if", "that", "works", "for", "you", "we", "can", "also", "talk", "tomorrow", "morning", "about", "release", "plan", "thanks", "ok"];
+        var random = new Random(7);
+        var text = new System.Text.StringBuilder(length + 16);
+        while (text.Length < length)
+        {
+            text.Append(words[random.Next(words.Length)]).Append(' ');
+        }
+
+        return text.ToString(0, length);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Suite.Load.Clients;
 using Suite.Load.Measurement;
 using Suite.Load.Targets;
 using Suite.Load.Targets.Peers;
@@ -61,6 +62,8 @@ internal static class ScenarioRunner
     public static async Task<JsonObject> RunAsync(IScenario scenario, ISystemUnderTest system, LoadSettings settings, Progress progress, CancellationToken cancellationToken)
     {
         var startedAt = DateTimeOffset.UtcNow;
+        // Every protocol-v1 client the scenario makes speaks the run's encoding and offers deflate if asked.
+        ClientWire.Current = ClientWire.From(settings);
         var figures = await scenario.RunAsync(system, settings, progress, cancellationToken);
         var target = new JsonObject
         {
@@ -120,6 +123,9 @@ internal static class ScenarioRunner
         ["drainTimeoutSeconds"] = s.DrainTimeout.TotalSeconds,
         ["payloadBytes"] = s.PayloadBytes,
         ["envelope"] = s.Envelope,
+        ["padding"] = s.Padding,
+        ["encoding"] = s.Encoding,
+        ["deflate"] = s.Deflate,
         ["warmup"] = s.Warmup,
         ["warmupIdleSeconds"] = s.WarmupIdle.TotalSeconds,
         ["rooms"] = s.Rooms,

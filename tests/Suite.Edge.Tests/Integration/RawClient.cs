@@ -36,9 +36,10 @@ internal sealed class RawClient : IAsyncDisposable
     public static byte[] TextFrame(string text) => Frame(opcode: 1, fin: true, Encoding.UTF8.GetBytes(text));
 
     /// <summary>A masked frame of any opcode (0 = continuation), final or not: fragments of a message.</summary>
-    public static byte[] Frame(int opcode, bool fin, byte[] payload)
+    /// <param name="compressed">RSV1 set: a permessage-deflate message.</param>
+    public static byte[] Frame(int opcode, bool fin, byte[] payload, bool compressed = false)
     {
-        var first = (byte)((fin ? 0x80 : 0) | opcode);
+        var first = (byte)((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode);
         var mask = RandomNumberGenerator.GetBytes(4);
         var header = payload.Length < 126
             ? new byte[] { first, (byte)(0x80 | payload.Length) }
@@ -104,8 +105,15 @@ internal sealed class RawClient : IAsyncDisposable
     /// <summary>One unmasked server frame.</summary>
     public async Task<(int Opcode, byte[] Payload)> ReadFrameAsync(CancellationToken cancellationToken)
     {
+        var (first, payload) = await ReadFrameWithFlagsAsync(cancellationToken);
+        return (first & 0x0F, payload);
+    }
+
+    /// <summary>One unmasked server frame with its first byte whole: FIN, RSV1-3 and the opcode.</summary>
+    public async Task<(byte First, byte[] Payload)> ReadFrameWithFlagsAsync(CancellationToken cancellationToken)
+    {
         await NeedAsync(2, cancellationToken);
-        var opcode = _pending[0] & 0x0F;
+        var first = _pending[0];
         var length = _pending[1] & 0x7F;
         var offset = 2;
         if (length == 126)
@@ -118,7 +126,7 @@ internal sealed class RawClient : IAsyncDisposable
         await NeedAsync(offset + length, cancellationToken);
         var payload = _pending.GetRange(offset, length).ToArray();
         _pending.RemoveRange(0, offset + length);
-        return (opcode, payload);
+        return (first, payload);
     }
 
     public async Task<string> ReadTextFrameAsync(CancellationToken cancellationToken)
