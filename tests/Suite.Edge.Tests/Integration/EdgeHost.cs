@@ -102,8 +102,12 @@ public sealed class EdgeHost : IAsyncDisposable
             all[key] = value;
         }
 
+        // The public address as a setting, as ASPNETCORE_URLS gives it in production: the host reads it
+        // before the edge adds its internal port. UseKestrel(port) would instead rewrite the addresses from
+        // the test thread while the app's own thread starts the host, and could wipe the internal one.
+        all["urls"] = $"http://127.0.0.1:{port}";
         var factory = new EdgeFactory(all, time);
-        factory.UseKestrel(port);
+        factory.UseKestrel();
         factory.StartServer();
         var running = await Sidecar.StartAsync(sidecarOptions, cancellationToken);
         var host = new EdgeHost(factory, running, resources, upstream, time, port, internalPort, edgeId);
