@@ -260,6 +260,8 @@ internal sealed class RoomTraffic : IAsyncDisposable
             IdempotencyKey = message.Tag,
         };
         var giveUp = Stopwatch.GetTimestamp() + (long)(Wait.TotalSeconds * Stopwatch.Frequency);
+        // Each replica's last refusal: when every one keeps refusing, the failure names why each did.
+        var refusals = new string?[_replicas.Count];
         while (true)
         {
             var replica = (publisher.Index + Interlocked.Increment(ref _turn)) % _replicas.Count;
@@ -269,8 +271,15 @@ internal sealed class RoomTraffic : IAsyncDisposable
                 (message.Id, message.Seq, message.AcknowledgedAt, message.Acknowledged) = (response.MessageId, response.Seq, Stopwatch.GetTimestamp(), true);
                 return message;
             }
-            catch (RpcException) when (Stopwatch.GetTimestamp() < giveUp)
+            catch (RpcException ex)
             {
+                refusals[replica] = $"{ex.StatusCode}: {ex.Status.Detail}";
+                if (Stopwatch.GetTimestamp() >= giveUp)
+                {
+                    var each = string.Join("; ", refusals.Select((r, i) => $"replica {i}: {r ?? "not tried"}"));
+                    throw new InvalidOperationException($"{message.Tag} was refused by every replica for {Wait.TotalSeconds:0} s ({message.Retries} retries); last refusals: {each}", ex);
+                }
+
                 message.Retries++;
                 await Task.Delay(100, cancellationToken);
             }

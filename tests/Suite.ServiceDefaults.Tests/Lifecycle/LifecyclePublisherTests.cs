@@ -59,6 +59,26 @@ public sealed class LifecyclePublisherTests
     }
 
     [Fact]
+    public async Task A_stop_that_gives_up_after_the_host_disposed_the_publisher_ends_without_an_error()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var broker = new FlakyBroker(failures: 0) { Gate = new TaskCompletionSource() };
+        var publisher = new LifecyclePublisher(broker.PublishAsync, TimeProvider.System, NullLogger<LifecyclePublisher>.Instance);
+        publisher.Enqueue(DaprNames.PresenceLifecycleTopic, Event("c1", 1));
+        await Eventually.UntilAsync(() => broker.Attempts >= 1, TimeSpan.FromSeconds(5), ct, "the publish in flight");
+        using var giveUp = new CancellationTokenSource();
+
+        // Draining (the publish never lands), then the host disposes it, then the stop is cut short.
+        var stopping = publisher.StopAsync(giveUp.Token);
+        publisher.Dispose();
+        await giveUp.CancelAsync();
+
+        await stopping.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(1, publisher.Pending);
+        broker.Gate.SetResult();
+    }
+
+    [Fact]
     public async Task A_topic_whose_publishes_fail_holds_back_no_other_topic()
     {
         var ct = TestContext.Current.CancellationToken;
