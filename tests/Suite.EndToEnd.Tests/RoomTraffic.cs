@@ -262,9 +262,13 @@ internal sealed class RoomTraffic : IAsyncDisposable
         var giveUp = Stopwatch.GetTimestamp() + (long)(Wait.TotalSeconds * Stopwatch.Frequency);
         // Each replica's last refusal: when every one keeps refusing, the failure names why each did.
         var refusals = new string?[_replicas.Count];
-        while (true)
+        // Messages start on alternating replicas, and each retry moves to the next one: with a turn
+        // shared by every publisher alone, two publishers retrying in step each kept the same parity,
+        // and one could try nothing but the killed replica until it gave up.
+        var first = publisher.Index + Interlocked.Increment(ref _turn);
+        for (var attempt = 0; ; attempt++)
         {
-            var replica = (publisher.Index + Interlocked.Increment(ref _turn)) % _replicas.Count;
+            var replica = (first + attempt) % _replicas.Count;
             try
             {
                 var response = await _replicas[replica].PublishToRoomAsync(request, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
