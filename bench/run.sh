@@ -41,10 +41,13 @@ mkdir -p "$out"
 # Warm-up and idle windows are long enough for a dozen .NET processes on one core to finish most of
 # their tier-1 compilation: with 5 s the fan-out measured the JIT (docs/benchmarks.md, 2026-12-05),
 # and a connect "idle" window of 5 s right after 3,000 connects measured their aftermath.
+# The connect scenario holds held_n connections through its baseline, so memory per connection is the
+# slope from held_n to held_n + connect_n: from an empty server, (after - before) / N also counted
+# pools and heaps that grow once, and read the Node peer at -2.8 KiB per connection (2026-12-06).
 case "$set_name" in
-  small) connect_n=3000; fanout_t=10s; warmup_t=30s; direct_n=500; direct_rate=500; notify_n=500; notify_rate=30; storm_n=1000; short_t=5s
+  small) connect_n=3000; held_n=3000; fanout_t=10s; warmup_t=30s; direct_n=500; direct_rate=500; notify_n=500; notify_rate=30; storm_n=1000; short_t=5s
          sweep_modes="redis seed-ws"; sweep_t=5s; sweep_warmup_t=3s ;;
-  full)  connect_n=20000; fanout_t=30s; warmup_t=15s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s
+  full)  connect_n=15000; held_n=5000; fanout_t=30s; warmup_t=15s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s
          sweep_modes="embedded redis nats seed-ws signalr"; sweep_t=10s; sweep_warmup_t=5s
          [ "$modes_given" = 1 ] || modes="embedded redis nats seed-ws signalr" ;;
   *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
@@ -95,7 +98,7 @@ for mode in $modes; do
   set +e
   setsid "${pin[@]}" "${load[@]}" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
     --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
-    --connect.connections "$connect_n" --connect.settle 30s "${fanout_opts[@]}" "${sweep_opts[@]}" \
+    --connect.connections "$connect_n" --connect.held "$held_n" --connect.settle 30s "${fanout_opts[@]}" "${sweep_opts[@]}" \
     --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration "$short_t" \
     --notify.connections "$notify_n" --notify.rooms 10 --notify.rate "$notify_rate" --notify.duration "$short_t" \
     --storm.connections "$storm_n" --storm.storm-deadline 30s \

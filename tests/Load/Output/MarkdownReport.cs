@@ -105,13 +105,20 @@ internal static class MarkdownReport
 
     private static string Settings(string scenario, JsonObject s) => scenario switch
     {
-        "connect" => $"{s["connections"]} idle authenticated connections opened at up to {s["connectRate"]}/s; memory read after an induced full GC; idle CPU over {s["settleSeconds"]} s once the edges went quiet after the connects (the time until then and its CPU shown apart).",
+        "connect" => $"{s["connections"]} idle authenticated connections opened at up to {s["connectRate"]}/s{HeldBefore(s)}; memory read after an induced full GC; idle CPU over {s["settleSeconds"]} s once the edges went quiet after the connects (the time until then and its CPU shown apart).",
         "fanout" => $"{s["rooms"]} rooms × {s["membersPerRoom"]} members spread over the edges/instances, {s["sendersPerRoom"]} sender(s) per room at {s["senderRatePerSecond"]} msg/s each for {s["durationSeconds"]} s, measured after {s["warmupSeconds"]} s of the same load unmeasured.",
         "direct" => $"{s["connections"]} clients in pairs on different edges, {s["ratePerSecond"]} direct messages/s in total for {s["durationSeconds"]} s.",
         "notify" => $"{s["connections"]} clients in {s["rooms"]} rooms; {s["ratePerSecond"]} business events/s through Dapr for {s["durationSeconds"]} s, targets cycling two users / a room / everyone.",
         "storm" => $"{s["connections"]} clients dropped at once and reconnecting at once, retrying with jittered backoff for up to {s["stormDeadlineSeconds"]} s.",
         _ => $"{s["connections"]} connections, {s["ratePerSecond"]}/s for {s["durationSeconds"]} s.",
     };
+
+    // With connections held through the baseline, memory per connection is the slope between two
+    // loads, not (after - before) / N from an empty server, whose pools and heap also grow once.
+    private static string HeldBefore(JsonObject s) =>
+        s["held"]?.GetValue<int>() is > 0 and var held
+            ? $" on top of {held} held open since before the baseline (memory per connection is the slope from {held} to {held} + {s["connections"]})"
+            : "";
 
     internal static string Bytes(JsonNode? node) => node is null ? "-" : Bytes(node.GetValue<double>());
 

@@ -127,6 +127,7 @@ internal static class ScenarioRunner
         ["encoding"] = s.Encoding,
         ["deflate"] = s.Deflate,
         ["warmup"] = s.Warmup,
+        ["held"] = s.Held,
         ["warmupIdleSeconds"] = s.WarmupIdle.TotalSeconds,
         ["rooms"] = s.Rooms,
         ["membersPerRoom"] = s.Members,
