@@ -31,6 +31,8 @@ public sealed class DeploymentChecksCatchMistakesTests
         ["the ingress with affinity"] = (d => Find(d, "Ingress", "edge")["metadata"]!["annotations"]!["nginx.ingress.kubernetes.io/affinity"] = "cookie", DeploymentChecks.Ingress, "affinity"),
         ["the ingress namespace reaching the edge's internal port"] = (d => Find(d, "NetworkPolicy", "edge-public")["spec"]!["ingress"]![0]!["ports"]![0]!["port"] = "5110", DeploymentChecks.NetworkPolicies, "internal port 5110"),
         ["a pod reaching a callback port"] = (d => Find(d, "NetworkPolicy", "presence-grpc")["spec"]!["ingress"]![0]!["ports"]![0]!["port"] = "5111", DeploymentChecks.NetworkPolicies, "Dapr callback port 5111"),
+        ["an edge without a per-user cap"] = (d => Container(d, "edge")["env"]!.AsArray().Remove(Env(d, "edge", "Connections__MaxConnectionsPerUser")), DeploymentChecks.PublicPortCaps, "no per-user connection cap"),
+        ["a per-address cap behind the ingress"] = (d => Container(d, "edge")["env"]!.AsArray().Add(new JsonObject { ["name"] = "Connections__MaxConnectionsPerIp", ["value"] = "100" }), DeploymentChecks.PublicPortCaps, "counts the ingress's address"),
         ["no default deny"] = (d => Remove(d, "NetworkPolicy", "default-deny-ingress"), DeploymentChecks.NetworkPolicies, "no default-deny"),
     };
 

@@ -40,6 +40,9 @@ public sealed class KubernetesManifestTests
     public void The_ingress_sends_ws_to_the_edges_public_port_without_affinity(string overlay) => AssertNone(DeploymentChecks.Ingress, overlay);
 
     [Theory, MemberData(nameof(Overlays))]
+    public void Edges_cap_connections_per_user_and_not_per_address_behind_the_ingress(string overlay) => AssertNone(DeploymentChecks.PublicPortCaps, overlay);
+
+    [Theory, MemberData(nameof(Overlays))]
     public void Network_policies_keep_internal_ports_internal(string overlay) => AssertNone(DeploymentChecks.NetworkPolicies, overlay);
 
     [Theory]

@@ -101,9 +101,12 @@ public abstract class SuiteFixture : IAsyncLifetime
     }
 
     /// <summary>A client on edge <paramref name="edge"/>, authenticated as <paramref name="userId"/>.</summary>
-    public async Task<TestClient> ConnectAsync(int edge, string userId, CancellationToken cancellationToken, IDictionary<string, object>? claims = null)
+    public async Task<TestClient> ConnectAsync(int edge, string userId, CancellationToken cancellationToken) =>
+        await ConnectWithTokenAsync(edge, await TokenAsync(edge, userId, cancellationToken), cancellationToken);
+
+    /// <summary>A client on edge <paramref name="edge"/>, authenticated with <paramref name="token"/> at the upgrade.</summary>
+    public async Task<TestClient> ConnectWithTokenAsync(int edge, string token, CancellationToken cancellationToken)
     {
-        var token = await TokenAsync(edge, userId, cancellationToken);
         var client = await TestClient.ConnectAsync(new Uri(Suite.WebSocketUri(edge) + "?access_token=" + token), cancellationToken);
         var ok = await client.ReceiveAsync("auth:ok", cancellationToken);
         client.ConnectionId = ok.GetProperty("connectionId").GetString();

@@ -12,12 +12,14 @@ namespace Suite.Edge.Connections;
 
 /// <summary>
 /// What an upgrade decides, the same for both ways in (the edge's own handshake on the listen port,
-/// and the /ws endpoint for what Kestrel's HTTP pipeline serves): the origin, admission, drain, the
-/// per-address cap, the token at the upgrade, and the new connection with its auth failure already queued.
+/// and the /ws endpoint for what Kestrel's HTTP pipeline serves): the origin, the per-address cap,
+/// admission, drain, the token at the upgrade, and the new connection with its auth failure already queued.
 /// </summary>
 /// <remarks>
-/// The order matters: only a request known to be a valid WebSocket upgrade from an allowed origin
-/// takes an admission, so plain requests to /ws cannot use up the admissions real clients need.
+/// The order matters: only a request known to be a valid WebSocket upgrade from an allowed origin,
+/// from an address under its cap, takes an admission, so neither plain requests to /ws nor an address
+/// that keeps upgrading past its cap can use up the admissions real clients need. A place under the
+/// cap taken before a refusal (admission, drain) is given back at once.
 /// </remarks>
 public sealed class ConnectionAcceptor(
     AdmissionGate admission,

@@ -99,8 +99,17 @@ public static class ConnectionEndpoints
             return context.Response.WriteAsync(ConnectionAcceptor.OriginNotAllowedMessage, context.RequestAborted);
         }
 
+        // Before admission (ConnectionAcceptor's remarks): an address at its cap takes none.
+        if (!acceptor.TryHoldAddress(context.Connection.RemoteIpAddress, out var address))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "5";
+            return context.Response.WriteAsync(ConnectionAcceptor.TooManyFromAddressMessage, context.RequestAborted);
+        }
+
         if (!acceptor.TryAdmit())
         {
+            address.Release();
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
@@ -108,16 +117,10 @@ public static class ConnectionEndpoints
 
         if (acceptor.RefuseWhileDraining())
         {
+            address.Release();
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
-        }
-
-        if (!acceptor.TryHoldAddress(context.Connection.RemoteIpAddress, out var address))
-        {
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.Response.Headers.RetryAfter = "5";
-            return context.Response.WriteAsync(ConnectionAcceptor.TooManyFromAddressMessage, context.RequestAborted);
         }
 
         // A token at upgrade (header or access_token query) saves the client the auth frame. The

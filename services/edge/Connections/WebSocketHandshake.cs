@@ -138,9 +138,9 @@ public sealed class WebSocketHandshake
         }
     }
 
-    // The endpoint's decisions in the endpoint's order: a valid handshake, the origin, admission,
-    // drain, the per-address cap, the token. The address's place is the caller's to give back once
-    // the connection ends; every way out before that gives it back here.
+    // The endpoint's decisions in the endpoint's order: a valid handshake, the origin, the per-address
+    // cap, admission, drain, the token. The address's place is the caller's to give back once the
+    // connection ends; every way out before that gives it back here.
     private async Task<(ConnectionAcceptor.Accepted?, ConnectionCaps.AddressHold)> HandshakeAsync(ConnectionContext connection, UpgradeRequest request)
     {
         var output = connection.Transport.Output;
@@ -170,18 +170,7 @@ public sealed class WebSocketHandshake
             return default;
         }
 
-        if (!_acceptor.TryAdmit())
-        {
-            await RespondAsync(output, "429 Too Many Requests", "Retry-After: 1\r\n", "");
-            return default;
-        }
-
-        if (_acceptor.RefuseWhileDraining())
-        {
-            await RespondAsync(output, "503 Service Unavailable", "Retry-After: 1\r\n", "");
-            return default;
-        }
-
+        // Before admission (ConnectionAcceptor's remarks): an address at its cap takes none.
         if (!_acceptor.TryHoldAddress((connection.RemoteEndPoint as IPEndPoint)?.Address, out var address))
         {
             await RespondAsync(output, "429 Too Many Requests", "Retry-After: 5\r\n", ConnectionAcceptor.TooManyFromAddressMessage);
@@ -191,6 +180,18 @@ public sealed class WebSocketHandshake
         var handedOver = false;
         try
         {
+            if (!_acceptor.TryAdmit())
+            {
+                await RespondAsync(output, "429 Too Many Requests", "Retry-After: 1\r\n", "");
+                return default;
+            }
+
+            if (_acceptor.RefuseWhileDraining())
+            {
+                await RespondAsync(output, "503 Service Unavailable", "Retry-After: 1\r\n", "");
+                return default;
+            }
+
             var accepted = await AcceptAsync(connection, request, encoding, echo);
             handedOver = accepted is not null;
             return (accepted, address);

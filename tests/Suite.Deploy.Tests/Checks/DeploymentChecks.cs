@@ -267,6 +267,30 @@ public static class DeploymentChecks
         }
     }
 
+    /// <summary>docs/security.md, "Public WebSocket port": the connection caps that fit behind the ingress.</summary>
+    public static IEnumerable<string> PublicPortCaps(RenderedDeployment d)
+    {
+        foreach (var (app, workload, _, ports) in d.SuiteContainers())
+        {
+            if (!app.IsEdge)
+            {
+                continue;
+            }
+
+            var connections = ports.Connections();
+            if (connections.MaxConnectionsPerUser == 0)
+            {
+                yield return $"{workload}: no per-user connection cap (Connections__MaxConnectionsPerUser): one leaked token could hold any number of sockets";
+            }
+
+            // Behind the ingress every client arrives from the ingress controller's address.
+            if (connections.MaxConnectionsPerIp != 0 && d.OfKind("Ingress").Any())
+            {
+                yield return $"{workload}: a per-address cap ({connections.MaxConnectionsPerIp}) behind the ingress counts the ingress's address, so it would refuse all clients beyond it";
+            }
+        }
+    }
+
     public static IEnumerable<string> Scaling(RenderedDeployment d)
     {
         foreach (var app in SuiteApp.All.Where(a => !a.IsEdge))

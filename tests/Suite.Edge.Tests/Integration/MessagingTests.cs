@@ -90,6 +90,22 @@ public sealed class MessagingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_join_carries_the_verified_token_claims_for_the_room_rules()
+    {
+        // The room judges a join on token_claims; only what the edge validated may be in them.
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await _edge.ConnectAsAsync("ivan", ct, new Dictionary<string, object> { ["tier"] = "silver" });
+
+        await client.SendAsync(new { type = "join", roomId = "vip-lounge" }, ct);
+        await client.ReceiveAsync("joined", ct);
+
+        var join = _edge.Upstream.Room.Joins.Single(j => j.RoomId == "vip-lounge");
+        Assert.Equal("silver", join.TokenClaims?.Fields["tier"].StringValue);
+        Assert.Equal("ivan", join.TokenClaims?.Fields["sub"].StringValue);
+        Assert.Equal("ivan", join.UserId);
+    }
+
+    [Fact]
     public async Task Channel_publication_reaches_subscribers_that_match_the_filter_only()
     {
         var ct = TestContext.Current.CancellationToken;

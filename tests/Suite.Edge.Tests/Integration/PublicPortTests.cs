@@ -99,6 +99,45 @@ public sealed class PublicPortTests
         await Eventually.UntilAsync(() => TryConnectAsync(edge, ct), connected => connected, TimeSpan.FromSeconds(10), ct, "a place is free again after a close");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Upgrades_refused_by_the_per_address_cap_do_not_use_up_admissions(bool onReusedHttpConnection)
+    {
+        // An address at its cap that keeps upgrading must not lock out the clients of other addresses.
+        // The reused HTTP connection reaches Kestrel's pipeline (the /ws endpoint), not the edge's own handshake.
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string>
+        {
+            ["Connections:MaxConnectionsPerIp"] = "1",
+            ["Connections:AdmissionsPerSecond"] = "2",
+        });
+        var registry = edge.Services.GetRequiredService<ConnectionRegistry>();
+        await using var first = await edge.ConnectAsync(ct);
+
+        // The clock does not move: without the fix the first of these spends this second's last admission.
+        for (var i = 0; i < 3; i++)
+        {
+            await using var over = await RawClient.ConnectAsync(edge.Port, ct);
+            if (onReusedHttpConnection)
+            {
+                await over.SendAsync("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", ct);
+                Assert.StartsWith("HTTP/1.1 200 ", await over.ReadHeadAsync(ct), StringComparison.Ordinal);
+            }
+
+            // The edge's own handshake closes after a refusal; Kestrel keeps the connection unless asked.
+            await over.SendAsync(RawClient.Upgrade(key: RawClient.NewKey(), extra: onReusedHttpConnection ? "Connection: close\r\n" : ""), ct);
+            var refused = await over.ReadToEndAsync(ct);
+            Assert.Contains("HTTP/1.1 429 ", refused, StringComparison.Ordinal);
+            // The address cap's answer, not the admission rate's (429 without a body): no admission was spent.
+            Assert.Contains(ConnectionAcceptor.TooManyFromAddressMessage, refused, StringComparison.Ordinal);
+        }
+
+        first.Socket.Abort();
+        await Eventually.UntilAsync(() => registry.Count == 0, TimeSpan.FromSeconds(10), ct, "the first connection is gone");
+        await Eventually.UntilAsync(() => TryConnectAsync(edge, ct), connected => connected, TimeSpan.FromSeconds(10), ct, "an admission is left for a connection within the cap");
+    }
+
     [Fact]
     public async Task Connections_beyond_the_per_user_cap_get_too_many_connections_and_close_4004()
     {
@@ -122,22 +161,43 @@ public sealed class PublicPortTests
         await using var again = await edge.ConnectAsAsync("alice", ct);
     }
 
-    [Fact]
-    public async Task Client_that_ignores_the_servers_close_loses_its_socket_after_the_close_timeout()
+    [Theory]
+    [InlineData(CloseCodes.AuthFailed)]
+    [InlineData(CloseCodes.IdleTimeout)]
+    [InlineData(CloseCodes.TokenExpired)]
+    public async Task Client_that_ignores_the_servers_close_loses_its_socket_after_the_close_timeout(int closeCode)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:CloseTimeout"] = "00:00:03" });
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string>
+        {
+            ["Connections:CloseTimeout"] = "00:00:03",
+            ["Connections:IdleTimeout"] = closeCode == CloseCodes.IdleTimeout ? "00:00:10" : "01:00:00",
+            // This client never answers pings either: the heartbeat must not be what drops it.
+            ["Connections:HeartbeatInterval"] = "01:00:00",
+        });
         await using var client = await RawClient.ConnectAsync(edge.Port, ct);
-        await client.SendAsync(RawClient.Upgrade(key: RawClient.NewKey()), ct);
+        var query = closeCode == CloseCodes.AuthFailed ? "" : "?access_token=" + edge.Token("carol", TimeSpan.FromMinutes(1));
+        await client.SendAsync(RawClient.Upgrade("/ws" + query, RawClient.NewKey()), ct);
         Assert.StartsWith("HTTP/1.1 101 ", await client.ReadHeadAsync(ct), StringComparison.Ordinal);
+        if (closeCode != CloseCodes.AuthFailed)
+        {
+            Assert.Contains("auth:ok", await client.ReadTextFrameAsync(ct), StringComparison.Ordinal);
+        }
+
         var registry = edge.Services.GetRequiredService<ConnectionRegistry>();
         await Eventually.UntilAsync(() => registry.Count == 1, TimeSpan.FromSeconds(10), ct, "the edge registered the connection");
 
-        // No auth within the auth timeout: the edge closes with 4001, and this client never answers.
-        edge.Time.Advance(TimeSpan.FromSeconds(6));
+        // Past the auth timeout (5 s), the idle timeout (10 s) or the token's minute and the clock
+        // skew: the edge closes with the code, and this client never answers the close.
+        edge.Time.Advance(closeCode switch
+        {
+            CloseCodes.AuthFailed => TimeSpan.FromSeconds(6),
+            CloseCodes.IdleTimeout => TimeSpan.FromSeconds(11),
+            _ => TimeSpan.FromMinutes(2),
+        });
         var (opcode, payload) = await client.ReadFrameAsync(ct);
         Assert.Equal(8, opcode);
-        Assert.Equal(CloseCodes.AuthFailed, (payload[0] << 8) | payload[1]);
+        Assert.Equal(closeCode, (payload[0] << 8) | payload[1]);
 
         edge.Time.Advance(TimeSpan.FromSeconds(3));
 

@@ -18,8 +18,8 @@ public static class FuzzRun
     /// <summary>Far above what any input takes (microseconds); only a loop that does not end reaches it.</summary>
     public static readonly TimeSpan PerInputLimit = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a whole run may take before it counts as hung (an input that never returns).</summary>
-    public static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(5);
+    /// <summary>How long a run of <see cref="DefaultIterations"/> inputs may take before it counts as hung (an input that never returns).</summary>
+    public static readonly TimeSpan RunLimitPerDefaultRun = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Added to every input's allowance: the first inputs of a kind pay for one-time work (lazy
@@ -30,10 +30,18 @@ public static class FuzzRun
     public static long Iterations =>
         long.TryParse(Environment.GetEnvironmentVariable(IterationsVariable), out var n) && n > 0 ? n : DefaultIterations;
 
-    /// <summary><see cref="Check{T}"/> off the test's thread, failed as hung after <see cref="RunLimit"/>.</summary>
+    /// <summary>
+    /// How long a run of <paramref name="iterations"/> inputs may take before it counts as hung: in
+    /// proportion to its length, so a longer run (README: 10,000,000 per target, 100 times the CI
+    /// run's 2-10 s) is not cut as hung when it is only long.
+    /// </summary>
+    public static TimeSpan RunLimitFor(long iterations) =>
+        RunLimitPerDefaultRun * Math.Max(1, Math.Ceiling(iterations / (double)DefaultIterations));
+
+    /// <summary><see cref="Check{T}"/> off the test's thread, failed as hung after <see cref="RunLimitFor"/> its <see cref="Iterations"/>.</summary>
     public static Task<long> CheckAsync<T>(
         string target, Gen<T> inputs, Func<T, long> allowedBytes, Func<T, string> check, Action<string> report, CancellationToken cancellationToken, Func<T, string>? print = null) =>
-        Task.Run(() => Check(target, inputs, allowedBytes, check, report, print), cancellationToken).WaitAsync(RunLimit, cancellationToken);
+        Task.Run(() => Check(target, inputs, allowedBytes, check, report, print), cancellationToken).WaitAsync(RunLimitFor(Iterations), cancellationToken);
 
     /// <param name="allowedBytes">The most an input may allocate (a multiple of its size), besides <see cref="OneTimeAllowance"/>: more is unbounded allocation.</param>
     /// <param name="check">Throws when the outcome is wrong; else names it (e.g. "accepted", an error code), for the report.</param>
