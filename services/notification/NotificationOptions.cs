@@ -45,6 +45,14 @@ public sealed class NotificationOptions
     [Range(1, 900 * 1024)]
     public int MaxContentBytes { get; set; } = 512 * 1024;
 
+    /// <summary>
+    /// Largest whole event, in bytes of protobuf (user ids, filter and content together): a delivery
+    /// carries its targets beside the content, and one over the broker's message limit (NATS
+    /// max_payload, 1 MB by default) would fail on every retry; a larger event is invalid.
+    /// </summary>
+    [Range(1024, 900 * 1024)]
+    public int MaxEventBytes { get; set; } = 900 * 1024;
+
     /// <summary>Values per filter criterion (tags, regions, platforms).</summary>
     [Range(1, 10_000)]
     public int MaxFilterValues { get; set; } = 100;

@@ -31,7 +31,7 @@ public sealed class NotificationGrpcService(
             try
             {
                 content = CompactJson.From(JsonFormatter.Default.Format(request.Payload.Content));
-                error = validator.ValidateContent(content);
+                error = validator.ValidateContent(content) ?? validator.ValidateEventSize(request);
             }
             catch (Exception e) when (e is InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
             {

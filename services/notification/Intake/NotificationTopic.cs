@@ -68,7 +68,7 @@ public static class NotificationTopic
         var source = request.Headers[CloudEventSourceHeader].ToString();
 
         var (evt, content, error) = NotificationIntake.Parse(body);
-        error ??= validator.Validate(evt!) ?? validator.ValidateContent(content!);
+        error ??= validator.Validate(evt!) ?? validator.ValidateContent(content!) ?? validator.ValidateEventSize(evt!);
         if (error is not null)
         {
             var deadLetter = new DeadLetter

@@ -164,6 +164,20 @@ public sealed class NotificationValidator(IOptions<NotificationOptions> options)
         return bytes <= max ? null : new("content_too_large", "payload.content", $"{bytes} bytes as JSON; at most {max}");
     }
 
+    /// <summary>
+    /// The size rule for the whole event (checked after the content's own, whose message is the more
+    /// useful one when the content alone is too big): many long user ids can outgrow the broker's
+    /// limit with a small content.
+    /// </summary>
+    public ValidationError? ValidateEventSize(NotificationEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        var max = options.Value.MaxEventBytes;
+        var size = evt.CalculateSize();
+        return size <= max ? null
+            : new("event_too_large", "", $"{size} bytes as protobuf; at most {max} (fewer users per event, or a room, a channel or everyone)");
+    }
+
     // What presence and room accept as a user, room or channel id: they also refuse "||", Dapr's
     // state key separator, so an event naming one would fail upstream on every retry.
     private static bool IsKey(string value, NotificationOptions limits) => IsId(value, limits) && !value.Contains("||", StringComparison.Ordinal);

@@ -64,6 +64,21 @@ public sealed class NotificationValidatorTests
     }
 
     [Fact]
+    public void The_whole_event_is_capped_in_bytes_of_protobuf_user_ids_included()
+    {
+        var validator = new NotificationValidator(Options.Create(new NotificationOptions { MaxEventBytes = 1024 }));
+        var evt = Valid();
+        Assert.Null(validator.ValidateEventSize(evt));
+
+        // A small content, but many long user ids: what a delivery carries beside it.
+        evt.Users.Ids.Add(Enumerable.Range(0, 20).Select(i => $"user-{i}-" + new string('x', 60)));
+        var error = validator.ValidateEventSize(evt);
+
+        Assert.Equal("event_too_large", error?.Code);
+        Assert.Contains($"{evt.CalculateSize()} bytes", error?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Content_is_capped_in_utf8_bytes_of_its_json()
     {
         var validator = new NotificationValidator(Options.Create(new NotificationOptions { MaxContentBytes = 10 }));

@@ -128,6 +128,21 @@ public sealed class GrpcTests(NotificationHost host)
     }
 
     [Fact]
+    public async Task An_event_whose_user_ids_outgrow_the_broker_limit_is_InvalidArgument_and_publishes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var id = host.Unique("grpc-many");
+        // 5,000 ids of 250 characters: 1.2 MB beside a tiny content, over NATS's 1 MB max_payload.
+        var evt = Event(id, [.. Enumerable.Range(0, 5_000).Select(i => $"{i:D6}-" + new string('u', 243))]);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => host.Grpc.PublishAsync(evt, cancellationToken: ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("event_too_large: ", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(host.Recorder.Deliveries(id));
+    }
+
+    [Fact]
     public async Task Content_over_the_size_cap_is_InvalidArgument_and_publishes_nothing()
     {
         var ct = TestContext.Current.CancellationToken;
