@@ -39,6 +39,7 @@ public sealed class EdgeMetrics
         InboxFetches = meter.CreateCounter<long>("suite.edge.inbox.fetches", "{call}", "Inbox fetches from notification after auth:ok, by outcome (fetched, failed)");
         InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");
         GapFills = meter.CreateCounter<long>("suite.edge.gap_fills", "{fill}", "Holes in a room's live stream the edge read from history for its members, by outcome (filled, not_recovered)");
+        Sends = new Connections.SendCounters(FramesSent, FramesDropped);
         LeaseReplayed = meter.CreateCounter<long>("suite.edge.lease.replayed", "{call}", "Calls replayed to presence and room after the edge registered a lease again, by kind (presence, room, channel) and outcome (ok, failed)");
     }
 
@@ -85,6 +86,9 @@ public sealed class EdgeMetrics
     public Counter<long> FramesSent { get; }
 
     public Counter<long> FramesDropped { get; }
+
+    /// <summary><see cref="FramesSent"/> and <see cref="FramesDropped"/> as each connection's sends report to them.</summary>
+    public Connections.SendCounters Sends { get; }
 
     public Counter<long> ProtocolErrors { get; }
 

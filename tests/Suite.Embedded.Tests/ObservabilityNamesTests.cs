@@ -53,7 +53,38 @@ public sealed partial class ObservabilityNamesTests
         {
             Assert.Contains($"otel_scope_name=\"{scope}\"", scraped.ToString(), StringComparison.Ordinal);
         }
+
+        // Labels they select or group on ("reason", "outcome", ...) are attributes the services
+        // record on those metrics (an attribute renamed in code would leave a panel empty and an
+        // alert silent), checked on every metric the traffic above recorded.
+        var scrape = MetricsScrape.Parse(scraped.ToString());
+        var ruleExpressions = RuleExpression().Matches(rules).Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(ruleExpressions);
+        var problems = new List<string>();
+        var checkedMetrics = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var expression in expressions.Concat(ruleExpressions))
+        {
+            var recorded = MetricName().Matches(expression).Select(m => m.Value).Where(scrape.Names.Contains).ToList();
+            checkedMetrics.UnionWith(recorded);
+            var carried = recorded.SelectMany(scrape.LabelsOf).ToHashSet(StringComparer.Ordinal);
+            problems.AddRange(LabelsUsed(expression)
+                .Where(label => recorded.Count > 0 && !carried.Contains(label))
+                .Select(label => $"'{expression}' uses label '{label}', which {string.Join(", ", recorded)} do not carry ({string.Join(", ", carried)})"));
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        // The traffic records the metrics behind most panels, so the check above is not vacuous.
+        Assert.Superset(
+            new HashSet<string>(StringComparer.Ordinal) { "suite_edge_connections_by_state", "suite_edge_deliveries_total", "suite_edge_delivery_latency_seconds_bucket", "suite_dapr_publishes_total", "suite_notification_events_dead_lettered_total", "suite_room_ownership_takeovers_total" },
+            checkedMetrics);
     }
+
+    // The labels a PromQL expression groups by or matches on, except the histogram's bucket bound.
+    private static IEnumerable<string> LabelsUsed(string expression) =>
+        GroupedBy().Matches(expression).SelectMany(m => m.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .Concat(Matchers().Matches(expression).SelectMany(m => LabelMatcher().Matches(m.Groups[1].Value).Select(l => l.Groups[1].Value)))
+            .Where(label => label != "le")
+            .Distinct(StringComparer.Ordinal);
 
     // A room message, a direct message, a notification and an invalid one: most instruments record.
     private static async Task MakeTrafficAsync(EmbeddedSuite suite, int port, CancellationToken ct)
@@ -144,4 +175,16 @@ public sealed partial class ObservabilityNamesTests
 
     [GeneratedRegex("otel_scope_name=\\\\?\"([^\"\\\\]+)")]
     private static partial Regex ScopeMatcher();
+
+    [GeneratedRegex(@"^\s*expr:\s*(.+)$", RegexOptions.Multiline)]
+    private static partial Regex RuleExpression();
+
+    [GeneratedRegex(@"\bby\s*\(([^)]*)\)")]
+    private static partial Regex GroupedBy();
+
+    [GeneratedRegex(@"\{([^}]*)\}")]
+    private static partial Regex Matchers();
+
+    [GeneratedRegex(@"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)")]
+    private static partial Regex LabelMatcher();
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
@@ -26,7 +27,7 @@ public sealed class Connection
     private long _lastClientFrameTicks;
     private CloseRequest? _close;
     private long _sequence;
-    private Counter<long>? _framesSent;
+    private SendCounters? _counters;
     private ReplayOrder? _replayOrder;
     private LiveHold? _liveHold;
     private long _closeDeadlineTicks;
@@ -153,12 +154,12 @@ public sealed class Connection
 
     /// <summary>
     /// Called by the send pump before it first waits for a frame: from then on <see cref="Send"/>
-    /// writes a frame itself when nothing is queued or being sent, and counts it in <paramref name="framesSent"/>.
+    /// writes a frame itself when nothing is queued or being sent, and counts it in <paramref name="counters"/>.
     /// </summary>
-    public void EnableDirectSends(Counter<long> framesSent) => Volatile.Write(ref _framesSent, framesSent);
+    public void EnableDirectSends(SendCounters counters) => Volatile.Write(ref _counters, counters);
 
-    /// <summary>The counter <see cref="EnableDirectSends"/> was given; null before.</summary>
-    public Counter<long>? FramesSent => Volatile.Read(ref _framesSent);
+    /// <summary>The counters <see cref="EnableDirectSends"/> was given; null before.</summary>
+    public SendCounters? Counters => Volatile.Read(ref _counters);
 
     /// <summary>Completes once the <see cref="SendPump"/> has sent the close, or given up on a failed socket.</summary>
     public Task WhenSendsFinished()
@@ -199,7 +200,7 @@ public sealed class Connection
     /// </param>
     public EnqueueOutcome Send(OutboundFrame frame, bool mayWriteNow = true)
     {
-        var framesSent = mayWriteNow ? Volatile.Read(ref _framesSent) : null;
+        var framesSent = mayWriteNow ? Volatile.Read(ref _counters)?.FramesSent : null;
         var sendNow = false;
         var outcome = framesSent is null ? Queue.TryEnqueue(frame) : Queue.TryEnqueue(frame, out sendNow);
         if (sendNow)
@@ -266,7 +267,7 @@ public sealed class Connection
     public async ValueTask<int> WriteQueuedAsync(OutboundFrame first)
     {
         var size = WireOf(first).Length;
-        if (Transport is not { } transport || size >= BatchBytes || !Queue.TryRead(out var next))
+        if (Transport is not { } transport || size >= BatchBytes || !TryReadQueued(out var next))
         {
             await WriteAsync(first);
             return 1;
@@ -274,7 +275,7 @@ public sealed class Connection
 
         List<OutboundFrame> batch = [first, next];
         size += WireOf(next).Length;
-        while (size < BatchBytes && Queue.TryRead(out next))
+        while (size < BatchBytes && TryReadQueued(out next))
         {
             batch.Add(next);
             size += WireOf(next).Length;
@@ -335,6 +336,17 @@ public sealed class Connection
         TransitionTo(ConnectionState.Closing);
         Queue.Complete();
         return true;
+    }
+
+    /// <summary>
+    /// For the send pump: the next queued frame (<see cref="SendQueue.TryRead(out OutboundFrame)"/>);
+    /// frames that expired while queued are counted as dropped as they are skipped.
+    /// </summary>
+    public bool TryReadQueued([NotNullWhen(true)] out OutboundFrame? frame)
+    {
+        var read = Queue.TryRead(out frame, out var expired);
+        Volatile.Read(ref _counters)?.ExpiredWhileQueued(expired);
+        return read;
     }
 
     // The queue handed this send to the caller and keeps the send pump asleep until EndSend. A

@@ -68,7 +68,7 @@ public sealed partial class ConnectionHandler(
             metrics.ConnectionsOpened.Add(1);
             metrics.Connections.Add(1);
             ConnectionsLog.Opened(logger, connection.Id);
-            _ = SendPump.Start(connection, metrics.FramesSent);
+            _ = SendPump.Start(connection, metrics.Sends);
             try
             {
                 if (preAuthenticated is not null)

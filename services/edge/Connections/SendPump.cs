@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using Suite.Edge.Delivery;
 
@@ -20,7 +19,7 @@ public static class SendPump
     private static readonly Action<object?> OnReadable = static state => Resume((Connection)state!);
 
     /// <summary>
-    /// Lets senders write to the idle socket themselves, counted in <paramref name="framesSent"/>, and
+    /// Lets senders write to the idle socket themselves, counted in <paramref name="counters"/>, and
     /// sends whatever is queued already. <see cref="Connection.WhenSendsFinished"/> completes once the
     /// close (requested with <see cref="Connection.RequestClose"/>) has been sent.
     /// </summary>
@@ -28,19 +27,19 @@ public static class SendPump
     /// The first drain, already complete when nothing was queued: the pump then holds no task until
     /// something queues. Failures end the connection, not the task.
     /// </returns>
-    public static Task Start(Connection connection, Counter<long> framesSent)
+    public static Task Start(Connection connection, SendCounters counters)
     {
-        connection.EnableDirectSends(framesSent);
-        return DrainAsync(connection, framesSent);
+        connection.EnableDirectSends(counters);
+        return DrainAsync(connection, counters);
     }
 
     private static void Resume(Connection connection)
     {
         connection.Queue.EndReaderWait();
-        _ = DrainAsync(connection, connection.FramesSent!);
+        _ = DrainAsync(connection, connection.Counters!);
     }
 
-    private static async Task DrainAsync(Connection connection, Counter<long> framesSent)
+    private static async Task DrainAsync(Connection connection, SendCounters counters)
     {
         var socket = connection.Socket;
         var queue = connection.Queue;
@@ -49,7 +48,7 @@ public static class SendPump
         {
             while (true)
             {
-                if (!queue.TryRead(out var frame))
+                if (!connection.TryReadQueued(out var frame))
                 {
                     var wait = queue.WaitToReadThen(OnReadable, connection);
                     if (wait == ReaderWait.Waiting)
@@ -71,7 +70,7 @@ public static class SendPump
                     break;
                 }
 
-                framesSent.Add(await connection.WriteQueuedAsync(frame));
+                counters.FramesSent.Add(await connection.WriteQueuedAsync(frame));
             }
 
             if (connection.Close is { } close && socket.State == WebSocketState.Open)

@@ -219,18 +219,25 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
     /// Takes the next frame if there is one: urgent frames first, expired frames skipped; none while a
     /// writer is sending one itself. For the single reader.
     /// </summary>
-    public bool TryRead([NotNullWhen(true)] out OutboundFrame? frame)
+    public bool TryRead([NotNullWhen(true)] out OutboundFrame? frame) => TryRead(out frame, out _);
+
+    /// <summary>
+    /// Like <see cref="TryRead(out OutboundFrame)"/>, and says how many frames it skipped because they
+    /// expired while queued, for the reader to count as dropped (nothing else sees them go).
+    /// </summary>
+    public bool TryRead([NotNullWhen(true)] out OutboundFrame? frame, out int expired)
     {
         lock (this)
         {
             frame = null;
-            return !_sending && TryReadLocked(out frame);
+            expired = 0;
+            return !_sending && TryReadLocked(out frame, ref expired);
         }
     }
 
     /// <summary>
     /// Completes with true when a frame may be available, false once the queue is closed and empty.
-    /// For the single reader, with <see cref="TryRead"/> to send a batch per wake-up.
+    /// For the single reader, with <see cref="TryRead(out OutboundFrame)"/> to send a batch per wake-up.
     /// </summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
@@ -529,6 +536,12 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
 
     private bool TryReadLocked([NotNullWhen(true)] out OutboundFrame? frame)
     {
+        var expired = 0;
+        return TryReadLocked(out frame, ref expired);
+    }
+
+    private bool TryReadLocked([NotNullWhen(true)] out OutboundFrame? frame, ref int expired)
+    {
         DateTimeOffset? now = null;
         while (_count > 0)
         {
@@ -548,6 +561,7 @@ public sealed class SendQueue : IValueTaskSource<bool>, IValueTaskSource<Outboun
             if (next.ExpiresAt is { } expiresAt && expiresAt <= (now ??= _time.GetUtcNow()))
             {
                 _expired++;
+                expired++;
                 continue;
             }
 

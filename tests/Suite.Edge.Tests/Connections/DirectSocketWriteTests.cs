@@ -133,7 +133,7 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
         var queue = new SendQueue(new SendQueueOptions(), TimeProvider.System);
         var connection = new Connection("c1", socket, queue, new ConnectionOptions(), DateTimeOffset.UnixEpoch, transport);
         using var meter = new Meter("test");
-        connection.EnableDirectSends(meter.CreateCounter<long>("sent"));
+        connection.EnableDirectSends(new SendCounters(meter.CreateCounter<long>("sent"), meter.CreateCounter<long>("dropped")));
         var reading = queue.ReadAsync(ct);
 
         Assert.Equal(EnqueueOutcome.Accepted, connection.Send(new OutboundFrame("deferred"u8.ToArray(), "t"), mayWriteNow: false));

@@ -1,12 +1,16 @@
+using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Suite.Edge.Connections;
+using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
 
 public sealed class BackpressureTests
 {
     [Fact]
-    public async Task Slow_reader_is_closed_with_1013_while_a_fast_reader_on_the_same_channel_gets_everything()
+    public async Task Slow_reader_is_closed_with_1013_and_counted_while_a_fast_reader_on_the_same_channel_gets_everything()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string>
@@ -15,6 +19,9 @@ public sealed class BackpressureTests
             ["SendQueue:LowWatermarkBytes"] = "16384",
             ["SendQueue:HardLimitBytes"] = "262144",
         });
+        var meters = edge.Services.GetRequiredService<IMeterFactory>();
+        using var closed = new MetricCollector<long>(meters, EdgeMetrics.MeterName, "suite.edge.connections.closed");
+        using var dropped = new MetricCollector<long>(meters, EdgeMetrics.MeterName, "suite.edge.frames.dropped");
         await using var fast = await edge.ConnectAsAsync("fast", ct);
         await using var slow = await edge.ConnectAsAsync("slow", ct);
         foreach (var client in new[] { fast, slow })
@@ -48,5 +55,14 @@ public sealed class BackpressureTests
         Assert.Equal(CloseCodes.TryAgainLater, code);
         Assert.Contains("slow", reason, StringComparison.Ordinal);
         Assert.True(frames.Count(f => f.GetProperty("type").GetString() == "tick") < count);
+
+        // What the alert rules read (deploy/observability/alerts.yaml): slow clients closed, frames lost by reason.
+        // The close is counted once the edge has finished with the connection, after the client saw it.
+        await Eventually.UntilAsync(
+            () => closed.GetMeasurementSnapshot().Where(m => m.ContainsTags(new KeyValuePair<string, object?>("code", CloseCodes.TryAgainLater))).EvaluateAsCounter() == 1,
+            TimeSpan.FromSeconds(10),
+            ct,
+            "the slow client's close counted with its code");
+        Assert.Equal(1, dropped.GetMeasurementSnapshot().Where(m => m.ContainsTags(new KeyValuePair<string, object?>("reason", "Overflow"))).EvaluateAsCounter());
     }
 }

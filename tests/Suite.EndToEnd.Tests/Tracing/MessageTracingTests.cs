@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Text;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Suite.Contracts.Notification.V1;
 using Suite.Testing;
 
 namespace Suite.EndToEnd.Tests.Tracing;
@@ -39,6 +42,37 @@ public sealed class MessageTracingTests(TracingSuiteFixture suite) : IClassFixtu
             [(Edge, "ws send"), (Edge, "edge deliver"), ("Suite.Notification", "notification.publish")],
             chain.Take(3).Select(s => (s.Service, s.Name)));
         // The notification app's request from its sidecar continues the CloudEvent's traceparent.
+        Assert.Equal("Suite.Notification", chain[^1].Service);
+    }
+
+    [Fact]
+    public async Task A_business_publish_over_grpc_is_traced_through_notification_to_the_socket_write()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var ivy = await suite.ConnectAsync(0, U("ivy"), ct);
+        using var channel = GrpcChannel.ForAddress(suite.Suite.Notification.GrpcAddress);
+        var notification = new NotificationService.NotificationServiceClient(channel);
+        // The business app's own span, as its gRPC client instrumentation would send it.
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var publisherSpan = ActivitySpanId.CreateRandom().ToHexString();
+
+        await notification.PublishAsync(
+            new NotificationEvent
+            {
+                Id = U("g1"),
+                Users = new UserIds { Ids = { U("ivy") } },
+                Payload = new Payload { Type = "invoice_ready", Content = Google.Protobuf.WellKnownTypes.Value.ForNumber(7) },
+            },
+            new Metadata { { "traceparent", $"00-{traceId}-{publisherSpan}-01" } },
+            deadline: DateTime.UtcNow.AddSeconds(20),
+            cancellationToken: ct);
+        await ivy.ReceiveAsync("invoice_ready", ct);
+
+        var chain = await ChainAsync(s => s.Name == "ws send" && s["suite.connection.id"] == ivy.ConnectionId && s.TraceId == traceId, publisherSpan, ct);
+        Assert.Equal(
+            [(Edge, "ws send"), (Edge, "edge deliver"), ("Suite.Notification", "notification.publish")],
+            chain.Take(3).Select(s => (s.Service, s.Name)));
+        // The notification app's gRPC request continues the caller's traceparent header.
         Assert.Equal("Suite.Notification", chain[^1].Service);
     }
 

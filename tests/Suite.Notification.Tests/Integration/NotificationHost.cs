@@ -135,6 +135,9 @@ public sealed class NotificationHost : IAsyncLifetime
 
     public string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
+    /// <summary>Stops the notification app's sidecar and leaves the app running (stopping it again at dispose does nothing more).</summary>
+    public Task StopSidecarAsync() => _sidecar!.DisposeAsync().AsTask();
+
     /// <summary>Stops the notification app and leaves its sidecar running, as an app that crashed: deliveries find nothing listening.</summary>
     public Task StopAppAsync() => _factory!.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
 
