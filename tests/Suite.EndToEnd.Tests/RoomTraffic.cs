@@ -194,7 +194,11 @@ internal sealed class RoomTraffic : IAsyncDisposable
     public DeliveryTally Tally() => DeliveryTally.Of(
         _sent.Count,
         from s in _sent where s.Acknowledged from m in Members where m.UserId != s.UserId select (m.UserId, s.Tag),
-        from m in Members from f in m.Messages(Room) select (m.UserId, Tag(f) ?? "?"));
+        from m in Members from f in m.Messages(Room) select (m.UserId, Tag(f) ?? "?"),
+        // A repeat with one seq and id was delivered twice; with two, the room stored it twice.
+        repeat => string.Join(", ", Members.Where(m => m.UserId == repeat.Receiver)
+            .SelectMany(m => m.Messages(Room)).Where(f => Tag(f) == repeat.Message)
+            .Select(f => $"seq {f.GetProperty("seq")} id {Id(f)}")));
 
     public static string? Id(JsonElement frame) => frame.GetProperty("id").GetString();
 

@@ -106,7 +106,8 @@ public sealed class ReplayOrder
 
             var held = _rooms.Remove(roomId, out var room) ? room.Held ?? [] : [];
             var passedFloor = false;
-            foreach (var message in held.Where(m => m.Seq > floor).OrderBy(m => m.Seq))
+            // One copy per seq: a gap fill may offer a message that its live copy also brought.
+            foreach (var message in held.Where(m => m.Seq > floor).DistinctBy(m => m.Seq).OrderBy(m => m.Seq))
             {
                 connection.Send(message.Frame);
                 passedFloor = true;

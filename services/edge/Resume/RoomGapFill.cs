@@ -76,7 +76,7 @@ public sealed partial class RoomGapFill(
             cursor = _cursors.GetOrAdd(roomId, static _ => new Cursor());
         }
 
-        Gap? gap = null;
+        Fill? fill = null;
         lock (cursor)
         {
             if (cursor.Epoch is null)
@@ -92,13 +92,13 @@ public sealed partial class RoomGapFill(
             }
             else if (replayed && joined.LastSeq > cursor.Last && !cursor.Filling)
             {
-                gap = cursor.Open(joined.LastSeq, upTo: joined.LastSeq);
+                fill = Open(roomId, cursor, joined.LastSeq, upTo: joined.LastSeq);
             }
         }
 
-        if (gap is { } hole)
+        if (fill is { } started)
         {
-            Fill(roomId, hole);
+            _ = FillAsync(roomId, started);
         }
     }
 
@@ -114,7 +114,7 @@ public sealed partial class RoomGapFill(
             return;
         }
 
-        Gap gap;
+        Fill fill;
         lock (cursor)
         {
             if (seq <= cursor.Last)
@@ -128,17 +128,21 @@ public sealed partial class RoomGapFill(
                 return;
             }
 
-            gap = cursor.Open(seq, upTo: seq - 1);
+            fill = Open(roomId, cursor, seq, upTo: seq - 1);
         }
 
-        Fill(roomId, gap);
+        _ = FillAsync(roomId, fill);
     }
 
-    private void Fill(string roomId, Gap gap)
+    // Under the cursor's lock: the hole is opened and the room's members held in one step. A late
+    // live copy of a missing message (another topic or a thawed owner's publish) observed after this
+    // finds its recipients held, and their release sends each seq once; were the hold taken after the
+    // lock, a copy fanned out in between would reach the socket and then come again from the fill.
+    // A connection whose own resuming join holds the room gets the filled messages offered as live
+    // ones, which its resume orders like any other.
+    private Fill Open(string roomId, Cursor cursor, ulong seq, ulong upTo)
     {
-        // Held before the fill starts and before the message that revealed the hole is offered. A
-        // connection whose own resuming join holds the room gets the filled messages offered as live
-        // ones, which its resume orders like any other.
+        var gap = cursor.Open(seq, upTo);
         var held = new List<Connection>();
         var resuming = new List<Connection>();
         foreach (var connection in index.RoomMembers(roomId))
@@ -146,16 +150,21 @@ public sealed partial class RoomGapFill(
             (connection.StartReplayOrder().TryHold(roomId) ? held : resuming).Add(connection);
         }
 
-        _ = FillAsync(roomId, gap, held, resuming);
+        return new Fill(gap, held, resuming);
     }
 
-    private async Task FillAsync(string roomId, Gap gap, List<Connection> held, List<Connection> resuming)
+    private async Task FillAsync(string roomId, Fill fill)
     {
+        var (gap, held, resuming) = fill;
         IReadOnlyList<ReplayedMessage>? missed = null;
         try
         {
             var until = new JoinResponse { LastSeq = gap.UpTo, Epoch = gap.Epoch };
-            missed = await history.MissedAsync(roomId, new ResumePoint(gap.After, gap.Epoch), until, lifetime.ApplicationStopping);
+            // The history read goes on to the room's newest message; those past the hole are (or will
+            // be) live on this edge, and a later fill may find them missing too: sending them here as
+            // well delivered them twice (the lease-outage chaos test over Redis, with FillLiveGaps).
+            missed = (await history.MissedAsync(roomId, new ResumePoint(gap.After, gap.Epoch), until, lifetime.ApplicationStopping))?
+                .TakeWhile(m => m.Seq <= gap.UpTo).ToList();
         }
         catch (OperationCanceledException)
         {
@@ -228,6 +237,8 @@ public sealed partial class RoomGapFill(
     }
 
     private readonly record struct Gap(ulong After, ulong UpTo, string Epoch);
+
+    private sealed record Fill(Gap Gap, List<Connection> Held, List<Connection> Resuming);
 
     // Epoch null: the room's position is being learnt (no hole is looked for).
     private sealed class Cursor

@@ -238,6 +238,31 @@ public sealed class ResumeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fill_sends_only_its_hole_so_a_later_hole_past_it_is_not_sent_twice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "g4", ct);
+        await using var bob = await JoinedAsync("bob", "g4", ct);
+        await alice.SendAsync(new { type = "message", roomId = "g4", content = 1 }, ct);
+        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+
+        // 2, 3 and 4 are stored; only 3 reaches the edge, so the hole is 2 alone, and 4 is a hole of
+        // its own once 5 arrives. The first fill's history read returns 2, 3 and 4 (the room's newest).
+        var lost2 = Room.Commit("g4", "alice", "2");
+        var late3 = Room.Commit("g4", "alice", "3");
+        var lost4 = Room.Commit("g4", "alice", "4");
+        await PublishAsync("g4", 3, late3.Id, ct);
+        Assert.Equal([2UL, 3UL], (await MessagesAsync(bob, 2, ct)).Select(Seq));
+        await alice.SendAsync(new { type = "message", roomId = "g4", content = 5 }, ct);
+
+        var rest = await MessagesAsync(bob, 2, ct);
+        Assert.Equal([4UL, 5UL], rest.Select(Seq));
+        Assert.Equal(lost4.Id, rest[0].GetProperty("id").GetString());
+        Assert.NotEqual(lost2.Id, rest[0].GetProperty("id").GetString());
+        Assert.DoesNotContain("message", await TypesUntilPongAsync(bob, ct));
+    }
+
+    [Fact]
     public async Task A_hole_history_no_longer_holds_stays_a_hole_and_live_messages_go_on()
     {
         var ct = TestContext.Current.CancellationToken;
