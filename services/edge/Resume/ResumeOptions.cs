@@ -25,10 +25,11 @@ public sealed class ResumeOptions
 
     /// <summary>
     /// Whether a live room seq that jumps past the next one makes the edge read the missing ones
-    /// from history (Resume/RoomGapFill). Off by default until it is proven beside room ownership
-    /// moves; holes after a lapsed lease are filled either way.
+    /// from history (Resume/RoomGapFill). On by default since 2026-12-06, after the chaos tests
+    /// (replica kill and pause, lease outage, broker restart, edge kill) passed with it repeatedly;
+    /// holes after a lapsed lease are filled either way.
     /// </summary>
-    public bool FillLiveGaps { get; set; }
+    public bool FillLiveGaps { get; set; } = true;
 
     /// <summary>Most messages one <c>history</c> frame returns; also its count when the client gives no <c>limit</c>.</summary>
     [Range(1, 1000)]
