@@ -30,6 +30,9 @@ public sealed partial class DeliveryDispatcher(
 
     private int _expanding;
 
+    // Counts a frame a batch held that its connection's queue then refused (made once).
+    private Action<EnqueueOutcome>? _refused;
+
     /// <summary>
     /// Reads and dispatches one delivery's payload. False means drop it: an unreadable or unusable
     /// delivery stays so however often it is retried.
@@ -48,19 +51,27 @@ public sealed partial class DeliveryDispatcher(
             return false;
         }
 
+        // A batch's frames for one connection go out together once the whole batch is expanded: a
+        // room's user:joined notices for the joins of one commit cost each member one send(), not one each.
+        var sends = delivery.Batch.Count > 1 ? new BatchSends() : null;
+
         // A batch is acknowledged once its usable deliveries are queued; unusable ones inside it are
         // counted and logged like any other (retrying the event would not make them usable).
         var usable = false;
         foreach (var one in EdgeDeliveryCodec.Unbatch(delivery))
         {
-            usable |= Dispatch(one, urgentTopic) is not null;
+            usable |= Dispatch(one, urgentTopic, sends) is not null;
         }
 
+        sends?.FlushAll(_refused ??= Refused);
         return usable;
     }
 
     /// <summary>Returns the number of connections the frame was queued for, or null when the delivery is unusable.</summary>
-    public int? Dispatch(EdgeDelivery delivery, bool urgentTopic)
+    public int? Dispatch(EdgeDelivery delivery, bool urgentTopic) => Dispatch(delivery, urgentTopic, sends: null);
+
+    // With sends, frames that would go to the socket now are held for the batch's one write per connection.
+    private int? Dispatch(EdgeDelivery delivery, bool urgentTopic, BatchSends? sends)
     {
         if (delivery.EdgeId != edgeOptions.Value.EdgeId || delivery.Batch.Count > 0 || delivery.Message is null
             || delivery.TargetCase == EdgeDelivery.TargetOneofCase.None)
@@ -124,6 +135,17 @@ public sealed partial class DeliveryDispatcher(
                     continue;
                 }
 
+                if (sends is not null && connection.LiveHold is null && (sequencedRoom is null || connection.ReplayOrder is null))
+                {
+                    // Counted as accepted here; a refusal when the batch is sent counts as a drop then.
+                    sends.Add(connection, frame);
+                    delivered++;
+                    continue;
+                }
+
+                // What the batch holds for the connection goes first, so its frames keep their order.
+                sends?.Flush(connection, _refused ??= Refused);
+
                 // A connection fetching its inbox holds live frames until its pending items are sent (Inbox/LiveHold).
                 var outcome = connection.LiveHold is { } hold ? hold.Offer(connection, frame, mayWriteNow)
                     : sequencedRoom is not null && connection.ReplayOrder is { } order
@@ -157,6 +179,8 @@ public sealed partial class DeliveryDispatcher(
         span?.SetTag("suite.delivery.recipients", delivered);
         return delivered;
     }
+
+    private void Refused(EnqueueOutcome outcome) => metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
 
     private Activity? StartSpan(EdgeDelivery delivery)
     {

@@ -58,7 +58,9 @@ internal sealed class RoomFanout : IAsyncDisposable
             progress.Phase($"connecting {n} ({rooms} rooms x {members})", () => $"{fleet.Connected}/{n} connected, {fleet.Failed} failed");
             await fleet.OpenAsync(first: 0, n, settings.ConnectRate, settings.ConnectConcurrency, tally, _ => tally.NewState(), cancellationToken);
             fleet.ThrowIfNoneConnected();
+            var joinCpu = JoinCpu.Start(system);
             var (clients, joinFailures, joinsPerSecond) = await RoomJoins.JoinAsync(fleet.Clients, c => RoomFanoutScenario.RoomId(c.Index / members), progress, cancellationToken);
+            var joinCpuFigures = joinCpu.Stop(clients.Count);
             fanout._clients = clients;
 
             // Message k is sent by sender (k / rooms) % senders of room k % rooms: consecutive messages
@@ -83,6 +85,7 @@ internal sealed class RoomFanout : IAsyncDisposable
             fanout.Setup["joined"] = clients.Count;
             fanout.Setup["joinFailures"] = ConnectScenario.ToJson(joinFailures);
             fanout.Setup["joinsPerSecond"] = joinsPerSecond;
+            fanout.Setup["joinPhase"] = joinCpuFigures;
             fanout.Setup["edgesHostingEachRoom"] = edgesPerRoom.Average();
             return fanout;
         }

@@ -137,6 +137,34 @@ public sealed class SendPathTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_batch_events_frames_reach_each_connection_in_order_on_an_idle_socket_and_behind_a_busy_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await _edge.ConnectAsAsync("alice", ct);
+        await using var bob = await _edge.ConnectAsAsync("bob", ct);
+        var connection = _registry.Find(alice.ConnectionId!)!;
+
+        // Alice reads nothing yet, so her frames queue; Bob's socket is idle.
+        var sent = FillUntilFramesQueue(connection, "alice", "seq");
+        var batch = new EdgeDelivery { EdgeId = _edge.EdgeId };
+        for (var i = 0; i < 5; i++)
+        {
+            batch.Batch.Add(Delivery(["alice", "bob"], "seq", sent + i, "batched"));
+        }
+
+        Assert.True(_dispatcher.DispatchPayload(EdgeDeliveryCodec.ToPayload(batch), urgentTopic: false));
+        Deliver("alice", "last", 0, "");
+        Deliver("bob", "last", 0, "");
+
+        var aliceFrames = await ReadUntilAsync(alice, f => Type(f) == "last", 1, ct).WaitAsync(Bound, ct);
+        var bobFrames = await ReadUntilAsync(bob, f => Type(f) == "last", 1, ct).WaitAsync(Bound, ct);
+        Assert.Equal(Enumerable.Range(0, sent + 5), aliceFrames.Where(f => Type(f) == "seq").Select(N));
+        Assert.Equal(Enumerable.Range(sent, 5), bobFrames.Where(f => Type(f) == "seq").Select(N));
+        Assert.Equal("last", Type(aliceFrames[^1]));
+        Assert.Equal("last", Type(bobFrames[^1]));
+    }
+
     // Offers frames of 32 KB until some are queued; returns how many were offered.
     private int FillUntilFramesQueue(Connection connection, string userId, string type)
     {
@@ -151,21 +179,20 @@ public sealed class SendPathTests : IAsyncLifetime
         return sent;
     }
 
-    private void Deliver(string userId, string type, int n, string pad, bool urgent = false, int devices = 1)
+    private void Deliver(string userId, string type, int n, string pad, bool urgent = false, int devices = 1) =>
+        Assert.Equal(devices, _dispatcher.Dispatch(Delivery([userId], type, n, pad), urgent));
+
+    private EdgeDelivery Delivery(string[] userIds, string type, int n, string pad) => new()
     {
-        var delivery = new EdgeDelivery
+        EdgeId = _edge.EdgeId,
+        Users = new UserIds { Ids = { userIds } },
+        Message = new ServerMessage
         {
-            EdgeId = _edge.EdgeId,
-            Users = new UserIds { Ids = { userId } },
-            Message = new ServerMessage
-            {
-                Id = $"{type}-{n}-{Guid.NewGuid():N}",
-                Type = type,
-                Json = $$"""{"type":"{{type}}","n":{{n}},"pad":"{{pad}}"}""",
-            },
-        };
-        Assert.Equal(devices, _dispatcher.Dispatch(delivery, urgent));
-    }
+            Id = $"{type}-{n}-{Guid.NewGuid():N}",
+            Type = type,
+            Json = $$"""{"type":"{{type}}","n":{{n}},"pad":"{{pad}}"}""",
+        },
+    };
 
     // Reads until the frames that <paramref name="counted"/> accepts reach <paramref name="count"/>.
     private static Task<List<JsonElement>> ReadUntilAsync(TestClient client, Func<JsonElement, bool> counted, int count, CancellationToken ct) =>

@@ -81,6 +81,42 @@ public sealed class DeliveryTracingTests
     }
 
     [Fact]
+    public async Task The_frames_a_batch_event_has_for_one_connection_go_out_in_one_socket_write()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Suite.Edge",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var edge = await EdgeHost.StartAsync(ct);
+        await using var alice = await edge.ConnectAsAsync("alice", ct);
+        await using var bob = await edge.ConnectAsAsync("bob", ct);
+        var batch = new EdgeDelivery { EdgeId = edge.EdgeId };
+        for (var i = 0; i < 3; i++)
+        {
+            batch.Batch.Add(Delivery(edge.EdgeId, $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01"));
+        }
+
+        // As a room's user:joined notices of joins committed together reach an edge: one event.
+        Assert.True(edge.Services.GetRequiredService<DeliveryDispatcher>().DispatchPayload(EdgeDeliveryCodec.ToPayload(batch), urgentTopic: false));
+        foreach (var client in new[] { alice, bob })
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await client.ReceiveAsync("note", ct);
+            }
+        }
+
+        await Eventually.UntilAsync(() => stopped.Count(a => a.DisplayName == SocketWriteSpans.Name) == 6, Bound, ct, "the six frames' socket write spans ended");
+        var writes = stopped.Where(a => a.DisplayName == SocketWriteSpans.Name).ToList();
+        Assert.All(writes, write => Assert.Equal(3, write.GetTagItem("suite.frames.batched")));
+    }
+
+    [Fact]
     public async Task Without_an_exporter_nothing_listens_to_the_edges_spans_and_a_traced_delivery_is_delivered_as_any()
     {
         var ct = TestContext.Current.CancellationToken;
