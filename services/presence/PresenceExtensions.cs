@@ -47,7 +47,8 @@ public static class PresenceExtensions
         builder.Services.AddSingleton(sp => new PresenceWatches(
             sp.GetRequiredService<PresenceMemory>(),
             sp.GetRequiredService<IOptions<PresenceOptions>>().Value.MaxWatchedUsersPerStream,
-            sp.GetRequiredService<TimeProvider>(),
+            // The replicas' certainty is counted on the real clock (ReplicaMembership), so are the watches it bounds.
+            TimeProvider.System,
             sp.GetRequiredService<ILogger<PresenceWatches>>()));
         builder.Services.AddSingleton<LeaseRegistry>();
         builder.Services.AddSingleton<EdgeIndex>();

@@ -190,7 +190,11 @@ public sealed class RecipientCache(IOptions<DirectRecipientsOptions> options, Ti
 
         if (stream > _stream)
         {
-            Clear();
+            // Lookups under way may be this stream's own: their replies decide for them.
+            DropAnswers();
+            _epoch = 0;
+            _validUntil = 0;
+            _renewal = null;
             _stream = stream;
         }
 
@@ -232,12 +236,7 @@ public sealed class RecipientCache(IOptions<DirectRecipientsOptions> options, Ti
 
         if (grant.Epoch > _epoch)
         {
-            foreach (var node in _entries.Values.Where(n => n.Value.Lookup is null).ToArray())
-            {
-                _entries.Remove(node.Value.UserId);
-                _order.Remove(node);
-            }
-
+            DropAnswers();
             _epoch = grant.Epoch;
             _validUntil = 0;
         }
@@ -250,6 +249,15 @@ public sealed class RecipientCache(IOptions<DirectRecipientsOptions> options, Ti
         }
 
         return ticks > 0;
+    }
+
+    private void DropAnswers()
+    {
+        foreach (var node in _entries.Values.Where(n => n.Value.Lookup is null).ToArray())
+        {
+            _entries.Remove(node.Value.UserId);
+            _order.Remove(node);
+        }
     }
 
     private void Forget(PresenceCall call)

@@ -18,7 +18,8 @@ public static class UpstreamRegistration
         builder.Services.AddSingleton<Inbox.InboxReplay>();
         builder.Services.AddSingleton<RoomCalls>();
         builder.Services.AddOptions<Direct.DirectRecipientsOptions>().BindConfiguration(Direct.DirectRecipientsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<Direct.RecipientCache>();
+        // Presence's watch grants are real time (its replicas' certainty), so the cache counts them on the real clock.
+        builder.Services.AddSingleton(sp => new Direct.RecipientCache(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Direct.DirectRecipientsOptions>>(), TimeProvider.System));
         builder.Services.AddSingleton(sp => new PresenceCalls(
             sp.GetRequiredService<PresenceService.PresenceServiceClient>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOptions>>(),
