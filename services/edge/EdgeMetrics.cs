@@ -39,6 +39,7 @@ public sealed class EdgeMetrics
         InboxFetches = meter.CreateCounter<long>("suite.edge.inbox.fetches", "{call}", "Inbox fetches from notification after auth:ok, by outcome (fetched, failed)");
         InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");
         GapFills = meter.CreateCounter<long>("suite.edge.gap_fills", "{fill}", "Holes in a room's live stream the edge read from history for its members, by outcome (filled, not_recovered)");
+        DirectRecipients = meter.CreateCounter<long>("suite.edge.direct.recipients", "{lookup}", "Direct messages' recipients by where their edges came from: cache (presence watches the user for this edge) or presence (looked up)");
         LeaseReplayed = meter.CreateCounter<long>("suite.edge.lease.replayed", "{call}", "Calls replayed to presence and room after the edge registered a lease again, by kind (presence, room, channel) and outcome (ok, failed)");
     }
 
@@ -97,6 +98,8 @@ public sealed class EdgeMetrics
     public Histogram<int> DeliveryFanout { get; }
 
     public Counter<long> LeaseReplayed { get; }
+
+    public Counter<long> DirectRecipients { get; }
 
     public Counter<long> GapFills { get; }
 

@@ -9,12 +9,16 @@ namespace Suite.Edge.Direct;
 /// presence confirmed the recipient's connect to another edge names that edge: presence waits for
 /// this edge to drop the old answer before it confirms (presence.proto, "Watches").
 /// </summary>
-public sealed class DirectRecipients(PresenceCalls presence, RecipientCache cache)
+public sealed class DirectRecipients(PresenceCalls presence, RecipientCache cache, EdgeMetrics metrics)
 {
+    private static readonly KeyValuePair<string, object?> FromCache = new("source", "cache");
+    private static readonly KeyValuePair<string, object?> FromPresence = new("source", "presence");
+
     public async Task<IReadOnlyList<string>> EdgesOfAsync(string userId, DateTime deadline, CancellationToken cancellationToken)
     {
         if (!cache.Enabled)
         {
+            metrics.DirectRecipients.Add(1, FromPresence);
             return EdgesIn(await presence.LookupUsersAsync(new LookupUsersRequest { UserIds = { userId } }, deadline, cancellationToken));
         }
 
@@ -25,9 +29,11 @@ public sealed class DirectRecipients(PresenceCalls presence, RecipientCache cach
                 Renew();
             }
 
+            metrics.DirectRecipients.Add(1, FromCache);
             return edges;
         }
 
+        metrics.DirectRecipients.Add(1, FromPresence);
         return EdgesIn(await presence.LookupUsersAsync(cache.StartLookup(userId), deadline, cancellationToken));
     }
 

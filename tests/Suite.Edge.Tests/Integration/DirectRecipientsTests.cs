@@ -58,7 +58,7 @@ public sealed class DirectRecipientsTests : IAsyncLifetime
         Assert.Equal("second", (await dana.ReceiveAsync("direct", ct)).GetProperty("content").GetString());
         Assert.Equal(2, Presence.LookupsOf("dana"));
         Assert.True(cache.TryGet("dana", out var edges, out _));
-        Assert.Equal([_edge.EdgeId, "edge-other"], edges.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { _edge.EdgeId, "edge-other" }.Order(StringComparer.Ordinal), edges.Order(StringComparer.Ordinal));
     }
 
     [Fact]
