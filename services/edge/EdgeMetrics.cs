@@ -40,6 +40,7 @@ public sealed class EdgeMetrics
         InboxItemsSent = meter.CreateCounter<long>("suite.edge.inbox.items.sent", "{frame}", "Pending acknowledged notifications sent right after auth:ok");
         GapFills = meter.CreateCounter<long>("suite.edge.gap_fills", "{fill}", "Holes in a room's live stream the edge read from history for its members, by outcome (filled, not_recovered)");
         Sends = new Connections.SendCounters(FramesSent, FramesDropped);
+        DirectRecipients = meter.CreateCounter<long>("suite.edge.direct.recipients", "{lookup}", "Direct messages' recipients by where their edges came from: cache (presence watches the user for this edge) or presence (looked up)");
         LeaseReplayed = meter.CreateCounter<long>("suite.edge.lease.replayed", "{call}", "Calls replayed to presence and room after the edge registered a lease again, by kind (presence, room, channel) and outcome (ok, failed)");
     }
 
@@ -101,6 +102,8 @@ public sealed class EdgeMetrics
     public Histogram<int> DeliveryFanout { get; }
 
     public Counter<long> LeaseReplayed { get; }
+
+    public Counter<long> DirectRecipients { get; }
 
     public Counter<long> GapFills { get; }
 

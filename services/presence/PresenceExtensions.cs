@@ -10,6 +10,7 @@ using Suite.Presence.Users;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.Lifecycle;
+using Suite.ServiceDefaults.PresenceCalls;
 using Suite.ServiceDefaults.Publishing;
 using Suite.ServiceDefaults.State;
 using Suite.ServiceDefaults.ServiceAuth;
@@ -43,6 +44,12 @@ public static class PresenceExtensions
             };
         }, PresenceStateJson.Default);
         builder.Services.AddSingleton<PresenceMemory>();
+        builder.Services.AddSingleton(sp => new PresenceWatches(
+            sp.GetRequiredService<PresenceMemory>(),
+            sp.GetRequiredService<IOptions<PresenceOptions>>().Value.MaxWatchedUsersPerStream,
+            // The replicas' certainty is counted on the real clock (ReplicaMembership), so are the watches it bounds.
+            TimeProvider.System,
+            sp.GetRequiredService<ILogger<PresenceWatches>>()));
         builder.Services.AddSingleton<LeaseRegistry>();
         builder.Services.AddSingleton<EdgeIndex>();
         builder.Services.AddSingleton<MemoryLoader>();

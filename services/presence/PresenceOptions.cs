@@ -38,6 +38,13 @@ public sealed class PresenceOptions : IValidatableObject
     [Range(1, 10_000)]
     public int MaxLookupUsers { get; set; } = 1000;
 
+    /// <summary>
+    /// Most users one edge's call stream may watch (presence.proto, "Watches"); past it the stream's
+    /// watches start over under a new epoch (the edge forgets what it cached and looks up again).
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxWatchedUsersPerStream { get; set; } = 100_000;
+
     /// <summary>Users whose records are updated in parallel while an edge's connections are dropped.</summary>
     [Range(1, 256)]
     public int CleanupParallelism { get; set; } = 16;

@@ -16,17 +16,24 @@ internal sealed class CallStream<TCall, TReply>
 {
     private readonly AsyncDuplexStreamingCall<TCall, TReply> _call;
     private readonly Channel<TCall> _outbox = Channel.CreateUnbounded<TCall>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<ulong, TaskCompletionSource<TReply>> _open = new();
+    private readonly ConcurrentDictionary<ulong, (TCall Call, TaskCompletionSource<TReply> Reply)> _open = new();
     private readonly string _upstream;
+    private readonly long _number;
+    private readonly ICallStreamObserver<TCall, TReply>? _observer;
     private long _lastId;
     private volatile Exception? _failure;
 
-    public CallStream(AsyncDuplexStreamingCall<TCall, TReply> call, string upstream)
+    /// <param name="number">This stream's number among its caller's streams (<see cref="ICallStreamObserver{TCall, TReply}"/>).</param>
+    public CallStream(AsyncDuplexStreamingCall<TCall, TReply> call, string upstream, long number = 0, ICallStreamObserver<TCall, TReply>? observer = null)
     {
         _call = call;
         _upstream = upstream;
+        _number = number;
+        _observer = observer;
         _ = RunAsync();
     }
+
+    public long Number => _number;
 
     /// <summary>Why the stream ended, once it has.</summary>
     public Exception? Failure => _failure;
@@ -40,7 +47,7 @@ internal sealed class CallStream<TCall, TReply>
         call.Id = id;
         var reply = new TaskCompletionSource<TReply>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Open before written: a failure from now on finds it and fails it.
-        _open[id] = reply;
+        _open[id] = (call, reply);
         if (!_outbox.Writer.TryWrite(call))
         {
             _open.TryRemove(id, out _);
@@ -63,9 +70,18 @@ internal sealed class CallStream<TCall, TReply>
         {
             await foreach (var reply in _call.ResponseStream.ReadAllAsync())
             {
-                if (_open.TryRemove(reply.Id, out var open))
+                if (reply.Id == 0 && _observer is not null)
                 {
-                    open.TrySetResult(reply);
+                    if (_observer.Pushed(_number, reply) is { } answer)
+                    {
+                        answer.Id = 0;
+                        _outbox.Writer.TryWrite(answer);
+                    }
+                }
+                else if (_open.TryRemove(reply.Id, out var open))
+                {
+                    _observer?.Replied(_number, open.Call, reply);
+                    open.Reply.TrySetResult(reply);
                 }
             }
 
@@ -108,10 +124,11 @@ internal sealed class CallStream<TCall, TReply>
         {
             if (_open.TryRemove(id, out var open))
             {
-                open.TrySetException(new CallStreamBrokenException(_upstream, reason));
+                open.Reply.TrySetException(new CallStreamBrokenException(_upstream, reason));
             }
         }
 
+        _observer?.Ended(_number);
         _call.Dispose();
     }
 }

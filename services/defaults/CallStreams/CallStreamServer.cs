@@ -16,12 +16,15 @@ namespace Suite.ServiceDefaults.CallStreams;
 /// With <paramref name="tracing"/> listened to, each call is a server span of its own named like
 /// the unary RPC (<paramref name="spanName"/>), continuing the caller's trace context carried in the
 /// call, not the stream's request (which lives as long as the caller and is not traced).
+/// A call with id 0 is no call but the caller's answer to a message the server pushed; it goes to
+/// <paramref name="answered"/> on the read loop and gets no reply.
 /// </remarks>
 public sealed class CallStreamServer<TCall, TReply>(
     Func<TCall, StreamedCallContext, Task<TReply>> serve,
     TimeProvider time,
     ServiceTracing? tracing = null,
-    Func<TCall, string>? spanName = null)
+    Func<TCall, string>? spanName = null,
+    Action<TCall>? answered = null)
     where TCall : class, IStreamedCall
     where TReply : class, IStreamedReply
 {
@@ -29,16 +32,24 @@ public sealed class CallStreamServer<TCall, TReply>(
     // holds the caller back. An edge sends at most its clients' frames, each waiting for its reply.
     private const int MaxInFlight = 1024;
 
-    public async Task ServeAsync(IAsyncStreamReader<TCall> calls, IServerStreamWriter<TReply> replies, ServerCallContext stream)
+    /// <param name="outbox">What is written to the stream, in order; the server may push its own
+    /// messages (id 0) into it. Null: one of its own. Completed when the stream ends.</param>
+    public async Task ServeAsync(IAsyncStreamReader<TCall> calls, IServerStreamWriter<TReply> replies, ServerCallContext stream, Channel<TReply>? outbox = null)
     {
         // One writer: a gRPC stream takes one write at a time.
-        var outbox = Channel.CreateUnbounded<TReply>(new UnboundedChannelOptions { SingleReader = true });
+        outbox ??= Channel.CreateUnbounded<TReply>(new UnboundedChannelOptions { SingleReader = true });
         var writing = WriteAllAsync(outbox.Reader, replies);
         using var slots = new SemaphoreSlim(MaxInFlight);
         try
         {
             await foreach (var call in calls.ReadAllAsync(stream.CancellationToken))
             {
+                if (call.Id == 0 && answered is not null)
+                {
+                    answered(call);
+                    continue;
+                }
+
                 await slots.WaitAsync(stream.CancellationToken);
                 _ = RunAsync(call, stream, outbox.Writer, slots);
             }

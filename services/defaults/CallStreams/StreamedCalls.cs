@@ -23,18 +23,46 @@ public sealed partial class StreamedCalls<TCall, TReply> : IDisposable
     private readonly Func<AsyncDuplexStreamingCall<TCall, TReply>>? _open;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ICallStreamObserver<TCall, TReply>? _observer;
     private readonly Lock _gate = new();
     private CallStream<TCall, TReply>? _stream;
+    private long _streams;
     private DateTimeOffset _openAfter;
 
     /// <param name="upstream">The upstream's name, for messages and logs ("room", "presence").</param>
     /// <param name="open">Opens a new <c>Calls</c> stream; null: every call is unary.</param>
-    public StreamedCalls(string upstream, Func<AsyncDuplexStreamingCall<TCall, TReply>>? open, TimeProvider time, ILogger logger)
+    /// <param name="observer">Sees the streams' replies, pushes and ends (null: nobody).</param>
+    public StreamedCalls(string upstream, Func<AsyncDuplexStreamingCall<TCall, TReply>>? open, TimeProvider time, ILogger logger, ICallStreamObserver<TCall, TReply>? observer = null)
     {
         _upstream = upstream;
         _open = open;
         _time = time;
         _logger = logger;
+        _observer = observer;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="call"/> on the open stream only (calls with no unary RPC of their own):
+    /// null when there is no stream, it broke under the call, or the deadline passed.
+    /// </summary>
+    public async Task<TReply?> TryCallOnStreamAsync(TCall call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (OpenStream() is not { } stream)
+        {
+            return null;
+        }
+
+        call.TimeoutMs = (uint)Math.Ceiling(timeout.TotalMilliseconds);
+        var (id, pending) = stream.Start(call);
+        try
+        {
+            return await pending.WaitAsync(timeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or CallStreamBrokenException)
+        {
+            stream.Forget(id);
+            return null;
+        }
     }
 
     /// <summary>
@@ -120,7 +148,7 @@ public sealed partial class StreamedCalls<TCall, TReply> : IDisposable
 
             if (_stream is null && now >= _openAfter)
             {
-                _stream = new CallStream<TCall, TReply>(_open(), _upstream);
+                _stream = new CallStream<TCall, TReply>(_open(), _upstream, ++_streams, _observer);
             }
 
             return _stream;

@@ -30,7 +30,8 @@ public sealed partial class ClientCommands(
     TokenValidator tokens,
     LocalIndex<Connection> index,
     RoomCalls room,
-    PresenceCalls presence,
+    Direct.DirectRecipients recipients,
+    Delivery.DeliveryDispatcher dispatcher,
     Suite.Contracts.Notification.V1.NotificationService.NotificationServiceClient notification,
     EdgeDeliveryPublisher publisher,
     EdgeLeaseService lease,
@@ -295,11 +296,12 @@ public sealed partial class ClientCommands(
             cancellationToken);
     }
 
-    // Direct messages need no room: presence says which edges hold the user's devices, and each of
-    // those edges gets one delivery through its own topic.
+    // Direct messages need no room: presence says which edges hold the user's devices (or this
+    // edge's copy of its answer, see Direct/RecipientCache), and each of those edges gets one
+    // delivery through its own topic; this edge's own connections get it here, without the broker.
     private async Task DirectAsync(Connection connection, ClientIdentity identity, DirectMessage direct, CancellationToken cancellationToken)
     {
-        var lookup = await presence.LookupUsersAsync(new LookupUsersRequest { UserIds = { direct.To } }, Deadline(), cancellationToken);
+        var edges = await recipients.EdgesOfAsync(direct.To, Deadline(), cancellationToken);
         var stamp = frames.NewStamp();
         var message = new ServerMessage
         {
@@ -309,12 +311,26 @@ public sealed partial class ClientCommands(
             From = identity.UserId,
             ContentJson = ByteString.CopyFrom(direct.Content.Span),
         };
-        // Every device's edge at once: the sender waits for the slowest publish, not for their sum.
-        await Task.WhenAll(lookup.Users.SelectMany(u => u.EdgeIds).Distinct().Select(edge =>
+        List<Task>? publishes = null;
+        foreach (var edge in edges.Distinct(StringComparer.Ordinal))
         {
             var delivery = new EdgeDelivery { EdgeId = edge, Users = new UserIds { Ids = { direct.To } }, Message = message };
-            return publisher.PublishAsync(delivery);
-        })).WaitAsync(cancellationToken);
+            if (edge == EdgeId)
+            {
+                // The same delivery the broker would bring, through the same dispatch (duplicate filter included).
+                dispatcher.Dispatch(delivery, urgentTopic: false);
+            }
+            else
+            {
+                (publishes ??= []).Add(publisher.PublishAsync(delivery));
+            }
+        }
+
+        // Every other device's edge at once: the sender waits for the slowest publish, not for their sum.
+        if (publishes is not null)
+        {
+            await Task.WhenAll(publishes).WaitAsync(cancellationToken);
+        }
     }
 
     private async Task SubscribeAsync(Connection connection, ClientIdentity identity, SubscribeMessage subscribe, CancellationToken cancellationToken)

@@ -20,7 +20,16 @@ public sealed class PresenceCalls : IAsyncDisposable
     private readonly GrpcChannel? _streamChannel;
     private readonly StreamedCalls<PresenceCall, PresenceCallReply> _calls;
 
-    public PresenceCalls(PresenceService.PresenceServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<PresenceCalls> logger, ServiceCallCredentials? credentials = null)
+    // How long a renewal of the watches may take before the edge stops waiting (the answers lapse on their own).
+    private static readonly TimeSpan RenewalTimeout = TimeSpan.FromSeconds(2);
+
+    public PresenceCalls(
+        PresenceService.PresenceServiceClient unary,
+        IOptions<EdgeOptions> options,
+        TimeProvider time,
+        ILogger<PresenceCalls> logger,
+        ServiceCallCredentials? credentials = null,
+        ICallStreamObserver<PresenceCall, PresenceCallReply>? observer = null)
     {
         _unary = unary;
         PresenceService.PresenceServiceClient? streamClient = null;
@@ -30,11 +39,19 @@ public sealed class PresenceCalls : IAsyncDisposable
             streamClient = new PresenceService.PresenceServiceClient(_streamChannel);
         }
 
-        _calls = new StreamedCalls<PresenceCall, PresenceCallReply>("presence", streamClient is null ? null : () => streamClient.Calls(), time, logger);
+        _calls = new StreamedCalls<PresenceCall, PresenceCallReply>("presence", streamClient is null ? null : () => streamClient.Calls(), time, logger, observer);
     }
 
     public Task<LookupUsersResponse> LookupUsersAsync(LookupUsersRequest request, DateTime deadline, CancellationToken cancellationToken) =>
         _calls.CallAsync(new PresenceCall { LookupUsers = request }, static r => r.LookupUsers, o => _unary.LookupUsersAsync(request, o), deadline, cancellationToken);
+
+    /// <summary>A lookup made by <see cref="Direct.RecipientCache"/> (it watches the reply on the stream); unary when the stream cannot carry it.</summary>
+    public Task<LookupUsersResponse> LookupUsersAsync(PresenceCall call, DateTime deadline, CancellationToken cancellationToken) =>
+        _calls.CallAsync(call, static r => r.LookupUsers, o => _unary.LookupUsersAsync(call.LookupUsers, o), deadline, cancellationToken);
+
+    /// <summary>Extends the stream's watches; null when there is no stream to carry it.</summary>
+    public Task<PresenceCallReply?> RenewWatchesAsync(PresenceCall call) =>
+        _calls.TryCallOnStreamAsync(call, RenewalTimeout, CancellationToken.None);
 
     public Task<ConnectResponse> ConnectAsync(ConnectRequest request, DateTime deadline, CancellationToken cancellationToken) =>
         _calls.CallAsync(new PresenceCall { Connect = request }, static r => r.Connect, o => _unary.ConnectAsync(request, o), deadline, cancellationToken);

@@ -17,7 +17,17 @@ public static class UpstreamRegistration
         builder.Services.AddSuiteGrpcClient<NotificationService.NotificationServiceClient, EdgeOptions>("notification", o => o.NotificationAddress, o => o.UpstreamTimeout);
         builder.Services.AddSingleton<Inbox.InboxReplay>();
         builder.Services.AddSingleton<RoomCalls>();
-        builder.Services.AddSingleton<PresenceCalls>();
+        builder.Services.AddOptions<Direct.DirectRecipientsOptions>().BindConfiguration(Direct.DirectRecipientsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Presence's watch grants are real time (its replicas' certainty), so the cache counts them on the real clock.
+        builder.Services.AddSingleton(sp => new Direct.RecipientCache(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Direct.DirectRecipientsOptions>>(), TimeProvider.System));
+        builder.Services.AddSingleton(sp => new PresenceCalls(
+            sp.GetRequiredService<PresenceService.PresenceServiceClient>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<EdgeOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PresenceCalls>>(),
+            sp.GetService<ServiceCallCredentials>(),
+            sp.GetRequiredService<Direct.RecipientCache>()));
+        builder.Services.AddSingleton<Direct.DirectRecipients>();
         builder.Services.AddSingleton<LeaseReplay>();
         builder.Services.AddSingleton<EdgeLeaseService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EdgeLeaseService>());

@@ -17,6 +17,7 @@ public sealed class PresenceGrpcService(
     StateErrorInterceptor errors,
     TimeProvider time,
     ILogger<PresenceGrpcService> logger,
+    PresenceWatches watches,
     ServiceTracing? tracing = null) : PresenceService.PresenceServiceBase
 {
     public override async Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
@@ -90,5 +91,5 @@ public sealed class PresenceGrpcService(
 
     // Each call is served as the unary RPC of the same name, through the same error mapping.
     public override Task Calls(IAsyncStreamReader<PresenceCall> requestStream, IServerStreamWriter<PresenceCallReply> responseStream, ServerCallContext context) =>
-        new PresenceCallServer(this, errors, time, logger, tracing).ServeAsync(requestStream, responseStream, context);
+        new PresenceCallServer(this, errors, time, logger, tracing, watches).ServeAsync(requestStream, responseStream, context);
 }

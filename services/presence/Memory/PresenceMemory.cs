@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Suite.Presence.State;
+using Suite.ServiceDefaults.PresenceCalls;
 
 namespace Suite.Presence.Memory;
 
@@ -10,13 +11,14 @@ namespace Suite.Presence.Memory;
 /// trusted for answers and writes only while <see cref="IsSure"/>: loaded from the store while no
 /// other replica was alive, and confirmed since (see <see cref="ReplicaMembership"/>).
 /// </summary>
-public sealed class PresenceMemory
+public sealed class PresenceMemory : IWatchAuthority
 {
     private readonly ConcurrentDictionary<string, UserRecord> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _wentOffline = new(StringComparer.Ordinal);
     private readonly Lock _registryGate = new();
     private EdgeRegistry _registry = new();
     private long _sureUntil;
+    private long _doubts;
     private volatile bool _loaded;
 
     /// <summary>This process's id among presence writers; new for every start.</summary>
@@ -25,6 +27,25 @@ public sealed class PresenceMemory
     public bool IsSure => _loaded && Stopwatch.GetTimestamp() < Interlocked.Read(ref _sureUntil);
 
     public bool IsLoaded => _loaded;
+
+    /// <summary>How much longer the copy is trusted (zero: not now); watches last no longer.</summary>
+    public TimeSpan SureFor
+    {
+        get
+        {
+            if (!_loaded)
+            {
+                return TimeSpan.Zero;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            var until = Interlocked.Read(ref _sureUntil);
+            return until > now ? Stopwatch.GetElapsedTime(now, until) : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>Counts the times the copy was doubted: another writer may have written in between.</summary>
+    public long Continuity => Interlocked.Read(ref _doubts);
 
     public EdgeRegistry Registry
     {
@@ -76,6 +97,7 @@ public sealed class PresenceMemory
     /// <summary>Another writer may have written: stop trusting the copy until it is loaded again.</summary>
     public void Doubt()
     {
+        Interlocked.Increment(ref _doubts);
         _loaded = false;
         Interlocked.Exchange(ref _sureUntil, 0);
     }

@@ -4,6 +4,7 @@ using Suite.Contracts.Presence.V1;
 using Suite.Presence.Events;
 using Suite.Presence.Memory;
 using Suite.Presence.State;
+using Suite.ServiceDefaults.PresenceCalls;
 using Suite.ServiceDefaults.State;
 
 namespace Suite.Presence.Users;
@@ -25,6 +26,7 @@ public sealed class UserPresence(
     PresenceEvents events,
     ConnectionEvents lifecycle,
     PresenceMetrics metrics,
+    PresenceWatches watches,
     TimeProvider time,
     ILogger<UserPresence> logger)
 {
@@ -42,6 +44,12 @@ public sealed class UserPresence(
             {
                 slot.Used();
             }
+        }
+
+        if (outcome.NewEdge)
+        {
+            // Confirmed only once no edge answers a lookup from what it knew before (presence.proto, "Watches").
+            await watches.ChangedAsync(request.UserId, gainedEdge: true);
         }
 
         if (outcome.Added)
@@ -160,6 +168,7 @@ public sealed class UserPresence(
         }
 
         var wasOnline = user.Connections.Count > 0;
+        var newEdge = !user.Connections.Exists(c => c != existing && c.EdgeId == request.EdgeId && c.LeaseId == leaseId);
         if (existing is not null)
         {
             // A replay under a new lease of the same edge: the connection now belongs to that lease.
@@ -184,7 +193,7 @@ public sealed class UserPresence(
             user.LastSeen = null;
         }
 
-        return new(true, new ConnectOutcome(true, existing is null, !wasOnline, user.Version, added), slot.Changes(request.UserId, request.ConnectionId));
+        return new(true, new ConnectOutcome(true, existing is null, !wasOnline, user.Version, added, newEdge), slot.Changes(request.UserId, request.ConnectionId));
     }
 
     private async Task<RemoveOutcome> DropAsync(string userId, Predicate<ConnectionRecord> match, string reason, CancellationToken cancellationToken)
@@ -214,6 +223,13 @@ public sealed class UserPresence(
         foreach (var slot in outcome.Slots)
         {
             index.Free(slot);
+        }
+
+        if (outcome.Removed > 0)
+        {
+            // Edges that watch the user stop naming an edge it left; nothing to wait for (a message
+            // sent to an edge the user left meanwhile finds no connection there, as before).
+            _ = watches.ChangedAsync(userId, gainedEdge: false);
         }
 
         if (outcome.Removed > 0)

@@ -50,8 +50,16 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
 
         Interlocked.Exchange(ref _connectFailures, 0);
         var cameOnline = _connections.Values.All(c => c.UserId != request.UserId);
+        var newEdge = _connections.Values.All(c => c.UserId != request.UserId || c.EdgeId != request.EdgeId);
         _connections[request.ConnectionId] = request;
-        return Task.FromResult(new ConnectResponse { UserCameOnline = cameOnline });
+        var response = new ConnectResponse { UserCameOnline = cameOnline };
+        return newEdge ? AfterWatchersAsync(Watches.ChangedAsync(request.UserId, gainedEdge: true), response) : Task.FromResult(response);
+    }
+
+    private static async Task<T> AfterWatchersAsync<T>(Task watchers, T response)
+    {
+        await watchers;
+        return response;
     }
 
     /// <summary>When set, every Disconnect is recorded and then answered with this status, as a presence that is down.</summary>
@@ -67,6 +75,7 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         }
 
         _connections.TryRemove(request.ConnectionId, out _);
+        _ = Watches.ChangedAsync(request.UserId, gainedEdge: false);
         return Task.FromResult(new DisconnectResponse { UserWentOffline = _connections.Values.All(c => c.UserId != request.UserId) });
     }
 
@@ -78,11 +87,41 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
     /// <summary>Lookups that came on the call stream (the rest came unary).</summary>
     public int StreamedLookups => Volatile.Read(ref _streamedLookups);
 
+    private readonly WatchAuthority _authority = new();
+    private CancellationTokenSource _streams = new();
+
+    /// <summary>Watches users for the edges' call streams as presence does (the real <see cref="PresenceWatches"/>).</summary>
+    public PresenceWatches Watches { get; }
+
+    public FakePresence() => Watches = new PresenceWatches(_authority, 10_000, TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>How long the watches granted from now last; zero (the default): none are granted, as a presence not sure of its memory.</summary>
+    public TimeSpan WatchesLast
+    {
+        get => _authority.SureFor;
+        set => _authority.SureFor = value;
+    }
+
+    /// <summary>Ends every open call stream with UNAVAILABLE, as a presence restart or a broken connection would.</summary>
+    public void BreakCallStreams() => Interlocked.Exchange(ref _streams, new CancellationTokenSource()).Cancel();
+
     // Edges look users up over the Calls stream by default: serve it the way presence does.
-    public override Task Calls(IAsyncStreamReader<PresenceCall> requestStream, IServerStreamWriter<PresenceCallReply> responseStream, ServerCallContext context) =>
-        ServeCallStream
-            ? new PresenceCallServer(this, null, TimeProvider.System, NullLogger.Instance).ServeAsync(requestStream, responseStream, context)
-            : throw new RpcException(new Status(StatusCode.Unimplemented, "no Calls in this presence"));
+    public override async Task Calls(IAsyncStreamReader<PresenceCall> requestStream, IServerStreamWriter<PresenceCallReply> responseStream, ServerCallContext context)
+    {
+        if (!ServeCallStream)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, "no Calls in this presence"));
+        }
+
+        var serving = new PresenceCallServer(this, null, TimeProvider.System, NullLogger.Instance, watches: Watches).ServeAsync(requestStream, responseStream, context);
+        var broken = Task.Delay(Timeout.Infinite, _streams.Token);
+        if (await Task.WhenAny(serving, broken) == broken)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the call stream broke (test)"));
+        }
+
+        await serving;
+    }
 
     private void CountStreamed(ServerCallContext context)
     {
@@ -160,5 +199,12 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         CallLog.Enqueue($"DeregisterEdge {request.EdgeId}");
         Leases.TryRemove(request.EdgeId, out _);
         return Task.FromResult(new DeregisterEdgeResponse());
+    }
+
+    private sealed class WatchAuthority : IWatchAuthority
+    {
+        public TimeSpan SureFor { get; set; }
+
+        public long Continuity => 0;
     }
 }

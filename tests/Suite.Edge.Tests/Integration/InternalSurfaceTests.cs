@@ -82,12 +82,15 @@ public sealed class InternalSurfaceTests
         await using var bob = await edge.ConnectAsAsync("bob", ct);
 
         // Delivery over the streaming subscription (a gRPC stream to the sidecar), and a direct
-        // message, which the edge publishes through the sidecar: both carry the token or fail.
+        // message to a user on another edge, which the edge publishes through the sidecar: both
+        // carry the token or fail (a recipient on this edge would get it without the sidecar).
+        await edge.Upstream.Presence.Connect(new Suite.Contracts.Presence.V1.ConnectRequest { UserId = "carol", EdgeId = "edge-elsewhere", ConnectionId = "carol-1" }, null!);
         await edge.PublishRawAsync(urgent: false, edge.Payload("alice", "tick", 1), ct);
-        await bob.SendAsync(new { type = "direct", to = "alice", content = "hi" }, ct);
+        await bob.SendAsync(new { type = "direct", to = "carol", content = "hi" }, ct);
+        await bob.SendAsync(new { type = "ping" }, ct);
 
         Assert.Equal(1, (await alice.ReceiveAsync("tick", ct)).GetProperty("n").GetInt32());
-        Assert.Equal("bob", (await alice.ReceiveAsync("direct", ct)).GetProperty("from").GetString());
+        Assert.Equal("pong", (await bob.ReceiveAsync(ct)).GetProperty("type").GetString());
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{edge.Port}/readyz", ct)).StatusCode);
     }

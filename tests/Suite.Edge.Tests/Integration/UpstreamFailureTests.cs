@@ -19,7 +19,8 @@ public sealed class UpstreamFailureTests : IAsyncLifetime
     public async Task Direct_whose_publish_fails_in_the_sidecar_gets_an_error_frame_and_the_connection_stays()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var recipient = await _edge.ConnectAsAsync("dana", ct);
+        // dana is on another edge: a recipient on this one would get the message without the broker.
+        await _edge.Upstream.Presence.Connect(new Suite.Contracts.Presence.V1.ConnectRequest { UserId = "dana", EdgeId = "edge-elsewhere", ConnectionId = "dana-elsewhere" }, null!);
         await using var sender = await _edge.ConnectAsAsync("eve", ct);
 
         // Presence still answers the lookup; the publish to dana's edge topic is what fails, as a
