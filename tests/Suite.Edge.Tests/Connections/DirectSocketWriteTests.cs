@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
@@ -18,27 +17,13 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    // More than loopback socket buffers hold (a few MB at most), so a write of it cannot finish
-    // while the client reads nothing.
-    private const int LargerThanSocketBuffers = 32 * 1024 * 1024;
+    private const int LargerThanSocketBuffers = LoopbackSocketPair.LargerThanSocketBuffers;
 
-    private readonly Socket _server;
-    private readonly Socket _client;
-
-    public DirectSocketWriteTests()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _client.Connect(listener.LocalEndPoint!);
-        _server = listener.Accept();
-    }
+    private readonly LoopbackSocketPair _sockets = new();
 
     public ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        _server.Dispose();
+        _sockets.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -95,8 +80,8 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
         Assert.False(first.IsCompleted);
 
         // An abortive close (RST), as a client that vanished with unread data.
-        _client.LingerState = new LingerOption(true, 0);
-        _client.Close();
+        _sockets.Client.LingerState = new LingerOption(true, 0);
+        _sockets.Client.Close();
 
         await Assert.ThrowsAsync<IOException>(() => first.WaitAsync(Bound, ct));
         await Assert.ThrowsAsync<IOException>(() => second.WaitAsync(Bound, ct));
@@ -140,14 +125,14 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
         Assert.Equal(EnqueueOutcome.Accepted, connection.Send(new OutboundFrame("behind"u8.ToArray(), "t")));
 
         // Nothing reached the socket: both wait for the send loop, which was woken for the first.
-        Assert.Equal(0, _client.Available);
+        Assert.Equal(0, _sockets.Client.Available);
         var first = await reading.AsTask().WaitAsync(Bound, ct);
         Assert.Equal(2, await connection.WriteQueuedAsync(first!));
         byte[] expected = [.. WebSocketFrames.Text("deferred"u8), .. WebSocketFrames.Text("behind"u8)];
         Assert.Equal(expected, await ReadExactlyAsync(expected.Length, ct));
     }
 
-    private WebSocketTransport Transport(DateTimeOffset now) => new(new Pipe().Reader, new Pipe().Writer, now, _server);
+    private WebSocketTransport Transport(DateTimeOffset now) => new(new Pipe().Reader, new Pipe().Writer, now, _sockets.Server);
 
     private static byte[] Pattern(int length)
     {
@@ -168,7 +153,7 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
         timeout.CancelAfter(Bound);
         while (read < length)
         {
-            var n = await _client.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
+            var n = await _sockets.Client.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
             Assert.NotEqual(0, n);
             read += n;
         }

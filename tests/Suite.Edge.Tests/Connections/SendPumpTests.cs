@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Time.Testing;
@@ -18,11 +17,9 @@ public sealed class SendPumpTests : IAsyncDisposable
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    // More than loopback socket buffers hold, so a write of it cannot finish while the client reads nothing.
-    private const int LargerThanSocketBuffers = 32 * 1024 * 1024;
+    private const int LargerThanSocketBuffers = LoopbackSocketPair.LargerThanSocketBuffers;
 
-    private readonly Socket _server;
-    private readonly Socket _client;
+    private readonly LoopbackSocketPair _sockets = new();
     private readonly Meter _meter = new("send-pump-tests");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly WebSocket _socket;
@@ -30,13 +27,7 @@ public sealed class SendPumpTests : IAsyncDisposable
 
     public SendPumpTests()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _client.Connect(listener.LocalEndPoint!);
-        _server = listener.Accept();
-        var transport = new WebSocketTransport(new Pipe().Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch, _server);
+        var transport = new WebSocketTransport(new Pipe().Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch, _sockets.Server);
         _socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         _connection = new Connection("c1", _socket, new SendQueue(new SendQueueOptions(), _time), new ConnectionOptions(), DateTimeOffset.UnixEpoch, transport);
     }
@@ -44,8 +35,7 @@ public sealed class SendPumpTests : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _socket.Dispose();
-        _client.Dispose();
-        _server.Dispose();
+        _sockets.Dispose();
         _meter.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -125,7 +115,7 @@ public sealed class SendPumpTests : IAsyncDisposable
         timeout.CancelAfter(Bound);
         while (read < length)
         {
-            var n = await _client.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
+            var n = await _sockets.Client.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
             Assert.NotEqual(0, n);
             read += n;
         }
