@@ -225,7 +225,7 @@ public sealed class Connection
     /// <returns>The frames' outcomes other than <see cref="EnqueueOutcome.Accepted"/>; null when every frame was accepted.</returns>
     public List<EnqueueOutcome>? SendAll(IReadOnlyList<OutboundFrame> frames)
     {
-        var framesSent = Volatile.Read(ref _framesSent);
+        var framesSent = Volatile.Read(ref _counters)?.FramesSent;
         if (frames.Count < 2 || framesSent is null || Transport is null)
         {
             return SendEach(frames, 0, mayWriteNow: true, refused: null);
