@@ -228,13 +228,13 @@ public sealed partial class ClientCommands(
         if (missed is null)
         {
             // Not recovered: everything live is sent; the client reloads the rest from its backend.
-            order!.Release(connection, join.RoomId, frames.Joined(join.RoomId, join.Id, position, ResumeAnswer.NotRecovered), [], floor: 0);
+            order!.Release(connection, join.RoomId, frames.Joined(join.RoomId, join.Id, position, ResumeAnswer.NotRecovered), [], shownUpTo: 0, keepFloor: false);
             return;
         }
 
         var lastReplayed = missed.Count > 0 ? missed[^1].Seq : since.Seq;
         var resumed = position with { Seq = Math.Max(position.Seq, lastReplayed) };
-        order!.Release(connection, join.RoomId, frames.Joined(join.RoomId, join.Id, resumed, new ResumeAnswer(true, missed.Count)), missed, floor: lastReplayed);
+        order!.Release(connection, join.RoomId, frames.Joined(join.RoomId, join.Id, resumed, new ResumeAnswer(true, missed.Count)), missed, shownUpTo: since.Seq, keepFloor: true);
     }
 
     private async Task HistoryAsync(Connection connection, HistoryMessage read, CancellationToken cancellationToken)

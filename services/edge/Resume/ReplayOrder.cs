@@ -84,11 +84,15 @@ public sealed class ReplayOrder
     }
 
     /// <summary>
-    /// Queues <paramref name="joined"/> (a resuming join's answer; none for an edge's own gap fill), the replay, then the held messages above <paramref name="floor"/>
-    /// in seq order, with no live message in between; from then on live messages at or below the
-    /// floor are dropped (floor 0: nothing is).
+    /// Queues <paramref name="joined"/> (a resuming join's answer; none for an edge's own gap fill),
+    /// then the replay and the held live messages merged in seq order, with no live message in
+    /// between. A held message is left out when the replay has its seq or the client already showed
+    /// it (<paramref name="shownUpTo"/>, the resume's <c>since</c>; 0 for a gap fill, whose held
+    /// messages below its hole were observed before the hold and never sent). With
+    /// <paramref name="keepFloor"/> (a resume), live messages at or below the last replayed seq are
+    /// dropped from then on, until one above it arrives.
     /// </summary>
-    public void Release(Connection connection, string roomId, OutboundFrame? joined, IReadOnlyList<ReplayedMessage> replay, ulong floor)
+    public void Release(Connection connection, string roomId, OutboundFrame? joined, IReadOnlyList<ReplayedMessage> replay, ulong shownUpTo, bool keepFloor)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(replay);
@@ -99,21 +103,19 @@ public sealed class ReplayOrder
                 connection.Send(joined);
             }
 
-            foreach (var message in replay)
-            {
-                connection.Send(message.Frame);
-            }
-
             var held = _rooms.Remove(roomId, out var room) ? room.Held ?? [] : [];
-            var passedFloor = false;
+            var replayed = replay.Select(m => m.Seq).ToHashSet();
             // One copy per seq: a gap fill may offer a message that its live copy also brought.
-            foreach (var message in held.Where(m => m.Seq > floor).DistinctBy(m => m.Seq).OrderBy(m => m.Seq))
+            var live = held.Where(m => m.Seq > shownUpTo && !replayed.Contains(m.Seq)).DistinctBy(m => m.Seq);
+            var floor = Math.Max(shownUpTo, replay.Count > 0 ? replay[^1].Seq : 0);
+            var passedFloor = false;
+            foreach (var message in replay.Concat(live).OrderBy(m => m.Seq))
             {
                 connection.Send(message.Frame);
-                passedFloor = true;
+                passedFloor |= message.Seq > floor;
             }
 
-            if (floor > 0 && !passedFloor)
+            if (keepFloor && floor > 0 && !passedFloor)
             {
                 _rooms[roomId] = new RoomState(null, floor);
             }

@@ -105,13 +105,15 @@ public sealed partial class RoomGapFill(
     /// <summary>
     /// The dispatcher's check of a live room message, before it expands it: a seq past the next one
     /// holds the room's members (so this message waits behind the missing ones) and starts the fill.
-    /// While the room's position is being learnt, the seq only moves it.
+    /// While the room's position is being learnt, the seq only moves it. True when the seq is at or
+    /// below the position followed (out of order, or a late copy of one a fill sent): the dispatcher
+    /// then expands it through <see cref="DeliverLate"/>.
     /// </summary>
-    public void Observe(string roomId, ulong seq)
+    public bool Observe(string roomId, ulong seq)
     {
         if (!_cursors.TryGetValue(roomId, out var cursor))
         {
-            return;
+            return false;
         }
 
         Fill fill;
@@ -119,19 +121,42 @@ public sealed partial class RoomGapFill(
         {
             if (seq <= cursor.Last)
             {
-                return;
+                return true;
             }
 
             if (seq == cursor.Last + 1 || cursor.Filling || cursor.Epoch is null || !options.Value.FillLiveGaps)
             {
                 cursor.Last = seq;
-                return;
+                return false;
             }
 
             fill = Open(roomId, cursor, seq, upTo: seq - 1);
         }
 
         _ = FillAsync(roomId, fill);
+        return false;
+    }
+
+    /// <summary>
+    /// Expands (<paramref name="fanOut"/>) a live room message whose seq <see cref="Observe"/> found
+    /// late, unless the room's last fill sent that seq: then it is a repeat (null). Decided and
+    /// expanded under the room's lock, which a fill's release also takes: a live copy that passed
+    /// the id filter before the fill recorded its ids reaches the members either while they are
+    /// held (their release sends each seq once) or after the fill, when it is recognised here;
+    /// expanded in between, it was sent twice.
+    /// </summary>
+    public int? DeliverLate<TState>(string roomId, ulong seq, TState state, Func<TState, int> fanOut)
+    {
+        ArgumentNullException.ThrowIfNull(fanOut);
+        if (!_cursors.TryGetValue(roomId, out var cursor))
+        {
+            return fanOut(state);
+        }
+
+        lock (cursor)
+        {
+            return cursor.WasFilled(seq) ? null : fanOut(state);
+        }
     }
 
     // Under the cursor's lock: the hole is opened and the room's members held in one step. A late
@@ -150,12 +175,12 @@ public sealed partial class RoomGapFill(
             (connection.StartReplayOrder().TryHold(roomId) ? held : resuming).Add(connection);
         }
 
-        return new Fill(gap, held, resuming);
+        return new Fill(cursor, gap, held, resuming);
     }
 
     private async Task FillAsync(string roomId, Fill fill)
     {
-        var (gap, held, resuming) = fill;
+        var (cursor, gap, held, resuming) = fill;
         IReadOnlyList<ReplayedMessage>? missed = null;
         try
         {
@@ -172,34 +197,32 @@ public sealed partial class RoomGapFill(
         }
         finally
         {
-            // A live copy of a filled message may still come (a publish that was late, not lost: a
-            // stale room owner's, thawed): the dispatcher's id filter drops it, as any redelivery.
-            foreach (var message in missed ?? [])
+            // Under the room's lock, so that a late live copy of a filled seq is expanded either
+            // before (to the held members) or after (and dropped by DeliverLate), never in between.
+            lock (cursor)
             {
-                recent.TryAdd(message.Id);
-            }
-
-            var floor = missed is { Count: > 0 } ? missed[^1].Seq : 0;
-            foreach (var connection in held)
-            {
-                connection.ReplayOrder!.Release(connection, roomId, joined: null, MissedBy(connection), floor);
-            }
-
-            foreach (var connection in resuming)
-            {
-                foreach (var message in MissedBy(connection))
+                // A live copy of a filled message may still come (a publish that was late, not
+                // lost: a stale room owner's, thawed): the dispatcher's id filter drops it, as any
+                // redelivery, and DeliverLate one that passed the filter before this.
+                foreach (var message in missed ?? [])
                 {
-                    connection.ReplayOrder!.Offer(connection, roomId, message.Seq, message.Frame);
+                    recent.TryAdd(message.Id);
                 }
-            }
 
-            _cursors.TryGetValue(roomId, out var cursor);
-            if (cursor is not null)
-            {
-                lock (cursor)
+                foreach (var connection in held)
                 {
-                    cursor.Filling = false;
+                    connection.ReplayOrder!.Release(connection, roomId, joined: null, MissedBy(connection), shownUpTo: 0, keepFloor: false);
                 }
+
+                foreach (var connection in resuming)
+                {
+                    foreach (var message in MissedBy(connection))
+                    {
+                        connection.ReplayOrder!.Offer(connection, roomId, message.Seq, message.Frame);
+                    }
+                }
+
+                cursor.Filled(gap, missed);
             }
         }
 
@@ -238,16 +261,36 @@ public sealed partial class RoomGapFill(
 
     private readonly record struct Gap(ulong After, ulong UpTo, string Epoch);
 
-    private sealed record Fill(Gap Gap, List<Connection> Held, List<Connection> Resuming);
+    private sealed record Fill(Cursor Cursor, Gap Gap, List<Connection> Held, List<Connection> Resuming);
 
     // Epoch null: the room's position is being learnt (no hole is looked for).
     private sealed class Cursor
     {
+        private string? _epoch;
+
         public ulong Last { get; set; }
 
-        public string? Epoch { get; set; }
+        // Another numbering (or one being learnt) forgets what the last fill sent.
+        public string? Epoch
+        {
+            get => _epoch;
+            set
+            {
+                if (value != _epoch)
+                {
+                    FilledFrom = FilledTo = 0;
+                }
+
+                _epoch = value;
+            }
+        }
 
         public bool Filling { get; set; }
+
+        // The seqs the last fill sent (none while FilledTo is 0).
+        private ulong FilledFrom { get; set; }
+
+        private ulong FilledTo { get; set; }
 
         // Under the cursor's lock, with the epoch known: the hole is (Last, upTo]; Last moves to seq.
         public Gap Open(ulong seq, ulong upTo)
@@ -257,6 +300,18 @@ public sealed partial class RoomGapFill(
             Filling = true;
             return gap;
         }
+
+        // Under the cursor's lock: the fill of gap ended, having sent missed (null: nothing).
+        public void Filled(Gap gap, IReadOnlyList<ReplayedMessage>? missed)
+        {
+            Filling = false;
+            if (missed is { Count: > 0 } && gap.Epoch == Epoch)
+            {
+                (FilledFrom, FilledTo) = (missed[0].Seq, missed[^1].Seq);
+            }
+        }
+
+        public bool WasFilled(ulong seq) => FilledTo > 0 && seq >= FilledFrom && seq <= FilledTo;
     }
 
     [LoggerMessage(1, LogLevel.Information, "room '{RoomId}': filled {Count} missed messages ({From}..{To}) for {Connections} local connections")]
