@@ -33,13 +33,13 @@ public sealed class SoakVerdictTests
     }
 
     [Fact]
-    public void Growth_tells_anonymous_from_file_backed_memory_and_counts_threads_over_the_same_windows()
+    public void Growth_tells_anonymous_from_file_backed_memory_and_counts_threads_and_gc_commits_over_the_same_windows()
     {
         // RSS 100 -> 106 MB, all of it file-backed (code first run): the anonymous part stays at 60 MB.
         var samples = new List<MemorySample>();
         foreach (var (at, file, threads) in new[] { (0.0, 40.0, 20), (30.0, 42.0, 22), (60.0, 44.0, 24), (90.0, 46.0, 24) })
         {
-            var memory = new ProcessMemory((long)((60 + file) * Mb), null, (long)(60 * Mb), (long)(file * Mb), threads);
+            var memory = new ProcessMemory((long)((60 + file) * Mb), null, (long)(60 * Mb), (long)(file * Mb), threads, (20 + threads) * Mb);
             samples.Add(new MemorySample(TimeSpan.FromSeconds(at), new Dictionary<int, ProcessMemory> { [Edge.Pid] = memory }));
         }
 
@@ -51,6 +51,8 @@ public sealed class SoakVerdictTests
         Assert.Equal(45 * Mb, growth.Parts.FileEnd);
         Assert.Equal(21, growth.Parts.ThreadsStart);
         Assert.Equal(24, growth.Parts.ThreadsEnd);
+        Assert.Equal(41 * Mb, growth.Parts.GcCommittedStart);
+        Assert.Equal(44 * Mb, growth.Parts.GcCommittedEnd);
     }
 
     [Fact]

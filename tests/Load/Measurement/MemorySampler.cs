@@ -37,13 +37,16 @@ internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IRea
         foreach (var process in processes)
         {
             double? heap = null;
+            double? committed = null;
             if (metricsByPid.TryGetValue(process.Pid, out var metrics))
             {
                 try
                 {
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                    heap = (await PrometheusScrape.FromAsync(http, metrics, timeout.Token)).First(Scenarios.EdgeProbe.HeapNames)?.Value;
+                    var scrape = await PrometheusScrape.FromAsync(http, metrics, timeout.Token);
+                    heap = scrape.First(Scenarios.EdgeProbe.HeapNames)?.Value;
+                    committed = scrape.First(Scenarios.EdgeProbe.CommittedNames)?.Value;
                 }
                 catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
@@ -52,7 +55,7 @@ internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IRea
             }
 
             var resident = ProcessStats.Memory(process.Pid);
-            byPid[process.Pid] = new ProcessMemory(resident?.RssBytes, heap, resident?.AnonymousBytes, resident?.FileBytes, resident?.Threads);
+            byPid[process.Pid] = new ProcessMemory(resident?.RssBytes, heap, resident?.AnonymousBytes, resident?.FileBytes, resident?.Threads, committed);
         }
 
         var sample = new MemorySample(at, byPid);
@@ -89,6 +92,7 @@ internal sealed class MemorySampler(IReadOnlyList<ServerProcess> processes, IRea
 /// <param name="GcHeapBytes">Null when the process exports no GC heap (sidecars, brokers, the launcher) or did not answer.</param>
 /// <param name="AnonymousBytes">The anonymous part of the RSS (see <see cref="ResidentMemory"/>).</param>
 /// <param name="FileBytes">The file-backed part of the RSS.</param>
-internal readonly record struct ProcessMemory(long? RssBytes, double? GcHeapBytes, long? AnonymousBytes = null, long? FileBytes = null, int? Threads = null);
+/// <param name="GcCommittedBytes">The memory the GC holds committed after the last collection (live heap, free regions it kept, its bookkeeping): anonymous RSS growing beyond it is native memory.</param>
+internal readonly record struct ProcessMemory(long? RssBytes, double? GcHeapBytes, long? AnonymousBytes = null, long? FileBytes = null, int? Threads = null, double? GcCommittedBytes = null);
 
 internal sealed record MemorySample(TimeSpan At, IReadOnlyDictionary<int, ProcessMemory> ByPid);

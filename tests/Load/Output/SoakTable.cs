@@ -42,8 +42,8 @@ internal static class SoakTable
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"Churn: {churn["planned"]} planned reconnects, {churn["bursts"]} burst(s) of {churn["burstClients"]} clients in all, {Sum(churn["unplanned"])} unplanned; {resumes["resumes"]} resumes with `since` ({resumes["recovered"]} recovered, {resumes["unrecovered"]} not), {resumes["replayed"]} messages replayed; {f["noticeRepeats"]} business events shown again under their id (dropped by the client), {f["acksSent"]} acks, {f["dismissed"]} `dismissed`.");
             text.AppendLine();
-            text.AppendLine("| process | RSS at warm-up end | RSS at end | growth | peak | GC heap start → end | anonymous RSS start → end | file-backed RSS start → end | threads start → end |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| process | RSS at warm-up end | RSS at end | growth | peak | GC heap start → end | GC committed start → end | anonymous RSS start → end | file-backed RSS start → end | threads start → end |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (var p in (f["memory"]?["processes"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 var judged = p["judged"]!.GetValue<bool>();
@@ -51,11 +51,12 @@ internal static class SoakTable
                     : FigureRows.Number(p, "growthPercent") is { } g ? g.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " %" : "-";
                 var heap = StartToEnd(p["gcHeapStart"], p["gcHeapEnd"], MarkdownReport.Bytes);
                 var parts = p["parts"];
+                var committed = StartToEnd(parts?["gcCommittedStart"], parts?["gcCommittedEnd"], MarkdownReport.Bytes);
                 var anonymous = StartToEnd(parts?["anonymousStart"], parts?["anonymousEnd"], MarkdownReport.Bytes);
                 var file = StartToEnd(parts?["fileStart"], parts?["fileEnd"], MarkdownReport.Bytes);
                 var threads = StartToEnd(parts?["threadsStart"], parts?["threadsEnd"], n => n!.GetValue<double>().ToString("0", CultureInfo.InvariantCulture));
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {p["role"]}{(judged ? "" : " (not judged)")} | {MarkdownReport.Bytes(p["rssStart"])} | {MarkdownReport.Bytes(p["rssEnd"])} | {growth} | {MarkdownReport.Bytes(p["rssPeak"])} | {heap} | {anonymous} | {file} | {threads} |");
+                    $"| {p["role"]}{(judged ? "" : " (not judged)")} | {MarkdownReport.Bytes(p["rssStart"])} | {MarkdownReport.Bytes(p["rssEnd"])} | {growth} | {MarkdownReport.Bytes(p["rssPeak"])} | {heap} | {committed} | {anonymous} | {file} | {threads} |");
             }
 
             text.AppendLine();

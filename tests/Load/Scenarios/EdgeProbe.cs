@@ -10,7 +10,7 @@ internal sealed class EdgeProbe(EdgeTarget edge, HttpClient http)
     // OpenTelemetry.Instrumentation.Runtime on .NET 9+ forwards the runtime's own "System.Runtime"
     // meter; older names are kept as fallbacks.
     internal static readonly string[] HeapNames = ["dotnet_gc_last_collection_heap_size_bytes", "process_runtime_dotnet_gc_heap_size_bytes"];
-    private static readonly string[] CommittedNames = ["dotnet_gc_last_collection_memory_committed_size_bytes", "process_runtime_dotnet_gc_committed_memory_size_bytes"];
+    internal static readonly string[] CommittedNames = ["dotnet_gc_last_collection_memory_committed_size_bytes", "process_runtime_dotnet_gc_committed_memory_size_bytes"];
     private static readonly string[] CollectionNames = ["dotnet_gc_collections_total", "process_runtime_dotnet_gc_collections_count_total"];
     private static readonly string[] ConnectionNames = ["suite_edge_connections", "suite_edge_connections_active"];
 

@@ -51,7 +51,9 @@ internal sealed record MemoryGrowth(
                 Mean(after.Take(window), m => m.FileBytes),
                 Mean(after.TakeLast(window), m => m.FileBytes),
                 Mean(after.Take(window), m => m.Threads),
-                Mean(after.TakeLast(window), m => m.Threads)));
+                Mean(after.TakeLast(window), m => m.Threads),
+                Mean(after.Take(window), m => m.GcCommittedBytes),
+                Mean(after.TakeLast(window), m => m.GcCommittedBytes)));
     }
 
     // Null unless every sample of the window has the figure.
@@ -62,5 +64,6 @@ internal sealed record MemoryGrowth(
     }
 }
 
-/// <summary>Means over the same windows as the RSS growth: anonymous and file-backed RSS, threads.</summary>
-internal sealed record MemoryParts(double? AnonymousStart, double? AnonymousEnd, double? FileStart, double? FileEnd, double? ThreadsStart, double? ThreadsEnd);
+/// <summary>Means over the same windows as the RSS growth: anonymous and file-backed RSS, threads, the GC's committed memory (.NET services).</summary>
+internal sealed record MemoryParts(
+    double? AnonymousStart, double? AnonymousEnd, double? FileStart, double? FileEnd, double? ThreadsStart, double? ThreadsEnd, double? GcCommittedStart = null, double? GcCommittedEnd = null);

@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+
+namespace Suite.Embedded.Tests;
+
+/// <summary>
+/// The runtime settings every suite process ships with (its runtimeconfig.json, copied beside these
+/// tests), which keep its memory flat through reconnect bursts (docs/benchmarks.md, "Soak").
+/// </summary>
+public sealed class RuntimeSettingsTests
+{
+    public static TheoryData<string> Processes => new("Suite.Edge", "Suite.Room", "Suite.Presence", "Suite.Notification", "Suite.DaprEmulator", "Suite.Embedded");
+
+    [Theory]
+    [MemberData(nameof(Processes))]
+    public void Thread_pool_does_not_hill_climb(string process)
+    {
+        // A climbing goal made new worker threads at each burst, and each new high of threads a new
+        // glibc arena that kept its memory after they retired.
+        Assert.True(
+            Property(process, "System.Threading.ThreadPool.HillClimbing.Disable") is JsonValue value && value.GetValue<bool>(),
+            $"{process}.runtimeconfig.json should set System.Threading.ThreadPool.HillClimbing.Disable to true");
+    }
+
+    [Theory]
+    [MemberData(nameof(Processes))]
+    public void Garbage_collector_is_workstation_and_concurrent(string process)
+    {
+        Assert.True(
+            Property(process, "System.GC.Server") is JsonValue server && !server.GetValue<bool>(),
+            $"{process}.runtimeconfig.json should set System.GC.Server to false");
+        Assert.True(
+            Property(process, "System.GC.Concurrent") is JsonValue concurrent && concurrent.GetValue<bool>(),
+            $"{process}.runtimeconfig.json should set System.GC.Concurrent to true");
+    }
+
+    private static JsonNode? Property(string process, string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, process + ".runtimeconfig.json");
+        var config = JsonNode.Parse(File.ReadAllText(path));
+        return config?["runtimeOptions"]?["configProperties"]?[name];
+    }
+}
