@@ -85,19 +85,30 @@ public static class SuiteGrpcClients
     private static Uri ChannelAddress(IReadOnlyList<Uri> addresses, string name) =>
         addresses.Count == 1 ? addresses[0] : new Uri($"static:///{name}");
 
+    // Every channel reconnects soon; one to several replicas uses one at a time, in the order given.
     private static void UseReplicas(GrpcChannelOptions channel, IReadOnlyList<Uri> addresses)
     {
-        // An upstream that went away (a replaced replica, a restarted process behind one address) is
-        // reached again within a fraction of a second of its return, not after the default backoff
-        // of 1 s growing to 2 min: after a presence outage longer than a lease, the edges' lease
-        // calls waited out that backoff and presence was right only 3.2-3.6 s after it was back.
+        ReconnectSoon(channel);
+        if (addresses.Count > 1)
+        {
+            PickFirstOf(channel, addresses);
+        }
+    }
+
+    // An upstream that went away (a replaced replica, a restarted process behind one address) is
+    // reached again within a fraction of a second of its return, not after the default backoff of
+    // 1 s growing to 2 min: after a presence outage longer than a lease, the edges' lease calls
+    // waited out that backoff and presence was right only 3.2-3.6 s after it was back.
+    private static void ReconnectSoon(GrpcChannelOptions channel)
+    {
         channel.InitialReconnectBackoff = TimeSpan.FromMilliseconds(100);
         channel.MaxReconnectBackoff = TimeSpan.FromSeconds(2);
-        if (addresses.Count == 1)
-        {
-            return;
-        }
+    }
 
+    // Several addresses: the static resolver knows them (under ChannelAddress's name) and pick_first
+    // takes them in the order given.
+    private static void PickFirstOf(GrpcChannelOptions channel, IReadOnlyList<Uri> addresses)
+    {
         var resolver = new StaticResolverFactory(_ => addresses.Select(a => new BalancerAddress(a.Host, a.Port)));
         // The channel finds resolvers through its service provider; this one knows only these addresses.
         channel.ServiceProvider = new ServiceCollection().AddSingleton<ResolverFactory>(resolver).BuildServiceProvider();

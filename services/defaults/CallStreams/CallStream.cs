@@ -10,12 +10,26 @@ namespace Suite.ServiceDefaults.CallStreams;
 /// matched to them by id in whatever order they come. When the stream fails, every call still open
 /// fails with <see cref="CallStreamBrokenException"/> and the stream takes no more.
 /// </summary>
+/// <remarks>
+/// At most <see cref="CallStreamLimits.MaxInFlight"/> calls are on the stream unanswered, as many as
+/// the upstream runs at once; the rest wait here. Past that bound the upstream stops reading the
+/// stream, and the answers to its pushes (id 0, which take no slot) would wait behind the calls it
+/// does not read: presence holds a Connect until the watching stream acknowledged its push, so a
+/// stream crowded with Connects of users it watches held them all until their watches lapsed.
+/// Answers go out as soon as they are made, ahead of calls waiting for a slot.
+/// </remarks>
 internal sealed class CallStream<TCall, TReply>
     where TCall : class, IStreamedCall
     where TReply : class, IStreamedReply
 {
     private readonly AsyncDuplexStreamingCall<TCall, TReply> _call;
     private readonly Channel<TCall> _outbox = Channel.CreateUnbounded<TCall>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<TCall> _answers = Channel.CreateUnbounded<TCall>(new UnboundedChannelOptions { SingleReader = true });
+    // Calls written and not answered yet; released by every reply to a call, open or forgotten.
+    private readonly SemaphoreSlim _slots = new(CallStreamLimits.MaxInFlight, CallStreamLimits.MaxInFlight);
+    // The request stream takes one write at a time: calls and answers are written by two loops.
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private readonly CancellationTokenSource _ended = new();
     private readonly ConcurrentDictionary<ulong, (TCall Call, TaskCompletionSource<TReply> Reply)> _open = new();
     private readonly string _upstream;
     private readonly long _number;
@@ -75,10 +89,19 @@ internal sealed class CallStream<TCall, TReply>
                     if (_observer.Pushed(_number, reply) is { } answer)
                     {
                         answer.Id = 0;
-                        _outbox.Writer.TryWrite(answer);
+                        _answers.Writer.TryWrite(answer);
                     }
+
+                    continue;
                 }
-                else if (_open.TryRemove(reply.Id, out var open))
+
+                // The upstream answers every call once; this loop alone releases, so the check holds.
+                if (reply.Id != 0 && _slots.CurrentCount < CallStreamLimits.MaxInFlight)
+                {
+                    _slots.Release();
+                }
+
+                if (_open.TryRemove(reply.Id, out var open))
                 {
                     _observer?.Replied(_number, open.Call, reply);
                     open.Reply.TrySetResult(reply);
@@ -96,18 +119,49 @@ internal sealed class CallStream<TCall, TReply>
         _call.Dispose();
     }
 
-    private async Task WriteAllAsync()
+    private Task WriteAllAsync() => Task.WhenAll(WriteCallsAsync(), WriteAnswersAsync());
+
+    private async Task WriteCallsAsync()
     {
         try
         {
             await foreach (var call in _outbox.Reader.ReadAllAsync())
             {
-                await _call.RequestStream.WriteAsync(call);
+                await _slots.WaitAsync(_ended.Token);
+                await WriteAsync(call);
             }
         }
         catch (Exception ex)
         {
             Fail(ex);
+        }
+    }
+
+    private async Task WriteAnswersAsync()
+    {
+        try
+        {
+            await foreach (var answer in _answers.Reader.ReadAllAsync())
+            {
+                await WriteAsync(answer);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    private async Task WriteAsync(TCall message)
+    {
+        await _writing.WaitAsync(_ended.Token);
+        try
+        {
+            await _call.RequestStream.WriteAsync(message);
+        }
+        finally
+        {
+            _writing.Release();
         }
     }
 
@@ -120,6 +174,8 @@ internal sealed class CallStream<TCall, TReply>
 
         // Closed before the open calls are failed: a call started from now on fails at once.
         _outbox.Writer.TryComplete();
+        _answers.Writer.TryComplete();
+        _ended.Cancel();
         foreach (var id in _open.Keys)
         {
             if (_open.TryRemove(id, out var open))

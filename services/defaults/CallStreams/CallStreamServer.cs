@@ -29,8 +29,9 @@ public sealed class CallStreamServer<TCall, TReply>(
     where TReply : class, IStreamedReply
 {
     // Calls of one stream running at once; past it the stream is not read, and HTTP/2 flow control
-    // holds the caller back. An edge sends at most its clients' frames, each waiting for its reply.
-    private const int MaxInFlight = 1024;
+    // holds the caller back. The suite's callers keep no more unanswered (CallStream), so answers
+    // they write (id 0) are always read.
+    private const int MaxInFlight = CallStreamLimits.MaxInFlight;
 
     /// <param name="outbox">What is written to the stream, in order; the server may push its own
     /// messages (id 0) into it. Null: one of its own. Completed when the stream ends.</param>

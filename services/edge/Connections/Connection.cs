@@ -207,12 +207,8 @@ public sealed class Connection
         {
             SendNow(frame, framesSent!);
         }
-        else if (outcome == EnqueueOutcome.Overflow)
-        {
-            RequestClose(new CloseRequest(CloseCodes.TryAgainLater, "slow consumer: send queue full", Flush: false));
-        }
 
-        return outcome;
+        return CloseOnOverflow(outcome);
     }
 
     /// <summary>
@@ -231,11 +227,11 @@ public sealed class Connection
             return SendEach(frames, 0, mayWriteNow: true, refused: null);
         }
 
-        var outcome = Queue.TryEnqueue(frames[0], out var sendNow);
+        var outcome = CloseOnOverflow(Queue.TryEnqueue(frames[0], out var sendNow));
         if (!sendNow)
         {
             // The socket is busy (or the queue refused the frame): the rest queues behind it for the pump.
-            return SendEach(frames, 1, mayWriteNow: false, Refused(null, outcome));
+            return SendEach(frames, 1, mayWriteNow: false, NotAccepted(null, outcome));
         }
 
         // This caller holds the send: nothing is read from the queue or written until EndSend, so what
@@ -258,25 +254,33 @@ public sealed class Connection
     {
         for (var i = from; i < frames.Count; i++)
         {
-            refused = Refused(refused, Send(frames[i], mayWriteNow));
+            refused = NotAccepted(refused, Send(frames[i], mayWriteNow));
         }
 
         return refused;
     }
 
-    private List<EnqueueOutcome>? Refused(List<EnqueueOutcome>? refused, EnqueueOutcome outcome)
+    // Collects what SendAll returns; the close an overflow asks for is CloseOnOverflow's.
+    private static List<EnqueueOutcome>? NotAccepted(List<EnqueueOutcome>? refused, EnqueueOutcome outcome)
     {
-        if (outcome == EnqueueOutcome.Overflow)
-        {
-            RequestClose(new CloseRequest(CloseCodes.TryAgainLater, "slow consumer: send queue full", Flush: false));
-        }
-
         if (outcome != EnqueueOutcome.Accepted)
         {
             (refused ??= []).Add(outcome);
         }
 
         return refused;
+    }
+
+    // A queue that overflows (the client reads too slowly) closes the connection with 1013 instead
+    // of growing memory: for every frame offered to the queue, by Send and by SendAll alike.
+    private EnqueueOutcome CloseOnOverflow(EnqueueOutcome outcome)
+    {
+        if (outcome == EnqueueOutcome.Overflow)
+        {
+            RequestClose(new CloseRequest(CloseCodes.TryAgainLater, "slow consumer: send queue full", Flush: false));
+        }
+
+        return outcome;
     }
 
     /// <summary>

@@ -42,6 +42,7 @@ internal sealed class BatchSends
         _frames.Clear();
     }
 
+    // refused only counts: the connection already closed itself if its queue overflowed.
     private static void Send(Connection connection, List<OutboundFrame> frames, Action<EnqueueOutcome> refused)
     {
         if (connection.SendAll(frames) is { } outcomes)

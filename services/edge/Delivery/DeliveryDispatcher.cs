@@ -30,8 +30,9 @@ public sealed partial class DeliveryDispatcher(
 
     private int _expanding;
 
-    // Counts a frame a batch held that its connection's queue then refused (made once).
-    private Action<EnqueueOutcome>? _refused;
+    // CountDropped as the delegate a batch's sends report refused frames to (made once); the
+    // connection itself closes on an overflow (Connection.SendAll), as it does for a single send.
+    private Action<EnqueueOutcome>? _countDropped;
 
     /// <summary>
     /// Reads and dispatches one delivery's payload. False means drop it: an unreadable or unusable
@@ -63,7 +64,7 @@ public sealed partial class DeliveryDispatcher(
             usable |= Dispatch(one, urgentTopic, sends) is not null;
         }
 
-        sends?.FlushAll(_refused ??= Refused);
+        sends?.FlushAll(_countDropped ??= CountDropped);
         return usable;
     }
 
@@ -174,7 +175,7 @@ public sealed partial class DeliveryDispatcher(
                 }
 
                 // What the batch holds for the connection goes first, so its frames keep their order.
-                sends?.Flush(connection, _refused ??= Refused);
+                sends?.Flush(connection, _countDropped ??= CountDropped);
 
                 // A connection fetching its inbox holds live frames until its pending items are sent (Inbox/LiveHold).
                 var outcome = connection.LiveHold is { } hold ? hold.Offer(connection, frame, mayWriteNow)
@@ -194,7 +195,7 @@ public sealed partial class DeliveryDispatcher(
 
                 if (outcome != EnqueueOutcome.Accepted)
                 {
-                    metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
+                    CountDropped(outcome.Value);
                 }
             }
         }
@@ -206,7 +207,8 @@ public sealed partial class DeliveryDispatcher(
         return delivered;
     }
 
-    private void Refused(EnqueueOutcome outcome) => metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
+    // A frame the connection's queue did not take as it was (any outcome but Accepted), by its outcome.
+    private void CountDropped(EnqueueOutcome outcome) => metrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("reason", outcome.ToString()));
 
     private Activity? StartSpan(EdgeDelivery delivery)
     {

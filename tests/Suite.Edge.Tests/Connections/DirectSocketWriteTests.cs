@@ -132,6 +132,25 @@ public sealed class DirectSocketWriteTests : IAsyncDisposable
         Assert.Equal(expected, await ReadExactlyAsync(expected.Length, ct));
     }
 
+    [Fact]
+    public void A_batch_whose_first_frame_overflows_the_queue_closes_the_connection_with_1013_and_reports_every_refusal()
+    {
+        var transport = Transport(DateTimeOffset.UnixEpoch);
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        var queue = new SendQueue(new SendQueueOptions { MaxQueuedFrames = 1 }, TimeProvider.System);
+        var connection = new Connection("c1", socket, queue, new ConnectionOptions(), DateTimeOffset.UnixEpoch, transport);
+        using var meter = new Meter("test");
+        connection.EnableDirectSends(new SendCounters(meter.CreateCounter<long>("sent"), meter.CreateCounter<long>("dropped")));
+        // The send loop has not taken this one yet: the batch's first frame finds the queue full.
+        Assert.Equal(EnqueueOutcome.Accepted, queue.TryEnqueue(new OutboundFrame("queued"u8.ToArray(), "t")));
+
+        var refused = connection.SendAll([new OutboundFrame("first"u8.ToArray(), "t"), new OutboundFrame("second"u8.ToArray(), "t")]);
+
+        Assert.Equal([EnqueueOutcome.Overflow, EnqueueOutcome.Closed], refused);
+        Assert.Equal(CloseCodes.TryAgainLater, connection.Close?.Code);
+        Assert.Equal(ConnectionState.Closing, connection.State);
+    }
+
     private WebSocketTransport Transport(DateTimeOffset now) => new(new Pipe().Reader, new Pipe().Writer, now, _sockets.Server);
 
     private static byte[] Pattern(int length)
