@@ -121,7 +121,7 @@ public sealed partial class DeliveryDispatcher(
         int delivered;
         if (sequencedRoom is not null && gaps.Observe(sequencedRoom, delivery.Message.Seq))
         {
-            sends?.FlushAll(_refused ??= Refused);
+            sends?.FlushAll(_countDropped ??= CountDropped);
             // Static with its state: a capturing lambda would allocate on every delivery, late or not.
             var late = gaps.DeliverLate(
                 sequencedRoom,
