@@ -66,7 +66,8 @@ public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider ti
         {
             _topic = topic;
             _publisher = publisher;
-            _lane = new CoalescingLane<EdgeDelivery>(PublishAsync, MaxBatchDeliveries, MaxBatchBytes);
+            // A publisher's callers only record the outcome and answer their own caller.
+            _lane = new CoalescingLane<EdgeDelivery>(PublishAsync, MaxBatchDeliveries, MaxBatchBytes, continueInline: true);
         }
 
         public Task Enqueue(EdgeDelivery delivery) => _lane.Enqueue(delivery, delivery.CalculateSize());
