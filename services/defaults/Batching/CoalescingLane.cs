@@ -17,17 +17,11 @@ public sealed class CoalescingLane<T>
     private readonly Func<IReadOnlyList<T>, Task> _work;
     private readonly int _maxItems;
     private readonly int _maxWeight;
-    private readonly TaskCreationOptions _completion;
     private readonly Lock _lock = new();
     private readonly Queue<(T Item, int Weight, TaskCompletionSource Done)> _queued = new();
     private bool _running;
 
-    /// <param name="continueInline">
-    /// Callers continue on the thread that finished their batch, before the next batch is taken,
-    /// instead of on a thread-pool thread of their own: a hop (often a thread woken) less per item,
-    /// for callers whose continuations are short and never wait on the lane synchronously.
-    /// </param>
-    public CoalescingLane(Func<IReadOnlyList<T>, Task> work, int maxItems = int.MaxValue, int maxWeight = int.MaxValue, bool continueInline = false)
+    public CoalescingLane(Func<IReadOnlyList<T>, Task> work, int maxItems = int.MaxValue, int maxWeight = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
@@ -35,13 +29,12 @@ public sealed class CoalescingLane<T>
         _work = work;
         _maxItems = maxItems;
         _maxWeight = maxWeight;
-        _completion = continueInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously;
     }
 
     /// <summary>Queues the item before it returns, so items queued in turn keep their order.</summary>
     public Task Enqueue(T item, int weight = 1)
     {
-        var done = new TaskCompletionSource(_completion);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
             _queued.Enqueue((item, weight, done));

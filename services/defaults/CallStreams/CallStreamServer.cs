@@ -36,9 +36,8 @@ public sealed class CallStreamServer<TCall, TReply>(
     /// messages (id 0) into it. Null: one of its own. Completed when the stream ends.</param>
     public async Task ServeAsync(IAsyncStreamReader<TCall> calls, IServerStreamWriter<TReply> replies, ServerCallContext stream, Channel<TReply>? outbox = null)
     {
-        // One writer: a gRPC stream takes one write at a time. A reply wakes the writer on the thread
-        // that finished the call (no thread-pool hop per reply); replies queue while a write waits.
-        outbox ??= Channel.CreateUnbounded<TReply>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+        // One writer: a gRPC stream takes one write at a time.
+        outbox ??= Channel.CreateUnbounded<TReply>(new UnboundedChannelOptions { SingleReader = true });
         var writing = WriteAllAsync(outbox.Reader, replies);
         using var slots = new SemaphoreSlim(MaxInFlight);
         try

@@ -66,8 +66,7 @@ public sealed class EdgeDeliveryPublisher(SidecarClient sidecar, TimeProvider ti
         {
             _topic = topic;
             _publisher = publisher;
-            // A publisher's callers only record the outcome and answer their own caller.
-            _lane = new CoalescingLane<EdgeDelivery>(PublishAsync, MaxBatchDeliveries, MaxBatchBytes, continueInline: true);
+            _lane = new CoalescingLane<EdgeDelivery>(PublishAsync, MaxBatchDeliveries, MaxBatchBytes);
         }
 
         public Task Enqueue(EdgeDelivery delivery) => _lane.Enqueue(delivery, delivery.CalculateSize());

@@ -75,39 +75,6 @@ public sealed class CoalescingLaneTests
     }
 
     [Fact]
-    public async Task Callers_of_an_inline_lane_continue_before_it_takes_its_next_batch()
-    {
-        var continued = false;
-        var seenByBatches = new List<bool>();
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lane = new CoalescingLane<string>(
-            async items =>
-            {
-                seenByBatches.Add(Volatile.Read(ref continued));
-                if (items[0] == "a")
-                {
-                    await release.Task;
-                }
-            },
-            continueInline: true);
-
-        var first = ContinueAfter(lane.Enqueue("a"));
-        var second = lane.Enqueue("b");
-        release.SetResult();
-        await first;
-        await second;
-
-        // The first caller's continuation ran on the lane's thread, before batch "b" was taken.
-        Assert.Equal([false, true], seenByBatches);
-
-        async Task ContinueAfter(Task queued)
-        {
-            await queued.ConfigureAwait(false);
-            Volatile.Write(ref continued, true);
-        }
-    }
-
-    [Fact]
     public void Limits_below_one_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new CoalescingLane<string>(ImmediateAsync, maxItems: 0));
