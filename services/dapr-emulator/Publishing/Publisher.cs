@@ -37,18 +37,9 @@ public sealed class Publisher(ComponentRegistry components, ResiliencySpec resil
 
     private async Task PublishBytesAsync(string pubsubName, PubSub.IPubSub pubSub, string topic, ReadOnlyMemory<byte> bytes, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var pipeline = _pipelines[pubsubName];
         try
         {
-            // Without a policy the one attempt is made here, without the pipeline's closure and
-            // state machines: every publish of a busy service goes this way.
-            if (pipeline.IsEmpty)
-            {
-                await pubSub.PublishAsync(topic, bytes, metadata, cancellationToken);
-                return;
-            }
-
-            await pipeline.ExecuteAsync(
+            await _pipelines[pubsubName].ExecuteAsync(
                 async ct =>
                 {
                     await pubSub.PublishAsync(topic, bytes, metadata, ct);

@@ -8,9 +8,6 @@ public sealed class ResiliencePipeline(RetryPolicy? retry, TimeoutPolicy? timeou
 {
     public static ResiliencePipeline None { get; } = new(null, null, null, TimeProvider.System);
 
-    /// <summary>No policy applies: one attempt, which a caller on a hot path may make itself.</summary>
-    public bool IsEmpty => retry is null && timeout is null && breaker is null;
-
     /// <summary>
     /// Calls <paramref name="attempt"/> until it returns a result that <paramref name="isFailure"/>
     /// rejects no more, or the retry policy gives up. Returns the last result; rethrows the last
