@@ -32,6 +32,10 @@ public static class EmulatorHost
         {
             builder.Configuration.Sources.Remove(json);
         }
+        // ASP.NET Core starts an Activity and a logging scope for every request while this category
+        // is enabled at any level, and each state or publish call of the app is a request here. It
+        // logs nothing the emulator needs: requests at Information, start-up failures reach Program.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = IPAddress.Parse(options.ListenAddress);

@@ -218,6 +218,60 @@ public sealed class RedisStateStoreTests(RedisFixture redis) : IClassFixture<Red
     }
 
     [Fact]
+    public async Task A_refused_operation_does_not_stop_the_ones_after_it_and_its_ttl_still_applies()
+    {
+        // What the operations did as commands inside MULTI/EXEC: each ran on its own, the EXPIRE
+        // queued behind a refused write included.
+        var ct = TestContext.Current.CancellationToken;
+        await using var store = await StartAsync();
+        var (stale, after, gone) = (RedisFixture.Unique("app||stale"), RedisFixture.Unique("app||after"), RedisFixture.Unique("app||gone"));
+        await store.SetAsync(Set(stale, "s1"), ct);
+        await store.SetAsync(Set(stale, "s2"), ct);
+        await store.SetAsync(Set(gone, "g1"), ct);
+        var ttl = new Dictionary<string, string> { ["ttlInSeconds"] = "100" };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.ExecuteTransactionAsync(
+            [
+                new StateOperation.Upsert(Set(stale, "s3", etag: "1", metadata: ttl)),
+                new StateOperation.Upsert(Set(after, "a1", metadata: ttl)),
+                new StateOperation.Delete(Delete(gone, etag: "1")),
+            ],
+            ct));
+
+        Assert.Contains(stale, error.Message, StringComparison.Ordinal);
+        Assert.Contains(RedisStateScripts.MismatchError, error.Message, StringComparison.Ordinal);
+        Assert.Equal("s2", Text(await store.GetAsync(stale, ct)));
+        Assert.InRange((await redis.Database.KeyTimeToLiveAsync(stale))!.Value, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(100));
+        var written = await store.GetAsync(after, ct);
+        Assert.Equal(("a1", "1"), (Text(written), written!.ETag));
+        Assert.InRange((await redis.Database.KeyTimeToLiveAsync(after))!.Value, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(100));
+        Assert.Null(await store.GetAsync(gone, ct));
+    }
+
+    [Fact]
+    public async Task A_transaction_replaces_a_legacy_string_and_persists_on_a_non_positive_ttl()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var store = await StartAsync();
+        var (legacy, kept) = (RedisFixture.Unique("app||legacy"), RedisFixture.Unique("app||kept"));
+        await redis.Database.StringSetAsync(legacy, "old");
+        await store.SetAsync(Set(kept, "k1", metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "100" }), ct);
+
+        await store.ExecuteTransactionAsync(
+            [
+                new StateOperation.Upsert(Set(legacy, "new")),
+                new StateOperation.Upsert(Set(kept, "k2", etag: "1", metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "-1" })),
+            ],
+            ct);
+
+        var replaced = await store.GetAsync(legacy, ct);
+        Assert.Equal(("new", "1"), (Text(replaced), replaced!.ETag));
+        var persisted = await store.GetAsync(kept, ct);
+        Assert.Equal(("k2", "2"), (Text(persisted), persisted!.ETag));
+        Assert.Null(await redis.Database.KeyTimeToLiveAsync(kept));
+    }
+
+    [Fact]
     public async Task A_transaction_with_an_invalid_etag_runs_nothing()
     {
         var ct = TestContext.Current.CancellationToken;

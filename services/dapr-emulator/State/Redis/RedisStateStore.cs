@@ -132,50 +132,49 @@ public sealed class RedisStateStore : IStateStore
         // Everything that can fail before Redis sees the batch fails the whole call, as in contrib,
         // where Multi returns before Exec. Errors are never StateETagMismatchException: daprd reports
         // every transaction failure as Internal.
-        var transaction = Database.CreateTransaction();
-        var steps = new List<(Task Task, string Key)>();
-        foreach (var operation in operations)
-        {
-            switch (operation)
-            {
-                case StateOperation.Upsert { Request: var set }:
-                    var (expected, ttl) = PrepareTransactionalSet(set);
-
-                    // No ARGV[3]: contrib's Multi never marks a key first-write.
-                    steps.Add((transaction.ScriptEvaluateAsync(RedisStateScripts.Set, [set.Key], [expected, set.Value]), set.Key));
-                    if (ttl is { } seconds)
-                    {
-                        steps.Add((seconds > 0
-                            ? transaction.KeyExpireAsync(set.Key, TimeSpan.FromSeconds(seconds))
-                            : transaction.KeyPersistAsync(set.Key), set.Key));
-                    }
-
-                    break;
-                case StateOperation.Delete { Request: var delete }:
-                    steps.Add((transaction.ScriptEvaluateAsync(RedisStateScripts.Delete, [delete.Key], [delete.ETag ?? NoVersion]), delete.Key));
-                    break;
-                default:
-                    throw new InvalidOperationException($"unsupported transaction operation {operation.GetType().Name}");
-            }
-        }
-
-        if (steps.Count == 0)
+        if (operations.Count == 0)
         {
             return;
         }
 
-        var executed = transaction.ExecuteAsync();
+        var keys = new RedisKey[operations.Count];
+        var arguments = new RedisValue[operations.Count * 4];
+        for (var i = 0; i < operations.Count; i++)
+        {
+            var a = i * 4;
+            switch (operations[i])
+            {
+                case StateOperation.Upsert { Request: var set }:
+                    var (expected, ttl) = PrepareTransactionalSet(set);
+                    keys[i] = set.Key;
+                    (arguments[a], arguments[a + 1], arguments[a + 2]) = ("set", expected, set.Value);
+                    arguments[a + 3] = ttl is { } seconds ? seconds.ToString(CultureInfo.InvariantCulture) : RedisValue.EmptyString;
+                    break;
+                case StateOperation.Delete { Request: var delete }:
+                    keys[i] = delete.Key;
+                    (arguments[a], arguments[a + 1], arguments[a + 2], arguments[a + 3]) = ("del", delete.ETag ?? NoVersion, RedisValue.EmptyString, RedisValue.EmptyString);
+                    break;
+                default:
+                    throw new InvalidOperationException($"unsupported transaction operation {operations[i].GetType().Name}");
+            }
+        }
+
+        RedisResult result;
         try
         {
-            await Task.WhenAll(steps.Select(s => s.Task).Append(executed)).WaitAsync(cancellationToken);
+            result = await Database.ScriptEvaluateAsync(RedisStateScripts.Transaction, keys, arguments).WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            var failed = steps.FirstOrDefault(s => s.Task.IsFaulted);
-            var reason = failed.Task?.Exception?.InnerException?.Message ?? e.Message;
+            throw new InvalidOperationException($"state transaction failed: {e.Message}; Redis does not roll back the operations that ran", e);
+        }
+
+        // {0}, or {n, error} for the first operation n that failed (the script runs the others).
+        var outcome = (RedisResult[])result!;
+        if ((int)outcome[0] is var failed and > 0)
+        {
             throw new InvalidOperationException(
-                $"state transaction failed{(failed.Key is null ? "" : $" on key {failed.Key}")}: {reason}; Redis does not roll back the other operations",
-                e);
+                $"state transaction failed on key {keys[failed - 1]}: {(string?)outcome[1]}; Redis does not roll back the other operations");
         }
     }
 
