@@ -57,7 +57,11 @@ public sealed class StreamConnection : IDeliveryTarget, IDisposable
         // Keyed by id as daprd keys its per-connection acks. Should the broker hand the same id out
         // again while it still waits (Redis XCLAIM after processingTimeout), the newer delivery
         // takes the ack and the older one waits until the stream ends.
-        var ack = new TaskCompletionSource<DeliveryOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Settled on the stream's read loop, which then runs the rest of the delivery (the broker's
+        // ack, the worker's next message up to its own wait) before reading the next frame: one
+        // thread-pool hop, and the wake-up of a second worker, fewer per event. Nothing after the
+        // wait blocks, so the read loop is held only for that synchronous part.
+        var ack = new TaskCompletionSource<DeliveryOutcome>();
         _awaitingAck[message.Id] = ack;
         try
         {

@@ -152,7 +152,11 @@ public sealed class DeliveryStreams(
         var kind = KindTag(lane.Urgent);
         metrics.DeliveryStreamConnects.Add(1, kind);
         DeliveryStreamsLog.Opened(logger, lane.Topic, lane.Endpoint);
-        var acks = Channel.CreateUnbounded<SubscribeTopicEventsRequestAlpha1>(new UnboundedChannelOptions { SingleReader = true });
+        // The writer, when idle, takes an ack on this loop's thread and runs its write up to the first
+        // real wait (the HTTP/2 connection's write loop): no thread-pool hop and no second worker woken
+        // per event only to start a write (docs/benchmarks.md, "Delivery path wake-ups"). A write still
+        // in flight makes the acks behind it queue, in order, as before.
+        var acks = Channel.CreateUnbounded<SubscribeTopicEventsRequestAlpha1>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
         var acking = WriteAcksAsync(call.RequestStream, acks, stoppingToken);
         Exception? ackFailure;
         try

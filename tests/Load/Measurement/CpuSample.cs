@@ -9,8 +9,13 @@ namespace Suite.Load.Measurement;
 internal sealed class CpuSample
 {
     private readonly Dictionary<int, (string Role, TimeSpan Cpu)> _byPid;
+    private readonly Dictionary<int, IReadOnlyDictionary<int, long>> _switchesByPid;
 
-    private CpuSample(Dictionary<int, (string Role, TimeSpan Cpu)> byPid) => _byPid = byPid;
+    private CpuSample(Dictionary<int, (string Role, TimeSpan Cpu)> byPid, Dictionary<int, IReadOnlyDictionary<int, long>> switchesByPid)
+    {
+        _byPid = byPid;
+        _switchesByPid = switchesByPid;
+    }
 
     /// <summary>How many processes could be read.</summary>
     public int Processes => _byPid.Count;
@@ -21,15 +26,18 @@ internal sealed class CpuSample
     public static CpuSample Take(IEnumerable<ServerProcess> processes)
     {
         var byPid = new Dictionary<int, (string, TimeSpan)>();
+        var switches = new Dictionary<int, IReadOnlyDictionary<int, long>>();
         foreach (var process in processes)
         {
             if (ProcessStats.CpuTime(process.Pid) is { } cpu)
             {
                 byPid[process.Pid] = (process.Role, cpu);
             }
+
+            switches[process.Pid] = ProcessStats.ThreadContextSwitches(process.Pid);
         }
 
-        return new CpuSample(byPid);
+        return new CpuSample(byPid, switches);
     }
 
     /// <summary>
@@ -49,4 +57,19 @@ internal sealed class CpuSample
             .Select(g => (g.Key, (IReadOnlyList<int>)[.. g.Select(p => p.Pid).Order()], g.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Cpu)))
             .OrderByDescending(r => r.Item3)
             .ThenBy(r => r.Key, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Context switches per role between <paramref name="before"/> and this sample, of the processes
+    /// read both times: each live thread's since the first sample, a thread started in between in
+    /// full, one that ended in between missed (a floor). Each is a thread put to sleep and woken
+    /// again, or preempted: the wake-ups a hop between processes costs.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> ContextSwitchesSince(CpuSample before) =>
+        _switchesByPid
+            .Where(p => before._switchesByPid.ContainsKey(p.Key) && _byPid.ContainsKey(p.Key))
+            .GroupBy(p => _byPid[p.Key].Role, StringComparer.Ordinal)
+            .ToDictionary(
+                g => g.Key,
+                g => g.Sum(p => p.Value.Sum(t => Math.Max(0, t.Value - before._switchesByPid[p.Key].GetValueOrDefault(t.Key)))),
+                StringComparer.Ordinal);
 }

@@ -97,6 +97,50 @@ internal static class ProcessStats
         return byThread;
     }
 
+    /// <summary>
+    /// Context switches (voluntary + involuntary) of each of the process's live threads so far, by
+    /// thread id, from /proc/PID/task/*/status (the process's own status counts its main thread
+    /// only); empty when the process is gone. Each voluntary switch is a thread that blocked and was
+    /// woken again.
+    /// </summary>
+    public static IReadOnlyDictionary<int, long> ThreadContextSwitches(int pid)
+    {
+        var byThread = new Dictionary<int, long>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                long count = 0;
+                try
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
+                            || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                        {
+                            count += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    continue;
+                }
+
+                byThread[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = count;
+            }
+        }
+        catch (IOException)
+        {
+            // The process ended while being read: what was read stands.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return byThread;
+    }
+
     /// <summary>The arguments the process was started with (argv), or empty when it is gone.</summary>
     public static IReadOnlyList<string> CommandLine(int pid)
     {

@@ -106,7 +106,7 @@ internal sealed class DeliveryWindow
             }
 
             var byRole = cpuAfter.Since(_cpuBefore);
-            figures["serverCpuByProcess"] = PerProcess(byRole, received, roomMessages);
+            figures["serverCpuByProcess"] = PerProcess(byRole, cpuAfter.ContextSwitchesSince(_cpuBefore), received, roomMessages);
             var roomSide = byRole.Where(r => IsRoomService(r.Role)).ToList();
             if (roomMessages > 0 && roomSide.Count > 0)
             {
@@ -129,8 +129,9 @@ internal sealed class DeliveryWindow
     public static bool IsRoomService(string role) =>
         role == "room" || role.StartsWith("room #", StringComparison.Ordinal) || role.StartsWith("room sidecar", StringComparison.Ordinal);
 
-    // Keyed by role; CPU in seconds (the total's unit) and per delivered / room message in µs.
-    private static JsonObject PerProcess(IReadOnlyList<(string Role, IReadOnlyList<int> Pids, TimeSpan Cpu)> byRole, long delivered, long? roomMessages)
+    // Keyed by role; CPU in seconds (the total's unit) and per delivered / room message in µs; context
+    // switches in all and per room message (a per-hop wake-up shows there, not in CPU alone).
+    private static JsonObject PerProcess(IReadOnlyList<(string Role, IReadOnlyList<int> Pids, TimeSpan Cpu)> byRole, IReadOnlyDictionary<string, long> switches, long delivered, long? roomMessages)
     {
         var table = new JsonObject();
         foreach (var (role, pids, cpu) in byRole)
@@ -148,6 +149,15 @@ internal sealed class DeliveryWindow
             if (roomMessages > 0)
             {
                 entry["microsPerRoomMessage"] = Math.Round(cpu.TotalMicroseconds / roomMessages.Value, 1);
+            }
+
+            if (switches.TryGetValue(role, out var switched))
+            {
+                entry["contextSwitches"] = switched;
+                if (roomMessages > 0)
+                {
+                    entry["contextSwitchesPerRoomMessage"] = Math.Round((double)switched / roomMessages.Value, 2);
+                }
             }
 
             table[role] = entry;

@@ -5,15 +5,23 @@ namespace Suite.DaprEmulator.PubSub.Redis;
 // The acks of one subscription, sent as one XACK per short window instead of one round trip per
 // message: each XACK wakes redis-server and this sidecar, which at hundreds of messages a second was a
 // visible share of both. An ack only tells the broker to stop counting the message as pending, so
-// sending it up to GatherFor late changes nothing a subscriber sees: redelivery waits for
-// processingTimeout (60 s by default). Acks still gathered when the subscription stops are sent then;
-// should the process die first, those messages are redelivered as any un-acked one would be.
-internal sealed class RedisStreamAcks(IDatabase database, string topic, string group, ILogger logger)
+// sending it a window late changes nothing a subscriber sees as long as the window is well inside
+// processingTimeout (60 s by default), after which a pending message is redelivered. Acks still
+// gathered when the subscription stops are sent then; should the process die first, those messages
+// are redelivered as any un-acked one would be.
+internal sealed class RedisStreamAcks(IDatabase database, string topic, string group, TimeSpan gatherFor, ILogger logger)
 {
-    public static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(20);
-
     // XACK takes any number of ids; this bounds one command's size under a backlog.
     private const int MaxIdsPerAck = 512;
+
+    // Each window costs a timer (armed, then fired: two wake-ups of the timer thread) and an XACK
+    // round trip, whatever it carries; 20 ms windows carried ~2 acks at 100 messages a second per
+    // topic (docs/benchmarks.md, "Delivery path wake-ups"). A tenth of processingTimeout keeps a
+    // short timeout (tests use 200 ms) far from redelivering messages that were handled.
+    public static readonly TimeSpan MaxGatherFor = TimeSpan.FromMilliseconds(100);
+
+    public static TimeSpan GatherForProcessingTimeout(TimeSpan processingTimeout) =>
+        processingTimeout <= TimeSpan.Zero ? MaxGatherFor : TimeSpan.FromTicks(Math.Clamp(processingTimeout.Ticks / 10, TimeSpan.TicksPerMillisecond, MaxGatherFor.Ticks));
 
     private readonly Lock _lock = new();
     private readonly List<RedisValue> _gathered = [];
@@ -54,7 +62,7 @@ internal sealed class RedisStreamAcks(IDatabase database, string topic, string g
         await previous;
         // The real clock, not the component's TimeProvider: a clock held still in tests must not
         // hold acks back.
-        await Task.Delay(GatherFor);
+        await Task.Delay(gatherFor);
         lock (_lock)
         {
             _scheduled = false;

@@ -43,10 +43,13 @@ internal sealed class RedisStreamSubscription : IAsyncDisposable
         _logger = logger;
         _onDisposed = onDisposed;
 
-        _acks = new RedisStreamAcks(database, topic, settings.ConsumerId, logger);
+        _acks = new RedisStreamAcks(database, topic, settings.ConsumerId, RedisStreamAcks.GatherForProcessingTimeout(settings.ProcessingTimeout), logger);
 
         // queueDepth bounds what is read ahead of the workers, as contrib's buffered channel does;
         // the read loop waits while it is full instead of growing the pending list unboundedly.
+        // Continuations stay asynchronous, though running a worker on the read loop's thread would
+        // save a hop per message: a bounded channel resumes a blocked writer inside its lock, before
+        // it queues that writer's message, so the read loop resumed there could queue the next first.
         _queue = Channel.CreateBounded<RedisStreamMessage>(new BoundedChannelOptions(settings.QueueDepth)
         {
             SingleWriter = false,
