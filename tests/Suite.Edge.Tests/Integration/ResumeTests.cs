@@ -249,10 +249,8 @@ public sealed class ResumeTests : IAsyncLifetime
     public async Task A_fill_sends_only_its_hole_so_a_later_hole_past_it_is_not_sent_twice()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var alice = await JoinedAsync("alice", "g4", ct);
-        await using var bob = await JoinedAsync("bob", "g4", ct);
-        await alice.SendAsync(new { type = "message", roomId = "g4", content = 1 }, ct);
-        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        await using var members = await AliceAndBobAfterTheFirstMessageAsync("g4", ct);
+        var (alice, bob) = (members.Alice, members.Bob);
 
         // 2, 3 and 4 are stored; only 3 reaches the edge, so the hole is 2 alone, and 4 is a hole of
         // its own once 5 arrives. The first fill's history read returns 2, 3 and 4 (the room's newest).
@@ -275,10 +273,8 @@ public sealed class ResumeTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         Room.HistorySize = 2;
-        await using var alice = await JoinedAsync("alice", "g2", ct);
-        await using var bob = await JoinedAsync("bob", "g2", ct);
-        await alice.SendAsync(new { type = "message", roomId = "g2", content = 1 }, ct);
-        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        await using var members = await AliceAndBobAfterTheFirstMessageAsync("g2", ct);
+        var (alice, bob) = (members.Alice, members.Bob);
         for (var i = 2; i <= 4; i++)
         {
             Room.Commit("g2", "alice", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -319,10 +315,8 @@ public sealed class ResumeTests : IAsyncLifetime
     public async Task A_late_live_copy_of_a_filled_message_is_dropped_even_once_the_id_filter_forgot_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var alice = await JoinedAsync("alice", "g5", ct);
-        await using var bob = await JoinedAsync("bob", "g5", ct);
-        await alice.SendAsync(new { type = "message", roomId = "g5", content = 1 }, ct);
-        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        await using var members = await AliceAndBobAfterTheFirstMessageAsync("g5", ct);
+        var (alice, bob) = (members.Alice, members.Bob);
         var late = Room.Commit("g5", "alice", "2");
         await alice.SendAsync(new { type = "message", roomId = "g5", content = 3 }, ct);
         Assert.Equal([2UL, 3UL], (await MessagesAsync(bob, 2, ct)).Select(Seq));
@@ -342,10 +336,8 @@ public sealed class ResumeTests : IAsyncLifetime
     public async Task A_late_live_message_no_fill_sent_is_delivered()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var alice = await JoinedAsync("alice", "g6", ct);
-        await using var bob = await JoinedAsync("bob", "g6", ct);
-        await alice.SendAsync(new { type = "message", roomId = "g6", content = 1 }, ct);
-        Assert.Equal([1UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+        await using var members = await AliceAndBobAfterTheFirstMessageAsync("g6", ct);
+        var bob = members.Bob;
 
         // 2 and 3 reach the edge swapped, and history no longer holds 2 (so the fill sends nothing):
         // the late 2 is the only copy there is, and goes out.
@@ -357,6 +349,15 @@ public sealed class ResumeTests : IAsyncLifetime
         await PublishAsync("g6", 2, second.Id, ct);
 
         Assert.Equal([2UL], (await MessagesAsync(bob, 1, ct)).Select(Seq));
+    }
+
+    // alice and bob in the room, and bob got alice's first message (seq 1): the room's position is known.
+    private async Task<Members> AliceAndBobAfterTheFirstMessageAsync(string room, CancellationToken ct)
+    {
+        var members = new Members(await JoinedAsync("alice", room, ct), await JoinedAsync("bob", room, ct));
+        await members.Alice.SendAsync(new { type = "message", roomId = room, content = 1 }, ct);
+        Assert.Equal([1UL], (await MessagesAsync(members.Bob, 1, ct)).Select(Seq));
+        return members;
     }
 
     private async Task<TestClient> JoinedAsync(string user, string room, CancellationToken ct)
@@ -461,4 +462,13 @@ public sealed class ResumeTests : IAsyncLifetime
     private static ulong Seq(JsonElement message) => message.GetProperty("seq").GetUInt64();
 
     private static IEnumerable<ulong> Seqs(JsonElement history) => history.GetProperty("messages").EnumerateArray().Select(Seq);
+
+    private sealed record Members(TestClient Alice, TestClient Bob) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Alice.DisposeAsync();
+            await Bob.DisposeAsync();
+        }
+    }
 }
