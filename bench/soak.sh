@@ -16,7 +16,8 @@
 # of shorter runs). Servers are pinned to CPU 0 and the generator to CPU 1, as in bench/run.sh
 # (SERVER_CPUS / LOAD_CPUS; empty lets them float).
 # Output: bench/results/soak-<timestamp>/<mode>-soak.json (every count, each process's samples) and
-# report.md (the verdict, a table per stream, memory per process). Exit 0 on pass, 1 on fail.
+# report.md (the verdict, a table per stream, memory per process), and logs/ (redis, nats: each service's
+# and sidecar's own output, warnings and errors). Exit 0 on pass, 1 on fail.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,7 +77,10 @@ windows=(--edge-env Rooms__IdempotencyWindow=00:01:00 --edge-env Notification__I
 
 echo "== soak over $mode: $minutes min (warm-up ${warmup} s) -> $out" >&2
 set +e
-setsid "${pin[@]}" "${load[@]}" soak --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
+# The services' and sidecars' warnings, to find out afterwards where a message owed at the end went.
+logs=()
+if [ "$mode" != embedded ]; then logs=(--suite-logs "$out/logs"); fi
+setsid "${pin[@]}" "${load[@]}" soak --mode "$mode" "${server_pin[@]}" --out-dir "$out" "${logs[@]}" \
   --source-addresses 8 --connect-rate 200 --drain-timeout 120s \
   --soak.duration "${minutes}m" --soak.warmup-duration "${warmup}s" \
   --soak.rooms 10 --soak.members 20 --soak.sender-rate 5 --soak.pairs 20 --soak.rate 20 --soak.notify-rate 5 \

@@ -7,6 +7,7 @@ using Suite.Testing;
 // --start-brokers starts redis-server (and nats-server for components/nats) on free ports;
 // without it the components' own addresses (localhost:6379, nats://localhost:4222) are used.
 // --api-tokens runs every sidecar and service with a fresh APP_API_TOKEN and DAPR_API_TOKEN (docs/security.md).
+// --logs DIR writes every service's and sidecar's whole output to DIR/<app-id>.log and DIR/<app-id>-sidecar.log.
 // --setting KEY=VALUE (repeatable) reaches every service as an environment variable (e.g.
 // Connections__AdmissionsPerSecond=1000000); once all is ready one `suite-description: {json}` line follows.
 var components = "components/redis";
@@ -16,6 +17,7 @@ var startBrokers = false;
 var settings = new Dictionary<string, string>();
 string? signingKey = null;
 var withTokens = false;
+string? logs = null;
 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 for (var i = 0; i < args.Length; i++)
 {
@@ -28,12 +30,13 @@ for (var i = 0; i < args.Length; i++)
         case "--configuration": configuration = args[++i]; break;
         case "--signing-key": signingKey = args[++i]; break;
         case "--api-tokens": withTokens = true; break;
+        case "--logs" when i + 1 < args.Length: logs = args[++i]; break;
         case "--setting" when i + 1 < args.Length && args[i + 1].Split('=', 2) is [{ Length: > 0 } key, var value]:
             settings[key] = value;
             i++;
             break;
         default:
-            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --rooms <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --api-tokens --setting KEY=VALUE");
+            Console.Error.WriteLine($"launcher: unknown argument {args[i]}; use --components <folder> --edges <n> --rooms <n> --start-brokers --configuration <Debug|Release> --signing-key <key> --api-tokens --logs <folder> --setting KEY=VALUE");
             return 2;
     }
 }
@@ -66,6 +69,7 @@ var options = new TopologyOptions
     RedisAddress = redis?.ConnectionString,
     NatsUrl = nats?.Url,
     Settings = settings,
+    LogsFolder = logs,
     // The services authenticate each other's gRPC calls with a key made for this run.
     ServiceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
     // Fresh random tokens per run: nothing outside this launcher needs to know them.

@@ -174,7 +174,10 @@ public sealed class SuiteTopology : IAsyncDisposable
             environment[key] = value;
         }
 
-        var launch = new Launch(service, options, environment, http, grpc, sidecarGrpc, sidecarHttp, appPort ?? http);
+        // A second room replica has the same app id as the first: its logs are room-1.log and so on.
+        var sameAppId = _launches.Values.Count(l => l.Service.AppId == service.AppId);
+        var logName = sameAppId == 0 ? service.AppId : $"{service.AppId}-{sameAppId}";
+        var launch = new Launch(service, options, environment, http, grpc, sidecarGrpc, sidecarHttp, appPort ?? http, logName);
         var running = await LaunchAsync(launch, cancellationToken);
         _services.Add(running);
         _launches[running] = launch;
@@ -201,7 +204,8 @@ public sealed class SuiteTopology : IAsyncDisposable
                 launch.SidecarHttp,
                 TimeSpan.FromSeconds(60),
                 SidecarEnvironment(options),
-                cancellationToken);
+                cancellationToken,
+                logFile: LogFile(options, launch.LogName + "-sidecar"));
         }
         catch
         {
@@ -241,8 +245,12 @@ public sealed class SuiteTopology : IAsyncDisposable
             TimeSpan.FromSeconds(60),
             launch.Environment,
             cancellationToken,
-            Path.GetDirectoryName(assembly));
+            Path.GetDirectoryName(assembly),
+            logFile: LogFile(launch.Options, launch.LogName));
     }
+
+    private static string? LogFile(TopologyOptions options, string name) =>
+        options.LogsFolder is { } folder ? Path.Combine(Directory.CreateDirectory(folder).FullName, name + ".log") : null;
 
     private static string Output(TopologyOptions options, string folder, string assembly)
     {
@@ -255,5 +263,5 @@ public sealed class SuiteTopology : IAsyncDisposable
     private RunningService Find(string appId) => _services.Single(s => s.AppId == appId);
 
     /// <summary>How a service was started, so it can be started again the same way.</summary>
-    private sealed record Launch(SuiteService Service, TopologyOptions Options, Dictionary<string, string> Environment, int Http, int? GrpcPort, int SidecarGrpc, int SidecarHttp, int AppPort);
+    private sealed record Launch(SuiteService Service, TopologyOptions Options, Dictionary<string, string> Environment, int Http, int? GrpcPort, int SidecarGrpc, int SidecarHttp, int AppPort, string LogName);
 }

@@ -46,6 +46,12 @@ public sealed record TopologyOptions
     /// <summary>The Dapr API token (DAPR_API_TOKEN): each sidecar requires it, and each service sends it. Null: no check.</summary>
     public string? DaprApiToken { get; init; }
 
+    /// <summary>
+    /// A folder that receives every process's whole output, one file each (<c>edge-0.log</c>,
+    /// <c>edge-0-sidecar.log</c>, <c>room.log</c>, <c>room-1.log</c> for a second replica, ...); null: output kept only in memory.
+    /// </summary>
+    public string? LogsFolder { get; init; }
+
     /// <summary>Edge HTTP ports in order (edge-0 first); free ports when empty.</summary>
     public IReadOnlyList<int> EdgePorts { get; init; } = [];
 }

@@ -66,6 +66,7 @@ internal static class LoadProgram
           --signing-key KEY         HS256 key (>= 32 bytes)
           --out FILE                write the JSON result there too
           --out-dir DIR             write each scenario's result to DIR/<mode>-<scenario>.json
+          --suite-logs DIR          redis, nats: every service's and sidecar's whole output to DIR/<app-id>[-sidecar].log
         """;
 
     public static async Task<int> Main(string[] args)

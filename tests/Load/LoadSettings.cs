@@ -133,6 +133,9 @@ internal sealed record LoadSettings
     /// <summary>Several scenarios in one run: each result is written to OutDir/&lt;mode&gt;-&lt;scenario&gt;.json.</summary>
     public string? OutDir { get; init; }
 
+    /// <summary>Modes redis and nats: the launcher writes each service's and sidecar's output there (its <c>--logs</c>).</summary>
+    public string? SuiteLogs { get; init; }
+
     /// <summary>The edge's built Suite.Edge.dll (mode edge); defaults to services/edge/bin/Release/net10.0 under the repository.</summary>
     public string? EdgeDll { get; init; }
 
@@ -216,6 +219,7 @@ internal sealed record LoadSettings
                 "--rss-growth-limit" => s with { RssGrowthLimitPercent = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--out" or "-o" => s with { Out = Value() },
                 "--out-dir" => s with { OutDir = Value() },
+                "--suite-logs" => s with { SuiteLogs = Value() },
                 "--edge-dll" => s with { EdgeDll = Value() },
                 "--edge-cpus" => s with { EdgeCpus = Value() },
                 "--signing-key" => s with { SigningKey = Value() },

@@ -33,6 +33,16 @@ public sealed class RuntimeSettingsTests
             $"{process}.runtimeconfig.json should set System.GC.Concurrent to true");
     }
 
+    [Theory]
+    [MemberData(nameof(Processes))]
+    public void Gen0_budget_is_at_most_4_MiB(string process)
+    {
+        // The default follows the CPU's cache (~16 MiB here), and what the budget committed stays committed.
+        Assert.True(
+            Property(process, "System.GC.Gen0MaxBudget") is JsonValue budget && budget.GetValue<long>() == 4L * 1024 * 1024,
+            $"{process}.runtimeconfig.json should set System.GC.Gen0MaxBudget to 4194304");
+    }
+
     private static JsonNode? Property(string process, string name)
     {
         var path = Path.Combine(AppContext.BaseDirectory, process + ".runtimeconfig.json");

@@ -11,14 +11,19 @@ namespace Suite.Testing;
 /// </summary>
 public sealed class ExternalServer : IAsyncDisposable
 {
+    // A long-running launcher keeps a dozen of these for hours: only the recent output stays in memory
+    // (for assertion messages); the whole of it goes to the log file when one is given.
+    private const int KeptOutputChars = 1 << 20;
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StreamWriter? _log;
     private int _disposed;
 
-    private ExternalServer(Process process, int port)
+    private ExternalServer(Process process, int port, StreamWriter? log)
     {
         _process = process;
         Port = port;
+        _log = log;
     }
 
     public int Port { get; }
@@ -27,7 +32,7 @@ public sealed class ExternalServer : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Everything the process wrote so far, for assertion messages.</summary>
+    /// <summary>What the process wrote so far (its last megabyte or so), for assertion messages.</summary>
     public string Output
     {
         get
@@ -47,7 +52,8 @@ public sealed class ExternalServer : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null,
         CancellationToken cancellationToken = default,
         string? workingDirectory = null,
-        string? cpus = null)
+        string? cpus = null,
+        string? logFile = null)
     {
         // taskset execs the server, so the process (and its pid) is the server's own.
         var info = new ProcessStartInfo(cpus is null ? fileName : "taskset")
@@ -68,11 +74,14 @@ public sealed class ExternalServer : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var server = new ExternalServer(process, port);
+        // Appended, so a process started again (a restart in a chaos test) continues its own log.
+        var log = logFile is null ? null : new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        var server = new ExternalServer(process, port, log);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         if (!process.Start())
         {
+            log?.Dispose();
             throw new InvalidOperationException($"could not start {fileName}");
         }
 
@@ -152,6 +161,10 @@ public sealed class ExternalServer : IAsyncDisposable
         }
 
         _process.Dispose();
+        lock (_output)
+        {
+            _log?.Dispose();
+        }
     }
 
     private async Task SignalAsync(string signal)
@@ -176,6 +189,19 @@ public sealed class ExternalServer : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            if (_output.Length > KeptOutputChars)
+            {
+                _output.Remove(0, _output.Length - (KeptOutputChars / 2));
+            }
+
+            try
+            {
+                _log?.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // A line read after dispose: the process is gone and its log closed.
+            }
         }
     }
 

@@ -125,6 +125,13 @@ internal sealed class SuiteProcess : ISystemUnderTest
                 start.ArgumentList.Add(argument);
             }
 
+            if (settings.SuiteLogs is { } logs)
+            {
+                start.ArgumentList.Add("--logs");
+                start.ArgumentList.Add(Path.GetFullPath(logs));
+                description["logs"] = logs;
+            }
+
             foreach (var (key, value) in Pairs(settings.EdgeEnv))
             {
                 start.ArgumentList.Add("--setting");

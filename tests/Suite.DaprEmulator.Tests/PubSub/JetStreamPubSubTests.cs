@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Suite.DaprEmulator.Components;
@@ -210,6 +212,44 @@ public sealed class JetStreamPubSubTests(NatsServerFixture nats) : IClassFixture
     }
 
     [Fact]
+    public async Task A_message_whose_last_allowed_delivery_fails_is_reported_as_given_up_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = await CreateStreamAsync(ct);
+        using var logs = new FakeLoggerProvider();
+        using var loggers = new LoggerFactory([logs]);
+        var pubsub = CreateComponent(new Dictionary<string, string> { ["natsURL"] = nats.Server.Url, ["maxDeliver"] = "3" }, loggers);
+        await using var _ = pubsub;
+        await pubsub.InitAsync(ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+        var recorder = new MessageRecorder((_, _, _) => throw new InvalidOperationException("the app is down"));
+        await using var subscription = await pubsub.SubscribeAsync(new TopicSubscription(topic, NoMetadata), recorder.HandleAsync, ct);
+
+        await PublishTextAsync(pubsub, topic, "doomed", ct);
+
+        await Eventually.UntilAsync(() => GaveUp(logs).Count == 1, TimeSpan.FromSeconds(10), ct, "no warning that the server gave up");
+        Assert.Equal(3, recorder.Attempts);
+        var warning = Assert.Single(GaveUp(logs));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("delivery 3 did not succeed and maxDeliver is 3", warning.Message, StringComparison.Ordinal);
+        Assert.Contains(topic, warning.Message, StringComparison.Ordinal);
+
+        // The first two failures were only NAKs the server acted on: one warning each, no "gave up".
+        Assert.Equal(3, logs.Collector.GetSnapshot().Count(r => r.Message.StartsWith("Handler failed", StringComparison.Ordinal)));
+
+        static List<FakeLogRecord> GaveUp(FakeLoggerProvider logs) =>
+            [.. logs.Collector.GetSnapshot().Where(r => r.Message.StartsWith("Gave up", StringComparison.Ordinal))];
+    }
+
+    [Theory]
+    [InlineData("$JS.ACK.SUITE.edge-0-edge-0.3.120.118.1733480000000000000.0", 3L)]
+    [InlineData("$JS.ACK.hub.ACCHASH.SUITE.edge-0-edge.1.120.118.1733480000000000000.0.token", 1L)]
+    [InlineData("_INBOX.abc", null)]
+    [InlineData("$JS.ACK.too.short", null)]
+    [InlineData(null, null)]
+    public void The_ack_subject_tells_how_many_times_the_message_was_delivered(string? replyTo, long? expected) =>
+        Assert.Equal(expected, JetStreamAckSubject.Deliveries(replyTo));
+
+    [Fact]
     public async Task Cancelled_handler_is_neither_acked_nor_naked_so_the_server_redelivers_after_ackWait()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -387,10 +427,10 @@ public sealed class JetStreamPubSubTests(NatsServerFixture nats) : IClassFixture
         Assert.Contains(expectedField, error.Message, StringComparison.Ordinal);
     }
 
-    private static JetStreamPubSub CreateComponent(Dictionary<string, string> values) =>
+    private static JetStreamPubSub CreateComponent(Dictionary<string, string> values, ILoggerFactory? loggers = null) =>
         new(
             new ComponentDefinition("pubsub", "pubsub.jetstream", "v1", new ComponentMetadata(values, ComponentFile), [], ComponentFile),
-            new ComponentContext("test-app", NullLoggerFactory.Instance, TimeProvider.System));
+            new ComponentContext("test-app", loggers ?? NullLoggerFactory.Instance, TimeProvider.System));
 
     private static Task PublishTextAsync(IPubSub pubsub, string topic, string text, CancellationToken ct) =>
         pubsub.PublishAsync(topic, Encoding.UTF8.GetBytes(text), NoMetadata, ct).WaitAsync(TimeSpan.FromSeconds(5), ct);

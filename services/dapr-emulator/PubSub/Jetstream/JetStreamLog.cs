@@ -28,4 +28,7 @@ internal static partial class JetStreamLog
 
     [LoggerMessage(9, LogLevel.Warning, "Could not delete ephemeral consumer {Consumer} on stream {Stream}; the server removes it after its inactive threshold")]
     public static partial void DeleteConsumerFailed(ILogger logger, Exception exception, string consumer, string stream);
+
+    [LoggerMessage(10, LogLevel.Warning, "Gave up on a message on {Subject}: its delivery {Delivered} did not succeed and maxDeliver is {MaxDeliver}, so the server will not deliver it again (give the subscription a deadLetterTopic to keep such messages)")]
+    public static partial void DeliveriesExhausted(ILogger logger, string subject, long delivered, long maxDeliver);
 }

@@ -159,6 +159,7 @@ internal sealed class JetStreamSubscription : IAsyncDisposable
         catch (OperationCanceledException)
         {
             JetStreamLog.HandlerCancelled(_logger, msg.Subject);
+            WarnWhenLastDelivery(msg);
             return;
         }
         catch (Exception e)
@@ -167,6 +168,7 @@ internal sealed class JetStreamSubscription : IAsyncDisposable
             if (_metadata.Acknowledges)
             {
                 await ReplyAsync(msg.ReplyTo, _nakPayload, msg.Subject, "NAK");
+                WarnWhenLastDelivery(msg);
             }
 
             return;
@@ -175,6 +177,15 @@ internal sealed class JetStreamSubscription : IAsyncDisposable
         if (_metadata.Acknowledges)
         {
             await ReplyAsync(msg.ReplyTo, AckPayload, msg.Subject, "ACK");
+        }
+    }
+
+    // The server drops a message silently once maxDeliver deliveries failed; an operator should hear of it.
+    private void WarnWhenLastDelivery(NatsMsg<byte[]> msg)
+    {
+        if (_metadata.Acknowledges && _metadata.MaxDeliver > 0 && JetStreamAckSubject.Deliveries(msg.ReplyTo) is { } delivered && delivered >= _metadata.MaxDeliver)
+        {
+            JetStreamLog.DeliveriesExhausted(_logger, msg.Subject, delivered, _metadata.MaxDeliver);
         }
     }
 
