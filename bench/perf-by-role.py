@@ -8,10 +8,12 @@ usage: bench/perf-by-role.py <perf.data> <procs> <role> [frame-regex]
 Roles: Edge, Presence, Room, Notification, "<app-id> sidecar" (every edge's sidecar is "edge sidecar"),
 redis. Prints the role's share of all samples, then its leaf and inclusive frames, without the
 tiered-compilation thread (the JIT, not the path); frame-regex keeps only matching inclusive frames.
-PERF_TIME=<start>,<end> (seconds, as perf's timestamps: with `perf record -k CLOCK_REALTIME`, the
-epoch seconds of e.g. $EPOCHREALTIME) keeps only the samples of that window, e.g. one phase of a run.
-Symbols of JIT-compiled code need DOTNET_PerfMapEnabled=1 (and DOTNET_ReadyToRun=0 for the
-framework's own precompiled code) in the profiled processes.
+PERF_TIME="<start>,<end> [<start>,<end> ...]" (seconds, as perf's timestamps: with `perf record -k CLOCK_REALTIME`, the
+epoch seconds of e.g. $EPOCHREALTIME) keeps only the samples of those windows, e.g. the join phases of a start's runs.
+Symbols of JIT-compiled code need DOTNET_PerfMapEnabled=1 and DOTNET_EnableWriteXorExecute=0 in the
+profiled processes (with W^X on, perf finds JIT code in "/memfd:doublemapper" and never reads the perf
+map); ReadyToRun code (the framework's and, in Release builds, ours) stays "[unknown]" unless
+DOTNET_ReadyToRun=0, which changes what a cold start costs.
 """
 import collections
 import os
