@@ -8,10 +8,15 @@ usage: bench/perf-by-role.py <perf.data> <procs> <role> [frame-regex]
 Roles: Edge, Presence, Room, Notification, "<app-id> sidecar" (every edge's sidecar is "edge sidecar"),
 redis. Prints the role's share of all samples, then its leaf and inclusive frames, without the
 tiered-compilation thread (the JIT, not the path); frame-regex keeps only matching inclusive frames.
-Symbols of JIT-compiled code need DOTNET_PerfMapEnabled=1 (and DOTNET_ReadyToRun=0 for the
-framework's own precompiled code) in the profiled processes.
+PERF_TIME="<start>,<end> [<start>,<end> ...]" (seconds, as perf's timestamps: with `perf record -k CLOCK_REALTIME`, the
+epoch seconds of e.g. $EPOCHREALTIME) keeps only the samples of those windows, e.g. the join phases of a start's runs.
+Symbols of JIT-compiled code need DOTNET_PerfMapEnabled=1 and DOTNET_EnableWriteXorExecute=0 in the
+profiled processes (with W^X on, perf finds JIT code in "/memfd:doublemapper" and never reads the perf
+map); ReadyToRun code (the framework's and, in Release builds, ours) stays "[unknown]" unless
+DOTNET_ReadyToRun=0, which changes what a cold start costs.
 """
 import collections
+import os
 import re
 import subprocess
 import sys
@@ -29,7 +34,8 @@ def role_of(command):
 
 
 def read_samples(perf_data):
-    script = subprocess.run(["perf", "script", "-i", perf_data, "-F", "pid,tid,comm,ip,sym"], capture_output=True, text=True).stdout
+    window = ["--time", os.environ["PERF_TIME"]] if os.environ.get("PERF_TIME") else []
+    script = subprocess.run(["perf", "script", "-i", perf_data, "-F", "pid,tid,comm,ip,sym", *window], capture_output=True, text=True).stdout
     samples, current = [], None
     for line in script.split("\n"):
         if not line.strip():
@@ -57,7 +63,12 @@ def main():
     for line in open(procs):
         pid, _, command = line.strip().partition(" ")
         roles[pid] = role_of(command)
-    samples = [s for s in read_samples(perf_data) if s["comm"] != ".NET Tiered Com"]
+    every = read_samples(perf_data)
+    samples = [s for s in every if s["comm"] != ".NET Tiered Com"]
+    jit = collections.Counter(roles.get(s["pid"], "?") for s in every if s["comm"] == ".NET Tiered Com")
+    if jit:
+        print(f"{sum(jit.values())} samples in the JIT thread ({sum(jit.values()) / max(1, len(every)) * 100:.1f}% of all): "
+              + ", ".join(f"{name} {count}" for name, count in jit.most_common()))
     by_role = collections.Counter(roles.get(s["pid"], "?") for s in samples)
     print(f"{len(samples)} samples outside the JIT thread")
     for name, count in by_role.most_common():

@@ -55,9 +55,13 @@ public sealed partial class LifecyclePublisher : IHostedService, IDisposable
     public long Published => Interlocked.Read(ref _published);
 
     /// <summary>Queues one event in the proto3 JSON mapping. Call only after the change it reports committed.</summary>
-    public void Enqueue(string topic, IMessage message)
+    public void Enqueue(string topic, IMessage message) =>
+        Enqueue(topic, System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(message)));
+
+    /// <summary>Queues one event already in the proto3 JSON mapping (UTF-8), for a caller that formats its own. Call only after the change it reports committed.</summary>
+    public void Enqueue(string topic, byte[] json)
     {
-        var json = System.Text.Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(message));
+        ArgumentNullException.ThrowIfNull(json);
         Interlocked.Increment(ref _pending);
         _ = _topics.GetOrAdd(topic, t => new CoalescingLane<byte[]>(batch => PublishWithRetryAsync(t, batch), maxItems: MaxBatch)).Enqueue(json);
     }

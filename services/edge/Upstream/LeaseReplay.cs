@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Presence.V1;
@@ -99,7 +98,7 @@ public sealed partial class LeaseReplay(
         UserId = identity.UserId,
         EdgeId = edgeId,
         ConnectionId = connection.Id,
-        TokenClaims = Struct.Parser.ParseJson(identity.ClaimsJson),
+        TokenClaims = ClaimsStruct.Parse(identity.ClaimsJson),
         EdgeIncarnation = lease.Incarnation,
         LeaseGeneration = lease.Generation,
     };
@@ -110,7 +109,7 @@ public sealed partial class LeaseReplay(
         UserId = identity.UserId,
         EdgeId = edgeId,
         ConnectionId = connection.Id,
-        TokenClaims = Struct.Parser.ParseJson(identity.ClaimsJson),
+        TokenClaims = ClaimsStruct.Parse(identity.ClaimsJson),
         EdgeIncarnation = lease.Incarnation,
         LeaseGeneration = lease.Generation,
     };

@@ -11,6 +11,8 @@ namespace Suite.Room.Membership;
 /// RoomLifecycleEvent events on <see cref="DaprNames.RoomLifecycleTopic"/>, queued by the room's owner
 /// inside its turn once the change and the head carrying its version committed, so they are queued in
 /// version order; the publisher retries until they land. Off with <see cref="RoomOptions.LifecycleEvents"/> = false.
+/// Formatted by <see cref="RoomLifecycleJson"/> rather than protobuf's generic formatter, whose cost
+/// inside the turn was ~9 % of the room's CPU per join (docs/benchmarks.md, "Joins").
 /// </summary>
 internal sealed class RoomLifecycleEvents(LifecyclePublisher publisher, IOptions<RoomOptions> options, TimeProvider time)
 {
@@ -28,7 +30,7 @@ internal sealed class RoomLifecycleEvents(LifecyclePublisher publisher, IOptions
             return;
         }
 
-        publisher.Enqueue(DaprNames.RoomLifecycleTopic, new RoomLifecycleEvent
+        publisher.Enqueue(DaprNames.RoomLifecycleTopic, RoomLifecycleJson.Format(new RoomLifecycleEvent
         {
             RoomId = roomId,
             UserId = userId,
@@ -39,7 +41,7 @@ internal sealed class RoomLifecycleEvents(LifecyclePublisher publisher, IOptions
             At = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
             Version = version,
             UserChanged = userChanged,
-        });
+        }));
     }
 
     /// <summary>The reason of the LEFT events for the connections of an edge whose lease ended.</summary>

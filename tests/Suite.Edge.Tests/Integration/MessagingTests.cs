@@ -94,7 +94,15 @@ public sealed class MessagingTests : IAsyncLifetime
     {
         // The room judges a join on token_claims; only what the edge validated may be in them.
         var ct = TestContext.Current.CancellationToken;
-        await using var client = await _edge.ConnectAsAsync("ivan", ct, new Dictionary<string, object> { ["tier"] = "silver" });
+        var claims = new Dictionary<string, object>
+        {
+            ["tier"] = "silver",
+            ["level"] = 3,
+            ["beta"] = true,
+            ["roles"] = new[] { "host", "mod" },
+            ["org"] = new Dictionary<string, object> { ["id"] = "acme", ["seats"] = 12.5 },
+        };
+        await using var client = await _edge.ConnectAsAsync("ivan", ct, claims);
 
         await client.SendAsync(new { type = "join", roomId = "vip-lounge" }, ct);
         await client.ReceiveAsync("joined", ct);
@@ -102,6 +110,13 @@ public sealed class MessagingTests : IAsyncLifetime
         var join = _edge.Upstream.Room.Joins.Single(j => j.RoomId == "vip-lounge");
         Assert.Equal("silver", join.TokenClaims?.Fields["tier"].StringValue);
         Assert.Equal("ivan", join.TokenClaims?.Fields["sub"].StringValue);
+        // Every JSON type survives as the room's rules would read it.
+        var fields = join.TokenClaims!.Fields;
+        Assert.Equal(3.0, fields["level"].NumberValue);
+        Assert.True(fields["beta"].BoolValue);
+        Assert.Equal(["host", "mod"], fields["roles"].ListValue.Values.Select(v => v.StringValue));
+        Assert.Equal("acme", fields["org"].StructValue.Fields["id"].StringValue);
+        Assert.Equal(12.5, fields["org"].StructValue.Fields["seats"].NumberValue);
         Assert.Equal("ivan", join.UserId);
     }
 
