@@ -2,9 +2,10 @@
 """RSS of a .NET process by kind of mapping, and the difference between two /proc/<pid>/smaps copies.
 
 Usage: smaps-diff.py BEFORE.smaps AFTER.smaps [N]   (N: divide the difference by N, e.g. connections)
-Kinds: the GC's reservation (the one huge anonymous range the GC commits its regions in), other
-anonymous memory (glibc malloc arenas, thread stacks, the runtime's native heaps), JIT code
-(memfd:doublemapper), files (assemblies, libraries), and everything else.
+Kinds: anonymous memory (the GC's committed regions, which split its reservation into many
+mappings, plus glibc malloc arenas, thread stacks and the runtime's native heaps: subtract the GC's
+committed bytes for the rest), JIT code (memfd:doublemapper), files (assemblies, libraries), and
+everything else.
 """
 import re
 import sys
@@ -19,7 +20,6 @@ def kinds(path):
     for line in open(path):
         m = HEAD.match(line)
         if m:
-            size = int(m.group(2), 16) - int(m.group(1), 16)
             name = m.group(3).strip()
             if 'doublemapper' in name:
                 kind = 'jit code (doublemapper)'
@@ -27,10 +27,8 @@ def kinds(path):
                 kind = 'other ' + name
             elif name:
                 kind = 'files'
-            elif size >= 1 << 36:
-                kind = 'GC reservation (regions)'
             else:
-                kind = 'anonymous (malloc, stacks, runtime)'
+                kind = 'anonymous (GC regions, malloc, stacks)'
             continue
         if line.startswith('Rss:') and kind:
             out[kind] += int(line.split()[1]) * 1024
