@@ -38,8 +38,14 @@ gen=(dotnet tests/Load/bin/Release/net10.0/Suite.Load.dll connect --mode urls --
 dump() { # name: gcdump (induces a full GC), then a heap core dump summarised by type
   "$TOOLS/dotnet-gcdump" collect -p "$edge" -o "$OUT/$1.gcdump" >/dev/null 2>&1
   grep VmRSS "/proc/$edge/status" | sed "s/^/$1 /" >&2
+  # The mappings (GC regions, malloc arenas, stacks, code) and the GC's own figures, for the part of
+  # RSS outside the managed heap.
+  cp "/proc/$edge/smaps" "$OUT/$1.smaps"
+  curl -sf "http://127.0.0.1:$port/metrics" | grep -E '^dotnet_gc_last_collection|^dotnet_process_memory|^dotnet_gc_heap_total' >"$OUT/$1.gc" || true
   "$TOOLS/dotnet-dump" collect -p "$edge" --type Heap -o "$OUT/$1.dmp" >/dev/null
   "$TOOLS/dotnet-dump" analyze "$OUT/$1.dmp" -c "dumpheap -stat" -c exit >"$OUT/$1.stat"
+  # Size and free space per generation (and the pinned and large object heaps): where the free space is.
+  "$TOOLS/dotnet-dump" analyze "$OUT/$1.dmp" -c "gcheapstat" -c exit >"$OUT/$1.gens"
   rm -f "$OUT/$1.dmp"
 }
 "${gen[@]}" --connections 200 --settle 1s >/dev/null 2>"$OUT/warmup.log"

@@ -44,17 +44,36 @@ public sealed class Connection
     // Non-null when the client negotiated permessage-deflate: its frames are the shared compressed ones.
     private readonly FrameDeflater? _deflater;
 
+    // The runtime WebSocket that reads the client's messages and sends the close. Over the edge's own
+    // transport it is made when first needed and let go between messages (ReleaseIdleSocket): with
+    // its two mutexes and UTF-8 state it was ~300 B of every idle connection, and between whole
+    // messages it holds nothing a new one would not start with (the transport hands it one frame at
+    // a time, and permessage-deflate is always negotiated without context takeover).
+    private WebSocket? _socket;
+
+    private static readonly WebSocketCreationOptions PlainSocket = SocketOptions(deflate: false);
+    private static readonly WebSocketCreationOptions DeflateSocket = SocketOptions(deflate: true);
+
     /// <param name="deflater">
     /// Set when the client negotiated permessage-deflate, which only the edge's own handshake does:
     /// the compressed frames go through <paramref name="transport"/>.
     /// </param>
-    public Connection(string id, WebSocket socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null, IFrameCodec? codec = null, FrameDeflater? deflater = null)
+    /// <param name="socket">
+    /// The accepted WebSocket (the HTTP pipeline's /ws endpoint); null over the edge's own
+    /// <paramref name="transport"/>, where the connection makes its own when it needs one.
+    /// </param>
+    public Connection(string id, WebSocket? socket, SendQueue queue, ConnectionOptions options, DateTimeOffset now, WebSocketTransport? transport = null, IFrameCodec? codec = null, FrameDeflater? deflater = null)
     {
+        if (socket is null && transport is null)
+        {
+            throw new ArgumentException("A connection needs its WebSocket or the transport to make one on.", nameof(socket));
+        }
+
         _deflater = transport is null ? null : deflater;
         Id = id;
         Codec = codec ?? FrameCodecs.Json;
         _binaryFrames = Codec.BinaryFrames;
-        Socket = socket;
+        _socket = socket;
         Transport = transport;
         Queue = queue;
         ConnectedAt = now;
@@ -67,7 +86,19 @@ public sealed class Connection
     /// <summary>The encoding chosen at the upgrade (subprotocol), for the connection's whole life.</summary>
     public IFrameCodec Codec { get; }
 
-    public WebSocket Socket { get; }
+    /// <summary>
+    /// The runtime WebSocket over the connection (made now if it has none: see <see cref="ReleaseIdleSocket"/>).
+    /// </summary>
+    public WebSocket Socket => Volatile.Read(ref _socket) ?? CreateSocket();
+
+    /// <summary>
+    /// The WebSocket's state; a connection over its own transport that holds no WebSocket between
+    /// messages is open (one it lets go of was open, and a close or an abort makes one).
+    /// </summary>
+    public WebSocketState SocketState => Volatile.Read(ref _socket)?.State ?? WebSocketState.Open;
+
+    /// <summary>Whether the connection holds a runtime WebSocket now (an idle one over its own transport does not).</summary>
+    internal bool HoldsSocket => Volatile.Read(ref _socket) is not null;
 
     /// <summary>The stream under <see cref="Socket"/> when the edge did the handshake itself; the sweep drives its keep-alive.</summary>
     public WebSocketTransport? Transport { get; }
@@ -313,6 +344,42 @@ public sealed class Connection
 
     /// <summary>The client negotiated permessage-deflate.</summary>
     public bool Deflate => _deflater is not null;
+
+    /// <summary>
+    /// For the read loop, between two whole client messages: lets go of the WebSocket of an open
+    /// connection over the edge's own transport, so an idle one holds none; the next message (or a
+    /// close, or an abort) makes a new one on the same transport. A connection that is closing keeps
+    /// its WebSocket, which carries the close handshake's state.
+    /// </summary>
+    public void ReleaseIdleSocket()
+    {
+        if (Transport is null || Close is not null || Volatile.Read(ref _socket) is not { State: WebSocketState.Open } socket
+            || Interlocked.CompareExchange(ref _socket, null, socket) != socket)
+        {
+            return;
+        }
+
+        // A close requested meanwhile may already be on its way through this one: keep it.
+        if (Close is not null)
+        {
+            Interlocked.CompareExchange(ref _socket, socket, null);
+        }
+    }
+
+    private WebSocket CreateSocket()
+    {
+        var created = WebSocket.CreateFromStream(Transport!, Deflate ? DeflateSocket : PlainSocket);
+        return Interlocked.CompareExchange(ref _socket, created, null) ?? created;
+    }
+
+    private static WebSocketCreationOptions SocketOptions(bool deflate) => new()
+    {
+        IsServer = true,
+        // The sweep pings through the transport instead of a timer per socket.
+        KeepAliveInterval = TimeSpan.Zero,
+        // Inflates the client's compressed messages; what the edge sends it compresses itself.
+        DangerousDeflateOptions = deflate ? PermessageDeflate.SocketOptions() : null,
+    };
 
     // The JSON wire is the frame's own; another encoding's, and a compressed one, is made once per
     // frame, by the first connection that needs it.

@@ -103,7 +103,8 @@ public sealed class ConnectionAcceptor(
 
     /// <param name="codec">The encoding the upgrade chose (<see cref="Subprotocols"/>); JSON when null.</param>
     /// <param name="deflater">Set when the upgrade negotiated permessage-deflate (<see cref="PermessageDeflate"/>).</param>
-    public Accepted Create(WebSocket socket, TokenValidationOutcome? outcome, WebSocketTransport? transport = null, IFrameCodec? codec = null, FrameDeflater? deflater = null)
+    /// <param name="socket">The accepted WebSocket; null with <paramref name="transport"/> (see <see cref="Connection.Socket"/>).</param>
+    public Accepted Create(WebSocket? socket, TokenValidationOutcome? outcome, WebSocketTransport? transport = null, IFrameCodec? codec = null, FrameDeflater? deflater = null)
     {
         var connection = new Connection(Guid.NewGuid().ToString("N"), socket, new SendQueue(queueOptions.Value, time), options.Value, time.GetUtcNow(), transport, codec, deflater);
         if (outcome is { IsValid: false })

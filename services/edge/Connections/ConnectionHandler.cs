@@ -83,10 +83,11 @@ public sealed partial class ConnectionHandler(
 
                 // The read loop runs in this method rather than in one of its own: a second async
                 // method would keep a second state machine (~180 B) alive for every idle connection.
-                var socket = connection.Socket;
+                // No local for the socket: over the edge's own transport the connection lets go of it
+                // between messages, and a local would keep it in this frame while the connection idles.
                 var transport = connection.Transport;
                 var maxFrame = options.Value.MaxFrameBytes;
-                while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+                while (connection.SocketState is WebSocketState.Open or WebSocketState.CloseSent)
                 {
                     // An idle connection waits holding no receive buffer. Over the edge's own transport
                     // it waits on the pipe itself, so no socket receive (two state machines) is pending
@@ -99,13 +100,13 @@ public sealed partial class ConnectionHandler(
                         {
                         }
                     }
-                    else if ((await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
+                    else if ((await connection.Socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
                     {
                         ClientClosed(connection);
                         return;
                     }
 
-                    var message = await ReceiveMessageAsync(socket, maxFrame, aborted);
+                    var message = await ReceiveMessageAsync(connection.Socket, maxFrame, aborted);
                     try
                     {
                         if (message.Type == WebSocketMessageType.Close)
@@ -133,6 +134,9 @@ public sealed partial class ConnectionHandler(
                         await WaitForClientCloseAsync(connection, options.Value.CloseTimeout, aborted);
                         return;
                     }
+
+                    // A whole message read and handled: the connection goes back to idling, without its socket.
+                    connection.ReleaseIdleSocket();
                 }
             }
             catch (WebSocketException ex) when (connection.Deflate && ex.WebSocketErrorCode == WebSocketError.Success)

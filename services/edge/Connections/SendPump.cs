@@ -41,7 +41,6 @@ public static class SendPump
 
     private static async Task DrainAsync(Connection connection, SendCounters counters)
     {
-        var socket = connection.Socket;
         var queue = connection.Queue;
         var idle = false;
         try
@@ -73,21 +72,23 @@ public static class SendPump
                 counters.FramesSent.Add(await connection.WriteQueuedAsync(frame));
             }
 
-            if (connection.Close is { } close && socket.State == WebSocketState.Open)
+            // The socket is taken only here, at the close: an idle connection may hold none (Connection.Socket).
+            if (connection.Close is { } close && connection.SocketState == WebSocketState.Open)
             {
-                await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None);
+                await connection.Socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, CancellationToken.None);
             }
-            else if (socket.State == WebSocketState.CloseReceived)
+            else if (connection.SocketState == WebSocketState.CloseReceived)
             {
                 // The client closed first: answer with its own status, as RFC 6455 (5.5.1) asks, so its
                 // close handshake completes instead of ending in a dropped connection (1006).
+                var socket = connection.Socket;
                 await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "send failed", Flush: false));
-            socket.Abort();
+            connection.Socket.Abort();
         }
         finally
         {

@@ -225,15 +225,9 @@ public sealed class WebSocketHandshake
             return null;
         }
 
-        var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions
-        {
-            IsServer = true,
-            // The sweep pings through the transport instead of a timer per socket.
-            KeepAliveInterval = TimeSpan.Zero,
-            // Inflates the client's compressed messages; what the edge sends it compresses itself.
-            DangerousDeflateOptions = deflate is null ? null : PermessageDeflate.SocketOptions(),
-        });
-        return _acceptor.Create(socket, outcome, transport, FrameCodecs.For(encoding), deflate is null ? null : _deflater);
+        // No runtime WebSocket yet: the connection makes one on the transport when a client message
+        // arrives (Connection.Socket), and an idle connection holds none.
+        return _acceptor.Create(null, outcome, transport, FrameCodecs.For(encoding), deflate is null ? null : _deflater);
     }
 
     private static async Task RespondAsync(PipeWriter output, string status, string headers, string body)

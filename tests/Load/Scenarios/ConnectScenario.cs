@@ -122,6 +122,18 @@ internal sealed class ConnectScenario : IScenario
             {
                 figures["gcHeapBytesPerConnection"] = Math.Round((heapAfter.Value - heapBefore.Value) / alive, 0);
             }
+
+            // RSS splits into the GC's committed memory and the rest (native: runtime, sockets' user-space
+            // state, thread stacks, malloc); the heap size into live objects and the free space between them.
+            if (a.CommittedBytes is { } committedAfter && b.CommittedBytes is { } committedBefore)
+            {
+                figures["gcCommittedBytesPerConnection"] = Math.Round((committedAfter - committedBefore) / alive, 0);
+            }
+
+            if (a.FragmentationBytes is { } freeAfter && b.FragmentationBytes is { } freeBefore)
+            {
+                figures["gcFragmentationBytesPerConnection"] = Math.Round((freeAfter - freeBefore) / alive, 0);
+            }
         }
 
         figures["connectAftermathSeconds"] = Math.Round(aftermath.Elapsed.TotalSeconds, 1);

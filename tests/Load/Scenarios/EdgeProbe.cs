@@ -11,6 +11,8 @@ internal sealed class EdgeProbe(EdgeTarget edge, HttpClient http)
     // meter; older names are kept as fallbacks.
     internal static readonly string[] HeapNames = ["dotnet_gc_last_collection_heap_size_bytes", "process_runtime_dotnet_gc_heap_size_bytes"];
     internal static readonly string[] CommittedNames = ["dotnet_gc_last_collection_memory_committed_size_bytes", "process_runtime_dotnet_gc_committed_memory_size_bytes"];
+    // The free space between live objects after the last GC (all generations): part of the heap size.
+    internal static readonly string[] FragmentationNames = ["dotnet_gc_last_collection_heap_fragmentation_size_bytes"];
     private static readonly string[] CollectionNames = ["dotnet_gc_collections_total", "process_runtime_dotnet_gc_collections_count_total"];
     private static readonly string[] ConnectionNames = ["suite_edge_connections", "suite_edge_connections_active"];
 
@@ -42,7 +44,8 @@ internal sealed class EdgeProbe(EdgeTarget edge, HttpClient http)
             edge.ProcessId is { } p ? ProcessStats.CpuTime(p) : null,
             scrape?.First(HeapNames),
             scrape?.First(CommittedNames)?.Value,
-            scrape?.First(ConnectionNames)?.Value);
+            scrape?.First(ConnectionNames)?.Value,
+            scrape?.First(FragmentationNames)?.Value);
     }
 
     public static async Task<bool> ForceGcAllAsync(IReadOnlyList<EdgeProbe> probes, CancellationToken cancellationToken)
@@ -73,7 +76,8 @@ internal sealed class EdgeProbe(EdgeTarget edge, HttpClient http)
         samples.All(x => x.Cpu is not null) ? TimeSpan.FromTicks(samples.Sum(x => x.Cpu!.Value.Ticks)) : null,
         samples.All(x => x.Heap is not null) ? (samples[0].Heap!.Value.Name, samples.Sum(x => x.Heap!.Value.Value)) : null,
         samples.All(x => x.CommittedBytes is not null) ? samples.Sum(x => x.CommittedBytes!.Value) : null,
-        samples.All(x => x.Connections is not null) ? samples.Sum(x => x.Connections!.Value) : null);
+        samples.All(x => x.Connections is not null) ? samples.Sum(x => x.Connections!.Value) : null,
+        samples.All(x => x.FragmentationBytes is not null) ? samples.Sum(x => x.FragmentationBytes!.Value) : null);
 
     public Task<PrometheusScrape?> ScrapeAsync(CancellationToken cancellationToken) => TryScrapeAsync(new Uri(edge.HttpUri, "metrics"), cancellationToken);
 
@@ -89,7 +93,7 @@ internal sealed class EdgeProbe(EdgeTarget edge, HttpClient http)
         }
     }
 
-    internal sealed record Sample(long? RssBytes, TimeSpan? Cpu, (string Name, double Value)? Heap, double? CommittedBytes, double? Connections)
+    internal sealed record Sample(long? RssBytes, TimeSpan? Cpu, (string Name, double Value)? Heap, double? CommittedBytes, double? Connections, double? FragmentationBytes = null)
     {
         public JsonObject ToJson() => new()
         {
@@ -97,6 +101,7 @@ internal sealed class EdgeProbe(EdgeTarget edge, HttpClient http)
             ["gcHeapBytes"] = Heap?.Value,
             ["gcHeapMetric"] = Heap?.Name,
             ["gcCommittedBytes"] = CommittedBytes,
+            ["gcFragmentationBytes"] = FragmentationBytes,
             ["edgeConnectionsGauge"] = Connections,
             ["cpuSeconds"] = Cpu?.TotalSeconds,
         };
