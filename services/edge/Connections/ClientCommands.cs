@@ -111,7 +111,7 @@ public sealed partial class ClientCommands(
                 SubscribeMessage subscribe => SubscribeAsync(connection, identity, subscribe, cancellationToken),
                 UnsubscribeMessage unsubscribe => UnsubscribeAsync(connection, identity, unsubscribe, cancellationToken),
                 HistoryMessage read => HistoryAsync(connection, read, cancellationToken),
-                AckMessage ack => AckAsync(connection, identity, ack, cancellationToken),
+                AckMessage ack => AckAsync(connection, identity, ack),
                 _ => Reply(connection, frames.Error(ErrorCodes.UnknownType, $"'{message.Type}' is not handled", message.Id)),
             });
         }
@@ -250,13 +250,16 @@ public sealed partial class ClientCommands(
     }
 
     // Nothing answers the acking connection (the contract has no frame for it); its other devices get
-    // `dismissed` from notification. A failure is an error frame like any other upstream's.
-    private async Task AckAsync(Connection connection, ClientIdentity identity, AckMessage ack, CancellationToken cancellationToken)
+    // `dismissed` from notification. A failure is an error frame like any other upstream's. An ack the
+    // edge has read is carried out even when its client leaves meanwhile (bounded by the deadline, not
+    // cancelled with the connection): the client is done with those items, and a cancelled ack would
+    // show them again on its next connect.
+    private async Task AckAsync(Connection connection, ClientIdentity identity, AckMessage ack)
     {
         await notification.AckAsync(
             new Suite.Contracts.Notification.V1.AckRequest { UserId = identity.UserId, Ids = { ack.Ids }, ExceptConnectionId = connection.Id },
             deadline: Deadline(),
-            cancellationToken: cancellationToken);
+            cancellationToken: CancellationToken.None);
     }
 
     private async Task LeaveAsync(Connection connection, ClientIdentity identity, LeaveMessage leave, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Suite.Edge.Delivery;
 using Suite.Edge.Limits;
@@ -146,9 +147,10 @@ public sealed partial class ConnectionHandler(
                 // edge sends it, so the client learns why instead of seeing the connection drop (1006).
                 await CloseUnreadableAsync(connection);
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException || CancelledByAbort(ex, aborted))
             {
-                // The client vanished or the heartbeat gave up on it; there is nobody to tell.
+                // The client vanished or the heartbeat gave up on it (an upstream call of its last
+                // message cancelled with it); there is nobody to tell.
                 connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "aborted", Flush: false));
             }
             finally
@@ -170,6 +172,12 @@ public sealed partial class ConnectionHandler(
             address.Release();
         }
     }
+
+    // A gRPC call (or a Dapr call over gRPC) of the connection's message, cancelled because the
+    // connection went away: not a failure of anything.
+    private static bool CancelledByAbort(Exception ex, CancellationToken aborted) =>
+        aborted.IsCancellationRequested
+        && (ex is RpcException { StatusCode: StatusCode.Cancelled } || ex.InnerException is RpcException { StatusCode: StatusCode.Cancelled } or OperationCanceledException);
 
     /// <summary>What an upgrade led to; see <see cref="RunAsync(Task{Opening}, CancellationToken)"/>.</summary>
     public readonly record struct Opening(Connection? Connection, ClientIdentity? Identity, ConnectionCaps.AddressHold Address = default, Task? Instead = null);

@@ -9,6 +9,7 @@ public sealed class FakeNotification : NotificationService.NotificationServiceBa
 {
     private readonly ConcurrentDictionary<string, List<InboxItem>> _inboxes = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
+    private volatile AckHold? _ackHold;
 
     public ConcurrentQueue<AckRequest> Acks { get; } = new();
 
@@ -39,11 +40,26 @@ public sealed class FakeNotification : NotificationService.NotificationServiceBa
         return new GetInboxResponse { Items = { _inboxes.GetValueOrDefault(request.UserId) ?? [] } };
     }
 
-    public override Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
+    /// <summary>Every Ack waits until the returned release is called; <c>Arrived</c> completes when the first one comes.</summary>
+    public (Task Arrived, Action Release) HoldAcks()
     {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ackHold = new AckHold(arrived, gate);
+        return (arrived.Task, () => gate.TrySetResult());
+    }
+
+    public override async Task<AckResponse> Ack(AckRequest request, ServerCallContext context)
+    {
+        if (_ackHold is { } hold)
+        {
+            hold.Arrived.TrySetResult();
+            await hold.Gate.Task.WaitAsync(context.CancellationToken);
+        }
+
         Fail();
         Acks.Enqueue(request);
-        return Task.FromResult(new AckResponse { Removed = request.Ids.Count });
+        return new AckResponse { Removed = request.Ids.Count };
     }
 
     private void Fail()
@@ -53,4 +69,6 @@ public sealed class FakeNotification : NotificationService.NotificationServiceBa
             throw new RpcException(new Status(code, "notification is down (test)"));
         }
     }
+
+    private sealed record AckHold(TaskCompletionSource Arrived, TaskCompletionSource Gate);
 }

@@ -118,6 +118,36 @@ public sealed class InboxTests : IAsyncLifetime
         Assert.Equal(client.ConnectionId, ack.ExceptConnectionId);
     }
 
+    [Fact]
+    public async Task An_ack_whose_client_leaves_while_it_is_at_notification_is_still_carried_out()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var user = "u-" + Guid.NewGuid().ToString("N");
+        var (arrived, release) = _edge.Upstream.Notification.HoldAcks();
+        try
+        {
+            await using var client = await _edge.ConnectAsAsync(user, ct);
+            var registry = _edge.Services.GetRequiredService<ConnectionRegistry>();
+            var connection = registry.Find(client.ConnectionId!)!;
+            await client.SendAsync(new { type = "ack", ids = new[] { "n1" } }, ct);
+            await arrived.WaitAsync(TimeSpan.FromSeconds(15), ct);
+
+            client.Socket.Abort();
+            release();
+
+            // The ack reaches notification although its client is gone, and the connection closes as
+            // any vanished client's does (1012 "aborted"), not by an exception out of its handler.
+            await Eventually.UntilAsync(() => _edge.Upstream.Notification.Acks.Any(a => a.UserId == user), TimeSpan.FromSeconds(15), ct, "the ack never reached notification");
+            await Eventually.UntilAsync(() => registry.Find(connection.Id) is null, TimeSpan.FromSeconds(15), ct, "the connection was not removed");
+            Assert.Equal(CloseCodes.ServiceRestart, connection.Close?.Code);
+            Assert.Equal("aborted", connection.Close?.Reason);
+        }
+        finally
+        {
+            release();
+        }
+    }
+
     [Theory]
     [InlineData("""{"type":"ack"}""", "missing_field", "'ids'")]
     [InlineData("""{"type":"ack","ids":"n1"}""", "invalid_field", "'ids'")]
