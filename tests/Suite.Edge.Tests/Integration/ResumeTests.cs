@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.DependencyInjection;
 using Suite.Contracts.Edge.V1;
 using Suite.Testing;
 
@@ -68,6 +69,38 @@ public sealed class ResumeTests : IAsyncLifetime
         await alice.SendAsync(new { type = "message", roomId = "r1", content = 5 }, ct);
         Assert.Equal(5UL, Seq((await MessagesAsync(phone, 1, ct))[0]));
         Assert.DoesNotContain(await TypesUntilPongAsync(phone, ct), t => t is "message" or "joined");
+    }
+
+    [Fact]
+    public async Task A_client_gone_while_its_resume_reads_the_history_is_closed_as_a_vanished_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var alice = await JoinedAsync("alice", "r-gone", ct);
+        await alice.SendAsync(new { type = "message", roomId = "r-gone", content = 1 }, ct);
+        await Eventually.UntilAsync(() => Room.LastSeq("r-gone") == 1, Wait, ct, "a message for the resume to read");
+        var registry = _edge.Services.GetRequiredService<Suite.Edge.Connections.ConnectionRegistry>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Room.HistoryGate = gate;
+        try
+        {
+            await using var bob = await _edge.ConnectAsAsync("bob", ct);
+            var connection = registry.Find(bob.ConnectionId!)!;
+            await bob.SendAsync(new { type = "join", roomId = "r-gone", since = new { seq = 0, epoch = Epoch } }, ct);
+            await Eventually.UntilAsync(() => Room.HistoryRequests.Any(r => r.RoomId == "r-gone"), Wait, ct, "the edge reads the missed messages");
+
+            bob.Socket.Abort();
+
+            // The history read is cancelled with the connection (RpcException Cancelled): the client
+            // left, closed as any vanished client is (1012 "aborted"), not an error out of its handler.
+            await Eventually.UntilAsync(() => registry.Find(connection.Id) is null, Wait, ct, "the connection was not removed");
+            Assert.Equal(Suite.Edge.Connections.CloseCodes.ServiceRestart, connection.Close?.Code);
+            Assert.Equal("aborted", connection.Close?.Reason);
+        }
+        finally
+        {
+            Room.HistoryGate = null;
+            gate.TrySetResult();
+        }
     }
 
     [Fact]
