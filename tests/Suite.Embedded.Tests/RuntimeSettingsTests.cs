@@ -43,6 +43,16 @@ public sealed class RuntimeSettingsTests
             $"{process}.runtimeconfig.json should set System.GC.Gen0MaxBudget to 4194304");
     }
 
+    [Theory]
+    [MemberData(nameof(Processes))]
+    public void Gc_regions_are_1_MiB(string process)
+    {
+        // Partly used and freshly emptied regions stay committed; smaller ones leave less of it behind a burst.
+        Assert.True(
+            Property(process, "System.GC.RegionSize") is JsonValue size && size.GetValue<long>() == 1024L * 1024,
+            $"{process}.runtimeconfig.json should set System.GC.RegionSize to 1048576");
+    }
+
     private static JsonNode? Property(string process, string name)
     {
         var path = Path.Combine(AppContext.BaseDirectory, process + ".runtimeconfig.json");
