@@ -16,7 +16,7 @@ public sealed class EdgeMetrics
         meter.CreateObservableGauge("suite.edge.connections.by_state", () => CountByState(registry), "{connection}", "Open connections in each state of the connection state machine");
         ConnectionsOpened = meter.CreateCounter<long>("suite.edge.connections.opened", "{connection}", "Connections accepted");
         ConnectionsClosed = meter.CreateCounter<long>("suite.edge.connections.closed", "{connection}", "Connections closed, by close code");
-        AdmissionsRejected = meter.CreateCounter<long>("suite.edge.admissions.rejected", "{connection}", "Upgrades refused by the admission rate, drain, the origin allowlist or the per-address cap");
+        AdmissionsRejected = meter.CreateCounter<long>("suite.edge.admissions.rejected", "{connection}", "Upgrades refused by the admission rate, a full authentication backlog, drain, the origin allowlist or the per-address cap");
         FramesReceived = meter.CreateCounter<long>("suite.edge.frames.received", "{frame}", "Client frames, by type");
         FramesSent = meter.CreateCounter<long>("suite.edge.frames.sent", "{frame}", "Server frames written to sockets");
         FramesDropped = meter.CreateCounter<long>("suite.edge.frames.dropped", "{frame}", "Frames not sent, by reason (backpressure, coalesced, expired)");

@@ -32,6 +32,9 @@ public sealed class Connection
     private LiveHold? _liveHold;
     private long _closeDeadlineTicks;
 
+    // 1 while counted in the edge's AuthenticationBacklog: entered and left once each.
+    private int _inAuthenticationBacklog;
+
     // Null while the send pump may still write; SendsDone once it sent the close; a
     // TaskCompletionSource while someone waits for that. Made only when awaited (at the end of the
     // connection), so an idle connection holds no task for it.
@@ -134,6 +137,10 @@ public sealed class Connection
     }
 
     public void Authenticate(ClientIdentity identity) => Identity = identity;
+
+    internal bool EnterAuthenticationBacklog() => Interlocked.CompareExchange(ref _inAuthenticationBacklog, 1, 0) == 0;
+
+    internal bool LeaveAuthenticationBacklog() => Interlocked.CompareExchange(ref _inAuthenticationBacklog, 2, 1) == 1;
 
     /// <summary>Null until the connection first resumes a room (join with <c>since</c>), so the fan-out pays a null check for everyone else.</summary>
     public ReplayOrder? ReplayOrder => Volatile.Read(ref _replayOrder);

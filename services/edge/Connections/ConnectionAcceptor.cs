@@ -23,6 +23,7 @@ namespace Suite.Edge.Connections;
 /// </remarks>
 public sealed class ConnectionAcceptor(
     AdmissionGate admission,
+    AuthenticationBacklog backlog,
     ConnectionCaps caps,
     EdgeDrain drain,
     TokenValidator tokens,
@@ -59,9 +60,18 @@ public sealed class ConnectionAcceptor(
         return false;
     }
 
-    /// <summary>Takes one admission; false (counted) when over the rate: answer 429 with Retry-After.</summary>
+    /// <summary>
+    /// Takes one admission; false (counted) when the connections waiting for authentication are at
+    /// their cap, or over the rate: answer 429 with Retry-After. A full backlog takes no admission.
+    /// </summary>
     public bool TryAdmit()
     {
+        if (backlog.IsFull)
+        {
+            metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "authenticating"));
+            return false;
+        }
+
         if (admission.TryAdmit())
         {
             return true;

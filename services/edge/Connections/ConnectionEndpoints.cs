@@ -50,6 +50,7 @@ public static class ConnectionEndpoints
 
         // A reconnect storm queues at the clients (HTTP 429 with Retry-After) instead of in the edge.
         services.AddSingleton<AdmissionGate>();
+        services.AddSingleton<AuthenticationBacklog>();
         services.AddSingleton<ConnectionCaps>();
 
         // A WebSocket request lasts as long as its connection, and its server span would be exported

@@ -20,6 +20,7 @@ public sealed partial class ConnectionHandler(
     ConnectionRegistry registry,
     ClientCommands commands,
     ConnectionLifecycle lifecycle,
+    AuthenticationBacklog backlog,
     IOptions<ConnectionOptions> options,
     TimeProvider time,
     EdgeMetrics metrics,
@@ -66,6 +67,7 @@ public sealed partial class ConnectionHandler(
             // with it: each command starts a trace of its own instead (CommandSpans).
             Activity.Current = null;
             registry.Add(connection);
+            backlog.Enter(connection);
             metrics.ConnectionsOpened.Add(1);
             metrics.Connections.Add(1);
             ConnectionsLog.Opened(logger, connection.Id);
@@ -158,6 +160,7 @@ public sealed partial class ConnectionHandler(
                 connection.RequestClose(new CloseRequest((int)WebSocketCloseStatus.NormalClosure, "", Flush: false));
                 await connection.WhenSendsFinished();
                 connection.TransitionTo(ConnectionState.Closed);
+                backlog.Leave(connection);
                 await lifecycle.ReleaseAsync(connection);
                 registry.Remove(connection);
                 metrics.Connections.Add(-1);

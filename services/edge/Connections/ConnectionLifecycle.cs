@@ -26,6 +26,7 @@ public sealed class ConnectionLifecycle(
     ServerFrames frames,
     InboxReplay inbox,
     ConnectionCaps caps,
+    AuthenticationBacklog backlog,
     IOptions<EdgeOptions> edgeOptions,
     IOptions<ConnectionOptions> connectionOptions,
     TimeProvider time,
@@ -60,6 +61,19 @@ public sealed class ConnectionLifecycle(
     };
 
     public async Task ActivateAsync(Connection connection, ClientIdentity identity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AuthenticateAsync(connection, identity, cancellationToken);
+        }
+        finally
+        {
+            // auth:ok and the inbox sent, or the connection refused: it waits for nothing more here.
+            backlog.Leave(connection);
+        }
+    }
+
+    private async Task AuthenticateAsync(Connection connection, ClientIdentity identity, CancellationToken cancellationToken)
     {
         // Checked before the connection becomes the user's, so a refused one is never announced to
         // presence and its release (no identity) gives back nothing it did not take.

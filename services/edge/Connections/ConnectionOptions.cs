@@ -43,6 +43,14 @@ public sealed class ConnectionOptions
     public int AdmissionsPerSecond { get; set; } = 1000;
 
     /// <summary>
+    /// Connections this edge holds that are not authenticated yet (waiting for their token, or for
+    /// presence before <c>auth:ok</c>); at this many a new upgrade gets HTTP 429 with Retry-After, so
+    /// a reconnect storm waits at the clients rather than in the edge past the auth timeout. 0 is no cap.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxPendingAuthentications { get; set; } = 1000;
+
+    /// <summary>
     /// Open connections one client address (the TCP peer) may hold on this edge; one more gets HTTP
     /// 429 at the upgrade. 0 (the default) is no cap: behind a proxy or NAT every client shares the
     /// proxy's address, so set it only where the edge sees client addresses.

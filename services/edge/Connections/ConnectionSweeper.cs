@@ -72,7 +72,10 @@ public sealed partial class ConnectionSweeper(
             var quiet = now - connection.LastClientFrameAt;
             switch (connection.State)
             {
-                case ConnectionState.Connecting or ConnectionState.Authenticating when now - connection.ConnectedAt >= auth.AuthTimeout:
+                // A connection whose token was accepted is past the client's part: the edge is
+                // still telling presence (bounded by the upstream deadline), and a busy edge must not
+                // close it for its own slowness (a reconnect storm's retries would only add to it).
+                case ConnectionState.Connecting or ConnectionState.Authenticating when connection.Identity is null && now - connection.ConnectedAt >= auth.AuthTimeout:
                     connection.RequestClose(new CloseRequest(CloseCodes.AuthFailed, "no valid auth within the auth timeout", Flush: true));
                     connection.CloseOverdue(now, options.CloseTimeout);
                     break;

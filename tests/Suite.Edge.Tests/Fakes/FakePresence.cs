@@ -39,10 +39,24 @@ public sealed class FakePresence : PresenceService.PresenceServiceBase
         set => Volatile.Write(ref _connectFailures, value);
     }
 
+    /// <summary>While set, every Connect is recorded and then waits for it to complete, as a presence that is slow.</summary>
+    public TaskCompletionSource? ConnectHold { get; set; }
+
     public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
         CallLog.Enqueue($"Connect {request.UserId} {request.ConnectionId}");
         CountStreamed(context);
+        return ConnectHold is { } hold ? ConnectAfterAsync(hold.Task, request) : Answer(request);
+    }
+
+    private async Task<ConnectResponse> ConnectAfterAsync(Task hold, ConnectRequest request)
+    {
+        await hold;
+        return await Answer(request);
+    }
+
+    private Task<ConnectResponse> Answer(ConnectRequest request)
+    {
         if (Interlocked.Decrement(ref _connectFailures) >= 0)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "presence is down (test)"));
