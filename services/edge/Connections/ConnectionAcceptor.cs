@@ -64,14 +64,27 @@ public sealed class ConnectionAcceptor(
     /// Takes one admission; false (counted) when the connections waiting for authentication are at
     /// their cap, or over the rate: answer 429 with Retry-After. A full backlog takes no admission.
     /// </summary>
-    public bool TryAdmit()
+    public bool TryAdmit() => HasAuthenticationRoom(backlog.IsFull) && TryTakeAdmission();
+
+    /// <summary>
+    /// <see cref="TryAdmit"/>, but an upgrade that finds the authentication backlog full waits up to
+    /// <see cref="ConnectionOptions.AuthenticationBacklogWait"/> for room first (the edge's own handshake).
+    /// </summary>
+    public async ValueTask<bool> TryAdmitAsync(CancellationToken cancellationToken) =>
+        HasAuthenticationRoom(!await backlog.WaitForRoomAsync(options.Value.AuthenticationBacklogWait, cancellationToken)) && TryTakeAdmission();
+
+    private bool HasAuthenticationRoom(bool full)
     {
-        if (backlog.IsFull)
+        if (full)
         {
             metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "authenticating"));
-            return false;
         }
 
+        return !full;
+    }
+
+    private bool TryTakeAdmission()
+    {
         if (admission.TryAdmit())
         {
             return true;

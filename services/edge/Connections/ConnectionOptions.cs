@@ -51,6 +51,14 @@ public sealed class ConnectionOptions
     public int MaxPendingAuthentications { get; set; } = 1000;
 
     /// <summary>
+    /// How long an upgrade that finds <see cref="MaxPendingAuthentications"/> reached waits for room
+    /// (its 101 held back) before it gets HTTP 429; zero refuses at once. Waiting costs the edge only
+    /// the socket; a refused client comes back through the whole upgrade.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan AuthenticationBacklogWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Open connections one client address (the TCP peer) may hold on this edge; one more gets HTTP
     /// 429 at the upgrade. 0 (the default) is no cap: behind a proxy or NAT every client shares the
     /// proxy's address, so set it only where the edge sees client addresses.

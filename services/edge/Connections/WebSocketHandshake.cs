@@ -180,7 +180,7 @@ public sealed class WebSocketHandshake
         var handedOver = false;
         try
         {
-            if (!_acceptor.TryAdmit())
+            if (!await _acceptor.TryAdmitAsync(connection.ConnectionClosed))
             {
                 await RespondAsync(output, "429 Too Many Requests", "Retry-After: 1\r\n", "");
                 return default;

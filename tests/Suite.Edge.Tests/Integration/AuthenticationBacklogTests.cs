@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
 using Suite.Edge.Connections;
+using Suite.Edge.Limits;
 using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
@@ -15,7 +17,11 @@ public sealed class AuthenticationBacklogTests
     public async Task Upgrades_beyond_the_connections_waiting_for_authentication_get_429_until_one_authenticates()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxPendingAuthentications"] = "2" });
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string>
+        {
+            ["Connections:MaxPendingAuthentications"] = "2",
+            ["Connections:AuthenticationBacklogWait"] = "00:00:00",
+        });
         await using var first = await edge.ConnectAsync(ct);
         await using var second = await edge.ConnectAsync(ct);
 
@@ -57,6 +63,44 @@ public sealed class AuthenticationBacklogTests
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{edge.Port}") };
         var metrics = await http.GetStringAsync("/metrics", ct);
         Assert.Contains("reason=\"authenticating\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_upgrade_that_finds_the_backlog_full_waits_for_room_and_is_admitted_when_one_authenticates()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxPendingAuthentications"] = "1" });
+        var backlog = edge.Services.GetRequiredService<AuthenticationBacklog>();
+        await using var first = await edge.ConnectAsync(ct);
+        var second = edge.ConnectAsync(ct);
+        await Eventually.UntilAsync(() => backlog.Waiting == 1, TimeSpan.FromSeconds(10), ct, "the second upgrade waits for room");
+
+        await first.SendAsync(new { type = "auth", token = edge.Token("alice") }, ct);
+        Assert.Equal("auth:ok", (await first.ReceiveAsync(ct)).GetProperty("type").GetString());
+
+        await using var admitted = await second;
+        await admitted.SendAsync(new { type = "auth", token = edge.Token("bob") }, ct);
+        Assert.Equal("auth:ok", (await admitted.ReceiveAsync(ct)).GetProperty("type").GetString());
+        Assert.Equal(0, backlog.Waiting);
+    }
+
+    [Fact]
+    public async Task An_upgrade_that_waited_the_whole_backlog_wait_gets_429()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxPendingAuthentications"] = "1" });
+        var backlog = edge.Services.GetRequiredService<AuthenticationBacklog>();
+        await using var first = await edge.ConnectAsync(ct);
+        using var refused = new ClientWebSocket();
+        refused.Options.CollectHttpResponseDetails = true;
+        var connecting = refused.ConnectAsync(edge.WebSocketUri, ct);
+        await Eventually.UntilAsync(() => backlog.Waiting == 1, TimeSpan.FromSeconds(10), ct, "the upgrade waits for room");
+
+        edge.Time.Advance(TimeSpan.FromSeconds(5));
+
+        await Assert.ThrowsAsync<WebSocketException>(() => connecting);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.HttpStatusCode);
+        Assert.Equal(0, backlog.Waiting);
     }
 
     [Fact]
