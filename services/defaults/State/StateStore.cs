@@ -75,6 +75,7 @@ public sealed class StateStore
         (await ReadAsync<T>(key, cancellationToken)).Value;
 
     /// <summary>Values of many keys in one call; missing keys are absent from the result.</summary>
+    /// <exception cref="DaprException">The call failed, or the store failed to read one of the keys.</exception>
     public async Task<IReadOnlyDictionary<string, T>> GetManyAsync<T>(IReadOnlyList<string> keys, CancellationToken cancellationToken)
         where T : class
     {
@@ -86,6 +87,16 @@ public sealed class StateStore
 
         foreach (var item in await _sidecar.GetBulkStateAsync(DaprNames.StateStore, keys, BulkParallelism, cancellationToken))
         {
+            // daprd (and the emulator) answer a key it failed to read with an error on that item and
+            // no data, which must not read as a missing key: a room loaded without one of its member
+            // shards, or a presence without a user, would go on from a partial view.
+            if (item.Error.Length > 0)
+            {
+                throw new DaprException(
+                    $"State operation failed: the store could not read key '{item.Key}': {item.Error}",
+                    new RpcException(new Status(StatusCode.Unavailable, $"key '{item.Key}': {item.Error}")));
+            }
+
             if (Deserialize<T>(item.Data.Span) is { } value)
             {
                 result[item.Key] = value;

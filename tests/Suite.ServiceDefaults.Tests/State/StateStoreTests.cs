@@ -25,6 +25,19 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bulk_read_with_a_key_the_store_failed_to_read_fails_instead_of_leaving_it_out()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = Host.Store();
+        Assert.True(await store.TryWriteAsync("a", new Counter(1), "", ct));
+
+        // The sidecar refuses this key alone (a Dapr key may not contain '||'), as an item error.
+        var failure = await Assert.ThrowsAsync<Dapr.DaprException>(() => store.GetManyAsync<Counter>(["a", "bad||key"], ct));
+
+        Assert.Contains("bad||key", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_key_reads_as_null_with_an_empty_etag_and_bulk_reads_leave_it_out()
     {
         var ct = TestContext.Current.CancellationToken;
