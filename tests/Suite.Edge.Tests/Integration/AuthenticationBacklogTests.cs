@@ -22,8 +22,10 @@ public sealed class AuthenticationBacklogTests
             ["Connections:MaxPendingAuthentications"] = "2",
             ["Connections:AuthenticationBacklogWait"] = "00:00:00",
         });
+        var backlog = edge.Services.GetRequiredService<AuthenticationBacklog>();
         await using var first = await edge.ConnectAsync(ct);
         await using var second = await edge.ConnectAsync(ct);
+        await BacklogHoldsAsync(backlog, 2, ct);
 
         using var refused = new ClientWebSocket();
         refused.Options.CollectHttpResponseDetails = true;
@@ -72,6 +74,7 @@ public sealed class AuthenticationBacklogTests
         await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxPendingAuthentications"] = "1" });
         var backlog = edge.Services.GetRequiredService<AuthenticationBacklog>();
         await using var first = await edge.ConnectAsync(ct);
+        await BacklogHoldsAsync(backlog, 1, ct);
         var second = edge.ConnectAsync(ct);
         await Eventually.UntilAsync(() => backlog.Waiting == 1, TimeSpan.FromSeconds(10), ct, "the second upgrade waits for room");
 
@@ -91,6 +94,7 @@ public sealed class AuthenticationBacklogTests
         await using var edge = await EdgeHost.StartAsync(ct, new Dictionary<string, string> { ["Connections:MaxPendingAuthentications"] = "1" });
         var backlog = edge.Services.GetRequiredService<AuthenticationBacklog>();
         await using var first = await edge.ConnectAsync(ct);
+        await BacklogHoldsAsync(backlog, 1, ct);
         using var refused = new ClientWebSocket();
         refused.Options.CollectHttpResponseDetails = true;
         var connecting = refused.ConnectAsync(edge.WebSocketUri, ct);
@@ -114,6 +118,7 @@ public sealed class AuthenticationBacklogTests
         await waiting.SendAsync(new { type = "auth", token = edge.Token("alice") }, ct);
         await Eventually.UntilAsync(() => presence.CallLog.Any(c => c.StartsWith("Connect alice ", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), ct, "the edge tells presence of alice");
         await using var silent = await edge.ConnectAsync(ct);
+        await BacklogHoldsAsync(edge.Services.GetRequiredService<AuthenticationBacklog>(), 2, ct);
 
         edge.Time.Advance(TimeSpan.FromSeconds(6));
 
@@ -123,4 +128,8 @@ public sealed class AuthenticationBacklogTests
         presence.ConnectHold.SetResult();
         Assert.Equal("auth:ok", (await waiting.ReceiveAsync(ct)).GetProperty("type").GetString());
     }
+
+    // The client sees its 101 before the edge's handler counts the connection: wait for the count.
+    private static Task BacklogHoldsAsync(AuthenticationBacklog backlog, int connections, CancellationToken ct) =>
+        Eventually.UntilAsync(() => backlog.Count == connections, TimeSpan.FromSeconds(10), ct, $"the backlog holds {connections} connections");
 }
