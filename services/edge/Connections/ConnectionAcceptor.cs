@@ -64,23 +64,24 @@ public sealed class ConnectionAcceptor(
     /// Takes one admission; false (counted) when the connections waiting for authentication are at
     /// their cap, or over the rate: answer 429 with Retry-After. A full backlog takes no admission.
     /// </summary>
-    public bool TryAdmit() => HasAuthenticationRoom(backlog.IsFull) && TryTakeAdmission();
+    public bool TryAdmit() => CountRefusal(room: !backlog.IsFull) && TryTakeAdmission();
 
     /// <summary>
     /// <see cref="TryAdmit"/>, but an upgrade that finds the authentication backlog full waits up to
     /// <see cref="ConnectionOptions.AuthenticationBacklogWait"/> for room first (the edge's own handshake).
     /// </summary>
     public async ValueTask<bool> TryAdmitAsync(CancellationToken cancellationToken) =>
-        HasAuthenticationRoom(!await backlog.WaitForRoomAsync(options.Value.AuthenticationBacklogWait, cancellationToken)) && TryTakeAdmission();
+        CountRefusal(room: await backlog.WaitForRoomAsync(options.Value.AuthenticationBacklogWait, cancellationToken)) && TryTakeAdmission();
 
-    private bool HasAuthenticationRoom(bool full)
+    // Returns room, and counts a refusal when the authentication backlog has none.
+    private bool CountRefusal(bool room)
     {
-        if (full)
+        if (!room)
         {
             metrics.AdmissionsRejected.Add(1, new KeyValuePair<string, object?>("reason", "authenticating"));
         }
 
-        return !full;
+        return room;
     }
 
     private bool TryTakeAdmission()
