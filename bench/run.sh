@@ -5,7 +5,8 @@
 #   bash bench/run.sh --set full            # every mode (nats too), 20k idle connections, 30 s fan-out, 10k storm
 #   bash bench/run.sh --modes "nats seed-ws"
 #
-# Modes: embedded (all services in one process, in-memory components), redis and nats (the
+# Modes: edge (the edge alone: fanout-local with 1,000 connections at 10,000 and 50,000 deliveries/s,
+# one start each, beside ../shared/tools/send-floor built with cc: issue 10's per-delivery floor), embedded (all services in one process, in-memory components), redis and nats (the
 # multi-process launcher: 2 edges, 3 services, 5+ sidecars, the broker), seed-ws and signalr (the
 # peers in ../shared/peers, 2 instances each over one redis-server; PEERS_DIR overrides).
 # Every system is started by the load generator (tests/Load) and stopped by it; this script also runs
@@ -24,7 +25,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 set_name=small
 modes_given=0
-modes="embedded redis seed-ws signalr"
+modes="edge embedded redis seed-ws signalr"
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,10 +47,10 @@ mkdir -p "$out"
 # pools and heaps that grow once, and read the Node peer at -2.8 KiB per connection (2026-12-06).
 case "$set_name" in
   small) connect_n=3000; held_n=3000; fanout_t=10s; warmup_t=30s; direct_n=500; direct_rate=500; notify_n=500; notify_rate=30; storm_n=1000; short_t=5s
-         sweep_modes="redis seed-ws"; sweep_t=5s; sweep_warmup_t=3s ;;
+         sweep_modes="redis seed-ws"; sweep_t=5s; sweep_warmup_t=3s; local_t=10s ;;
   full)  connect_n=15000; held_n=5000; fanout_t=30s; warmup_t=15s; direct_n=5000; direct_rate=2000; notify_n=5000; notify_rate=30; storm_n=10000; short_t=20s
-         sweep_modes="embedded redis nats seed-ws signalr"; sweep_t=10s; sweep_warmup_t=5s
-         [ "$modes_given" = 1 ] || modes="embedded redis nats seed-ws signalr" ;;
+         sweep_modes="embedded redis nats seed-ws signalr"; sweep_t=10s; sweep_warmup_t=5s; local_t=20s
+         [ "$modes_given" = 1 ] || modes="edge embedded redis nats seed-ws signalr" ;;
   *) echo "bench/run.sh: --set is small or full" >&2; exit 2 ;;
 esac
 # The peers' published figures were taken at this fan-out: 20 rooms x 50 members, one sender per
@@ -80,8 +81,47 @@ stop_group() {
 trap stop_group EXIT
 trap 'stop_group; exit 130' INT TERM
 
+# Issue 10's floor: what one send() of a small frame costs on this machine, measured in this run.
+send_floor() {
+  local src="$root/../shared/tools/send-floor/send-floor.c" dir line
+  if [ ! -f "$src" ] || ! command -v cc >/dev/null; then echo "note: send-floor not run (needs $src and cc)" >&2; return 0; fi
+  dir="$(mktemp -d)"
+  cc -O2 -o "$dir/send-floor" "$src"
+  line="$("$dir/send-floor" 1000 200 120)"
+  rm -rf "$dir"
+  echo "send-floor: $line" >&2
+  local us; us="$(sed -n 's/.*server CPU \([0-9.]*\) us per send.*/\1/p' <<< "$line")"
+  printf '{"scenario":"send-floor","target":{"mode":"send-floor"},"settings":{"connections":1000,"rounds":200,"frameBytes":120},"figures":{"cpuMicrosPerSend":%s}}\n' "$us" > "$out/send-floor.json"
+}
+
+# The edge alone, one start per rate; servers and load pinned as for the other modes.
+edge_alone() {
+  local rate
+  for rate in 10 50; do
+    echo "== edge: fanout-local, 1,000 connections at ${rate}/s each" >&2
+    set +e
+    setsid "${pin[@]}" "${load[@]}" fanout-local --mode edge "${server_pin[@]}" --connections 1000 --rate "$rate" \
+      --duration "$local_t" --warmup-duration 30s --connect-rate 2000 --drain-timeout 30s \
+      --out "$out/edge-fanout-local-$rate.json" > /dev/null 2> >(tee -a "$out/edge.log" >&2) &
+    pid=$!
+    group=$pid
+    groups+=("$pid")
+    wait "$pid"
+    status=$?
+    set -e
+    stop_group
+    [ "$status" -eq 0 ] || { echo "== edge at ${rate}/s failed (exit $status); see $out/edge.log" >&2; failed_modes+=("edge"); }
+  done
+  send_floor
+}
+
 failed_modes=()
 for mode in $modes; do
+  pin=()
+  if [ -n "$LOAD_CPUS" ] && command -v taskset >/dev/null; then pin=(taskset -c "$LOAD_CPUS"); fi
+  server_pin=()
+  if [ -n "$SERVER_CPUS" ]; then server_pin=(--edge-cpus "$SERVER_CPUS"); fi
+  if [ "$mode" = edge ]; then edge_alone; continue; fi
   sweep=""
   case " $sweep_modes " in *" $mode "*) sweep=",fanout-sweep" ;; esac
   case "$mode" in
@@ -89,10 +129,6 @@ for mode in $modes; do
     seed-ws|signalr) scenarios="connect,fanout$sweep,storm" ;;
     *) echo "bench/run.sh: unknown mode $mode" >&2; exit 2 ;;
   esac
-  pin=()
-  if [ -n "$LOAD_CPUS" ] && command -v taskset >/dev/null; then pin=(taskset -c "$LOAD_CPUS"); fi
-  server_pin=()
-  if [ -n "$SERVER_CPUS" ]; then server_pin=(--edge-cpus "$SERVER_CPUS"); fi
   echo "== $mode: $scenarios" >&2
   # One system start per mode; --<scenario>.<option> sizes one scenario.
   set +e

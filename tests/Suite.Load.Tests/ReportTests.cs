@@ -109,6 +109,29 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void The_edge_alone_is_judged_against_send_floor_at_each_rate_in_a_column_of_its_own()
+    {
+        JsonObject[] results =
+        [
+            Result("fanout-local", "edge", new JsonObject { ["offeredDeliveriesPerSecond"] = 10000, ["serverCpuMicrosPerDelivery"] = 10.0 }),
+            Result("fanout-local", "edge", new JsonObject { ["offeredDeliveriesPerSecond"] = 50000, ["serverCpuMicrosPerDelivery"] = 7.0 }),
+            Result("send-floor", "send-floor", new JsonObject { ["cpuMicrosPerSend"] = 5.0 }, new JsonObject { ["connections"] = 1000, ["rounds"] = 200, ["frameBytes"] = 120 }),
+        ];
+
+        var rows = TargetsTable.RoomOwnerAndEdge(results);
+        var report = MarkdownReport.Render(results);
+
+        var at10k = rows.Single(r => r.Target == "edge CPU per delivery, fanout-local at 10,000/s (edge)");
+        Assert.Equal(("10.0 µs (2.00× the floor)", "≤ 1.5 × send-floor = 7.5 µs", TargetRow.Missed), (at10k.Measured, at10k.Goal, at10k.Status));
+        Assert.Equal(TargetRow.Met, Status(rows, "edge CPU per delivery, fanout-local at 50,000/s (edge)"));
+        Assert.Contains("| figure | edge at 10,000/s | edge at 50,000/s |", report, StringComparison.Ordinal);
+        Assert.Contains("| CPU per send() of one frame | 5.00 µs |", report, StringComparison.Ordinal);
+
+        var withoutFloor = TargetsTable.RoomOwnerAndEdge(results[..1]);
+        Assert.Equal("not judged: send-floor not run", Status(withoutFloor, "edge CPU per delivery, fanout-local at 10,000/s (edge)"));
+    }
+
+    [Fact]
     public void Server_processes_are_named_by_their_role()
     {
         EdgeTarget[] edges = [new("edge-1", new Uri("ws://127.0.0.1:1/ws"), new Uri("http://127.0.0.1:1/"), 41), new("seed-ws-0", new Uri("ws://127.0.0.1:2/ws"), new Uri("http://127.0.0.1:2/"), 42)];

@@ -34,6 +34,10 @@ internal static class FigureRows
             new("server RSS before → peak", _ => null, _ => "", Text: f => $"{MarkdownReport.Bytes(f["serverRssBytesBefore"])} → {MarkdownReport.Bytes(f["serverRssBytesPeak"])}"),
             new("server CPU during the storm", f => Number(f, "serverCpuSecondsDuringStorm"), v => v.ToString("0.00", CultureInfo.InvariantCulture) + " s"),
         ],
+        "send-floor" =>
+        [
+            new("CPU per send() of one frame", f => Number(f, "cpuMicrosPerSend"), v => v.ToString("0.00", CultureInfo.InvariantCulture) + " µs", Ratio: false),
+        ],
         _ => Deliveries(scenario),
     };
 

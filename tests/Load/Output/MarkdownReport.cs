@@ -27,8 +27,9 @@ internal static class MarkdownReport
         foreach (var scenario in results.GroupBy(r => r["scenario"]!.GetValue<string>()).OrderBy(g => order.IndexOf(g.Key) is var i and >= 0 ? i : order.Count))
         {
             var byMode = scenario
-                .GroupBy(Mode)
-                .OrderBy(g => Array.IndexOf(ModeOrder, g.Key) is var i and >= 0 ? i : ModeOrder.Length)
+                .GroupBy(Column)
+                .OrderBy(g => Array.IndexOf(ModeOrder, Mode(g.First())) is var i and >= 0 ? i : ModeOrder.Length)
+                .ThenBy(g => FigureRows.Number((JsonObject)g.First()["figures"]!, "offeredDeliveriesPerSecond") ?? 0)
                 .ToDictionary(g => g.Key, g => (JsonObject)g.Last()["figures"]!);
             var first = scenario.First();
             text.AppendLine(CultureInfo.InvariantCulture, $"### {scenario.Key}");
@@ -73,6 +74,13 @@ internal static class MarkdownReport
 
     private static string Mode(JsonObject result) => result["target"]?["mode"]?.GetValue<string>() ?? "?";
 
+    // The edge alone runs fanout-local once per rate (issue 10 holds it to the floor at 10,000 and at
+    // 50,000 deliveries/s): a column each.
+    private static string Column(JsonObject result) =>
+        result["scenario"]?.GetValue<string>() == "fanout-local" && result["figures"] is JsonObject f && FigureRows.Number(f, "offeredDeliveriesPerSecond") is { } rate
+            ? $"{Mode(result)} at {rate.ToString("N0", CultureInfo.InvariantCulture)}/s"
+            : Mode(result);
+
     /// <summary>The value, and for a suite mode its ratio to each peer that has the figure ("0.31× seed-ws").</summary>
     private static string Cell(FigureRow row, string mode, JsonObject figures, IReadOnlyDictionary<string, JsonObject> byMode)
     {
@@ -109,6 +117,8 @@ internal static class MarkdownReport
         "fanout" => $"{s["rooms"]} rooms × {s["membersPerRoom"]} members spread over the edges/instances, {s["sendersPerRoom"]} sender(s) per room at {s["senderRatePerSecond"]} msg/s each for {s["durationSeconds"]} s, measured after {s["warmupSeconds"]} s of the same load unmeasured.",
         "direct" => $"{s["connections"]} clients in pairs on different edges, {s["ratePerSecond"]} direct messages/s in total for {s["durationSeconds"]} s.",
         "notify" => $"{s["connections"]} clients in {s["rooms"]} rooms; {s["ratePerSecond"]} business events/s through Dapr for {s["durationSeconds"]} s, targets cycling two users / a room / everyone.",
+        "send-floor" => $"`../shared/tools/send-floor`: one send() of a {s["frameBytes"]}-byte frame to each of {s["connections"]} loopback connections per round, {s["rounds"]} rounds, sender on the servers' CPU, reader on the load's; the least one delivery costs on this machine.",
+        "fanout-local" => $"The edge alone: {s["connections"]} connections, {s["ratePerSecond"]} `everyone` deliveries/s posted to the edge for {s["durationSeconds"]} s, measured after {s["warmupSeconds"]} s of the same load unmeasured.",
         "storm" => $"{s["connections"]} clients dropped at once and reconnecting at once, retrying with jittered backoff for up to {s["stormDeadlineSeconds"]} s.",
         _ => $"{s["connections"]} connections, {s["ratePerSecond"]}/s for {s["durationSeconds"]} s.",
     };

@@ -107,6 +107,8 @@ internal static class TargetsTable
             }
         }
 
+        rows.AddRange(EdgeAgainstFloor(results));
+
         var wsSweep = sweep.TryGetValue("seed-ws", out var wsFigures) ? SweepTable.FirstBehind(wsFigures) : "not run";
         foreach (var (mode, f) in Suite(sweep))
         {
@@ -114,6 +116,31 @@ internal static class TargetsTable
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Issue 10: the edge's CPU per delivery in fanout-local (the edge alone, 1,000 connections) at each
+    /// rate run, at most 1.5 × what one send() costs as send-floor measured it in the same run.
+    /// </summary>
+    private static IEnumerable<TargetRow> EdgeAgainstFloor(IReadOnlyList<JsonObject> results)
+    {
+        var floor = results.Where(r => r["scenario"]?.GetValue<string>() == "send-floor")
+            .Select(r => Get((JsonObject)r["figures"]!, "cpuMicrosPerSend"))
+            .LastOrDefault(v => v is not null);
+        foreach (var result in results.Where(r => r["scenario"]?.GetValue<string>() == "fanout-local" && r["figures"] is JsonObject))
+        {
+            var figures = (JsonObject)result["figures"]!;
+            if (Get(figures, "serverCpuMicrosPerDelivery") is not { } cpu)
+            {
+                continue;
+            }
+
+            var rate = Get(figures, "offeredDeliveriesPerSecond") ?? 0;
+            var target = $"edge CPU per delivery, fanout-local at {rate.ToString("N0", CultureInfo.InvariantCulture)}/s ({result["target"]?["mode"]})";
+            yield return floor is { } f
+                ? TargetRow.Judged(target, $"{Micros(cpu)} ({(cpu / f).ToString("0.00", CultureInfo.InvariantCulture)}× the floor)", $"≤ 1.5 × send-floor = {Micros(1.5 * f)}", cpu <= 1.5 * f)
+                : new(target, Micros(cpu), "≤ 1.5 × send-floor", "not judged: send-floor not run");
+        }
     }
 
     private static List<TargetRow> Issue5(IReadOnlyList<JsonObject> results)
