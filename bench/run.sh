@@ -94,23 +94,29 @@ send_floor() {
   printf '{"scenario":"send-floor","target":{"mode":"send-floor"},"settings":{"connections":1000,"rounds":200,"frameBytes":120},"figures":{"cpuMicrosPerSend":%s}}\n' "$us" > "$out/send-floor.json"
 }
 
+# Runs one load generator in its own process group, waits for it and stops the group; a failure is
+# recorded under <name> (details in <log>).
+run_generator() {
+  local name="$1" log="$2"; shift 2
+  set +e
+  setsid "${pin[@]}" "${load[@]}" "$@" > /dev/null 2> >(tee -a "$log" >&2) &
+  pid=$!
+  group=$pid
+  groups+=("$pid")
+  wait "$pid"
+  status=$?
+  set -e
+  stop_group
+  [ "$status" -eq 0 ] || { echo "== $name failed (exit $status); see $log" >&2; failed_modes+=("$name"); }
+}
+
 # The edge alone, one start per rate; servers and load pinned as for the other modes.
 edge_alone() {
   local rate
   for rate in 10 50; do
     echo "== edge: fanout-local, 1,000 connections at ${rate}/s each" >&2
-    set +e
-    setsid "${pin[@]}" "${load[@]}" fanout-local --mode edge "${server_pin[@]}" --connections 1000 --rate "$rate" \
-      --duration "$local_t" --warmup-duration 30s --connect-rate 2000 --drain-timeout 30s \
-      --out "$out/edge-fanout-local-$rate.json" > /dev/null 2> >(tee -a "$out/edge.log" >&2) &
-    pid=$!
-    group=$pid
-    groups+=("$pid")
-    wait "$pid"
-    status=$?
-    set -e
-    stop_group
-    [ "$status" -eq 0 ] || { echo "== edge at ${rate}/s failed (exit $status); see $out/edge.log" >&2; failed_modes+=("edge"); }
+    run_generator "edge at ${rate}/s" "$out/edge.log" fanout-local --mode edge "${server_pin[@]}" --connections 1000 --rate "$rate" \
+      --duration "$local_t" --warmup-duration 30s --connect-rate 2000 --drain-timeout 30s --out "$out/edge-fanout-local-$rate.json"
   done
   send_floor
 }
@@ -131,22 +137,12 @@ for mode in $modes; do
   esac
   echo "== $mode: $scenarios" >&2
   # One system start per mode; --<scenario>.<option> sizes one scenario.
-  set +e
-  setsid "${pin[@]}" "${load[@]}" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
+  run_generator "$mode" "$out/$mode.log" "$scenarios" --mode "$mode" "${server_pin[@]}" --out-dir "$out" \
     --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
     --connect.connections "$connect_n" --connect.held "$held_n" --connect.settle 30s "${fanout_opts[@]}" "${sweep_opts[@]}" \
     --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration "$short_t" \
     --notify.connections "$notify_n" --notify.rooms 10 --notify.rate "$notify_rate" --notify.duration "$short_t" \
-    --storm.connections "$storm_n" --storm.storm-deadline 30s \
-    > /dev/null 2> >(tee "$out/$mode.log" >&2) &
-  pid=$!
-  group=$pid
-  groups+=("$pid")
-  wait "$pid"
-  status=$?
-  set -e
-  stop_group
-  [ "$status" -eq 0 ] || { echo "== $mode failed (exit $status); see $out/$mode.log" >&2; failed_modes+=("$mode"); }
+    --storm.connections "$storm_n" --storm.storm-deadline 30s
 done
 
 # What this script started: its generators' process groups, and anything run from this checkout
