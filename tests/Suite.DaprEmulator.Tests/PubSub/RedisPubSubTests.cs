@@ -72,6 +72,47 @@ public sealed class RedisPubSubTests(RedisFixture redis) : IClassFixture<RedisFi
     }
 
     [Fact]
+    public async Task At_most_concurrency_messages_are_in_the_handler_at_once_and_the_rest_follow_as_they_finish()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var topic = RedisFixture.Unique("topic");
+        var group = RedisFixture.Unique("group");
+        await using var pubsub = await StartAsync(("concurrency", "3"), ("consumerID", group));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inHandler = 0;
+        var most = 0;
+        var handled = 0;
+        await using var subscription = await pubsub.SubscribeAsync(
+            new TopicSubscription(topic, NoMetadata),
+            async (_, handlerCt) =>
+            {
+                var now = Interlocked.Increment(ref inHandler);
+                InterlockedMax(ref most, now);
+                await release.Task.WaitAsync(handlerCt);
+                Interlocked.Decrement(ref inHandler);
+                Interlocked.Increment(ref handled);
+            },
+            ct);
+
+        await PublishNumberedAsync(pubsub, topic, 10, ct);
+        await Eventually.UntilAsync(() => Volatile.Read(ref inHandler) == 3, Bound, ct, "three messages in the handler");
+        Assert.Equal(0, Volatile.Read(ref handled));
+
+        release.SetResult();
+        await Eventually.UntilAsync(() => Volatile.Read(ref handled) == 10, Bound, ct, "every message handled once released");
+        Assert.Equal(3, Volatile.Read(ref most));
+        await Eventually.UntilAsync(() => PendingAsync(topic, group), pending => pending == 0, Bound, ct, "every delivery is acked");
+
+        static void InterlockedMax(ref int target, int value)
+        {
+            int current;
+            while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+            {
+            }
+        }
+    }
+
+    [Fact]
     public async Task Subscribers_sharing_a_consumer_id_each_get_a_message_once()
     {
         var ct = TestContext.Current.CancellationToken;
