@@ -62,6 +62,30 @@ public sealed class InMemoryStateStoreTests
         Assert.NotNull(await store.GetAsync("app||forever", ct));
     }
 
+    [Fact]
+    public async Task Keys_that_differ_only_outside_ascii_are_kept_apart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = Start(TimeProvider.System);
+        string[] keys = ["app||e", "app||é", "app||\u00ff", "app||\uD800", "app||\uDFFF", "app||\uD83D\uDE00", "app||E"];
+
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await store.SetAsync(Set(keys[i], i.ToString(CultureInfo.InvariantCulture)), ct);
+        }
+
+        // Each key reads back its own value: no two of them share a place (two lone surrogates would, as UTF-8).
+        for (var i = 0; i < keys.Length; i++)
+        {
+            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString((await store.GetAsync(keys[i], ct))!.Data.Span));
+        }
+
+        await store.DeleteAsync(new StateDeleteRequest("app||é", null, StateConcurrency.Unspecified, NoMetadata), ct);
+        Assert.Null(await store.GetAsync("app||é", ct));
+        Assert.NotNull(await store.GetAsync("app||e", ct));
+        Assert.NotNull(await store.GetAsync("app||\u00ff", ct));
+    }
+
     private static InMemoryStateStore Start(TimeProvider time) =>
         new(
             new ComponentDefinition("statestore", "state.in-memory", "v1", new ComponentMetadata(new Dictionary<string, string>(), "statestore.yaml"), [], "statestore.yaml"),
