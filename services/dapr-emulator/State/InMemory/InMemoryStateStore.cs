@@ -10,7 +10,7 @@ namespace Suite.DaprEmulator.State.InMemory;
 /// </summary>
 public sealed class InMemoryStateStore(ComponentDefinition definition, ComponentContext context) : IStateStore
 {
-    private readonly Dictionary<StoredKey, Item> _items = [];
+    private readonly Dictionary<string, Item> _items = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly int? _defaultTtlSeconds = definition.Metadata.GetString(StateTtl.MetadataKey) is null
         ? null
@@ -25,7 +25,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
     {
         lock (_lock)
         {
-            if (!TryGetLive(new StoredKey(key), out var item))
+            if (!TryGetLive(key, out var item))
             {
                 return Task.FromResult<StateEntry?>(null);
             }
@@ -42,7 +42,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
         var ttl = StateTtl.Read(request.Metadata) ?? _defaultTtlSeconds;
         lock (_lock)
         {
-            CheckSet(request, new StoredKey(request.Key));
+            CheckSet(request);
             Apply(new StateOperation.Upsert(request), ttl);
         }
 
@@ -51,11 +51,10 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
 
     public Task DeleteAsync(StateDeleteRequest request, CancellationToken cancellationToken)
     {
-        var key = new StoredKey(request.Key);
         lock (_lock)
         {
-            CheckETag(key, request.Key, request.ETag);
-            _items.Remove(key);
+            CheckETag(request.Key, request.ETag);
+            _items.Remove(request.Key);
         }
 
         return Task.CompletedTask;
@@ -70,10 +69,10 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
                 switch (operation)
                 {
                     case StateOperation.Upsert upsert:
-                        CheckSet(upsert.Request, new StoredKey(upsert.Request.Key));
+                        CheckSet(upsert.Request);
                         break;
                     case StateOperation.Delete delete:
-                        CheckETag(new StoredKey(delete.Request.Key), delete.Request.Key, delete.Request.ETag);
+                        CheckETag(delete.Request.Key, delete.Request.ETag);
                         break;
                 }
             }
@@ -90,17 +89,17 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private void CheckSet(StateSetRequest request, StoredKey key)
+    private void CheckSet(StateSetRequest request)
     {
-        if (request.Concurrency == StateConcurrency.FirstWrite && string.IsNullOrEmpty(request.ETag) && TryGetLive(key, out _))
+        if (request.Concurrency == StateConcurrency.FirstWrite && string.IsNullOrEmpty(request.ETag) && TryGetLive(request.Key, out _))
         {
             throw new StateETagMismatchException(request.Key);
         }
 
-        CheckETag(key, request.Key, request.ETag);
+        CheckETag(request.Key, request.ETag);
     }
 
-    private void CheckETag(StoredKey key, string name, string? etag)
+    private void CheckETag(string key, string? etag)
     {
         if (string.IsNullOrEmpty(etag))
         {
@@ -109,7 +108,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
 
         if (!TryGetLive(key, out var item) || !item.HasETag(etag))
         {
-            throw new StateETagMismatchException(name);
+            throw new StateETagMismatchException(key);
         }
     }
 
@@ -120,10 +119,10 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
             case StateOperation.Upsert { Request: var request }:
                 SweepExpiredNowAndThen();
                 DateTimeOffset? expiresAt = ttlSeconds is > 0 ? _time.GetUtcNow().AddSeconds(ttlSeconds.Value) : null;
-                _items[new StoredKey(request.Key)] = new Item(request.Value.ToArray(), Guid.NewGuid(), expiresAt);
+                _items[request.Key] = new Item(request.Value.ToArray(), Guid.NewGuid(), expiresAt);
                 break;
             case StateOperation.Delete { Request: var request }:
-                _items.Remove(new StoredKey(request.Key));
+                _items.Remove(request.Key);
                 break;
         }
     }
@@ -146,7 +145,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
     }
 
     // Expired items are removed when touched, which is all a reader can observe of contrib's sweep.
-    private bool TryGetLive(StoredKey key, out Item item)
+    private bool TryGetLive(string key, out Item item)
     {
         if (_items.TryGetValue(key, out item!))
         {
