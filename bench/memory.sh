@@ -113,7 +113,7 @@ def load(path):
         m = on and re.match(r'\s*([\d,]+)\s+([\d,]+)\s(.*)$', line.rstrip('\n'))
         if m:
             k = re.sub(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', m.group(3))
-            k = re.sub(r'\d+', '#', re.sub(r'[0-9a-f]{32}', '<hex32>', k))
+            k = re.sub(r'\d+', '#', re.sub(r'[0-9a-f]{32}', '<hexid>', k))
             d[k][0] += int(m.group(1).replace(',', '')); d[k][1] += int(m.group(2).replace(',', ''))
     return d
 a, b, n = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
