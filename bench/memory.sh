@@ -11,30 +11,47 @@
 # `dotnet-gcdump report` lists only their base size). The .gcdump files are kept for PerfView / VS.
 # Environment: N=5000 TOOLS=/work/tools OUT=bench/results/memory TOP=40; extra edge env as arguments
 # (e.g. bash bench/memory.sh DOTNET_gcServer=1). Leaves no process behind.
+# MODE=embedded measures the embedded suite instead (services/suite: edge, presence, room,
+# notification and their in-memory sidecars in one process), so the dumps also hold what presence
+# and the in-memory state store keep per connection; SUITE_DIR=<its build output folder> (default
+# services/suite/bin/Release/net10.0) measures another build, e.g. a copy of the one before a change.
+# HELD=<count> opens and holds that many connections (user ids of their own) before the first dump,
+# so the figures are the slope between HELD and HELD + N, as the connect scenario's --held reads it.
+# KEEP_DUMPS=1 keeps the heap dumps (for gcroot and the like); *.strings lists the strings by value.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-N="${N:-5000}"; TOOLS="${TOOLS:-/work/tools}"; OUT="${OUT:-$root/bench/results/memory}"; TOP="${TOP:-40}"
+MODE="${MODE:-edge}"; N="${N:-5000}"; TOOLS="${TOOLS:-/work/tools}"; OUT="${OUT:-$root/bench/results/memory}"; TOP="${TOP:-40}"
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-dotnet build -c Release services/edge -v quiet -nologo >&2
-dotnet build -c Release tests/Load -v quiet -nologo >&2
-
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 port="$(free_port)"; dead="$(free_port)"; key=suite-load-signing-key-0123456789abcdef
-env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production Edge__EdgeId=edge-0 \
-  Edge__PresenceAddress="http://127.0.0.1:$dead" Edge__RoomAddress="http://127.0.0.1:$dead" Edge__NotificationAddress="http://127.0.0.1:$dead" Auth__SigningKey="$key" Auth__Audience=suite-edge Auth__Issuer=suite-load \
-  Connections__AdmissionsPerSecond=1000000 Logging__LogLevel__Default=Warning \
-  Logging__LogLevel__Suite.Edge.Connections.ConnectionLifecycle=None Logging__LogLevel__Suite.Edge.Upstream=None Logging__LogLevel__Suite.Edge.Inbox=None "$@" \
-  dotnet services/edge/bin/Release/net10.0/Suite.Edge.dll >"$OUT/edge.log" 2>&1 &
+quiet=(Logging__LogLevel__Default=Warning Logging__LogLevel__Suite.Edge.Connections.ConnectionLifecycle=None
+  Logging__LogLevel__Suite.Edge.Upstream=None Logging__LogLevel__Suite.Edge.Inbox=None)
+if [ "$MODE" = embedded ]; then
+  SUITE_DIR="${SUITE_DIR:-$root/services/suite/bin/Release/net10.0}"
+  [ "$SUITE_DIR" = "$root/services/suite/bin/Release/net10.0" ] && dotnet build -c Release services/suite -v quiet -nologo >&2
+  dotnet build -c Release tests/Load -v quiet -nologo >&2
+  # services/suite's EmbeddedSuite.DevelopmentSigningKey: the embedded suite takes no other key.
+  key=development-only-signing-key-change-me-0123456789
+  env Connections__AdmissionsPerSecond=1000000 "${quiet[@]}" "$@" \
+    dotnet "$SUITE_DIR/Suite.Embedded.dll" --port "$port" --no-pages >"$OUT/edge.log" 2>&1 &
+else
+  dotnet build -c Release services/edge -v quiet -nologo >&2
+  dotnet build -c Release tests/Load -v quiet -nologo >&2
+  env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production Edge__EdgeId=edge-0 \
+    Edge__PresenceAddress="http://127.0.0.1:$dead" Edge__RoomAddress="http://127.0.0.1:$dead" Edge__NotificationAddress="http://127.0.0.1:$dead" Auth__SigningKey="$key" Auth__Audience=suite-edge Auth__Issuer=suite-load \
+    Connections__AdmissionsPerSecond=1000000 "${quiet[@]}" "$@" \
+    dotnet services/edge/bin/Release/net10.0/Suite.Edge.dll >"$OUT/edge.log" 2>&1 &
+fi
 edge=$!
-load=""
-cleanup() { [ -n "$load" ] && kill "$load" 2>/dev/null; kill "$edge" 2>/dev/null; wait 2>/dev/null || true; }
+load=""; held=""
+cleanup() { [ -n "$load" ] && kill "$load" 2>/dev/null; [ -n "$held" ] && kill "$held" 2>/dev/null; kill "$edge" 2>/dev/null; wait 2>/dev/null || true; }
 trap cleanup EXIT
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.5; done
 
-gen=(dotnet tests/Load/bin/Release/net10.0/Suite.Load.dll connect --mode urls --url "ws://127.0.0.1:$port/ws" --edge-id edge-0 --warmup 0 --connect-rate 2000)
+gen=(dotnet tests/Load/bin/Release/net10.0/Suite.Load.dll connect --mode urls --url "ws://127.0.0.1:$port/ws" --edge-id edge-0 --signing-key "$key" --warmup 0 --connect-rate 2000)
 dump() { # name: gcdump (induces a full GC), then a heap core dump summarised by type
   "$TOOLS/dotnet-gcdump" collect -p "$edge" -o "$OUT/$1.gcdump" >/dev/null 2>&1
   grep VmRSS "/proc/$edge/status" | sed "s/^/$1 /" >&2
@@ -46,10 +63,19 @@ dump() { # name: gcdump (induces a full GC), then a heap core dump summarised by
   "$TOOLS/dotnet-dump" analyze "$OUT/$1.dmp" -c "dumpheap -stat" -c exit >"$OUT/$1.stat"
   # Size and free space per generation (and the pinned and large object heaps): where the free space is.
   "$TOOLS/dotnet-dump" analyze "$OUT/$1.dmp" -c "gcheapstat" -c exit >"$OUT/$1.gens"
-  rm -f "$OUT/$1.dmp"
+  # Strings by value (count, size): which ids and keys a connection holds, and how many copies of each.
+  "$TOOLS/dotnet-dump" analyze "$OUT/$1.dmp" -c "dumpheap -strings" -c exit >"$OUT/$1.strings"
+  [ -n "${KEEP_DUMPS:-}" ] || rm -f "$OUT/$1.dmp"
 }
 "${gen[@]}" --connections 200 --settle 1s >/dev/null 2>"$OUT/warmup.log"
 sleep 3
+if [ "${HELD:-0}" -gt 0 ]; then
+  # The generator's held fleet (user ids from 2,000,000) stays open; its one later connection comes after the dumps.
+  "${gen[@]}" --held "$HELD" --connections 1 --settle 3600s >/dev/null 2>"$OUT/held.log" &
+  held=$!
+  until grep -q "held: idle for" "$OUT/held.log"; do sleep 1; kill -0 "$held"; done
+  sleep 10
+fi
 dump zero
 "${gen[@]}" --connections "$N" --settle 600s >/dev/null 2>"$OUT/load.log" &
 load=$!
@@ -74,4 +100,24 @@ print(f"live heap per connection: {total:,.0f} bytes ({n} connections); free spa
 rows = sorted(((b[t][0] - a[t][0]) / n, (b[t][1] - a[t][1]) / n, t) for t in set(a) | set(b) if t != "Free")[::-1]
 for size, count, t in rows[:top]:
     print(f"{size:8.0f} B {count:6.2f}/conn  {t}")
+PY
+
+# Strings by shape (digits, hex ids and GUIDs folded), so the ids and keys held per connection show
+# up as one row each with their copies per connection.
+python3 - "$OUT/zero.strings" "$OUT/idle.strings" "$N" <<'PY'
+import re, sys, collections
+def load(path):
+    d, on = collections.defaultdict(lambda: [0, 0]), False
+    for line in open(path):
+        on = on or line.startswith('Statistics:')
+        m = on and re.match(r'\s*([\d,]+)\s+([\d,]+)\s(.*)$', line.rstrip('\n'))
+        if m:
+            k = re.sub(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', m.group(3))
+            k = re.sub(r'\d+', '#', re.sub(r'[0-9a-f]{32}', '<hexid>', k))
+            d[k][0] += int(m.group(1).replace(',', '')); d[k][1] += int(m.group(2).replace(',', ''))
+    return d
+a, b, n = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+print("strings by shape (size, copies per connection; values cut at 64 characters):")
+for size, count, k in sorted(((b[k][1] - a[k][1]) / n, (b[k][0] - a[k][0]) / n, k) for k in set(a) | set(b))[::-1][:12]:
+    print(f"{size:8.0f} B {count:6.2f}/conn  {k}")
 PY

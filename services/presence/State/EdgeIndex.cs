@@ -26,10 +26,12 @@ public sealed class EdgeIndex(StateStore store, PresenceMemory memory, IOptions<
         Counter counter;
         lock (_counters)
         {
-            counter = _counters.TryGetValue(countKey, out var known) ? known : _counters[countKey] = new Counter();
+            counter = _counters.TryGetValue(countKey, out var known) ? known : _counters[countKey] = new Counter(countKey);
         }
 
-        return new Slot(this, countKey, counter, turn);
+        // The counter's own key, not the one just built: every connection of the shard shares that
+        // string through its record (ConnectionRecord.IndexedIn).
+        return new Slot(this, counter.Key, counter, turn);
     }
 
     /// <summary>After a connection's slot was deleted by this process, its number can serve the next connect.</summary>
@@ -93,8 +95,10 @@ public sealed class EdgeIndex(StateStore store, PresenceMemory memory, IOptions<
         return found;
     }
 
-    internal sealed class Counter
+    internal sealed class Counter(string key)
     {
+        public string Key { get; } = key;
+
         public int Next { get; set; }
 
         public Stack<int> Free { get; } = new();
@@ -130,6 +134,12 @@ public sealed class EdgeIndex(StateStore store, PresenceMemory memory, IOptions<
         }
 
         public string Key { get; }
+
+        /// <summary>The count key of the slot's lease and shard, one string for all of their slots.</summary>
+        public string CountKey => _countKey;
+
+        /// <summary>The slot's number under <see cref="CountKey"/>: <see cref="Key"/> is <see cref="StateKeys.IndexSlot"/>(CountKey, Number).</summary>
+        public int Number => _number;
 
         /// <summary>The writes that list the connection: its slot, and the count when the slot is new.</summary>
         public IReadOnlyList<StateChange> Changes(string userId, string connectionId)

@@ -39,7 +39,7 @@ public sealed class UserPresence(
         ConnectOutcome outcome;
         using (var slot = await index.ReserveAsync(lease.LeaseId, request.ConnectionId, cancellationToken))
         {
-            outcome = await records.UpdateAsync(request.UserId, user => Connect(user, request, lease.LeaseId, slot), cancellationToken);
+            outcome = await records.UpdateAsync(request.UserId, user => Connect(user, request, lease, slot), cancellationToken);
             if (outcome.Written)
             {
                 slot.Used();
@@ -159,8 +159,9 @@ public sealed class UserPresence(
         return response;
     }
 
-    private UserChange<ConnectOutcome> Connect(UserRecord user, ConnectRequest request, string leaseId, EdgeIndex.Slot slot)
+    private UserChange<ConnectOutcome> Connect(UserRecord user, ConnectRequest request, EdgeLeaseRecord lease, EdgeIndex.Slot slot)
     {
+        var leaseId = lease.LeaseId;
         var existing = user.Connections.Find(c => c.ConnectionId == request.ConnectionId);
         if (existing is not null && existing.EdgeId == request.EdgeId && existing.LeaseId == leaseId)
         {
@@ -178,14 +179,20 @@ public sealed class UserPresence(
         var added = new ConnectionRecord
         {
             ConnectionId = request.ConnectionId,
-            EdgeId = request.EdgeId,
-            LeaseId = leaseId,
-            Tags = [.. request.Attributes?.Tags ?? []],
+            // The lease's copy of the edge id, one string for all of the edge's connections, rather
+            // than the request's own copy kept with each of them.
+            EdgeId = string.Equals(lease.EdgeId, request.EdgeId, StringComparison.Ordinal) ? lease.EdgeId : request.EdgeId,
+            LeaseId = lease.LeaseId,
+            Tags = request.Attributes is { Tags.Count: > 0 } attributes ? [.. attributes.Tags] : [],
             Region = request.Attributes?.Region ?? "",
             Platform = request.Attributes?.Platform ?? "",
             ConnectedAt = request.ConnectedAt?.ToDateTimeOffset() ?? time.GetUtcNow(),
-            IndexKey = slot.Key,
         };
+        added.IndexedIn(slot.CountKey, slot.Number);
+
+        // The record is a fresh copy for every write (UserRecord.Copy) and is kept as written, so its
+        // list is sized to what it holds: a first connection's list no longer grows to 4 places.
+        user.Connections.Capacity = user.Connections.Count + 1;
         user.Connections.Add(added);
         user.Version++;
         if (!wasOnline)

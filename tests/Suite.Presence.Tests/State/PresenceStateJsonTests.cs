@@ -44,4 +44,21 @@ public sealed class PresenceStateJsonTests
         Assert.Equal(before, now);
         Assert.Equal(before, readBack);
     }
+
+    [Fact]
+    public void A_connection_indexed_by_count_key_and_slot_is_stored_with_its_whole_slot_key()
+    {
+        var countKey = StateKeys.IndexCount("lease-1", "writer-1", 3);
+        var indexed = new ConnectionRecord { ConnectionId = "c1", EdgeId = "edge-0", LeaseId = "lease-1", IndexKey = "stale" };
+        indexed.IndexedIn(countKey, 17);
+        var spelled = new ConnectionRecord { ConnectionId = "c1", EdgeId = "edge-0", LeaseId = "lease-1", IndexKey = "presence:index:lease-1:writer-1:3:17" };
+
+        Assert.Equal("presence:index:lease-1:writer-1:3:17", indexed.IndexKey);
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(spelled, Generated), JsonSerializer.SerializeToUtf8Bytes(indexed, Generated));
+        var readBack = JsonSerializer.Deserialize<ConnectionRecord>(JsonSerializer.SerializeToUtf8Bytes(indexed, Generated), Generated)!;
+        Assert.Equal("presence:index:lease-1:writer-1:3:17", readBack.IndexKey);
+
+        indexed.IndexKey = "";
+        Assert.Equal("", indexed.IndexKey);
+    }
 }

@@ -33,7 +33,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
             IReadOnlyDictionary<string, string> metadata = item.ExpiresAt is { } expiresAt
                 ? new Dictionary<string, string> { ["ttlExpireTime"] = expiresAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) }
                 : new Dictionary<string, string>();
-            return Task.FromResult<StateEntry?>(new StateEntry(item.Data, item.ETag, metadata));
+            return Task.FromResult<StateEntry?>(new StateEntry(item.Data, item.ETag.ToString(), metadata));
         }
     }
 
@@ -106,7 +106,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
             return;
         }
 
-        if (!TryGetLive(key, out var item) || item.ETag != etag)
+        if (!TryGetLive(key, out var item) || !item.HasETag(etag))
         {
             throw new StateETagMismatchException(key);
         }
@@ -119,7 +119,7 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
             case StateOperation.Upsert { Request: var request }:
                 SweepExpiredNowAndThen();
                 DateTimeOffset? expiresAt = ttlSeconds is > 0 ? _time.GetUtcNow().AddSeconds(ttlSeconds.Value) : null;
-                _items[request.Key] = new Item(request.Value.ToArray(), Guid.NewGuid().ToString(), expiresAt);
+                _items[request.Key] = new Item(request.Value.ToArray(), Guid.NewGuid(), expiresAt);
                 break;
             case StateOperation.Delete { Request: var request }:
                 _items.Remove(request.Key);
@@ -160,5 +160,26 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, Component
         return false;
     }
 
-    private sealed record Item(byte[] Data, string ETag, DateTimeOffset? ExpiresAt);
+    /// <summary>
+    /// A stored value. The ETag is kept as the UUID it is and written out as contrib's string when
+    /// read, and the expiry as UTC ticks: the embedded suite holds an item or two for every connection
+    /// (presence's records), and a 36-character ETag string each was ~96 B of them.
+    /// </summary>
+    private sealed class Item(byte[] data, Guid etag, DateTimeOffset? expiresAt)
+    {
+        private readonly long _expiresAtUtcTicks = expiresAt?.UtcTicks ?? 0;
+
+        public byte[] Data { get; } = data;
+
+        public Guid ETag { get; } = etag;
+
+        public DateTimeOffset? ExpiresAt => _expiresAtUtcTicks == 0 ? null : new DateTimeOffset(_expiresAtUtcTicks, TimeSpan.Zero);
+
+        /// <summary>Whether <paramref name="etag"/> is this item's ETag exactly as read (contrib compares strings: another spelling of the same UUID is a mismatch).</summary>
+        public bool HasETag(string etag)
+        {
+            Span<char> text = stackalloc char[36];
+            return ETag.TryFormat(text, out var written) && text[..written].SequenceEqual(etag);
+        }
+    }
 }
