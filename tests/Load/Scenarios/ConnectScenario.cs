@@ -38,6 +38,7 @@ internal sealed class ConnectScenario : IScenario
         }
 
         // Held connections stay open until the end, so the baseline already carries them.
+        var edgePids = system.Edges.Where(e => e.ProcessId is not null).Select(e => e.ProcessId!.Value).ToList();
         await using var held = new ClientFleet(system, settings.SourceAddresses);
         if (settings.Held > 0)
         {
@@ -45,6 +46,13 @@ internal sealed class ConnectScenario : IScenario
             await held.OpenAsync(first: 2_000_000, settings.Held, settings.ConnectRate, settings.ConnectConcurrency, observer: null, state: null, cancellationToken);
             progress.Phase($"held: idle for {settings.Settle.TotalSeconds:F0} s");
             await Task.Delay(settings.Settle, cancellationToken);
+
+            // And until the edges are quiet with their tier-1 compilation done: code the held
+            // connections made hot and compiled after the baseline read as memory per measured
+            // connection (~2.4 KB per connection in 6 of 21 embedded runs, docs/benchmarks.md).
+            var heldBusy = 1.0;
+            progress.Phase("held: waiting for the edges to go quiet", () => $"{heldBusy * 100:F1} % of a core");
+            await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => heldBusy = b, cancellationToken, untilCompiled: true);
         }
 
         progress.Phase("baseline: forcing a GC in the edge");
@@ -67,7 +75,6 @@ internal sealed class ConnectScenario : IScenario
         // having served the connects, not of holding them. Then the idle window proper.
         var busy = 1.0;
         progress.Phase("after the connects: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
-        var edgePids = system.Edges.Where(e => e.ProcessId is not null).Select(e => e.ProcessId!.Value).ToList();
         var aftermath = await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken, untilCompiled: true);
         progress.Phase($"idle for {settings.Settle.TotalSeconds:F0} s", () => $"{fleet.Clients.Count(c => c.Lost is null)} alive");
         var idleStart = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
