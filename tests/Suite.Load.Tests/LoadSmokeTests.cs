@@ -99,7 +99,8 @@ public sealed class LoadSmokeTests
     public async Task Connect_with_held_connections_measures_from_a_baseline_that_carries_them()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        // Two waits for the edge to go quiet (after the held connections and after the measured ones), each bounded at 90 s.
+        timeout.CancelAfter(TimeSpan.FromMinutes(4));
         var settings = LoadSettings.Parse("connect", ["--held", "20", "--connections", "30", "--source-addresses", "4", "--warmup", "0", "--settle", "1s"]);
         await using var edge = await EdgeProcess.StartAsync(EdgeDll, settings.SigningKey, [], timeout.Token, edgeId: "edge-held");
 
