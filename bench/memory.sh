@@ -29,17 +29,16 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 port="$(free_port)"; dead="$(free_port)"; key=suite-load-signing-key-0123456789abcdef
 quiet=(Logging__LogLevel__Default=Warning Logging__LogLevel__Suite.Edge.Connections.ConnectionLifecycle=None
   Logging__LogLevel__Suite.Edge.Upstream=None Logging__LogLevel__Suite.Edge.Inbox=None)
+dotnet build -c Release tests/Load -v quiet -nologo >&2
 if [ "$MODE" = embedded ]; then
   SUITE_DIR="${SUITE_DIR:-$root/services/suite/bin/Release/net10.0}"
   [ "$SUITE_DIR" = "$root/services/suite/bin/Release/net10.0" ] && dotnet build -c Release services/suite -v quiet -nologo >&2
-  dotnet build -c Release tests/Load -v quiet -nologo >&2
   # services/suite's EmbeddedSuite.DevelopmentSigningKey: the embedded suite takes no other key.
   key=development-only-signing-key-change-me-0123456789
   env Connections__AdmissionsPerSecond=1000000 "${quiet[@]}" "$@" \
     dotnet "$SUITE_DIR/Suite.Embedded.dll" --port "$port" --no-pages >"$OUT/edge.log" 2>&1 &
 else
   dotnet build -c Release services/edge -v quiet -nologo >&2
-  dotnet build -c Release tests/Load -v quiet -nologo >&2
   env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production Edge__EdgeId=edge-0 \
     Edge__PresenceAddress="http://127.0.0.1:$dead" Edge__RoomAddress="http://127.0.0.1:$dead" Edge__NotificationAddress="http://127.0.0.1:$dead" Auth__SigningKey="$key" Auth__Audience=suite-edge Auth__Issuer=suite-load \
     Connections__AdmissionsPerSecond=1000000 "${quiet[@]}" "$@" \

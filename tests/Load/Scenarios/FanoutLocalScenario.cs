@@ -44,6 +44,13 @@ internal sealed class FanoutLocalScenario : IScenario
             }
         }
 
+        // A numbered bench frame to every connection of every edge, stamped with its scheduled time.
+        Task PublishNumberedAsync(long number, string messageId, long scheduledAt, CancellationToken ct)
+        {
+            var content = DeliveryPublisher.Content(number, scheduledAt, padding);
+            return Task.WhenAll(publishers.Select(p => p.PublishAsync(DeliveryPublisher.Everyone(p.EdgeId(), messageId, FanoutTally.FrameType, content), ct)));
+        }
+
         // Then the measured load itself, numbered outside the run, for the warm-up duration: a handful
         // of deliveries leaves the hot path to be recompiled at tier 1 inside the measured window (at
         // 10,000/s a third of the edge's CPU there, docs/benchmarks.md), which is not what a delivery costs.
@@ -55,11 +62,7 @@ internal sealed class FanoutLocalScenario : IScenario
                 warmups,
                 settings.Rate,
                 PublishesInFlight,
-                (i, scheduledAt, ct) =>
-                {
-                    var content = DeliveryPublisher.Content(tally.WarmupNumber(i), scheduledAt, padding);
-                    return Task.WhenAll(publishers.Select(p => p.PublishAsync(DeliveryPublisher.Everyone(p.EdgeId(), $"{runId}-warmup-rate-{i}", FanoutTally.FrameType, content), ct)));
-                },
+                (i, scheduledAt, ct) => PublishNumberedAsync(tally.WarmupNumber(i), $"{runId}-warmup-rate-{i}", scheduledAt, ct),
                 issued: null,
                 cancellationToken);
             await tally.WarmUpAsync((long)warmups * fleet.Connected, settings.DrainTimeout, cancellationToken);
@@ -76,11 +79,7 @@ internal sealed class FanoutLocalScenario : IScenario
             count,
             settings.Rate,
             PublishesInFlight,
-            (i, scheduledAt, ct) =>
-            {
-                var content = DeliveryPublisher.Content(i, scheduledAt, padding);
-                return Task.WhenAll(publishers.Select(p => p.PublishAsync(DeliveryPublisher.Everyone(p.EdgeId(), $"{runId}-{i}", FanoutTally.FrameType, content), ct)));
-            },
+            (i, scheduledAt, ct) => PublishNumberedAsync(i, $"{runId}-{i}", scheduledAt, ct),
             i => Volatile.Write(ref sent, i),
             cancellationToken);
 
