@@ -7,8 +7,15 @@ namespace Suite.Load.Scenarios;
 /// carries its <em>scheduled</em> time, so a generator that falls behind shows up as latency rather
 /// than as a quietly lower rate (no coordinated omission). Sends overlap, up to a bound.
 /// </summary>
+/// <remarks>
+/// The schedule is kept by a thread of its own that sleeps until each message's time
+/// (<see cref="PreciseSleep"/>) and starts its send there; the sends complete on the thread pool.
+/// </remarks>
 internal static class PacedSends
 {
+    // The longest single sleep, so a cancellation is seen within it even at low rates.
+    private static readonly long LongestSleep = Stopwatch.Frequency / 20;
+
     /// <param name="send">Sends message i stamped with its scheduled <see cref="Stopwatch"/> time; it counts its own failures.</param>
     /// <returns>The stopwatch timestamp the schedule started at, and how long issuing took.</returns>
     public static async Task<(long Start, TimeSpan Issuing)> RunAsync(
@@ -16,24 +23,47 @@ internal static class PacedSends
     {
         var limit = new SemaphoreSlim(inFlight);
         var pending = new List<Task>(count);
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < count; i++)
+        var issuing = new TaskCompletionSource<(long Start, TimeSpan Issuing)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pacer = new Thread(() =>
         {
-            var offset = TimeSpan.FromSeconds(i / perSecond);
-            var wait = offset - Stopwatch.GetElapsedTime(start);
-            if (wait > TimeSpan.FromMilliseconds(1))
+            try
             {
-                await Task.Delay(wait, cancellationToken);
+                issuing.SetResult(Issue());
+            }
+            catch (Exception ex)
+            {
+                issuing.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "paced sends",
+        };
+        pacer.Start();
+        var result = await issuing.Task;
+        await Task.WhenAll(pending);
+        return result;
+
+        (long, TimeSpan) Issue()
+        {
+            PreciseSleep.TightenThisThread();
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
+            {
+                var due = StopwatchAt(start, TimeSpan.FromSeconds(i / perSecond));
+                for (var now = Stopwatch.GetTimestamp(); now < due; now = Stopwatch.GetTimestamp())
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    PreciseSleep.Until(Math.Min(due, now + LongestSleep));
+                }
+
+                limit.Wait(cancellationToken);
+                pending.Add(SendAndReleaseAsync(i, due));
+                issued?.Invoke(i + 1);
             }
 
-            await limit.WaitAsync(cancellationToken);
-            pending.Add(SendAndReleaseAsync(i, StopwatchAt(start, offset)));
-            issued?.Invoke(i + 1);
+            return (start, Stopwatch.GetElapsedTime(start));
         }
-
-        var issuing = Stopwatch.GetElapsedTime(start);
-        await Task.WhenAll(pending);
-        return (start, issuing);
 
         async Task SendAndReleaseAsync(int i, long scheduledAt)
         {
