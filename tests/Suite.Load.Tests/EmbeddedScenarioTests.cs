@@ -22,7 +22,7 @@ public sealed class EmbeddedScenarioTests
             "--fanout.rooms", "3", "--fanout.members", "6", "--fanout.sender-rate", "5", "--fanout.duration", "3s",
             "--fanout-sweep.rooms", "3", "--fanout-sweep.members", "6", "--fanout-sweep.rates", "8,2,4", "--fanout-sweep.duration", "2s",
             "--fanout-sweep.warmup-duration", "1s", "--fanout-sweep.drain-timeout", "10s",
-            "--direct.connections", "10", "--direct.rate", "20", "--direct.duration", "2s",
+            "--direct.connections", "10", "--direct.rate", "20", "--direct.duration", "2s", "--direct.warmup-duration", "1s",
             "--notify.connections", "20", "--notify.rooms", "2", "--notify.rate", "9", "--notify.duration", "2s",
             "--storm.connections", "30",
         ]);

@@ -7,7 +7,8 @@ namespace Suite.Load.Scenarios;
 /// <summary>
 /// <c>direct</c>: N/2 pairs of users, the two of a pair on different edges (client i goes to edge
 /// i mod E), sending <c>direct</c> messages to each other at R messages per second in total for T
-/// seconds. Each message must reach its one recipient once. Systems whose protocol has no direct
+/// seconds, after the same load for the warm-up duration (unmeasured). Each message must reach its
+/// one recipient once. Systems whose protocol has no direct
 /// message (the peers) report it as not supported rather than a figure.
 /// </summary>
 internal sealed class DirectScenario : IScenario
@@ -34,45 +35,52 @@ internal sealed class DirectScenario : IScenario
         fleet.ThrowIfNoneConnected();
         var clients = fleet.ByIndex();
 
-        progress.Phase("warm-up: a message in 50 pairs, until all arrived");
-        var warmup = clients.Values.Where(c => c.Index % 2 == 0 && clients.ContainsKey(c.Index + 1)).Take(50).ToList();
-        foreach (var (client, i) in warmup.Select((c, i) => (c, i)))
-        {
-            await client.SendDirectAsync(ClientFleet.UserId(client.Index + 1), BenchMarker.Create(tally.WarmupNumber(i), System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken);
-        }
-
-        var warmedUp = await tally.WarmUpAsync(warmup.Count, RoomFanoutScenario.WarmupTimeout, cancellationToken);
-        var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var expected = 0L;
         var sendFailed = 0;
+
+        // Pair k mod P sends message k; the direction alternates each round. The number it carries
+        // is k in the run and outside it in the warm-up.
+        async Task SendAsync(int k, long number, long scheduledAt, Action<int> expect, CancellationToken ct)
+        {
+            var pair = k % pairs;
+            var (from, to) = (k / pairs) % 2 == 0 ? (2 * pair, (2 * pair) + 1) : ((2 * pair) + 1, 2 * pair);
+            if (!clients.TryGetValue(from, out var sender) || sender.Lost is not null || !clients.ContainsKey(to))
+            {
+                Interlocked.Increment(ref sendFailed);
+                return;
+            }
+
+            expect(1);
+            try
+            {
+                await sender.SendDirectAsync(ClientFleet.UserId(to), BenchMarker.Create(number, scheduledAt), ct);
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or InvalidOperationException)
+            {
+                Interlocked.Increment(ref sendFailed);
+                expect(-1);
+            }
+        }
+
+        // Warm-up: the same load, numbered outside the run, as the fan-out does. A handful of warm-up
+        // messages left the connects' aftermath (their inbox fetches and presence writes), the last
+        // scenario's disconnects and the tier-1 JIT of every hop inside the window: over Redis at
+        // 500/s, 16 % of the window's server CPU was still compilation (docs/benchmarks.md).
+        var warmupCount = Math.Max(pairs, (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds));
+        var warmupExpected = 0L;
+        progress.Phase($"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate}/s", () => $"received {tally.Frames}/{Interlocked.Read(ref warmupExpected)}");
+        await PacedSends.RunAsync(warmupCount, settings.Rate, SendsInFlight, (k, at, ct) => SendAsync(k, tally.WarmupNumber(k), at, n => Interlocked.Add(ref warmupExpected, n), ct), null, cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(Interlocked.Read(ref warmupExpected), RoomFanoutScenario.WarmupTimeout, cancellationToken);
+        sendFailed = 0;
+
+        var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var sent = 0;
         progress.Phase($"{settings.Rate}/s direct messages for {settings.Duration.TotalSeconds:F0} s", () => $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}");
         var (start, _) = await PacedSends.RunAsync(
             count,
             settings.Rate,
             SendsInFlight,
-            async (k, scheduledAt, ct) =>
-            {
-                // Pair k mod P; the direction alternates each round.
-                var pair = k % pairs;
-                var (from, to) = (k / pairs) % 2 == 0 ? (2 * pair, (2 * pair) + 1) : ((2 * pair) + 1, 2 * pair);
-                if (!clients.TryGetValue(from, out var sender) || sender.Lost is not null || !clients.ContainsKey(to))
-                {
-                    Interlocked.Increment(ref sendFailed);
-                    return;
-                }
-
-                Interlocked.Increment(ref expected);
-                try
-                {
-                    await sender.SendDirectAsync(ClientFleet.UserId(to), BenchMarker.Create(k, scheduledAt), ct);
-                }
-                catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or IOException or InvalidOperationException)
-                {
-                    Interlocked.Increment(ref sendFailed);
-                    Interlocked.Decrement(ref expected);
-                }
-            },
+            (k, scheduledAt, ct) => SendAsync(k, k, scheduledAt, n => Interlocked.Add(ref expected, n), ct),
             i => Volatile.Write(ref sent, i),
             cancellationToken);
 
