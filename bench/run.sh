@@ -144,7 +144,7 @@ for mode in $modes; do
     --connect-rate 2000 --drain-timeout 60s ${PEERS_DIR:+--peers-dir "$PEERS_DIR"} \
     --connect.connections "$connect_n" --connect.held "$held_n" --connect.settle 30s "${fanout_opts[@]}" "${sweep_opts[@]}" \
     --direct.connections "$direct_n" --direct.rate "$direct_rate" --direct.duration "$short_t" --direct.warmup-duration "$warmup_t" \
-    --notify.connections "$notify_n" --notify.rooms 10 --notify.rate "$notify_rate" --notify.duration "$short_t" \
+    --notify.connections "$notify_n" --notify.rooms 10 --notify.rate "$notify_rate" --notify.duration "$short_t" --notify.warmup-duration "$warmup_t" \
     --storm.connections "$storm_n" --storm.storm-deadline 30s
 done
 

@@ -89,7 +89,7 @@ internal sealed record LoadSettings
     /// <summary>fanout: messages per second each sender sends.</summary>
     public double SenderRate { get; init; } = 10;
 
-    /// <summary>fanout, direct: how long the same load runs, unmeasured, before the measured run (JIT, connections, pools).</summary>
+    /// <summary>fanout, direct, notify: how long the same load runs, unmeasured, before the measured run (JIT, connections, pools).</summary>
     public TimeSpan WarmupDuration { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>fanout-sweep: the per-sender rates of its steps (messages/s), run lowest first.</summary>

@@ -23,7 +23,7 @@ public sealed class EmbeddedScenarioTests
             "--fanout-sweep.rooms", "3", "--fanout-sweep.members", "6", "--fanout-sweep.rates", "8,2,4", "--fanout-sweep.duration", "2s",
             "--fanout-sweep.warmup-duration", "1s", "--fanout-sweep.drain-timeout", "10s",
             "--direct.connections", "10", "--direct.rate", "20", "--direct.duration", "2s", "--direct.warmup-duration", "1s",
-            "--notify.connections", "20", "--notify.rooms", "2", "--notify.rate", "9", "--notify.duration", "2s",
+            "--notify.connections", "20", "--notify.rooms", "2", "--notify.rate", "9", "--notify.duration", "2s", "--notify.warmup-duration", "1s",
             "--storm.connections", "30",
         ]);
 

@@ -9,8 +9,8 @@ namespace Suite.Load.Scenarios;
 /// <summary>
 /// <c>notify</c>: what a business service does. N clients connected (and in R rooms); a publisher
 /// sends <c>notifications</c> events through a Dapr sidecar's HTTP API at R events per second for T
-/// seconds, cycling the target: two users, one room, everyone. Each targeted client must get each
-/// event once. Only the suite has this path (the peers have no business-event input).
+/// seconds, cycling the target: two users, one room, everyone, after the same load for the warm-up
+/// duration (unmeasured). Each targeted client must get each event once. Only the suite has this path (the peers have no business-event input).
 /// </summary>
 internal sealed class NotifyScenario : IScenario
 {
@@ -49,17 +49,34 @@ internal sealed class NotifyScenario : IScenario
         var expected = 0L;
         var kinds = new long[3];
 
-        // Warm-up: one event of each target kind, numbered outside the run, until all arrived.
-        progress.Phase("warm-up: one event per target kind, until all arrived");
-        var warmupFrames = 0L;
-        for (var k = 0; k < 3; k++)
+        // Event k goes to target k (two users, a room, everyone, in turn); the number it carries is k
+        // in the run and outside it in the warm-up.
+        async Task PublishEventAsync(int k, long number, string id, long scheduledAt, Action<long> expect, CancellationToken ct)
         {
             var (target, recipients) = Target(k, n, rooms, membersPerRoom, roomSize, clients);
-            await PublishAsync(http, publishUri, $"{runId}-warmup-{k}", target, BenchMarker.Create(tally.WarmupNumber(k), System.Diagnostics.Stopwatch.GetTimestamp()), cancellationToken);
-            warmupFrames += recipients;
+            expect(recipients);
+            try
+            {
+                await PublishAsync(http, publishUri, id, target, BenchMarker.Create(number, scheduledAt), ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref failed);
+                expect(-recipients);
+                lastFailure = ex.Message;
+            }
         }
 
-        var warmedUp = await tally.WarmUpAsync(warmupFrames, RoomFanoutScenario.WarmupTimeout, cancellationToken);
+        // Warm-up: the same load for the warm-up duration, numbered outside the run, as the fan-out
+        // and direct scenarios do, so the window measures neither the connects' aftermath nor the JIT.
+        var warmupCount = Math.Max(3, (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds));
+        var warmupFrames = 0L;
+        progress.Phase($"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate} events/s", () => $"received {tally.Frames}/{Interlocked.Read(ref warmupFrames)}");
+        await PacedSends.RunAsync(warmupCount, settings.Rate, PublishesInFlight, (k, at, ct) => PublishEventAsync(k, tally.WarmupNumber(k), $"{runId}-warmup-{k}", at, r => Interlocked.Add(ref warmupFrames, r), ct), null, cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(Interlocked.Read(ref warmupFrames), RoomFanoutScenario.WarmupTimeout, cancellationToken);
+        failed = 0;
+        lastFailure = null;
+
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
         var sent = 0;
         progress.Phase($"publishing {settings.Rate} events/s for {settings.Duration.TotalSeconds:F0} s", () => $"sent {Volatile.Read(ref sent)}/{count}, received {tally.Frames}, failed {Volatile.Read(ref failed)}");
@@ -67,21 +84,10 @@ internal sealed class NotifyScenario : IScenario
             count,
             settings.Rate,
             PublishesInFlight,
-            async (k, scheduledAt, ct) =>
+            (k, scheduledAt, ct) =>
             {
-                var (target, recipients) = Target(k, n, rooms, membersPerRoom, roomSize, clients);
                 Interlocked.Increment(ref kinds[k % 3]);
-                Interlocked.Add(ref expected, recipients);
-                try
-                {
-                    await PublishAsync(http, publishUri, $"{runId}-{k}", target, BenchMarker.Create(k, scheduledAt), ct);
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref failed);
-                    Interlocked.Add(ref expected, -recipients);
-                    lastFailure = ex.Message;
-                }
+                return PublishEventAsync(k, k, $"{runId}-{k}", scheduledAt, r => Interlocked.Add(ref expected, r), ct);
             },
             i => Volatile.Write(ref sent, i),
             cancellationToken);
