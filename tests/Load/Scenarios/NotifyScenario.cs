@@ -10,7 +10,8 @@ namespace Suite.Load.Scenarios;
 /// <c>notify</c>: what a business service does. N clients connected (and in R rooms); a publisher
 /// sends <c>notifications</c> events through a Dapr sidecar's HTTP API at R events per second for T
 /// seconds, cycling the target: two users, one room, everyone, after the same load for the warm-up
-/// duration (unmeasured). Each targeted client must get each event once. Only the suite has this path (the peers have no business-event input).
+/// duration (unmeasured). Each targeted client must get each event once. Only the suite has this
+/// path (the peers have no business-event input).
 /// </summary>
 internal sealed class NotifyScenario : IScenario
 {
