@@ -39,6 +39,14 @@ internal sealed class ConnectScenario : IScenario
 
         // Held connections stay open until the end, so the baseline already carries them.
         var edgePids = system.Edges.Where(e => e.ProcessId is not null).Select(e => e.ProcessId!.Value).ToList();
+
+        // Until the edges are under 3 % of a core three seconds in a row, tier-1 compilation included (at most 90 s).
+        async Task<(TimeSpan Elapsed, TimeSpan? Cpu)> EdgesQuietAsync(string when)
+        {
+            var busy = 1.0;
+            progress.Phase($"{when}: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
+            return await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken, untilCompiled: true);
+        }
         await using var held = new ClientFleet(system, settings.SourceAddresses);
         if (settings.Held > 0)
         {
@@ -50,9 +58,7 @@ internal sealed class ConnectScenario : IScenario
             // And until the edges are quiet with their tier-1 compilation done: code the held
             // connections made hot and compiled after the baseline read as memory per measured
             // connection (~2.4 KB per connection in 6 of 21 embedded runs, docs/benchmarks.md).
-            var heldBusy = 1.0;
-            progress.Phase("held: waiting for the edges to go quiet", () => $"{heldBusy * 100:F1} % of a core");
-            await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => heldBusy = b, cancellationToken, untilCompiled: true);
+            await EdgesQuietAsync("held");
         }
 
         progress.Phase("baseline: forcing a GC in the edge");
@@ -73,9 +79,7 @@ internal sealed class ConnectScenario : IScenario
         // methods the burst made hot during the next tens of seconds (85-90 % of the edges' CPU in a
         // 30 s window right after 3,000 connects, docs/benchmarks.md "Idle CPU"), a one-time cost of
         // having served the connects, not of holding them. Then the idle window proper.
-        var busy = 1.0;
-        progress.Phase("after the connects: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
-        var aftermath = await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken, untilCompiled: true);
+        var aftermath = await EdgesQuietAsync("after the connects");
         progress.Phase($"idle for {settings.Settle.TotalSeconds:F0} s", () => $"{fleet.Clients.Count(c => c.Lost is null)} alive");
         var idleStart = await EdgeProbe.SampleAllAsync(probes, cancellationToken);
         await Task.Delay(settings.Settle, cancellationToken);

@@ -67,10 +67,9 @@ internal sealed class DirectScenario : IScenario
         // scenario's disconnects and the tier-1 JIT of every hop inside the window: over Redis at
         // 500/s, 16 % of the window's server CPU was still compilation (docs/benchmarks.md).
         var warmupCount = Math.Max(pairs, (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds));
-        var warmupExpected = 0L;
-        progress.Phase($"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate}/s", () => $"received {tally.Frames}/{Interlocked.Read(ref warmupExpected)}");
-        await PacedSends.RunAsync(warmupCount, settings.Rate, SendsInFlight, (k, at, ct) => SendAsync(k, tally.WarmupNumber(k), at, n => Interlocked.Add(ref warmupExpected, n), ct), null, cancellationToken);
-        var warmedUp = await tally.WarmUpAsync(Interlocked.Read(ref warmupExpected), RoomFanoutScenario.WarmupTimeout, cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(
+            warmupCount, settings.Rate, SendsInFlight, (k, number, at, expect, ct) => SendAsync(k, number, at, n => expect(n), ct),
+            progress, $"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate}/s", RoomFanoutScenario.WarmupTimeout, cancellationToken);
         sendFailed = 0;
 
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);

@@ -72,6 +72,21 @@ internal sealed class FanoutTally(int expectedPerClient) : IBenchObserver
         return complete;
     }
 
+    /// <summary>
+    /// A paced scenario's warm-up: <paramref name="count"/> messages of its own load at its own rate,
+    /// numbered outside the run (<see cref="WarmupNumber"/>), then <see cref="WarmUpAsync(long, TimeSpan, CancellationToken)"/>
+    /// for every frame they were expected to bring.
+    /// </summary>
+    /// <param name="send">Sends warm-up message k carrying the given number and scheduled time, and reports the frames it expects (a negative count takes back a failed send's).</param>
+    public async Task<bool> WarmUpAsync(
+        int count, double perSecond, int inFlight, Func<int, long, long, Action<long>, CancellationToken, Task> send, Progress progress, string phase, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var expected = 0L;
+        progress.Phase(phase, () => $"received {Frames}/{Interlocked.Read(ref expected)}");
+        await PacedSends.RunAsync(count, perSecond, inFlight, (k, at, ct) => send(k, WarmupNumber(k), at, n => Interlocked.Add(ref expected, n), ct), null, cancellationToken);
+        return await WarmUpAsync(Interlocked.Read(ref expected), timeout, cancellationToken);
+    }
+
     public void OnBench(IGatewayClient client, long n, long sentAt)
     {
         var now = Stopwatch.GetTimestamp();

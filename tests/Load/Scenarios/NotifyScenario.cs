@@ -71,10 +71,9 @@ internal sealed class NotifyScenario : IScenario
         // Warm-up: the same load for the warm-up duration, numbered outside the run, as the fan-out
         // and direct scenarios do, so the window measures neither the connects' aftermath nor the JIT.
         var warmupCount = Math.Max(3, (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds));
-        var warmupFrames = 0L;
-        progress.Phase($"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate} events/s", () => $"received {tally.Frames}/{Interlocked.Read(ref warmupFrames)}");
-        await PacedSends.RunAsync(warmupCount, settings.Rate, PublishesInFlight, (k, at, ct) => PublishEventAsync(k, tally.WarmupNumber(k), $"{runId}-warmup-{k}", at, r => Interlocked.Add(ref warmupFrames, r), ct), null, cancellationToken);
-        var warmedUp = await tally.WarmUpAsync(Interlocked.Read(ref warmupFrames), RoomFanoutScenario.WarmupTimeout, cancellationToken);
+        var warmedUp = await tally.WarmUpAsync(
+            warmupCount, settings.Rate, PublishesInFlight, (k, number, at, expect, ct) => PublishEventAsync(k, number, $"{runId}-warmup-{k}", at, expect, ct),
+            progress, $"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate} events/s", RoomFanoutScenario.WarmupTimeout, cancellationToken);
         failed = 0;
         lastFailure = null;
 

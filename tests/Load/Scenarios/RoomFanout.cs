@@ -144,10 +144,9 @@ internal sealed class RoomFanout : IAsyncDisposable
         // Warm-up: the same load, numbered outside the run, until every hop is compiled and connected
         // (with a dozen processes on one core the JIT alone takes seconds), then counters start at zero.
         var warmupCount = Math.Max(_senderOf.Length, (int)Math.Round(sendsPerSecond * warmup.TotalSeconds));
-        var warmupFrames = 0L;
-        _progress.Phase($"warm-up: {warmup.TotalSeconds:F0} s at {senderRate}/s per sender", () => $"received {_tally.Frames}/{Interlocked.Read(ref warmupFrames)}");
-        await PacedSends.RunAsync(warmupCount, sendsPerSecond, SendsInFlight, (k, at, ct) => SendAsync(k, _tally.WarmupNumber(k), at, n => Interlocked.Add(ref warmupFrames, n), ct), null, cancellationToken);
-        var warmedUp = await _tally.WarmUpAsync(warmupFrames, warmupTimeout, cancellationToken);
+        var warmedUp = await _tally.WarmUpAsync(
+            warmupCount, sendsPerSecond, SendsInFlight, (k, number, at, expect, ct) => SendAsync(k, number, at, n => expect(n), ct),
+            _progress, $"warm-up: {warmup.TotalSeconds:F0} s at {senderRate}/s per sender", warmupTimeout, cancellationToken);
         sendFailed = 0;
 
         var clients = _clients.Values.ToList();
