@@ -26,8 +26,12 @@ public sealed class TokenValidationOutcome
 
     public string? Platform { get; private init; }
 
-    /// <summary>The token's payload as a JSON object, for the room service's join authorisation hook.</summary>
-    public string? ClaimsJson { get; private init; }
+    /// <summary>
+    /// The token's payload, a JSON object in UTF-8 as the token carries it, for the room service's join
+    /// authorisation hook. Bytes rather than a string: every connection holds it for its life, and
+    /// each join reads it as UTF-8 (half the memory of the UTF-16 string, no conversion per join).
+    /// </summary>
+    public byte[]? ClaimsJson { get; private init; }
 
     /// <summary>One of <see cref="TokenFailureReasons"/>, safe to send to the client.</summary>
     public string? FailureReason { get; private init; }
@@ -38,7 +42,7 @@ public sealed class TokenValidationOutcome
         IReadOnlyList<string> tags,
         string? region,
         string? platform,
-        string claimsJson)
+        byte[] claimsJson)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         ArgumentNullException.ThrowIfNull(tags);

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -151,7 +152,7 @@ public sealed class TokenValidator
             claims.Tags,
             claims.Region,
             claims.Platform,
-            Base64UrlEncoder.Decode(jwt.EncodedPayload));
+            Base64Url.DecodeFromChars(jwt.EncodedPayload));
     }
 
     private TokenValidationOutcome Reject(string reason, Exception? exception)

@@ -11,15 +11,15 @@ namespace Suite.Edge.Upstream;
 /// "Joins"); the result is the same Struct. Anything this reader does not take as-is (a repeated name,
 /// a number out of double's range, nesting deeper than its limit, JSON it rejects) goes to protobuf's
 /// parser instead, so odd input keeps protobuf's result or error. Not kept per connection: a parsed
-/// Struct is ~1 KB, the claims string is held anyway.
+/// Struct is ~1 KB; the connection holds the payload's UTF-8 bytes, which this reader takes as they are.
 /// </summary>
 internal static class ClaimsStruct
 {
     private static readonly JsonReaderOptions Options = new() { MaxDepth = 64 };
 
-    public static Struct Parse(string claimsJson)
+    /// <param name="utf8">The token's payload as decoded from the token, UTF-8 JSON.</param>
+    public static Struct Parse(ReadOnlySpan<byte> utf8)
     {
-        var utf8 = Encoding.UTF8.GetBytes(claimsJson);
         try
         {
             var reader = new Utf8JsonReader(utf8, Options);
@@ -34,7 +34,8 @@ internal static class ClaimsStruct
             // Not JSON this reader takes as-is: protobuf's parser decides, below.
         }
 
-        return Struct.Parser.ParseJson(claimsJson);
+        // Decoded as the token handler decodes a payload: a byte that is not UTF-8 becomes U+FFFD.
+        return Struct.Parser.ParseJson(Encoding.UTF8.GetString(utf8));
     }
 
     // The reader stands on the object's '{'; on success it stands on its '}'.

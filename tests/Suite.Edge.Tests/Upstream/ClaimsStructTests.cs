@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Suite.Edge.Upstream;
@@ -34,10 +35,22 @@ public sealed class ClaimsStructTests
 
     [Theory]
     [MemberData(nameof(Payloads))]
-    public void The_claims_are_what_protobufs_json_parser_makes_of_the_payload(string payload)
+    public void The_claims_are_what_protobufs_json_parser_makes_of_the_payload(string payload) =>
+        AssertSameAsProtobuf(Encoding.UTF8.GetBytes(payload));
+
+    // The edge holds the payload's bytes as the token carried them; bytes that are not UTF-8 are read
+    // as the token handler reads them (U+FFFD), and protobuf's parser decides.
+    [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'s', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}' })]
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', (byte)'}' })]
+    public void A_payload_that_is_not_clean_UTF8_is_read_as_the_decoded_text(byte[] payload) =>
+        AssertSameAsProtobuf(payload);
+
+    private static void AssertSameAsProtobuf(byte[] payload)
     {
         Struct? expected = null;
-        var refused = Record.Exception(() => expected = Struct.Parser.ParseJson(payload));
+        var refused = Record.Exception(() => expected = Struct.Parser.ParseJson(Encoding.UTF8.GetString(payload)));
 
         Struct? claims = null;
         var failed = Record.Exception(() => claims = ClaimsStruct.Parse(payload));
