@@ -132,6 +132,33 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void One_edge_at_100000_idle_connections_is_judged_when_held_and_projected_when_the_machine_allowed_fewer()
+    {
+        static JsonObject OneEdge(double held, double alive, double rss, double slope) => Result("connect", "edge", new JsonObject
+        {
+            ["heldThroughBaseline"] = held,
+            ["aliveAtMeasurement"] = alive,
+            ["after"] = new JsonObject { ["rssBytes"] = rss },
+            ["rssBytesPerConnection"] = slope,
+            ["idleCpuPercentOfCore"] = 9.0,
+        });
+        const string target = "RSS of one edge holding 100,000 idle connections (edge)";
+
+        var held = TargetsTable.RoomOwnerAndEdge([OneEdge(25_000, 75_000, 900e6, 7000)]).Single(r => r.Target == target);
+        var over = TargetsTable.RoomOwnerAndEdge([OneEdge(25_000, 75_000, 1.2e9, 7000)]).Single(r => r.Target == target);
+        var fewer = TargetsTable.RoomOwnerAndEdge([OneEdge(4_750, 14_250, 250e6, 7000)]);
+
+        Assert.Equal(("858.3 MiB at 100,000", TargetRow.Met), (held.Measured, held.Status));
+        Assert.Equal(TargetRow.Missed, over.Status);
+        var projected = fewer.Single(r => r.Target == target);
+        // 250 MB + 81,000 x 7,000 B = 817 MB.
+        Assert.Equal("238.4 MiB at 19,000; projected 779.2 MiB at 100,000 (6.8 KiB per connection)", projected.Measured);
+        Assert.Equal("not judged: 19,000 held (open-files limit), within the goal if the slope holds", projected.Status);
+        Assert.Equal(TargetRow.Met, Status(fewer, "RSS per idle authenticated connection (edge)"));
+        Assert.DoesNotContain(fewer, r => r.Target.StartsWith("CPU holding idle connections", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Server_processes_are_named_by_their_role()
     {
         EdgeTarget[] edges = [new("edge-1", new Uri("ws://127.0.0.1:1/ws"), new Uri("http://127.0.0.1:1/"), 41), new("seed-ws-0", new Uri("ws://127.0.0.1:2/ws"), new Uri("http://127.0.0.1:2/"), 42)];
