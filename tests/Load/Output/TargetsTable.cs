@@ -11,13 +11,14 @@ namespace Suite.Load.Output;
 /// </summary>
 internal static class TargetsTable
 {
+    // Issue 10: idle connections one edge holds, and the RSS they may take.
+    private const int OneEdgeConnections = 100_000;
+    private const double OneGigabyte = 1e9;
+
     // Issue 9: the room service and its sidecar at most 1/5 of their CPU per room message before it.
     // The last report before it (docs/benchmarks.md, 2026-11-25) measured all server processes
     // together only; its hand-taken profile (~41 % of ~6 ms per room message, 10 rooms × 50 on a
     // machine at load 25-40) is a different measurement, so it is named, not compared with.
-    private const int OneEdgeConnections = 100_000;
-    private const double OneGigabyte = 1e9;
-
     private const string RoomBaselineNote =
         "≤ 1/5 of before; no baseline: the last report (docs/benchmarks.md, 2026-11-25) has no per-process CPU (its hand profile, not comparable: ~41 % of ~6 ms)";
 
