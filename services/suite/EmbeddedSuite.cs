@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration.Json;
 using Suite.DaprEmulator.Hosting;
 using Suite.DaprEmulator.PubSub.InMemory;
+using Suite.Testing;
 
 namespace Suite.Embedded;
 
@@ -47,11 +48,11 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     public string ServiceKey => _serviceKey;
 
     public static Task<EmbeddedSuite> StartAsync(int edgePort, CancellationToken cancellationToken) =>
-        StartAsync(edgePort, Ports.Free, cancellationToken);
+        StartAsync(edgePort, FreePort.Next, cancellationToken);
 
     /// <param name="pagesPath">The built demo and ops pages the edge serves (<see cref="BuiltPagesPath"/>); null = none.</param>
     public static Task<EmbeddedSuite> StartAsync(int edgePort, string? pagesPath, CancellationToken cancellationToken) =>
-        StartAsync(edgePort, Ports.Free, cancellationToken, pagesPath);
+        StartAsync(edgePort, FreePort.Next, cancellationToken, pagesPath);
 
     /// <summary>
     /// Where clients/typescript's <c>npm run build</c> writes the pages in the checkout this suite
@@ -65,9 +66,12 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     /// <param name="internalPorts">Where the services' and sidecars' own ports come from (tests hand out taken ones).</param>
     internal static async Task<EmbeddedSuite> StartAsync(int edgePort, Func<int> internalPorts, CancellationToken cancellationToken, string? pagesPath = null)
     {
-        // The internal ports are free when chosen but released until their server binds them, so an
-        // outgoing connection of any process on the machine can take one in between: start again
-        // on fresh ports then (the edge's port is the caller's and is never changed).
+        // The internal ports are free when chosen but released until their server binds them. They
+        // come from below the kernel's ephemeral range (FreePort, as the launcher's do), so no outgoing
+        // connection can take one in between; another server binding one can: start again on fresh
+        // ports then (the edge's port is the caller's and is never changed). Ports the kernel picked
+        // (port 0) were in the ephemeral range, and a connect burst elsewhere on the machine took one
+        // often enough that a clean start logged "address already in use" before its retry.
         for (var attempt = 1; ; attempt++)
         {
             var suite = new EmbeddedSuite(internalPorts) { EdgePort = edgePort, PagesPath = pagesPath };
@@ -286,15 +290,5 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     private sealed record ServicePorts(int Grpc, int Http)
     {
         public string GrpcAddress => $"http://127.0.0.1:{Grpc.ToString(CultureInfo.InvariantCulture)}";
-    }
-
-    private static class Ports
-    {
-        public static int Free()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }
