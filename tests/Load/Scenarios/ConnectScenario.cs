@@ -47,6 +47,7 @@ internal sealed class ConnectScenario : IScenario
             progress.Phase($"{when}: waiting for the edges to go quiet", () => $"{busy * 100:F1} % of a core");
             return await QuietWait.UntilAsync(edgePids, share: 0.03, inARow: 3, TimeSpan.FromSeconds(90), b => busy = b, cancellationToken, untilCompiled: true);
         }
+
         await using var held = new ClientFleet(system, settings.SourceAddresses);
         if (settings.Held > 0)
         {

@@ -145,7 +145,7 @@ internal sealed class RoomFanout : IAsyncDisposable
         // (with a dozen processes on one core the JIT alone takes seconds), then counters start at zero.
         var warmupCount = Math.Max(_senderOf.Length, (int)Math.Round(sendsPerSecond * warmup.TotalSeconds));
         var warmedUp = await _tally.WarmUpAsync(
-            warmupCount, sendsPerSecond, SendsInFlight, (k, number, at, expect, ct) => SendAsync(k, number, at, n => expect(n), ct),
+            warmupCount, sendsPerSecond, SendsInFlight, SendAsync,
             _progress, $"warm-up: {warmup.TotalSeconds:F0} s at {senderRate}/s per sender", warmupTimeout, cancellationToken);
         sendFailed = 0;
 

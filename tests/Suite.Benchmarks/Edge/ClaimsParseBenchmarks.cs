@@ -6,8 +6,7 @@ namespace Suite.Benchmarks.Edge;
 
 // The token claims every join carries to the room (JoinRequest.token_claims): the payload's JSON read
 // into a Struct by protobuf's JSON parser (before) and by the edge's Utf8JsonReader from the bytes the
-// connection holds (after), for the
-// load generator's claims and for a token with a few more.
+// connection holds (after), for the load generator's claims and for a token with a few more.
 [MemoryDiagnoser]
 public class ClaimsParseBenchmarks
 {
