@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Launcher;
 

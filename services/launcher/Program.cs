@@ -1,5 +1,5 @@
 using Suite.Launcher;
-using Suite.Testing;
+using Suite.LocalServers;
 
 // Runs the suite as separate processes, each service beside its own emulator sidecar:
 //   dotnet build -c Debug && dotnet run --project services/launcher -- --components components/redis --edges 2 --start-brokers

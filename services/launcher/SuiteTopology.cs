@@ -1,5 +1,5 @@
 using System.Globalization;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Launcher;
 

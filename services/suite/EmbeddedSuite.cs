@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration.Json;
 using Suite.DaprEmulator.Hosting;
 using Suite.DaprEmulator.PubSub.InMemory;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Embedded;
 

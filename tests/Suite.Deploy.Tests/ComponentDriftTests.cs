@@ -19,7 +19,7 @@ public sealed class ComponentDriftTests
     public void Each_overlay_has_the_components_and_policies_of_its_local_folder(string broker)
     {
         var deployed = RenderedDeployment.Overlay(broker);
-        var local = Directory.EnumerateFiles(Path.Combine(Suite.Testing.RepositoryRoot.Find(), "components", broker), "*.yaml")
+        var local = Directory.EnumerateFiles(Path.Combine(Suite.LocalServers.RepositoryRoot.Find(), "components", broker), "*.yaml")
             .SelectMany(YamlDocuments.Load)
             .ToList();
         Assert.NotEmpty(local);

@@ -10,7 +10,7 @@ namespace Suite.Deploy.Tests;
 /// </summary>
 public sealed class TyeTests
 {
-    private static readonly string Root = Suite.Testing.RepositoryRoot.Find();
+    private static readonly string Root = Suite.LocalServers.RepositoryRoot.Find();
 
     [Fact]
     public void Each_services_first_binding_is_its_dapr_callback_port()

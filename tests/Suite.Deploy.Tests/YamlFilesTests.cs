@@ -6,7 +6,7 @@ namespace Suite.Deploy.Tests;
 /// <summary>Every YAML file under components/ and deploy/: it parses, it is a resource, and it is used.</summary>
 public sealed class YamlFilesTests
 {
-    private static readonly string Root = Suite.Testing.RepositoryRoot.Find();
+    private static readonly string Root = Suite.LocalServers.RepositoryRoot.Find();
 
     [Fact]
     public void Every_yaml_file_parses_into_named_resources()

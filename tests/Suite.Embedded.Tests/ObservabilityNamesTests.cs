@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.Embedded.Tests;

@@ -1,4 +1,4 @@
-using Suite.Testing;
+using Suite.LocalServers;
 using Xunit;
 
 namespace Suite.EndToEnd.Tests;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Suite.Launcher;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.EndToEnd.Tests;

@@ -27,7 +27,7 @@ public sealed class EmbeddedScenarioTests
             "--storm.connections", "30",
         ]);
 
-        var results = await ScenarioRunner.RunAsync(settings, Suite.Testing.RepositoryRoot.Find(), Progress.Silent, timeout.Token);
+        var results = await ScenarioRunner.RunAsync(settings, Suite.LocalServers.RepositoryRoot.Find(), Progress.Silent, timeout.Token);
 
         var byName = results.ToDictionary(r => r["scenario"]!.GetValue<string>(), r => JsonNode.Parse(r.ToJsonString())!);
         Assert.Equal(["fanout", "fanout-sweep", "direct", "notify", "storm"], byName.Keys);

@@ -35,9 +35,9 @@ public sealed class PeerTests
             Assert.Skip($"no peers at {peersDir}");
         }
 
-        if (!File.Exists(Suite.Testing.RedisServer.DefaultExecutable))
+        if (!File.Exists(Suite.LocalServers.RedisServer.DefaultExecutable))
         {
-            Assert.Skip($"no redis-server at {Suite.Testing.RedisServer.DefaultExecutable}");
+            Assert.Skip($"no redis-server at {Suite.LocalServers.RedisServer.DefaultExecutable}");
         }
 
         foreach (var tool in tools.Where(t => !OnPath(t)))

@@ -53,7 +53,7 @@ public sealed class SuiteModeTests
         var ct = timeout.Token;
         var settings = new LoadSettings { Mode = mode, Edges = 2, SourceAddresses = 4 };
         IReadOnlyList<int> pids;
-        await using (var system = await ScenarioRunner.StartAsync(settings, Suite.Testing.RepositoryRoot.Find(), ct))
+        await using (var system = await ScenarioRunner.StartAsync(settings, Suite.LocalServers.RepositoryRoot.Find(), ct))
         {
             pids = system.ServerProcessIds();
             Assert.True(pids.Count >= minimumProcesses, $"{pids.Count} server processes: {string.Join(",", pids)}");

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Suite.Embedded;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.Notifications.Client.Tests;

@@ -1,5 +1,6 @@
 using Dapr.Client;
 using Grpc.Core;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.Notifications.Client.Tests;

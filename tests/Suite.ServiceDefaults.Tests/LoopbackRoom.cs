@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Suite.Contracts.Room.V1;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.ServiceDefaults.Tests;
 

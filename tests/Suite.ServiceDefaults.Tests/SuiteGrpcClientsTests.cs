@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Suite.Contracts.Room.V1;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.ServiceDefaults.Tests;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Suite.DaprEmulator.Hosting;
+using Suite.LocalServers;
 
 namespace Suite.Testing;
 

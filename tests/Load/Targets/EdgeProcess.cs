@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Load.Targets;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Load.Targets;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Suite.DaprEmulator.Components;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.DaprEmulator.Tests.Components;
 

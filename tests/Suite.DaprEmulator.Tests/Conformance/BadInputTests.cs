@@ -154,7 +154,7 @@ public sealed class BadInputTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var resources = new ResourcesFolder(("pubsub.yaml", InMemoryPubSub));
-        var appPort = Suite.Testing.FreePort.Next();
+        var appPort = Suite.LocalServers.FreePort.Next();
         var seen = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{appPort}");

@@ -4,6 +4,7 @@ using Dapr;
 using Dapr.AspNetCore;
 using Dapr.Client;
 using Suite.DaprEmulator.Hosting;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.DaprEmulator.Tests.Conformance;

@@ -1,6 +1,6 @@
 using CsCheck;
 using Suite.DaprEmulator.Components;
-using Suite.Testing;
+using Suite.LocalServers;
 using Suite.Testing.Fuzzing;
 
 namespace Suite.DaprEmulator.Tests.Fuzz;

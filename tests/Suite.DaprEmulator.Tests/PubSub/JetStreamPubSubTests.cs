@@ -8,6 +8,7 @@ using NATS.Client.JetStream;
 using Suite.DaprEmulator.Components;
 using Suite.DaprEmulator.PubSub;
 using Suite.DaprEmulator.PubSub.Jetstream;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.DaprEmulator.Tests.PubSub;

@@ -1,4 +1,4 @@
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.DaprEmulator.Tests.PubSub;
 

@@ -5,6 +5,7 @@ using Suite.DaprEmulator.Components;
 using Suite.DaprEmulator.PubSub;
 using Suite.DaprEmulator.PubSub.Redis;
 using Suite.DaprEmulator.Tests.Redis;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.DaprEmulator.Tests.PubSub;

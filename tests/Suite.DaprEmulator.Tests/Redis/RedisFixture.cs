@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using Suite.DaprEmulator.Components;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.DaprEmulator.Tests.Redis;
 

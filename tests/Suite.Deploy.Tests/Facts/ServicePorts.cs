@@ -38,7 +38,7 @@ public sealed class ServicePorts
     public static ServicePorts Of(SuiteApp app, IReadOnlyDictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Suite.Testing.RepositoryRoot.Find(), "services", app.Folder, "appsettings.json"), optional: false)
+            .AddJsonFile(Path.Combine(Suite.LocalServers.RepositoryRoot.Find(), "services", app.Folder, "appsettings.json"), optional: false)
             .AddInMemoryCollection(settings)
             .Build();
 

@@ -140,5 +140,5 @@ public static class KustomizeRenderer
         }
     }
 
-    private static string Relative(string path) => Path.GetRelativePath(Suite.Testing.RepositoryRoot.Find(), path);
+    private static string Relative(string path) => Path.GetRelativePath(Suite.LocalServers.RepositoryRoot.Find(), path);
 }

@@ -13,7 +13,7 @@ public sealed class RenderedDeployment(string name, IEnumerable<Resource> resour
     public IReadOnlyList<Resource> Resources => _resources;
 
     public static RenderedDeployment Overlay(string overlay) =>
-        new(overlay, KustomizeRenderer.Render(Path.Combine(Suite.Testing.RepositoryRoot.Find(), "deploy", "k8s", "overlays", overlay)));
+        new(overlay, KustomizeRenderer.Render(Path.Combine(Suite.LocalServers.RepositoryRoot.Find(), "deploy", "k8s", "overlays", overlay)));
 
     /// <summary>Drops a resource (tests that show a check catches a missing one).</summary>
     public void Remove(string kind, string name) => _resources.RemoveAll(r => r.Kind == kind && r.Name == name);

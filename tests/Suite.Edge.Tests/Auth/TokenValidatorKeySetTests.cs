@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Suite.Edge.Auth;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Edge.Tests.Auth;
 

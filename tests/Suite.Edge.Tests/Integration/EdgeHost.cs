@@ -12,6 +12,7 @@ using Suite.Contracts.Edge.V1;
 using Suite.DaprEmulator.Hosting;
 using Suite.Edge.Auth;
 using Suite.Edge.Connections;
+using Suite.LocalServers;
 using Suite.ServiceDefaults;
 using Suite.Testing;
 

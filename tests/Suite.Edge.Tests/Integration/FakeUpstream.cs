@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Suite.Edge.Tests.Fakes;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Edge.Tests.Integration;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Edge.Tests.Upstream;
 

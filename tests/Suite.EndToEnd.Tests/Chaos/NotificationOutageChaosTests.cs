@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.EndToEnd.Tests.Chaos;

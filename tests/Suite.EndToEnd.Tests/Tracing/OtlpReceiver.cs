@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Suite.EndToEnd.Tests.Tracing.Otlp;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.EndToEnd.Tests.Tracing;
 

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Suite.Contracts.Notification.V1;
+using Suite.LocalServers;
 using Suite.Notification.Tests.Fakes;
 using Suite.ServiceDefaults;
 using Suite.Testing;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Suite.Contracts.Edge.V1;
+using Suite.LocalServers;
 using Suite.ServiceDefaults;
 using Suite.Testing;
 

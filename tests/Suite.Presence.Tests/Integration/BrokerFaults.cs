@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using StackExchange.Redis;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.Presence.Tests.Integration;
 

@@ -1,4 +1,5 @@
 using Suite.Contracts.Presence.V1;
+using Suite.LocalServers;
 using Suite.Testing;
 
 namespace Suite.Presence.Tests.Integration;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Suite.Contracts.Presence.V1;
+using Suite.LocalServers;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.Lifecycle;
 using Suite.Testing;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StackExchange.Redis;
 using Suite.Contracts.Presence.V1;
+using Suite.LocalServers;
 using Suite.Presence.State;
 using Suite.Testing;
 

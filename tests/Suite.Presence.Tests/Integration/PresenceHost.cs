@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Suite.Contracts.Presence.V1;
+using Suite.LocalServers;
 using Suite.Presence.Memory;
 using Suite.Testing;
 

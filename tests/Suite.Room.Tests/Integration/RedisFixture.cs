@@ -1,5 +1,5 @@
 using StackExchange.Redis;
-using Suite.Testing;
+using Suite.LocalServers;
 
 [assembly: AssemblyFixture(typeof(Suite.Room.Tests.Integration.RedisFixture))]
 

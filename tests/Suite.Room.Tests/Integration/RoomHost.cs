@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using Suite.Contracts.Edge.V1;
 using Suite.Contracts.Room.V1;
+using Suite.LocalServers;
 using Suite.ServiceDefaults;
 using Suite.Testing;
 

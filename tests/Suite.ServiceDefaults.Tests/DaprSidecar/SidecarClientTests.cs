@@ -3,6 +3,7 @@ using Dapr.Client;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Core;
+using Suite.LocalServers;
 using Suite.ServiceDefaults.DaprSidecar;
 using Suite.Testing;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Suite.Testing;
+using Suite.LocalServers;
 
 namespace Suite.ServiceDefaults.Tests.DaprSidecar;
 

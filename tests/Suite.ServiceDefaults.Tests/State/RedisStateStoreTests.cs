@@ -1,3 +1,4 @@
+using Suite.LocalServers;
 using Suite.ServiceDefaults.State;
 using Suite.Testing;
 

@@ -1,10 +1,10 @@
 using Dapr;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
+using Suite.LocalServers;
 using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.State;
 using Suite.ServiceDefaults.Tests.DaprSidecar;
-using Suite.Testing;
 
 namespace Suite.ServiceDefaults.Tests.State;
 

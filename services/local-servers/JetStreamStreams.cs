@@ -2,7 +2,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
-namespace Suite.Testing;
+namespace Suite.LocalServers;
 
 /// <summary>
 /// Creates JetStream streams, because pubsub.jetstream (daprd's and the emulator's) never does: tests and the

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Suite.Testing;
+namespace Suite.LocalServers;
 
 /// <summary>
 /// Loopback ports for servers that must be told their port before they start. They come from below

@@ -1,4 +1,4 @@
-namespace Suite.Testing;
+namespace Suite.LocalServers;
 
 /// <summary>
 /// A real <c>nats-server -js</c> on a free loopback port with its own store directory, for tests. Dispose

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Suite.Testing;
+namespace Suite.LocalServers;
 
 /// <summary>
 /// A real server process (redis-server, nats-server, a suite service) started for a test. It is

@@ -1,4 +1,4 @@
-namespace Suite.Testing;
+namespace Suite.LocalServers;
 
 public static class RepositoryRoot
 {

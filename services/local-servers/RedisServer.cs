@@ -1,4 +1,4 @@
-namespace Suite.Testing;
+namespace Suite.LocalServers;
 
 /// <summary>
 /// A throw-away <c>redis-server</c> on a free loopback port, so tests exercise the real wire protocol
