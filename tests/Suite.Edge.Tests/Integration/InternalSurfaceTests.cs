@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
-using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
 

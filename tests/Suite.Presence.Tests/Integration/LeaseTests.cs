@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Suite.Contracts.Presence.V1;
-using Suite.Testing;
 
 namespace Suite.Presence.Tests.Integration;
 

@@ -6,7 +6,6 @@ using Suite.Contracts.Room.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.Lifecycle;
-using Suite.Testing;
 
 namespace Suite.Room.Tests.Integration;
 
