@@ -99,8 +99,16 @@ public sealed partial class ConnectionHandler(
                     // anyway when its transport closes.
                     if (transport is not null)
                     {
-                        while (!transport.FrameArrived(await transport.WaitForDataAsync()))
+                        var arrival = InputArrival.Nothing;
+                        while (arrival == InputArrival.Nothing)
                         {
+                            arrival = transport.FrameArrived(await transport.WaitForDataAsync());
+                        }
+
+                        if (arrival == InputArrival.End)
+                        {
+                            ClientVanished(connection);
+                            return;
                         }
                     }
                     else if ((await connection.Socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
@@ -152,8 +160,8 @@ public sealed partial class ConnectionHandler(
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException || CancelledByAbort(ex, aborted))
             {
                 // The client vanished or the heartbeat gave up on it (an upstream call of its last
-                // message cancelled with it); there is nobody to tell.
-                connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "aborted", Flush: false));
+                // message cancelled with it).
+                ClientVanished(connection);
             }
             finally
             {
@@ -175,6 +183,10 @@ public sealed partial class ConnectionHandler(
             address.Release();
         }
     }
+
+    // There is nobody to tell, so nothing is flushed; the code is what the close is counted and logged under.
+    private static void ClientVanished(Connection connection) =>
+        connection.RequestClose(new CloseRequest(CloseCodes.ServiceRestart, "aborted", Flush: false));
 
     // A gRPC call (or a Dapr call over gRPC) of the connection's message, cancelled because the
     // connection went away: not a failure of anything.

@@ -25,13 +25,13 @@ public sealed class WebSocketTransportTests
 
         await wire.Writer.WriteAsync((byte[])[.. Pong, .. RawClient.TextFrame("first"), .. Pong, .. RawClient.TextFrame("second")], ct);
 
-        Assert.True(transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
+        Assert.Equal(InputArrival.Frame, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
         Assert.Equal("first", await ReceiveTextAsync(socket, ct));
 
         // Had the socket read ahead, "second" would sit in its buffer and this wait would not end.
         var next = transport.WaitForDataAsync();
         Assert.True(next.IsCompleted);
-        Assert.True(transport.FrameArrived(await next));
+        Assert.Equal(InputArrival.Frame, transport.FrameArrived(await next));
         Assert.Equal("second", await ReceiveTextAsync(socket, ct));
     }
 
@@ -49,16 +49,16 @@ public sealed class WebSocketTransportTests
 
         // Half a pong, then the rest: the reader is told to wait both times.
         await wire.Writer.WriteAsync(Pong.AsMemory(0, 3), ct);
-        Assert.False(transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
+        Assert.Equal(InputArrival.Nothing, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
         await wire.Writer.WriteAsync(Pong.AsMemory(3), ct);
-        Assert.False(transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
+        Assert.Equal(InputArrival.Nothing, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
 
         var idle = transport.WaitForDataAsync();
         Assert.False(idle.IsCompleted);
         Assert.Equal(HeartbeatOutcome.None, transport.Heartbeat(pingedAt + timeout + TimeSpan.FromSeconds(1), interval, timeout));
 
         await wire.Writer.WriteAsync(RawClient.TextFrame("hello"), ct);
-        Assert.True(transport.FrameArrived(await idle.AsTask().WaitAsync(Bound, ct)));
+        Assert.Equal(InputArrival.Frame, transport.FrameArrived(await idle.AsTask().WaitAsync(Bound, ct)));
     }
 
     [Fact]
@@ -70,7 +70,40 @@ public sealed class WebSocketTransportTests
 
         transport.Dispose();
 
-        Assert.True(transport.FrameArrived(await idle.AsTask().WaitAsync(Bound, ct)));
+        Assert.Equal(InputArrival.Frame, transport.FrameArrived(await idle.AsTask().WaitAsync(Bound, ct)));
+    }
+
+    [Fact]
+    public async Task A_client_that_ends_the_connection_after_its_last_frame_is_an_end_not_a_frame_for_the_socket()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var wire = new Pipe();
+        using var transport = new WebSocketTransport(wire.Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch);
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+
+        // A last message and a pong, then the client's end of the connection without a close frame.
+        await wire.Writer.WriteAsync((byte[])[.. RawClient.TextFrame("last"), .. Pong], ct);
+        await wire.Writer.CompleteAsync();
+
+        Assert.Equal(InputArrival.Frame, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
+        Assert.Equal("last", await ReceiveTextAsync(socket, ct));
+        Assert.Equal(InputArrival.End, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
+    }
+
+    [Fact]
+    public async Task Part_of_a_frame_before_the_end_goes_to_the_socket_which_reports_it_cut_short()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var wire = new Pipe();
+        using var transport = new WebSocketTransport(wire.Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch);
+        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+
+        await wire.Writer.WriteAsync(RawClient.TextFrame("cut short").AsMemory(0, 4), ct);
+        await wire.Writer.CompleteAsync();
+
+        Assert.Equal(InputArrival.Frame, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
+        var read = await Assert.ThrowsAsync<WebSocketException>(() => socket.ReceiveAsync(new byte[64].AsMemory(), ct).AsTask().WaitAsync(Bound, ct));
+        Assert.Equal(WebSocketError.ConnectionClosedPrematurely, read.WebSocketErrorCode);
     }
 
     private static async Task<string> ReceiveTextAsync(WebSocket socket, CancellationToken ct)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Suite.Edge.Connections;
 using Suite.Testing;
 
 namespace Suite.Edge.Tests.Integration;
@@ -182,6 +184,29 @@ public sealed class MessagingTests : IAsyncLifetime
 
         await Eventually.UntilAsync(() => _edge.Upstream.Presence.CallLog.Contains($"Disconnect hank {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "presence hears of the disconnect");
         await Eventually.UntilAsync(() => _edge.Upstream.Room.CallLog.Contains($"Release {client.ConnectionId}"), TimeSpan.FromSeconds(5), ct, "room drops the memberships");
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_without_a_close_frame_is_released_upstream_and_closed_as_aborted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var client = await RawClient.ConnectAsync(_edge.Port, ct);
+        await client.SendAsync(RawClient.Upgrade(key: RawClient.NewKey()), ct);
+        Assert.StartsWith("HTTP/1.1 101 ", await client.ReadHeadAsync(ct), StringComparison.Ordinal);
+        await client.SendAsync(RawClient.TextFrame(JsonSerializer.Serialize(new { type = "auth", token = _edge.Token("ivy") })), ct);
+        var ok = JsonDocument.Parse(await client.ReadTextFrameAsync(ct)).RootElement;
+        Assert.Equal("auth:ok", ok.GetProperty("type").GetString());
+        var connectionId = ok.GetProperty("connectionId").GetString()!;
+        var registry = _edge.Services.GetRequiredService<ConnectionRegistry>();
+        var connection = registry.Find(connectionId)!;
+
+        // The client's end of the connection, and no close frame before it.
+        client.EndSending();
+
+        await Eventually.UntilAsync(() => registry.Find(connectionId) is null, TimeSpan.FromSeconds(5), ct, "the connection was not removed");
+        Assert.Equal(CloseCodes.ServiceRestart, connection.Close?.Code);
+        Assert.Equal("aborted", connection.Close?.Reason);
+        await Eventually.UntilAsync(() => _edge.Upstream.Presence.CallLog.Contains($"Disconnect ivy {connectionId}"), TimeSpan.FromSeconds(5), ct, "presence hears of the disconnect");
     }
 
     private static async Task<List<string>> TypesUntilPongAsync(TestClient client, CancellationToken ct)

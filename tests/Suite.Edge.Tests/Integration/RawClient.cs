@@ -89,6 +89,9 @@ internal sealed class RawClient : IAsyncDisposable
         return Encoding.ASCII.GetString([.. _pending]);
     }
 
+    /// <summary>Ends the client's side of the connection (a FIN), as a client that goes away without a close frame.</summary>
+    public void EndSending() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
     /// <summary>True when the server closed (or reset) the connection before sending anything more.</summary>
     public async Task<bool> ClosedAsync(CancellationToken cancellationToken)
     {
