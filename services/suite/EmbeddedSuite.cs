@@ -92,6 +92,13 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         }
     }
 
+    // A sidecar: quiet below warnings, and stopped by the suite rather than by the signals (MemberLifetime).
+    private static void AsMember(WebApplicationBuilder sidecar)
+    {
+        sidecar.Logging.SetMinimumLevel(LogLevel.Warning);
+        sidecar.Services.AddSingleton<IHostLifetime, MemberLifetime>();
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Edges first (they drain and deregister), then the services, sidecars last of each pair.
@@ -121,7 +128,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             ResourcesPaths = [_components],
             SharedInMemoryBus = _bus,
         };
-        var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        var emulator = EmulatorHost.Build(sidecar, AsMember);
         await emulator.StartAsync(cancellationToken);
         _apps.Add(emulator);
         var readiness = emulator.Services.GetRequiredService<SidecarReadiness>();
@@ -245,6 +252,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             // The services authenticate each other's gRPC calls with a key made for this process.
             new("Internal:ServiceKey", _serviceKey),
         ]);
+        builder.Services.AddSingleton<IHostLifetime, MemberLifetime>();
         var app = build(builder);
         await app.StartAsync(cancellationToken);
         _apps.Add(app);
@@ -252,9 +260,11 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         _sidecarHttpPorts[appId] = sidecar.HttpPort;
         _sidecarGrpcPorts[appId] = sidecar.GrpcPort;
 
-        var emulator = EmulatorHost.Build(sidecar, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+        var emulator = EmulatorHost.Build(sidecar, AsMember);
         await emulator.StartAsync(cancellationToken);
-        _apps.Add(emulator);
+        // Started after its app (it reads the app's subscriptions), stopped after it too: the app's
+        // last state writes and its delivery streams need it until the app has stopped.
+        _apps.Insert(_apps.IndexOf(app), emulator);
 
         // Ready means subscribed: nothing published after start is missed by this service.
         var readiness = emulator.Services.GetRequiredService<SidecarReadiness>();

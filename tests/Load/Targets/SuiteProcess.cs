@@ -22,6 +22,8 @@ internal sealed class SuiteProcess : ISystemUnderTest
     private readonly Dictionary<string, string> _description;
     private readonly Queue<string> _output = new();
     private readonly TaskCompletionSource<SuiteDescription> _described = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _outputEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _streamsEnded;
     private SuiteDescription? _suite;
     private int _disposed;
 
@@ -48,6 +50,9 @@ internal sealed class SuiteProcess : ISystemUnderTest
         [.. Edges.Select(e => new Uri(e.HttpUri, "metrics")), .. _suite?.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Value) ?? []];
 
     /// <summary>The last lines the suite wrote, for a failure message.</summary>
+    /// <summary>Completes once the suite's stdout and stderr have both ended: it exited, and all it wrote is in <see cref="RecentOutput"/>.</summary>
+    public Task OutputEnded => _outputEnded.Task;
+
     public string RecentOutput
     {
         get
@@ -253,6 +258,12 @@ internal sealed class SuiteProcess : ISystemUnderTest
     {
         if (line is null)
         {
+            // The end of stdout or of stderr.
+            if (Interlocked.Increment(ref _streamsEnded) == 2)
+            {
+                _outputEnded.TrySetResult();
+            }
+
             return;
         }
 
