@@ -19,9 +19,8 @@ public sealed class WebSocketTransportTests
     public async Task Frames_that_arrive_together_are_read_one_at_a_time_and_the_rest_stays_in_the_pipe()
     {
         var ct = TestContext.Current.CancellationToken;
-        var wire = new Pipe();
-        using var transport = new WebSocketTransport(wire.Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch);
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        using var server = new ServerEnd();
+        var (wire, transport, socket) = (server.Wire, server.Transport, server.Socket);
 
         await wire.Writer.WriteAsync((byte[])[.. Pong, .. RawClient.TextFrame("first"), .. Pong, .. RawClient.TextFrame("second")], ct);
 
@@ -77,9 +76,8 @@ public sealed class WebSocketTransportTests
     public async Task A_client_that_ends_the_connection_after_its_last_frame_is_an_end_not_a_frame_for_the_socket()
     {
         var ct = TestContext.Current.CancellationToken;
-        var wire = new Pipe();
-        using var transport = new WebSocketTransport(wire.Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch);
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        using var server = new ServerEnd();
+        var (wire, transport, socket) = (server.Wire, server.Transport, server.Socket);
 
         // A last message and a pong, then the client's end of the connection without a close frame.
         await wire.Writer.WriteAsync((byte[])[.. RawClient.TextFrame("last"), .. Pong], ct);
@@ -94,9 +92,8 @@ public sealed class WebSocketTransportTests
     public async Task Part_of_a_frame_before_the_end_goes_to_the_socket_which_reports_it_cut_short()
     {
         var ct = TestContext.Current.CancellationToken;
-        var wire = new Pipe();
-        using var transport = new WebSocketTransport(wire.Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch);
-        using var socket = WebSocket.CreateFromStream(transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        using var server = new ServerEnd();
+        var (wire, transport, socket) = (server.Wire, server.Transport, server.Socket);
 
         await wire.Writer.WriteAsync(RawClient.TextFrame("cut short").AsMemory(0, 4), ct);
         await wire.Writer.CompleteAsync();
@@ -104,6 +101,28 @@ public sealed class WebSocketTransportTests
         Assert.Equal(InputArrival.Frame, transport.FrameArrived(await transport.WaitForDataAsync().AsTask().WaitAsync(Bound, ct)));
         var read = await Assert.ThrowsAsync<WebSocketException>(() => socket.ReceiveAsync(new byte[64].AsMemory(), ct).AsTask().WaitAsync(Bound, ct));
         Assert.Equal(WebSocketError.ConnectionClosedPrematurely, read.WebSocketErrorCode);
+    }
+
+    // The client's bytes go into Wire; the runtime's server WebSocket reads them through Transport.
+    private sealed class ServerEnd : IDisposable
+    {
+        public ServerEnd()
+        {
+            Transport = new WebSocketTransport(Wire.Reader, new Pipe().Writer, DateTimeOffset.UnixEpoch);
+            Socket = WebSocket.CreateFromStream(Transport, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+        }
+
+        public Pipe Wire { get; } = new();
+
+        public WebSocketTransport Transport { get; }
+
+        public WebSocket Socket { get; }
+
+        public void Dispose()
+        {
+            Socket.Dispose();
+            Transport.Dispose();
+        }
     }
 
     private static async Task<string> ReceiveTextAsync(WebSocket socket, CancellationToken ct)
