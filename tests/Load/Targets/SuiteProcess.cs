@@ -49,10 +49,10 @@ internal sealed class SuiteProcess : ISystemUnderTest
     public IReadOnlyList<Uri> MetricsEndpoints =>
         [.. Edges.Select(e => new Uri(e.HttpUri, "metrics")), .. _suite?.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Value) ?? []];
 
-    /// <summary>The last lines the suite wrote, for a failure message.</summary>
-    /// <summary>Completes once the suite's stdout and stderr have both ended: it exited, and all it wrote is in <see cref="RecentOutput"/>.</summary>
+    /// <summary>Completes once the suite's stdout and stderr have both ended: it exited, and all it wrote has been read.</summary>
     public Task OutputEnded => _outputEnded.Task;
 
+    /// <summary>The last lines the suite wrote, for a failure message.</summary>
     public string RecentOutput
     {
         get
