@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -56,6 +57,18 @@ public static class ServiceDefaults
         "Microsoft.AspNetCore.Authorization",
     ];
 
+    // A meter provider listens to meters by name, process-wide. In the embedded suite several hosts
+    // share the process, so each service's /metrics also counted every other host's Kestrel
+    // connections and requests (its sidecars' too), and each measurement was recorded once per
+    // provider. Meters made by another host's factory are dropped; meters made without a factory
+    // (the runtime's) are the process's and stay.
+    private static MeterProviderBuilder OwnHostOnly(this MeterProviderBuilder metrics) =>
+        ((IDeferredMeterProviderBuilder)metrics).Configure((services, provider) =>
+        {
+            var own = services.GetRequiredService<IMeterFactory>();
+            provider.AddView(instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null);
+        });
+
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
@@ -77,6 +90,7 @@ public static class ServiceDefaults
                 .AddMeter(builder.Environment.ApplicationName)
                 .AddMeter(AspNetCoreMeters)
                 .AddRuntimeInstrumentation()
+                .OwnHostOnly()
                 .AddPrometheusExporter());
 
         // A tracer provider listens to every ActivitySource it names, so each request and room message

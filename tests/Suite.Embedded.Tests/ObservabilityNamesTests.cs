@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Text;
@@ -88,6 +89,41 @@ public sealed partial class ObservabilityNamesTests
             .Distinct(StringComparer.Ordinal);
 
     // A room message, a direct message, a notification and an invalid one: most instruments record.
+    [Fact]
+    public async Task Each_service_counts_only_its_own_servers_connections()
+    {
+        // Four services and their sidecars share the process, and a meter provider listens to meters
+        // by name: without scoping, every /metrics carried every Kestrel server's connections.
+        var ct = TestContext.Current.CancellationToken;
+        var port = FreePort.Next();
+        await using var suite = await EmbeddedSuite.StartAsync(port, ct);
+        await MakeTrafficAsync(suite, port, ct);
+
+        using var http = new HttpClient();
+        foreach (var (app, httpPort) in suite.HttpPorts)
+        {
+            HashSet<string> own = [httpPort.ToString(CultureInfo.InvariantCulture)];
+            if (suite.GrpcAddresses.TryGetValue(app, out var grpc))
+            {
+                own.Add(new Uri(grpc).Port.ToString(CultureInfo.InvariantCulture));
+            }
+
+            if (app.StartsWith("edge", StringComparison.Ordinal))
+            {
+                own.Add(port.ToString(CultureInfo.InvariantCulture));
+            }
+
+            var scraped = await http.GetStringAsync($"http://127.0.0.1:{httpPort}/metrics", ct);
+            var servers = ServerPort().Matches(scraped).Select(m => m.Groups[1].Value).ToHashSet();
+            // This very scrape is a connection to the app's own HTTP port, so the set is never empty.
+            Assert.Contains(httpPort.ToString(CultureInfo.InvariantCulture), servers);
+            Assert.True(servers.IsSubsetOf(own), $"{app} (ports {string.Join(", ", own)}) counts connections of {string.Join(", ", servers.Except(own))}");
+        }
+    }
+
+    [GeneratedRegex("""^kestrel_\w+\{[^}]*server_port="(\d+)"[^}]*\}""", RegexOptions.Multiline)]
+    private static partial Regex ServerPort();
+
     private static async Task MakeTrafficAsync(EmbeddedSuite suite, int port, CancellationToken ct)
     {
         await using var alice = await ConnectAsync(port, "alice", ct);
