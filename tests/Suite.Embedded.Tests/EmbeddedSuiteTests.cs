@@ -1,9 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text.Json;
 using Suite.LocalServers;
-using Suite.Testing;
 
 namespace Suite.Embedded.Tests;
 
@@ -16,8 +13,8 @@ public sealed class EmbeddedSuiteTests
         var ct = TestContext.Current.CancellationToken;
         var port = FreePort.Next();
         await using var suite = await EmbeddedSuite.StartAsync(port, ct);
-        await using var alice = await ConnectAsync(port, "alice", ct);
-        await using var bob = await ConnectAsync(port, "bob", ct);
+        await using var alice = await EmbeddedClients.ConnectAsync(port, "alice", ct);
+        await using var bob = await EmbeddedClients.ConnectAsync(port, "bob", ct);
         foreach (var client in new[] { alice, bob })
         {
             await client.SendAsync(new { type = "join", roomId = "lobby" }, ct);
@@ -48,7 +45,7 @@ public sealed class EmbeddedSuiteTests
         await using var suite = await EmbeddedSuite.StartAsync(port, Ports, ct);
 
         Assert.DoesNotContain(taken, suite.HttpPorts.Values.Concat(suite.SidecarHttpPorts.Values));
-        await using var alice = await ConnectAsync(port, "alice", ct);
+        await using var alice = await EmbeddedClients.ConnectAsync(port, "alice", ct);
         await alice.SendAsync(new { type = "join", roomId = "lobby" }, ct);
         await alice.ReceiveAsync("joined", ct);
     }
@@ -64,14 +61,5 @@ public sealed class EmbeddedSuiteTests
         var error = await Assert.ThrowsAnyAsync<IOException>(() => EmbeddedSuite.StartAsync(port, ct));
 
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<TestClient> ConnectAsync(int port, string user, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var token = (await http.GetFromJsonAsync<JsonElement>($"/dev/token?user={user}", ct)).GetProperty("token").GetString();
-        var client = await TestClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws?access_token={token}"), ct);
-        await client.ReceiveAsync("auth:ok", ct);
-        return client;
     }
 }

@@ -1,6 +1,5 @@
-using System.Globalization;
 using System.Diagnostics.Metrics;
-using System.Net.Http.Json;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -15,15 +14,13 @@ namespace Suite.Embedded.Tests;
 /// into Prometheus names the way the exporter does, a rule that is checked against the exporter's
 /// own /metrics output after real traffic.
 /// </summary>
-public sealed partial class ObservabilityNamesTests
+public sealed partial class ObservabilityNamesTests(SuiteAfterTraffic traffic) : IClassFixture<SuiteAfterTraffic>
 {
     [Fact]
     public async Task Dashboard_and_alert_rules_reference_only_metrics_the_services_export()
     {
         var ct = TestContext.Current.CancellationToken;
-        var port = FreePort.Next();
-        await using var suite = await EmbeddedSuite.StartAsync(port, ct);
-        await MakeTrafficAsync(suite, port, ct);
+        var suite = traffic.Suite;
 
         var exported = InstrumentNames();
         var scraped = new StringBuilder();
@@ -88,16 +85,14 @@ public sealed partial class ObservabilityNamesTests
             .Where(label => label != "le")
             .Distinct(StringComparer.Ordinal);
 
-    // A room message, a direct message, a notification and an invalid one: most instruments record.
     [Fact]
     public async Task Each_service_counts_only_its_own_servers_connections()
     {
         // Four services and their sidecars share the process, and a meter provider listens to meters
         // by name: without scoping, every /metrics carried every Kestrel server's connections.
         var ct = TestContext.Current.CancellationToken;
-        var port = FreePort.Next();
-        await using var suite = await EmbeddedSuite.StartAsync(port, ct);
-        await MakeTrafficAsync(suite, port, ct);
+        var suite = traffic.Suite;
+        var port = suite.EdgePort;
 
         using var http = new HttpClient();
         foreach (var (app, httpPort) in suite.HttpPorts)
@@ -123,26 +118,6 @@ public sealed partial class ObservabilityNamesTests
 
     [GeneratedRegex("""^kestrel_\w+\{[^}]*server_port="(\d+)"[^}]*\}""", RegexOptions.Multiline)]
     private static partial Regex ServerPort();
-
-    private static async Task MakeTrafficAsync(EmbeddedSuite suite, int port, CancellationToken ct)
-    {
-        await using var alice = await ConnectAsync(port, "alice", ct);
-        await using var bob = await ConnectAsync(port, "bob", ct);
-        foreach (var client in new[] { alice, bob })
-        {
-            await client.SendAsync(new { type = "join", roomId = "lobby" }, ct);
-            await client.ReceiveAsync("joined", ct);
-        }
-
-        await alice.SendAsync(new { type = "message", roomId = "lobby", content = "hi" }, ct);
-        await bob.ReceiveAsync("message", ct);
-        using var sidecar = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{suite.SidecarHttpPorts["notification"]}") };
-        using var valid = await sidecar.PostAsJsonAsync("/v1.0/publish/pubsub/notifications", new { id = "n1", users = new { ids = new[] { "bob" } }, payload = new { type = "ping_me", content = 1 } }, ct);
-        using var invalid = await sidecar.PostAsJsonAsync("/v1.0/publish/pubsub/notifications", new { id = "n2", payload = new { type = "no_target", content = 1 } }, ct);
-        valid.EnsureSuccessStatusCode();
-        invalid.EnsureSuccessStatusCode();
-        await bob.ReceiveAsync("ping_me", ct);
-    }
 
     private static HashSet<string> InstrumentNames()
     {
@@ -197,15 +172,6 @@ public sealed partial class ObservabilityNamesTests
             .Where(line => line.Length > 0 && line[0] != '#')
             .Select(line => line[..line.IndexOfAny(['{', ' '])])
             .ToHashSet(StringComparer.Ordinal);
-
-    private static async Task<TestClient> ConnectAsync(int port, string user, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var token = (await http.GetFromJsonAsync<JsonElement>($"/dev/token?user={user}", ct)).GetProperty("token").GetString();
-        var client = await TestClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws?access_token={token}"), ct);
-        await client.ReceiveAsync("auth:ok", ct);
-        return client;
-    }
 
     [GeneratedRegex(@"\bsuite_[a-z0-9_]+")]
     private static partial Regex MetricName();
