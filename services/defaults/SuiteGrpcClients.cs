@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Suite.ServiceDefaults.InProcess;
 using Suite.ServiceDefaults.ServiceAuth;
 
 namespace Suite.ServiceDefaults;
@@ -42,7 +43,7 @@ public static class SuiteGrpcClients
             // The primary handler goes through the factory, under the resilience handler: setting
             // GrpcChannelOptions.HttpHandler instead would replace the whole chain and the retry,
             // breaker and timeout would never run. Load balancing needs a SocketsHttpHandler here.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
+            .ConfigurePrimaryHttpMessageHandler(sp => InProcessOr(Addresses(sp), () => new SocketsHttpHandler { EnableMultipleHttp2Connections = true }))
             .AddResilienceHandler(name, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<TOptions>>().Value;
@@ -66,19 +67,24 @@ public static class SuiteGrpcClients
         var addresses = UpstreamAddressesAttribute.Parse(address);
         var options = new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
+            HttpHandler = InProcessOr(addresses, () => new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = true,
                 KeepAlivePingDelay = TimeSpan.FromSeconds(20),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            },
+            }),
         };
         UseReplicas(options, addresses);
         credentials?.Apply(options, addresses[0]);
 
         return GrpcChannel.ForAddress(ChannelAddress(addresses, name), options);
     }
+
+    // The upstream's in-memory handler when it runs in this process (the embedded suite), else the
+    // network. Replicas are separate processes.
+    private static HttpMessageHandler InProcessOr(IReadOnlyList<Uri> addresses, Func<HttpMessageHandler> network) =>
+        (addresses.Count == 1 ? InProcessEndpoints.HandlerFor(addresses[0]) : null) ?? network();
 
     // One address is the channel's address, as it always was; several are reached through the
     // static resolver under a name of their own.

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Suite.DaprEmulator.Hosting;
 using Suite.DaprEmulator.PubSub.InMemory;
 using Suite.LocalServers;
+using Suite.ServiceDefaults.InProcess;
 
 namespace Suite.Embedded;
 
@@ -17,6 +18,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 
     private readonly string _serviceKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private readonly List<WebApplication> _apps = [];
+    private readonly List<IDisposable> _inProcessAddresses = [];
     private readonly Dictionary<string, int> _httpPorts = [];
     private readonly Dictionary<string, int> _sidecarHttpPorts = [];
     private readonly Dictionary<string, int> _sidecarGrpcPorts = [];
@@ -92,11 +94,13 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         }
     }
 
-    // A sidecar: quiet below warnings, and stopped by the suite rather than by the signals (MemberLifetime).
+    // A sidecar: quiet below warnings, stopped by the suite rather than by the signals
+    // (MemberLifetime), and called by its app in memory (InProcessServer).
     private static void AsMember(WebApplicationBuilder sidecar)
     {
         sidecar.Logging.SetMinimumLevel(LogLevel.Warning);
         sidecar.Services.AddSingleton<IHostLifetime, MemberLifetime>();
+        InProcessServer.AddTo(sidecar.Services);
     }
 
     public async ValueTask DisposeAsync()
@@ -109,7 +113,16 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         }
 
         _apps.Clear();
+        foreach (var reservation in _inProcessAddresses)
+        {
+            reservation.Dispose();
+        }
+
+        _inProcessAddresses.Clear();
     }
+
+    // Calls from the suite's services to this address stay in the process (InProcessServer).
+    private void KeepInProcess(string address) => _inProcessAddresses.Add(InProcessEndpoints.Reserve(new Uri(address)));
 
     /// <summary>
     /// A sidecar with no app on the suite's bus, as a business service beside the suite has: what it
@@ -128,6 +141,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             ResourcesPaths = [_components],
             SharedInMemoryBus = _bus,
         };
+        KeepInProcess($"http://127.0.0.1:{sidecar.GrpcPort}");
         var emulator = EmulatorHost.Build(sidecar, AsMember);
         await emulator.StartAsync(cancellationToken);
         _apps.Add(emulator);
@@ -154,6 +168,10 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         _grpcAddresses["presence"] = presence.GrpcAddress;
         _grpcAddresses["room"] = room.GrpcAddress;
         _grpcAddresses["notification"] = notification.GrpcAddress;
+        foreach (var address in _grpcAddresses.Values)
+        {
+            KeepInProcess(address);
+        }
 
         await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, bus, components, cancellationToken);
         await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, bus, components, cancellationToken);
@@ -183,7 +201,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             edgeInternal,
             bus,
             components,
-            cancellationToken);
+            cancellationToken,
+            servesGrpc: false);
     }
 
     private const int StartAttempts = 5;
@@ -218,7 +237,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         int appPort,
         InMemoryBus bus,
         string components,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool servesGrpc = true)
     {
         var sidecar = new SidecarOptions
         {
@@ -229,6 +249,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             ResourcesPaths = [components],
             SharedInMemoryBus = bus,
         };
+        KeepInProcess($"http://127.0.0.1:{sidecar.GrpcPort}");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = applicationName,
@@ -253,6 +274,12 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             new("Internal:ServiceKey", _serviceKey),
         ]);
         builder.Services.AddSingleton<IHostLifetime, MemberLifetime>();
+        if (servesGrpc)
+        {
+            // The other services' calls to it stay in memory; the edge serves no gRPC.
+            InProcessServer.AddTo(builder.Services);
+        }
+
         var app = build(builder);
         await app.StartAsync(cancellationToken);
         _apps.Add(app);

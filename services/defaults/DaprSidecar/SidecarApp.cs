@@ -40,7 +40,8 @@ public static class SidecarApp
             handler.ActivityHeadersPropagator = null;
         }
 
-        options.HttpHandler = handler;
+        // In the embedded suite the sidecar runs in this process and takes the calls in memory.
+        options.HttpHandler = InProcess.InProcessEndpoints.HandlerFor(new Uri(endpoint)) ?? handler;
         options.DisposeHttpClient = true;
         return new SidecarClient(GrpcChannel.ForAddress(endpoint, options), DaprDefaults.GetDefaultDaprApiToken(configuration));
     }

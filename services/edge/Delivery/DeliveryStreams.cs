@@ -9,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.InProcess;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 using AckStatus = Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus;
 
@@ -56,8 +57,9 @@ public sealed class DeliveryStreams(
         using var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
             // Pings find a sidecar that vanished without closing the connection, which would
-            // otherwise look like a quiet topic forever.
-            HttpHandler = new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10) },
+            // otherwise look like a quiet topic forever. A sidecar in this process: in memory.
+            HttpHandler = InProcessEndpoints.HandlerFor(new Uri(endpoint))
+                ?? new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10) },
         });
         var client = new DaprGrpc.DaprClient(channel);
         var edgeId = options.Value.EdgeId;

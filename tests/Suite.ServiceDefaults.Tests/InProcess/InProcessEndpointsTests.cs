@@ -1,0 +1,100 @@
+using System.Net;
+using Suite.LocalServers;
+using Suite.ServiceDefaults.InProcess;
+
+namespace Suite.ServiceDefaults.Tests.InProcess;
+
+/// <summary>
+/// The in-process addresses of the embedded suite: a reserved address takes calls in memory once
+/// its server attaches, refuses them as a closed port would before and after, and an address never
+/// reserved is left to the network.
+/// </summary>
+public sealed class InProcessEndpointsTests
+{
+    [Fact]
+    public async Task A_reserved_address_refuses_calls_until_its_server_attaches_and_again_after_it_detaches()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address();
+        using var reservation = InProcessEndpoints.Reserve(address);
+        using var client = new HttpMessageInvoker(InProcessEndpoints.HandlerFor(address)!);
+
+        var before = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(address), ct));
+        Assert.Equal(HttpRequestError.ConnectionError, before.HttpRequestError);
+
+        var server = new AnsweringServer();
+        using (InProcessEndpoints.Attach(address, server))
+        {
+            using var response = await client.SendAsync(Get(address), ct);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal(1, server.Calls);
+        }
+
+        var after = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(Get(address), ct));
+        Assert.Equal(HttpRequestError.ConnectionError, after.HttpRequestError);
+        Assert.Equal(1, server.Calls);
+    }
+
+    [Fact]
+    public void An_address_never_reserved_or_released_is_left_to_the_network()
+    {
+        var address = Address();
+        Assert.Null(InProcessEndpoints.HandlerFor(address));
+        using (InProcessEndpoints.Attach(address, new AnsweringServer()))
+        {
+            Assert.Null(InProcessEndpoints.HandlerFor(address));
+        }
+
+        InProcessEndpoints.Reserve(address).Dispose();
+        Assert.Null(InProcessEndpoints.HandlerFor(address));
+    }
+
+    [Fact]
+    public void One_address_is_reserved_once()
+    {
+        var address = Address();
+        using var reservation = InProcessEndpoints.Reserve(address);
+        Assert.Throws<InvalidOperationException>(() => InProcessEndpoints.Reserve(address));
+    }
+
+    [Fact]
+    public async Task A_client_disposing_its_handler_leaves_the_server_attached_for_the_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address();
+        using var reservation = InProcessEndpoints.Reserve(address);
+        var server = new AnsweringServer();
+        using var attachment = InProcessEndpoints.Attach(address, server);
+
+        // An HttpClientFactory disposes its primary handler when it rotates it.
+        InProcessEndpoints.HandlerFor(address)!.Dispose();
+        using var other = new HttpMessageInvoker(InProcessEndpoints.HandlerFor(address)!);
+        using var response = await other.SendAsync(Get(address), ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.False(server.Disposed);
+    }
+
+    private static Uri Address() => new($"http://127.0.0.1:{FreePort.Next()}");
+
+    private static HttpRequestMessage Get(Uri address) => new(HttpMethod.Get, new Uri(address, "/x"));
+
+    private sealed class AnsweringServer : HttpMessageHandler
+    {
+        public int Calls { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Calls++;
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.Accepted));
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            base.Dispose(disposing);
+        }
+    }
+}
