@@ -55,24 +55,7 @@ public sealed class ExternalServer : IAsyncDisposable
         string? cpus = null,
         string? logFile = null)
     {
-        // taskset execs the server, so the process (and its pid) is the server's own.
-        var info = new ProcessStartInfo(cpus is null ? fileName : "taskset")
-        {
-            WorkingDirectory = workingDirectory ?? "",
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in cpus is null ? arguments : ["-c", cpus, fileName, .. arguments])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[key] = value;
-        }
-
+        var info = ServerStartInfo.Create(fileName, arguments, workingDirectory, environment, cpus);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         // Appended, so a process started again (a restart in a chaos test) continues its own log.
         var log = logFile is null ? null : new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Suite.LocalServers;
 
 namespace Suite.Load.Targets;
 
@@ -39,30 +40,7 @@ internal sealed class ServerChild : IDisposable
 
     public static ServerChild Start(string name, string command, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, string? cpus)
     {
-        var start = new ProcessStartInfo(cpus is null ? command : "taskset")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (cpus is not null)
-        {
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(cpus);
-            start.ArgumentList.Add(command);
-        }
-
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
+        var start = ServerStartInfo.Create(command, arguments, workingDirectory, environment, cpus);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
         ChildProcesses.Track(process);
