@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 
@@ -77,8 +78,17 @@ public static class InProcessEndpoints
 
     private sealed class EndpointHandler(Endpoint endpoint) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            endpoint.SendAsync(request, cancellationToken);
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            // What SocketsHttpHandler's diagnostics do for a call on the network: the trace goes on
+            // in the server's span (nothing to do while nothing traces).
+            if (Activity.Current is { } activity)
+            {
+                DistributedContextPropagator.Current.Inject(activity, request, static (carrier, name, value) => ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(name, value));
+            }
+
+            return endpoint.SendAsync(request, cancellationToken);
+        }
     }
 
     private sealed class Reservation(string key, Endpoint endpoint) : IDisposable

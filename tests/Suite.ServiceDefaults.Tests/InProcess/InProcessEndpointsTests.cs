@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Suite.LocalServers;
 using Suite.ServiceDefaults.InProcess;
@@ -75,6 +76,27 @@ public sealed class InProcessEndpointsTests
         Assert.False(server.Disposed);
     }
 
+    [Fact]
+    public async Task A_call_made_inside_a_trace_carries_it_to_the_server()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var address = Address();
+        using var reservation = InProcessEndpoints.Reserve(address);
+        var server = new AnsweringServer();
+        using var attachment = InProcessEndpoints.Attach(address, server);
+        using var client = new HttpMessageInvoker(InProcessEndpoints.HandlerFor(address)!);
+
+        using (var untraced = await client.SendAsync(Get(address), ct))
+        {
+            Assert.Null(server.TraceParent);
+        }
+
+        using var activity = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        using var traced = await client.SendAsync(Get(address), ct);
+
+        Assert.Equal(activity.Id, server.TraceParent);
+    }
+
     private static Uri Address() => new($"http://127.0.0.1:{FreePort.Next()}");
 
     private static HttpRequestMessage Get(Uri address) => new(HttpMethod.Get, new Uri(address, "/x"));
@@ -85,9 +107,12 @@ public sealed class InProcessEndpointsTests
 
         public bool Disposed { get; private set; }
 
+        public string? TraceParent { get; private set; }
+
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Calls++;
+            TraceParent = request.Headers.TryGetValues("traceparent", out var values) ? values.Single() : null;
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.Accepted));
         }
 
