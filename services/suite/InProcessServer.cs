@@ -13,18 +13,22 @@ namespace Suite.Embedded;
 /// every caller from outside the process (a test's client, a business service's sidecar) still
 /// reaches Kestrel. The request runs the app's whole pipeline and gRPC interceptors either way.
 /// </summary>
-internal sealed class InProcessServer(IServer kestrel, TestServer memory) : IServer
+internal sealed class InProcessServer(IServer kestrel, TestServer memory, IServiceProvider services, bool unaryDirect) : IServer
 {
     private readonly List<IDisposable> _attachments = [];
 
     public IFeatureCollection Features => kestrel.Features;
 
     /// <summary>Serves the app of <paramref name="services"/> in memory too (call before the app is built).</summary>
-    public static void AddTo(IServiceCollection services)
+    /// <param name="unaryDirect">
+    /// Its unary gRPC methods are also called directly, without the in-memory request
+    /// (<see cref="InProcessUnaryMethods"/>; the sidecars', whose callers' channels ask for it).
+    /// </param>
+    public static void AddTo(IServiceCollection services, bool unaryDirect = false)
     {
         var network = services.Last(d => d.ServiceType == typeof(IServer));
         services.Remove(network);
-        services.AddSingleton<IServer>(sp => new InProcessServer(Create(network, sp), new TestServer(sp)));
+        services.AddSingleton<IServer>(sp => new InProcessServer(Create(network, sp), new TestServer(sp), sp, unaryDirect));
     }
 
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
@@ -32,9 +36,14 @@ internal sealed class InProcessServer(IServer kestrel, TestServer memory) : ISer
     {
         await ((IServer)memory).StartAsync(application, cancellationToken);
         await kestrel.StartAsync(application, cancellationToken);
+        var unary = unaryDirect ? InProcessUnaryMethods.Of(services) : null;
         foreach (var address in kestrel.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
             _attachments.Add(InProcessEndpoints.Attach(new Uri(address), memory.CreateHandler()));
+            if (unary is not null)
+            {
+                _attachments.Add(InProcessEndpoints.AttachUnary(new Uri(address), unary));
+            }
         }
     }
 

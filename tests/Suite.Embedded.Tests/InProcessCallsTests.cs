@@ -1,4 +1,10 @@
 using System.Globalization;
+using Grpc.Core;
+using Microsoft.Extensions.Configuration;
+using Suite.DaprEmulator.Hosting;
+using Suite.LocalServers;
+using Suite.ServiceDefaults.DaprSidecar;
+using Suite.ServiceDefaults.InProcess;
 
 namespace Suite.Embedded.Tests;
 
@@ -32,6 +38,39 @@ public sealed class InProcessCallsTests(SuiteAfterTraffic traffic) : IClassFixtu
             Assert.Equal(2, response.Version.Major);
         }
     }
+
+    [Fact]
+    public async Task A_sidecars_unary_methods_called_directly_still_pass_its_interceptors()
+    {
+        // The sidecar's API token check is a gRPC interceptor: a direct call without the token is
+        // refused as a call over the network is, and one with it is answered.
+        var ct = TestContext.Current.CancellationToken;
+        var sidecar = new SidecarOptions
+        {
+            AppId = "direct-" + Guid.NewGuid().ToString("N")[..6],
+            GrpcPort = FreePort.Next(),
+            HttpPort = FreePort.Next(),
+            ResourcesPaths = [Path.Combine(AppContext.BaseDirectory, "components", "memory")],
+            ApiToken = "sidecar-token",
+        };
+        var address = $"http://127.0.0.1:{sidecar.GrpcPort}";
+        using var reservation = InProcessEndpoints.Reserve(new Uri(address));
+        await using var emulator = EmulatorHost.Build(sidecar, builder => InProcessServer.AddTo(builder.Services, unaryDirect: true));
+        await emulator.StartAsync(ct);
+
+        using var without = Sidecar(address, token: null);
+        using var with = Sidecar(address, sidecar.ApiToken);
+        var refused = await Assert.ThrowsAsync<Dapr.DaprException>(() => without.GetStateAsync("statestore", "k", ct));
+        var answered = await with.GetStateAsync("statestore", "k", ct);
+
+        Assert.Equal(StatusCode.Unauthenticated, Assert.IsType<RpcException>(refused.InnerException).StatusCode);
+        Assert.True(answered.Data.IsEmpty);
+        Assert.DoesNotContain(sidecar.GrpcPort, EstablishedPorts());
+        await emulator.StopAsync(ct);
+    }
+
+    private static SidecarClient Sidecar(string address, string? token) =>
+        SidecarApp.Create(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["DAPR_GRPC_ENDPOINT"] = address, ["DAPR_API_TOKEN"] = token }).Build());
 
     // Local and remote ports of every established TCP connection on the machine (a socket of this
     // process reaching one of the suite's ports shows that port on one end).

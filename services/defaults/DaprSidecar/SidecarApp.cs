@@ -43,6 +43,8 @@ public static class SidecarApp
         // In the embedded suite the sidecar runs in this process and takes the calls in memory.
         options.HttpHandler = InProcess.InProcessEndpoints.HandlerFor(new Uri(endpoint)) ?? handler;
         options.DisposeHttpClient = true;
-        return new SidecarClient(GrpcChannel.ForAddress(endpoint, options), DaprDefaults.GetDefaultDaprApiToken(configuration));
+        var grpc = GrpcChannel.ForAddress(endpoint, options);
+        var invoker = InProcess.InProcessEndpoints.CallInvokerFor(new Uri(endpoint), grpc, options.ThrowOperationCanceledOnCancellation);
+        return new SidecarClient(grpc, DaprDefaults.GetDefaultDaprApiToken(configuration), invoker);
     }
 }

@@ -40,10 +40,11 @@ public sealed class SidecarClient : IDisposable
     // One instance for every call: gRPC only reads call headers.
     private readonly Metadata? _headers;
 
-    public SidecarClient(GrpcChannel channel, string? apiToken)
+    /// <param name="invoker">How calls go out (default: straight down <paramref name="channel"/>).</param>
+    public SidecarClient(GrpcChannel channel, string? apiToken, CallInvoker? invoker = null)
     {
         _channel = channel;
-        _client = new DaprGrpc.DaprClient(channel);
+        _client = new DaprGrpc.DaprClient(invoker ?? channel.CreateCallInvoker());
         _headers = string.IsNullOrWhiteSpace(apiToken) ? null : new Metadata { { "dapr-api-token", apiToken } };
     }
 

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 
 namespace Suite.ServiceDefaults.InProcess;
 
@@ -53,6 +56,34 @@ public static class InProcessEndpoints
     }
 
     /// <summary>
+    /// <paramref name="methods"/> (by full name, e.g. <c>/dapr.proto.runtime.v1.Dapr/GetState</c>) are
+    /// called directly by the channels of <see cref="CallInvokerFor"/> while the returned attachment
+    /// lasts, if <paramref name="address"/> is reserved; else nothing happens.
+    /// </summary>
+    public static IDisposable AttachUnary(Uri address, IReadOnlyDictionary<string, InProcessUnaryCall> methods)
+    {
+        if (!Endpoints.TryGetValue(Key(address), out var endpoint))
+        {
+            return new Detached();
+        }
+
+        endpoint.Unary = methods;
+        return new UnaryAttachment(endpoint, methods);
+    }
+
+    /// <summary>
+    /// The call invoker of <paramref name="channel"/> (to <paramref name="address"/>), calling the
+    /// unary methods its server serves in this process directly (<see cref="AttachUnary"/>).
+    /// </summary>
+    public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, bool throwOperationCanceledOnCancellation) =>
+        Endpoints.ContainsKey(Key(address))
+            ? channel.Intercept(new InProcessUnaryInterceptor(address, throwOperationCanceledOnCancellation))
+            : channel.CreateCallInvoker();
+
+    internal static InProcessUnaryCall? FindUnary(Uri address, string method) =>
+        Endpoints.TryGetValue(Key(address), out var endpoint) && endpoint.Unary is { } methods && methods.TryGetValue(method, out var call) ? call : null;
+
+    /// <summary>
     /// A handler sending every request in memory to the server reserved at <paramref name="address"/>,
     /// or null when the address is not reserved in this process (use the network). Disposing it leaves
     /// the server alone, as an HttpClientFactory that rotates its handlers does.
@@ -66,6 +97,8 @@ public static class InProcessEndpoints
     private sealed class Endpoint(Uri address)
     {
         public volatile HttpMessageInvoker? Server;
+
+        public volatile IReadOnlyDictionary<string, InProcessUnaryCall>? Unary;
 
         public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             Server is { } server
@@ -94,6 +127,18 @@ public static class InProcessEndpoints
     private sealed class Reservation(string key, Endpoint endpoint) : IDisposable
     {
         public void Dispose() => Endpoints.TryRemove(new KeyValuePair<string, Endpoint>(key, endpoint));
+    }
+
+    private sealed class UnaryAttachment(Endpoint endpoint, IReadOnlyDictionary<string, InProcessUnaryCall> methods) : IDisposable
+    {
+        public void Dispose() => Interlocked.CompareExchange(ref endpoint.Unary, null, methods);
+    }
+
+    private sealed class Detached : IDisposable
+    {
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class Attachment(Endpoint endpoint, HttpMessageInvoker server) : IDisposable

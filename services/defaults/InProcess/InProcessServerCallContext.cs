@@ -1,0 +1,34 @@
+using Grpc.Core;
+
+namespace Suite.ServiceDefaults.InProcess;
+
+/// <summary>What a method called in this process sees of its call: the caller's headers, deadline and cancellation.</summary>
+internal sealed class InProcessServerCallContext(string method, string host, DateTime deadline, Metadata headers, CancellationToken cancellationToken) : ServerCallContext
+{
+    private readonly Metadata _trailers = [];
+
+    protected override string MethodCore => method;
+
+    protected override string HostCore => host;
+
+    protected override string PeerCore => "in-process";
+
+    protected override DateTime DeadlineCore => deadline;
+
+    protected override Metadata RequestHeadersCore => headers;
+
+    protected override CancellationToken CancellationTokenCore => cancellationToken;
+
+    protected override Metadata ResponseTrailersCore => _trailers;
+
+    protected override Status StatusCore { get; set; }
+
+    protected override WriteOptions? WriteOptionsCore { get; set; }
+
+    protected override AuthContext AuthContextCore { get; } = new(null, new Dictionary<string, List<AuthProperty>>());
+
+    protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
+        throw new NotSupportedException("Propagation tokens are not supported in-process.");
+
+    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+}

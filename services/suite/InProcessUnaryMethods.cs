@@ -1,0 +1,88 @@
+using System.Reflection;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Options;
+using Suite.ServiceDefaults.InProcess;
+
+namespace Suite.Embedded;
+
+/// <summary>
+/// The unary methods of an app's gRPC services, each behind the interceptors the app registered (in
+/// their order), for <see cref="InProcessEndpoints.AttachUnary"/>: what the app's gRPC endpoint would
+/// run for the call, without the HTTP request around it.
+/// </summary>
+internal sealed class InProcessUnaryMethods : ServiceBinderBase
+{
+    private readonly Dictionary<string, InProcessUnaryCall> _methods = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<Interceptor> _interceptors;
+
+    private InProcessUnaryMethods(IReadOnlyList<Interceptor> interceptors) => _interceptors = interceptors;
+
+    /// <summary>Binds every service the app mapped (one instance each: the sidecar's services hold no per-call state).</summary>
+    public static IReadOnlyDictionary<string, InProcessUnaryCall> Of(IServiceProvider services)
+    {
+        var registrations = services.GetRequiredService<IOptions<GrpcServiceOptions>>().Value.Interceptors;
+        var binder = new InProcessUnaryMethods([.. registrations.Select(r => (Interceptor)ActivatorUtilities.GetServiceOrCreateInstance(services, r.Type))]);
+        var serviceTypes = services.GetServices<EndpointDataSource>()
+            .SelectMany(source => source.Endpoints)
+            .Select(endpoint => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>()?.ServiceType)
+            .OfType<Type>()
+            .Distinct();
+        foreach (var type in serviceTypes)
+        {
+            var bind = BindMethod(type);
+            bind.Invoke(null, [binder, ActivatorUtilities.GetServiceOrCreateInstance(services, type)]);
+        }
+
+        return binder._methods;
+    }
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        // The first registered interceptor is the outermost, as grpc-dotnet builds its pipeline.
+        var pipeline = handler;
+        foreach (var interceptor in _interceptors.Reverse())
+        {
+            var next = pipeline;
+            pipeline = (request, context) => interceptor.UnaryServerHandler(request, context, next);
+        }
+
+        _methods[method.FullName] = async (request, context) =>
+            InProcessMarshalling.Serialize(method.ResponseMarshaller, await pipeline(InProcessMarshalling.Deserialize(method.RequestMarshaller, request), context));
+    }
+
+    // Streaming methods stay on the in-memory HTTP request (InProcessServer): nothing to bind.
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
+    {
+    }
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
+    {
+    }
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
+    {
+    }
+
+    // The generated static BindService(ServiceBinderBase, TServiceBase) named by the service base
+    // class's [BindServiceMethod], as grpc-dotnet finds it.
+    private static MethodInfo BindMethod(Type serviceType)
+    {
+        for (var type = serviceType; type is not null; type = type.BaseType)
+        {
+            if (type.GetCustomAttribute<BindServiceMethodAttribute>() is { } attribute)
+            {
+                return attribute.BindType.GetMethod(attribute.BindMethodName, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(ServiceBinderBase), type])
+                    ?? throw new InvalidOperationException($"{attribute.BindType}.{attribute.BindMethodName} not found for {serviceType}");
+            }
+        }
+
+        throw new InvalidOperationException($"{serviceType} has no [BindServiceMethod] base class");
+    }
+}

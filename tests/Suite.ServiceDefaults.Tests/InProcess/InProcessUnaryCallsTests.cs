@@ -1,0 +1,117 @@
+using Dapr.Client.Autogen.Grpc.v1;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Suite.LocalServers;
+using Suite.ServiceDefaults.InProcess;
+using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
+
+namespace Suite.ServiceDefaults.Tests.InProcess;
+
+/// <summary>
+/// Unary calls to a server in this process go straight to its method (no server listens on the
+/// address in these tests: a call that went to the network would fail UNAVAILABLE), and their
+/// outcomes look as they do over the network.
+/// </summary>
+public sealed class InProcessUnaryCallsTests
+{
+    private const string GetState = "/dapr.proto.runtime.v1.Dapr/GetState";
+
+    [Fact]
+    public async Task A_call_reaches_the_method_with_its_request_headers_and_deadline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        ServerCallContext? seen = null;
+        await using var target = Target(GetState, (request, context) =>
+        {
+            seen = context;
+            var key = GetStateRequest.Parser.ParseFrom(request).Key;
+            return Task.FromResult(new GetStateResponse { Etag = "etag-of-" + key }.ToByteArray());
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+
+        var response = await target.Client.GetStateAsync(new GetStateRequest { StoreName = "s", Key = "k" }, new Metadata { { "dapr-api-token", "t" } }, deadline, ct);
+
+        Assert.Equal("etag-of-k", response.Etag);
+        Assert.Equal("t", seen!.RequestHeaders.GetValue("dapr-api-token"));
+        Assert.Equal(deadline, seen.Deadline);
+        Assert.Equal(GetState, seen.Method);
+    }
+
+    [Fact]
+    public async Task A_method_not_served_in_process_goes_down_the_channel()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = Target(GetState, (_, _) => Task.FromResult(new GetStateResponse().ToByteArray()));
+
+        var failed = await Assert.ThrowsAsync<RpcException>(() => target.Client.SaveStateAsync(new SaveStateRequest { StoreName = "s" }, cancellationToken: ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_methods_status_reaches_the_caller_and_any_other_failure_is_unknown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fail = new Exception();
+        await using var target = Target(GetState, (_, _) => throw fail);
+
+        fail = new RpcException(new Status(StatusCode.FailedPrecondition, "no such store"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: ct).ResponseAsync);
+        fail = new InvalidOperationException("broken");
+        var broken = await Assert.ThrowsAsync<RpcException>(() => target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: ct).ResponseAsync);
+
+        Assert.Equal((StatusCode.FailedPrecondition, "no such store"), (refused.StatusCode, refused.Status.Detail));
+        Assert.Equal(StatusCode.Unknown, broken.StatusCode);
+        Assert.Contains("InvalidOperationException: broken", broken.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_cancelled_call_ends_as_the_channel_options_say_and_a_passed_deadline_as_deadline_exceeded(bool throwOperationCanceled)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = Target(GetState, async (_, context) =>
+        {
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return [];
+        }, throwOperationCanceled);
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var cancelled = target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: cancel.Token).ResponseAsync;
+        await cancel.CancelAsync();
+        var late = await Assert.ThrowsAsync<RpcException>(() => target.Client.GetStateAsync(new GetStateRequest(), deadline: DateTime.UtcNow.AddMilliseconds(50), cancellationToken: ct).ResponseAsync);
+
+        if (throwOperationCanceled)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        }
+        else
+        {
+            Assert.Equal(StatusCode.Cancelled, (await Assert.ThrowsAsync<RpcException>(() => cancelled)).StatusCode);
+        }
+
+        Assert.Equal(StatusCode.DeadlineExceeded, late.StatusCode);
+    }
+
+    private static Served Target(string method, InProcessUnaryCall call, bool throwOperationCanceled = true)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var reservation = InProcessEndpoints.Reserve(address);
+        var attachment = InProcessEndpoints.AttachUnary(address, new Dictionary<string, InProcessUnaryCall> { [method] = call });
+        var channel = GrpcChannel.ForAddress(address);
+        return new Served(new DaprGrpc.DaprClient(InProcessEndpoints.CallInvokerFor(address, channel, throwOperationCanceled)), channel, attachment, reservation);
+    }
+
+    private sealed record Served(DaprGrpc.DaprClient Client, GrpcChannel Channel, IDisposable Attachment, IDisposable Reservation) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            Attachment.Dispose();
+            Reservation.Dispose();
+            Channel.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
