@@ -14,8 +14,10 @@ namespace Suite.ServiceDefaults.InProcess;
 /// socket and HTTP/2 framing twice (about half the embedded suite's CPU at the seed's load). It
 /// reserves each of its servers' addresses here before starting anything, each server attaches its
 /// in-memory handler when it starts, and a channel made for a reserved address
-/// (<see cref="HandlerFor"/>) sends every request through it. A process that reserves nothing (each
-/// service run on its own) keeps every call on the network.
+/// (<see cref="HandlerFor"/>) sends every request through it. The unary methods a server attaches
+/// (<see cref="AttachUnary"/>: the sidecars') are called without a request at all by the call
+/// invokers of <see cref="CallInvokerFor"/>. A process that reserves nothing (each service run on its
+/// own) keeps every call on the network.
 /// </summary>
 public static class InProcessEndpoints
 {
