@@ -62,10 +62,8 @@ public sealed class InProcessEndpointsTests
     public async Task A_client_disposing_its_handler_leaves_the_server_attached_for_the_others()
     {
         var ct = TestContext.Current.CancellationToken;
-        var address = Address();
-        using var reservation = InProcessEndpoints.Reserve(address);
-        var server = new AnsweringServer();
-        using var attachment = InProcessEndpoints.Attach(address, server);
+        using var served = Served.Start();
+        var (address, server) = (served.At, served.Server);
 
         // An HttpClientFactory disposes its primary handler when it rotates it.
         InProcessEndpoints.HandlerFor(address)!.Dispose();
@@ -80,10 +78,8 @@ public sealed class InProcessEndpointsTests
     public async Task A_call_made_inside_a_trace_carries_it_to_the_server()
     {
         var ct = TestContext.Current.CancellationToken;
-        var address = Address();
-        using var reservation = InProcessEndpoints.Reserve(address);
-        var server = new AnsweringServer();
-        using var attachment = InProcessEndpoints.Attach(address, server);
+        using var served = Served.Start();
+        var (address, server) = (served.At, served.Server);
         using var client = new HttpMessageInvoker(InProcessEndpoints.HandlerFor(address)!);
 
         using (var untraced = await client.SendAsync(Get(address), ct))
@@ -100,6 +96,24 @@ public sealed class InProcessEndpointsTests
     private static Uri Address() => new($"http://127.0.0.1:{FreePort.Next()}");
 
     private static HttpRequestMessage Get(Uri address) => new(HttpMethod.Get, new Uri(address, "/x"));
+
+    // A reserved address with a server attached, both released on dispose.
+    private sealed record Served(Uri At, AnsweringServer Server, IDisposable Reservation, IDisposable Attachment) : IDisposable
+    {
+        public static Served Start()
+        {
+            var address = Address();
+            var reservation = InProcessEndpoints.Reserve(address);
+            var server = new AnsweringServer();
+            return new Served(address, server, reservation, InProcessEndpoints.Attach(address, server));
+        }
+
+        public void Dispose()
+        {
+            Attachment.Dispose();
+            Reservation.Dispose();
+        }
+    }
 
     private sealed class AnsweringServer : HttpMessageHandler
     {
