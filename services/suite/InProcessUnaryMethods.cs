@@ -17,13 +17,19 @@ internal sealed class InProcessUnaryMethods : ServiceBinderBase
     private readonly Dictionary<string, InProcessUnaryCall> _methods = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<Interceptor> _interceptors;
 
-    private InProcessUnaryMethods(IReadOnlyList<Interceptor> interceptors) => _interceptors = interceptors;
+    private readonly int? _maxReceiveMessageSize;
+
+    private InProcessUnaryMethods(IReadOnlyList<Interceptor> interceptors, int? maxReceiveMessageSize)
+    {
+        _interceptors = interceptors;
+        _maxReceiveMessageSize = maxReceiveMessageSize;
+    }
 
     /// <summary>Binds every service the app mapped (one instance each: the sidecar's services hold no per-call state).</summary>
     public static IReadOnlyDictionary<string, InProcessUnaryCall> Of(IServiceProvider services)
     {
-        var registrations = services.GetRequiredService<IOptions<GrpcServiceOptions>>().Value.Interceptors;
-        var binder = new InProcessUnaryMethods([.. registrations.Select(r => (Interceptor)ActivatorUtilities.GetServiceOrCreateInstance(services, r.Type))]);
+        var options = services.GetRequiredService<IOptions<GrpcServiceOptions>>().Value;
+        var binder = new InProcessUnaryMethods([.. options.Interceptors.Select(r => (Interceptor)ActivatorUtilities.GetServiceOrCreateInstance(services, r.Type))], options.MaxReceiveMessageSize);
         var serviceTypes = services.GetServices<EndpointDataSource>()
             .SelectMany(source => source.Endpoints)
             .Select(endpoint => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>()?.ServiceType)
@@ -53,8 +59,17 @@ internal sealed class InProcessUnaryMethods : ServiceBinderBase
             pipeline = (request, context) => interceptor.UnaryServerHandler(request, context, next);
         }
 
+        var limit = _maxReceiveMessageSize;
         _methods[method.FullName] = async (request, context) =>
-            InProcessMarshalling.Serialize(method.ResponseMarshaller, await pipeline(InProcessMarshalling.Deserialize(method.RequestMarshaller, request), context));
+        {
+            if (request.Length > limit)
+            {
+                // The server's own limit (the sidecar's 4 MiB, as daprd's), as its endpoint applies it.
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+            }
+
+            return InProcessMarshalling.Serialize(method.ResponseMarshaller, await pipeline(InProcessMarshalling.Deserialize(method.RequestMarshaller, request), context));
+        };
     }
 
     // Streaming methods stay on the in-memory HTTP request (InProcessServer): nothing to bind.

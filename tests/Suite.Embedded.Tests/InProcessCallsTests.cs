@@ -40,7 +40,7 @@ public sealed class InProcessCallsTests(SuiteAfterTraffic traffic) : IClassFixtu
     }
 
     [Fact]
-    public async Task A_sidecars_unary_methods_called_directly_still_pass_its_interceptors()
+    public async Task A_sidecars_unary_methods_called_directly_still_pass_its_interceptors_and_size_limit()
     {
         // The sidecar's API token check is a gRPC interceptor: a direct call without the token is
         // refused as a call over the network is, and one with it is answered.
@@ -63,8 +63,11 @@ public sealed class InProcessCallsTests(SuiteAfterTraffic traffic) : IClassFixtu
         var refused = await Assert.ThrowsAsync<Dapr.DaprException>(() => without.GetStateAsync("statestore", "k", ct));
         var answered = await with.GetStateAsync("statestore", "k", ct);
 
+        var tooLarge = await Assert.ThrowsAsync<Dapr.DaprException>(() => with.SaveStateAsync("statestore", new Dapr.Client.Autogen.Grpc.v1.StateItem { Key = "k", Value = Google.Protobuf.ByteString.CopyFrom(new byte[5 * 1024 * 1024]) }, ct));
+
         Assert.Equal(StatusCode.Unauthenticated, Assert.IsType<RpcException>(refused.InnerException).StatusCode);
         Assert.True(answered.Data.IsEmpty);
+        Assert.Equal(StatusCode.ResourceExhausted, Assert.IsType<RpcException>(tooLarge.InnerException).StatusCode);
         Assert.DoesNotContain(sidecar.GrpcPort, EstablishedPorts());
         await emulator.StopAsync(ct);
     }

@@ -44,7 +44,7 @@ public static class SidecarApp
         options.HttpHandler = InProcess.InProcessEndpoints.HandlerFor(new Uri(endpoint)) ?? handler;
         options.DisposeHttpClient = true;
         var grpc = GrpcChannel.ForAddress(endpoint, options);
-        var invoker = InProcess.InProcessEndpoints.CallInvokerFor(new Uri(endpoint), grpc, options.ThrowOperationCanceledOnCancellation);
+        var invoker = InProcess.InProcessEndpoints.CallInvokerFor(new Uri(endpoint), grpc, options);
         return new SidecarClient(grpc, DaprDefaults.GetDefaultDaprApiToken(configuration), invoker);
     }
 }

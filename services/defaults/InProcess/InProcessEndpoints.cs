@@ -74,12 +74,13 @@ public static class InProcessEndpoints
     }
 
     /// <summary>
-    /// The call invoker of <paramref name="channel"/> (to <paramref name="address"/>), calling the
-    /// unary methods its server serves in this process directly (<see cref="AttachUnary"/>).
+    /// The call invoker of <paramref name="channel"/> (to <paramref name="address"/>, made with
+    /// <paramref name="options"/>), calling the unary methods its server serves in this process
+    /// directly (<see cref="AttachUnary"/>) within the channel's receive limit and cancellation style.
     /// </summary>
-    public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, bool throwOperationCanceledOnCancellation) =>
+    public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, GrpcChannelOptions options) =>
         Endpoints.ContainsKey(Key(address))
-            ? channel.Intercept(new InProcessUnaryInterceptor(address, throwOperationCanceledOnCancellation))
+            ? channel.Intercept(new InProcessUnaryInterceptor(address, options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize))
             : channel.CreateCallInvoker();
 
     internal static InProcessUnaryCall? FindUnary(Uri address, string method) =>

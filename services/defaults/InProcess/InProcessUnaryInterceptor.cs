@@ -12,7 +12,7 @@ namespace Suite.ServiceDefaults.InProcess;
 /// UNKNOWN, a passed deadline as DEADLINE_EXCEEDED, the caller's cancellation as the channel's
 /// options say.
 /// </summary>
-internal sealed class InProcessUnaryInterceptor(Uri address, bool throwOperationCanceledOnCancellation) : Interceptor
+internal sealed class InProcessUnaryInterceptor(Uri address, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
@@ -61,6 +61,12 @@ internal sealed class InProcessUnaryInterceptor(Uri address, bool throwOperation
         try
         {
             var reply = await method(InProcessMarshalling.Serialize(context.Method.RequestMarshaller, request), server);
+            if (reply.Length > maxReceiveMessageSize)
+            {
+                // The channel's own limit on what it receives, as on the network.
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+            }
+
             return InProcessMarshalling.Deserialize(context.Method.ResponseMarshaller, reply);
         }
         catch (Exception ex) when (options.CancellationToken.IsCancellationRequested)

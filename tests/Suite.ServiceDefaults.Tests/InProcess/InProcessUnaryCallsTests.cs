@@ -95,13 +95,25 @@ public sealed class InProcessUnaryCallsTests
         Assert.Equal(StatusCode.DeadlineExceeded, late.StatusCode);
     }
 
-    private static Served Target(string method, InProcessUnaryCall call, bool throwOperationCanceled = true)
+    [Fact]
+    public async Task A_response_over_the_channels_receive_limit_is_refused_as_on_the_network()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = Target(GetState, (_, _) => Task.FromResult(new GetStateResponse { Data = ByteString.CopyFrom(new byte[2048]) }.ToByteArray()), maxReceiveMessageSize: 1024);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: ct).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+    }
+
+    private static Served Target(string method, InProcessUnaryCall call, bool throwOperationCanceled = true, int? maxReceiveMessageSize = 4 * 1024 * 1024)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var reservation = InProcessEndpoints.Reserve(address);
         var attachment = InProcessEndpoints.AttachUnary(address, new Dictionary<string, InProcessUnaryCall> { [method] = call });
-        var channel = GrpcChannel.ForAddress(address);
-        return new Served(new DaprGrpc.DaprClient(InProcessEndpoints.CallInvokerFor(address, channel, throwOperationCanceled)), channel, attachment, reservation);
+        var options = new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = throwOperationCanceled, MaxReceiveMessageSize = maxReceiveMessageSize };
+        var channel = GrpcChannel.ForAddress(address, options);
+        return new Served(new DaprGrpc.DaprClient(InProcessEndpoints.CallInvokerFor(address, channel, options)), channel, attachment, reservation);
     }
 
     private sealed record Served(DaprGrpc.DaprClient Client, GrpcChannel Channel, IDisposable Attachment, IDisposable Reservation) : IAsyncDisposable
