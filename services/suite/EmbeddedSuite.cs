@@ -124,13 +124,8 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     // Calls from the suite's services to this address stay in the process (InProcessServer).
     private void KeepInProcess(string address) => _inProcessAddresses.Add(InProcessEndpoints.Reserve(new Uri(address)));
 
-    /// <summary>
-    /// A sidecar with no app on the suite's bus, as a business service beside the suite has: what it
-    /// is given to publish reaches the suite's topics. Stopped with the suite.
-    /// </summary>
-    /// <param name="appPort">The app's HTTP port when it subscribes to topics (started before); null = it only publishes.</param>
-    /// <returns>Its Dapr gRPC and HTTP ports, once it has read the app's subscriptions.</returns>
-    public async Task<(int GrpcPort, int HttpPort)> StartAppSidecarAsync(string appId, int? appPort, CancellationToken cancellationToken)
+    // A sidecar on the suite's bus and components, its gRPC address kept in the process.
+    private SidecarOptions NewSidecar(string appId, int? appPort)
     {
         var sidecar = new SidecarOptions
         {
@@ -142,6 +137,18 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             SharedInMemoryBus = _bus,
         };
         KeepInProcess($"http://127.0.0.1:{sidecar.GrpcPort}");
+        return sidecar;
+    }
+
+    /// <summary>
+    /// A sidecar with no app on the suite's bus, as a business service beside the suite has: what it
+    /// is given to publish reaches the suite's topics. Stopped with the suite.
+    /// </summary>
+    /// <param name="appPort">The app's HTTP port when it subscribes to topics (started before); null = it only publishes.</param>
+    /// <returns>Its Dapr gRPC and HTTP ports, once it has read the app's subscriptions.</returns>
+    public async Task<(int GrpcPort, int HttpPort)> StartAppSidecarAsync(string appId, int? appPort, CancellationToken cancellationToken)
+    {
+        var sidecar = NewSidecar(appId, appPort);
         var emulator = EmulatorHost.Build(sidecar, AsMember);
         await emulator.StartAsync(cancellationToken);
         _apps.Add(emulator);
@@ -158,8 +165,6 @@ public sealed class EmbeddedSuite : IAsyncDisposable
 
     private async Task StartAllAsync(int edgePort, CancellationToken cancellationToken)
     {
-        var bus = _bus;
-        var components = _components;
         var presence = new ServicePorts(_freePort(), _freePort());
         var room = new ServicePorts(_freePort(), _freePort());
         var notification = new ServicePorts(_freePort(), _freePort());
@@ -173,16 +178,14 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             KeepInProcess(address);
         }
 
-        await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, bus, components, cancellationToken);
-        await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, bus, components, cancellationToken);
+        await StartServiceAsync("presence", "Suite.Presence", Presence.PresenceApp.Build, GrpcService(presence), presence.Http, cancellationToken);
+        await StartServiceAsync("room", "Suite.Room", Room.RoomApp.Build, GrpcService(room), room.Http, cancellationToken);
         await StartServiceAsync(
             "notification",
             "Suite.Notification",
             Notification.NotificationApp.Build,
             [.. GrpcService(notification), new("Notification:PresenceAddress", presence.GrpcAddress), new("Notification:RoomAddress", room.GrpcAddress)],
             notification.Http,
-            bus,
-            components,
             cancellationToken);
         await StartServiceAsync(
             "edge-0",
@@ -199,8 +202,6 @@ public sealed class EmbeddedSuite : IAsyncDisposable
                 .. PagesPath is null ? Array.Empty<KeyValuePair<string, string?>>() : [new("Edge:PagesPath", PagesPath)],
             ],
             edgeInternal,
-            bus,
-            components,
             cancellationToken,
             servesGrpc: false);
     }
@@ -235,21 +236,10 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         Func<WebApplicationBuilder, WebApplication> build,
         IEnumerable<KeyValuePair<string, string?>> settings,
         int appPort,
-        InMemoryBus bus,
-        string components,
         CancellationToken cancellationToken,
         bool servesGrpc = true)
     {
-        var sidecar = new SidecarOptions
-        {
-            AppId = appId,
-            AppPort = appPort,
-            GrpcPort = _freePort(),
-            HttpPort = _freePort(),
-            ResourcesPaths = [components],
-            SharedInMemoryBus = bus,
-        };
-        KeepInProcess($"http://127.0.0.1:{sidecar.GrpcPort}");
+        var sidecar = NewSidecar(appId, appPort);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = applicationName,
