@@ -84,7 +84,7 @@ public static class SuiteGrpcClients
     // The upstream's in-memory handler when it runs in this process (the embedded suite), else the
     // network. Replicas are separate processes.
     private static HttpMessageHandler InProcessOr(IReadOnlyList<Uri> addresses, Func<HttpMessageHandler> network) =>
-        (addresses.Count == 1 ? InProcessEndpoints.HandlerFor(addresses[0]) : null) ?? network();
+        addresses.Count == 1 ? InProcessEndpoints.HandlerOr(addresses[0], network) : network();
 
     // One address is the channel's address, as it always was; several are reached through the
     // static resolver under a name of their own.

@@ -25,26 +25,30 @@ public static class SidecarApp
     public static SidecarClient Create(IConfiguration configuration, GrpcChannelOptions? channel = null)
     {
         var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
-        if (new Uri(endpoint).Scheme is not ("http" or "https"))
+        var address = new Uri(endpoint);
+        if (address.Scheme is not ("http" or "https"))
         {
             throw new InvalidOperationException("The gRPC endpoint must use http or https.");
         }
 
         // What DaprClientBuilder starts from when not given options.
         var options = channel ?? new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = true };
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-        if (!ServiceDefaults.TracingEnabled(configuration))
-        {
-            // Without a propagator the handler has no DiagnosticsHandler: no Activity per call and no
-            // trace headers, whatever the process-wide switch says (ServiceDefaults sets that too).
-            handler.ActivityHeadersPropagator = null;
-        }
-
         // In the embedded suite the sidecar runs in this process and takes the calls in memory.
-        options.HttpHandler = InProcess.InProcessEndpoints.HandlerFor(new Uri(endpoint)) ?? handler;
+        options.HttpHandler = InProcess.InProcessEndpoints.HandlerOr(address, () =>
+        {
+            var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+            if (!ServiceDefaults.TracingEnabled(configuration))
+            {
+                // Without a propagator the handler has no DiagnosticsHandler: no Activity per call and no
+                // trace headers, whatever the process-wide switch says (ServiceDefaults sets that too).
+                handler.ActivityHeadersPropagator = null;
+            }
+
+            return handler;
+        });
         options.DisposeHttpClient = true;
         var grpc = GrpcChannel.ForAddress(endpoint, options);
-        var invoker = InProcess.InProcessEndpoints.CallInvokerFor(new Uri(endpoint), grpc, options);
+        var invoker = InProcess.InProcessEndpoints.CallInvokerFor(address, grpc, options);
         return new SidecarClient(grpc, DaprDefaults.GetDefaultDaprApiToken(configuration), invoker);
     }
 }

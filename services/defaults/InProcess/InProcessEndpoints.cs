@@ -14,7 +14,7 @@ namespace Suite.ServiceDefaults.InProcess;
 /// socket and HTTP/2 framing twice (about half the embedded suite's CPU at the seed's load). It
 /// reserves each of its servers' addresses here before starting anything, each server attaches its
 /// in-memory handler when it starts, and a channel made for a reserved address
-/// (<see cref="HandlerFor"/>) sends every request through it. The unary methods a server attaches
+/// (<see cref="HandlerOr"/>) sends every request through it. The unary methods a server attaches
 /// (<see cref="AttachUnary"/>: the sidecars') are called without a request at all by the call
 /// invokers of <see cref="CallInvokerFor"/>. A process that reserves nothing (each service run on its
 /// own) keeps every call on the network.
@@ -80,19 +80,20 @@ public static class InProcessEndpoints
     /// </summary>
     public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, GrpcChannelOptions options) =>
         Endpoints.ContainsKey(Key(address))
-            ? channel.Intercept(new InProcessUnaryInterceptor(address, options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize))
+            ? channel.Intercept(new InProcessUnaryInterceptor(address, Key(address), options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize))
             : channel.CreateCallInvoker();
 
-    internal static InProcessUnaryCall? FindUnary(Uri address, string method) =>
-        Endpoints.TryGetValue(Key(address), out var endpoint) && endpoint.Unary is { } methods && methods.TryGetValue(method, out var call) ? call : null;
+    /// <param name="key">The address's <see cref="Key"/>, made once per channel rather than per call.</param>
+    internal static InProcessUnaryCall? FindUnary(string key, string method) =>
+        Endpoints.TryGetValue(key, out var endpoint) && endpoint.Unary is { } methods && methods.TryGetValue(method, out var call) ? call : null;
 
     /// <summary>
     /// A handler sending every request in memory to the server reserved at <paramref name="address"/>,
-    /// or null when the address is not reserved in this process (use the network). Disposing it leaves
-    /// the server alone, as an HttpClientFactory that rotates its handlers does.
+    /// or <paramref name="network"/>'s when the address is not reserved in this process. Disposing the
+    /// in-memory one leaves the server alone, as an HttpClientFactory that rotates its handlers does.
     /// </summary>
-    public static HttpMessageHandler? HandlerFor(Uri address) =>
-        Endpoints.TryGetValue(Key(address), out var endpoint) ? new EndpointHandler(endpoint) : null;
+    public static HttpMessageHandler HandlerOr(Uri address, Func<HttpMessageHandler> network) =>
+        Endpoints.TryGetValue(Key(address), out var endpoint) ? new EndpointHandler(endpoint) : network();
 
     private static string Key(Uri address) =>
         string.Create(CultureInfo.InvariantCulture, $"{address.Scheme}://{address.Host}:{address.Port}");

@@ -12,11 +12,11 @@ namespace Suite.ServiceDefaults.InProcess;
 /// UNKNOWN, a passed deadline as DEADLINE_EXCEEDED, the caller's cancellation as the channel's
 /// options say.
 /// </summary>
-internal sealed class InProcessUnaryInterceptor(Uri address, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize) : Interceptor
+internal sealed class InProcessUnaryInterceptor(Uri address, string key, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
-        if (InProcessEndpoints.FindUnary(address, context.Method.FullName) is not { } method)
+        if (InProcessEndpoints.FindUnary(key, context.Method.FullName) is not { } method)
         {
             return continuation(request, context);
         }

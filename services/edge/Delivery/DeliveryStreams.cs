@@ -58,8 +58,9 @@ public sealed class DeliveryStreams(
         {
             // Pings find a sidecar that vanished without closing the connection, which would
             // otherwise look like a quiet topic forever. A sidecar in this process: in memory.
-            HttpHandler = InProcessEndpoints.HandlerFor(new Uri(endpoint))
-                ?? new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10) },
+            HttpHandler = InProcessEndpoints.HandlerOr(
+                new Uri(endpoint),
+                () => new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10) }),
         });
         var client = new DaprGrpc.DaprClient(channel);
         var edgeId = options.Value.EdgeId;
