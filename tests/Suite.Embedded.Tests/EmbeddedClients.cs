@@ -16,4 +16,14 @@ internal static class EmbeddedClients
         await client.ReceiveAsync("auth:ok", ct);
         return client;
     }
+
+    /// <summary>Each of <paramref name="clients"/> joins <paramref name="roomId"/>, one after the other, each to its joined.</summary>
+    public static async Task JoinAsync(string roomId, CancellationToken ct, params TestClient[] clients)
+    {
+        foreach (var client in clients)
+        {
+            await client.SendAsync(new { type = "join", roomId }, ct);
+            await client.ReceiveAsync("joined", ct);
+        }
+    }
 }

@@ -15,11 +15,7 @@ public sealed class EmbeddedSuiteTests
         await using var suite = await EmbeddedSuite.StartAsync(port, ct);
         await using var alice = await EmbeddedClients.ConnectAsync(port, "alice", ct);
         await using var bob = await EmbeddedClients.ConnectAsync(port, "bob", ct);
-        foreach (var client in new[] { alice, bob })
-        {
-            await client.SendAsync(new { type = "join", roomId = "lobby" }, ct);
-            await client.ReceiveAsync("joined", ct);
-        }
+        await EmbeddedClients.JoinAsync("lobby", ct, alice, bob);
 
         await alice.SendAsync(new { type = "message", roomId = "lobby", content = "hi bob" }, ct);
         await alice.SendAsync(new { type = "direct", to = "bob", content = "psst" }, ct);
@@ -46,8 +42,7 @@ public sealed class EmbeddedSuiteTests
 
         Assert.DoesNotContain(taken, suite.HttpPorts.Values.Concat(suite.SidecarHttpPorts.Values));
         await using var alice = await EmbeddedClients.ConnectAsync(port, "alice", ct);
-        await alice.SendAsync(new { type = "join", roomId = "lobby" }, ct);
-        await alice.ReceiveAsync("joined", ct);
+        await EmbeddedClients.JoinAsync("lobby", ct, alice);
     }
 
     [Fact]

@@ -25,11 +25,7 @@ public sealed class SuiteAfterTraffic : IAsyncLifetime
     {
         await using var alice = await EmbeddedClients.ConnectAsync(port, "alice", ct);
         await using var bob = await EmbeddedClients.ConnectAsync(port, "bob", ct);
-        foreach (var client in new[] { alice, bob })
-        {
-            await client.SendAsync(new { type = "join", roomId = "lobby" }, ct);
-            await client.ReceiveAsync("joined", ct);
-        }
+        await EmbeddedClients.JoinAsync("lobby", ct, alice, bob);
 
         await alice.SendAsync(new { type = "message", roomId = "lobby", content = "hi" }, ct);
         await bob.ReceiveAsync("message", ct);
