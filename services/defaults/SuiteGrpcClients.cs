@@ -59,10 +59,11 @@ public static class SuiteGrpcClients
     /// A channel for long-lived streams to the upstream a client of <see cref="AddSuiteGrpcClient"/>
     /// reaches (same addresses, same replica handling), without the resilience handler: its retry,
     /// breaker and per-attempt timeout are made for single calls, and its timeout would cut a stream.
-    /// HTTP/2 pings find a connection that died without a reset.
+    /// HTTP/2 pings find a connection that died without a reset. An upstream in this process (the
+    /// embedded suite) takes the streams straight into its method (<see cref="InProcessEndpoints"/>).
     /// </summary>
     /// <param name="credentials">This service's token on the stream (<see cref="ServiceCallCredentials"/>).</param>
-    public static GrpcChannel StreamingChannel(string address, string name, ServiceCallCredentials? credentials = null)
+    public static StreamingUpstream StreamingChannel(string address, string name, ServiceCallCredentials? credentials = null)
     {
         var addresses = UpstreamAddressesAttribute.Parse(address);
         var options = new GrpcChannelOptions
@@ -78,7 +79,11 @@ public static class SuiteGrpcClients
         UseReplicas(options, addresses);
         credentials?.Apply(options, addresses[0]);
 
-        return GrpcChannel.ForAddress(ChannelAddress(addresses, name), options);
+        var channel = GrpcChannel.ForAddress(ChannelAddress(addresses, name), options);
+        var invoker = addresses.Count == 1
+            ? InProcessEndpoints.CallInvokerFor(addresses[0], channel, options, credentials is null ? null : credentials.AddTokenAsync)
+            : channel.CreateCallInvoker();
+        return new StreamingUpstream(channel, invoker);
     }
 
     // The upstream's in-memory handler when it runs in this process (the embedded suite), else the

@@ -95,12 +95,12 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     }
 
     // A sidecar: quiet below warnings, stopped by the suite rather than by the signals
-    // (MemberLifetime), and called by its app in memory, its unary methods directly (InProcessServer).
+    // (MemberLifetime), and called by its app in memory, its gRPC methods directly (InProcessServer).
     private static void AsMember(WebApplicationBuilder sidecar)
     {
         sidecar.Logging.SetMinimumLevel(LogLevel.Warning);
         sidecar.Services.AddSingleton<IHostLifetime, MemberLifetime>();
-        InProcessServer.AddTo(sidecar.Services, unaryDirect: true);
+        InProcessServer.AddTo(sidecar.Services);
     }
 
     public async ValueTask DisposeAsync()

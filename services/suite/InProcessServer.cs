@@ -13,22 +13,22 @@ namespace Suite.Embedded;
 /// every caller from outside the process (a test's client, a business service's sidecar) still
 /// reaches Kestrel. The request runs the app's whole pipeline and gRPC interceptors either way.
 /// </summary>
-internal sealed class InProcessServer(IServer kestrel, TestServer memory, IServiceProvider services, bool unaryDirect) : IServer
+internal sealed class InProcessServer(IServer kestrel, TestServer memory, IServiceProvider services) : IServer
 {
     private readonly List<IDisposable> _attachments = [];
 
     public IFeatureCollection Features => kestrel.Features;
 
-    /// <summary>Serves the app of <paramref name="services"/> in memory too (call before the app is built).</summary>
-    /// <param name="unaryDirect">
-    /// Its unary gRPC methods are also called directly, without the in-memory request
-    /// (<see cref="InProcessUnaryMethods"/>; the sidecars', whose callers' channels ask for it).
-    /// </param>
-    public static void AddTo(IServiceCollection services, bool unaryDirect = false)
+    /// <summary>
+    /// Serves the app of <paramref name="services"/> in memory too (call before the app is built), and
+    /// its unary and duplex-streaming gRPC methods directly, without the in-memory request, to the
+    /// channels that ask for it (<see cref="InProcessMethods"/>, <see cref="InProcessEndpoints.CallInvokerFor"/>).
+    /// </summary>
+    public static void AddTo(IServiceCollection services)
     {
         var network = services.Last(d => d.ServiceType == typeof(IServer));
         services.Remove(network);
-        services.AddSingleton<IServer>(sp => new InProcessServer(Create(network, sp), new TestServer(sp), sp, unaryDirect));
+        services.AddSingleton<IServer>(sp => new InProcessServer(Create(network, sp), new TestServer(sp), sp));
     }
 
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
@@ -36,14 +36,12 @@ internal sealed class InProcessServer(IServer kestrel, TestServer memory, IServi
     {
         await ((IServer)memory).StartAsync(application, cancellationToken);
         await kestrel.StartAsync(application, cancellationToken);
-        var unary = unaryDirect ? InProcessUnaryMethods.Of(services) : null;
+        var methods = InProcessMethods.Of(services);
         foreach (var address in kestrel.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
             _attachments.Add(InProcessEndpoints.Attach(new Uri(address), memory.CreateHandler()));
-            if (unary is not null)
-            {
-                _attachments.Add(InProcessEndpoints.AttachUnary(new Uri(address), unary));
-            }
+            _attachments.Add(InProcessEndpoints.AttachUnary(new Uri(address), methods.Unary));
+            _attachments.Add(InProcessEndpoints.AttachDuplex(new Uri(address), methods.Duplex));
         }
     }
 

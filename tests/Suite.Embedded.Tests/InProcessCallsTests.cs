@@ -40,6 +40,30 @@ public sealed class InProcessCallsTests(SuiteAfterTraffic traffic) : IClassFixtu
     }
 
     [Fact]
+    public async Task Streams_between_the_services_and_to_the_sidecars_go_straight_to_their_methods()
+    {
+        // The edge's call streams to room and presence and its delivery streams from its sidecar are
+        // opened at start-up; none of them was an HTTP request, in memory or not.
+        var ct = TestContext.Current.CancellationToken;
+        var suite = traffic.Suite;
+        var hosts = suite.GrpcAddresses.Values.Select(a => new Uri(a).Authority)
+            .Concat(suite.SidecarGrpcPorts.Values.Select(p => $"127.0.0.1:{p}"))
+            .ToHashSet();
+
+        // A request through the in-memory handler is seen (the check below can see one).
+        var room = new Uri(suite.GrpcAddresses["room"]);
+        using (var memory = new HttpClient(InProcessEndpoints.HandlerOr(room, () => throw new InvalidOperationException("room is not in memory"))))
+        using (var control = new HttpRequestMessage(HttpMethod.Post, new Uri(room, "/control")) { Version = new Version(2, 0) })
+        using (await memory.SendAsync(control, ct))
+        {
+        }
+
+        var onSuitePorts = traffic.Requests.Seen.Where(r => hosts.Contains(r[..r.IndexOf('/', StringComparison.Ordinal)])).ToList();
+        Assert.Contains($"{room.Authority}/control", onSuitePorts);
+        Assert.DoesNotContain(onSuitePorts, r => r.EndsWith("/Calls", StringComparison.Ordinal) || r.EndsWith("/SubscribeTopicEventsAlpha1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_sidecars_unary_methods_called_directly_still_pass_its_interceptors_and_size_limit()
     {
         // The sidecar's API token check is a gRPC interceptor: a direct call without the token is
@@ -55,7 +79,7 @@ public sealed class InProcessCallsTests(SuiteAfterTraffic traffic) : IClassFixtu
         };
         var address = $"http://127.0.0.1:{sidecar.GrpcPort}";
         using var reservation = InProcessEndpoints.Reserve(new Uri(address));
-        await using var emulator = EmulatorHost.Build(sidecar, builder => InProcessServer.AddTo(builder.Services, unaryDirect: true));
+        await using var emulator = EmulatorHost.Build(sidecar, builder => InProcessServer.AddTo(builder.Services));
         await emulator.StartAsync(ct);
 
         using var without = Sidecar(address, token: null);

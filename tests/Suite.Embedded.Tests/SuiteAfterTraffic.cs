@@ -4,13 +4,16 @@ using Suite.LocalServers;
 namespace Suite.Embedded.Tests;
 
 /// <summary>
-/// One embedded suite for <see cref="ObservabilityNamesTests"/>, started once and given traffic once: a
+/// One embedded suite for <see cref="ObservabilityNamesTests"/> and <see cref="InProcessCallsTests"/>, started once and given traffic once: a
 /// room message, a notification and an invalid one, so most instruments record.
 /// Its tests only read what the services export afterwards.
 /// </summary>
 public sealed class SuiteAfterTraffic : IAsyncLifetime
 {
     public EmbeddedSuite Suite { get; private set; } = null!;
+
+    /// <summary>Every request a host of this process began from before the suite started.</summary>
+    public HostedRequests Requests { get; } = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -19,7 +22,14 @@ public sealed class SuiteAfterTraffic : IAsyncLifetime
         await MakeTrafficAsync(Suite, Suite.EdgePort, ct);
     }
 
-    public ValueTask DisposeAsync() => Suite is null ? ValueTask.CompletedTask : Suite.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        Requests.Dispose();
+        if (Suite is not null)
+        {
+            await Suite.DisposeAsync();
+        }
+    }
 
     private static async Task MakeTrafficAsync(EmbeddedSuite suite, int port, CancellationToken ct)
     {

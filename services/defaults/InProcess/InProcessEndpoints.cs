@@ -14,9 +14,9 @@ namespace Suite.ServiceDefaults.InProcess;
 /// socket and HTTP/2 framing twice (about half the embedded suite's CPU at the seed's load). It
 /// reserves each of its servers' addresses here before starting anything, each server attaches its
 /// in-memory handler when it starts, and a channel made for a reserved address
-/// (<see cref="HandlerOr"/>) sends every request through it. The unary methods a server attaches
-/// (<see cref="AttachUnary"/>: the sidecars') are called without a request at all by the call
-/// invokers of <see cref="CallInvokerFor"/>. A process that reserves nothing (each service run on its
+/// (<see cref="HandlerOr"/>) sends every request through it. The unary and duplex-streaming methods
+/// a server attaches (<see cref="AttachUnary"/>, <see cref="AttachDuplex"/>) are called without a
+/// request at all by the call invokers of <see cref="CallInvokerFor"/>. A process that reserves nothing (each service run on its
 /// own) keeps every call on the network.
 /// </summary>
 public static class InProcessEndpoints
@@ -66,26 +66,49 @@ public static class InProcessEndpoints
     {
         if (!Endpoints.TryGetValue(Key(address), out var endpoint))
         {
-            return new Detached();
+            return new MethodsAttachment(() => { });
         }
 
         endpoint.Unary = methods;
-        return new UnaryAttachment(endpoint, methods);
+        return new MethodsAttachment(() => Interlocked.CompareExchange(ref endpoint.Unary, null, methods));
+    }
+
+    /// <summary>
+    /// <paramref name="methods"/>, duplex-streaming ones (e.g. <c>/suite.room.v1.RoomService/Calls</c>),
+    /// are called directly by the channels of <see cref="CallInvokerFor"/> while the returned attachment
+    /// lasts, if <paramref name="address"/> is reserved; else nothing happens.
+    /// </summary>
+    public static IDisposable AttachDuplex(Uri address, IReadOnlyDictionary<string, InProcessDuplexCall> methods)
+    {
+        if (!Endpoints.TryGetValue(Key(address), out var endpoint))
+        {
+            return new MethodsAttachment(() => { });
+        }
+
+        endpoint.Duplex = methods;
+        return new MethodsAttachment(() => Interlocked.CompareExchange(ref endpoint.Duplex, null, methods));
     }
 
     /// <summary>
     /// The call invoker of <paramref name="channel"/> (to <paramref name="address"/>, made with
-    /// <paramref name="options"/>), calling the unary methods its server serves in this process
-    /// directly (<see cref="AttachUnary"/>) within the channel's receive limit and cancellation style.
+    /// <paramref name="options"/>), calling the unary and duplex-streaming methods its server serves in
+    /// this process directly (<see cref="AttachUnary"/>, <see cref="AttachDuplex"/>) within the
+    /// channel's receive limit and cancellation style.
     /// </summary>
-    public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, GrpcChannelOptions options) =>
+    /// <param name="credentials">What the channel's call credentials add to every call's headers, if any
+    /// (they apply to HTTP requests only, so the direct calls add it themselves).</param>
+    public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, GrpcChannelOptions options, Func<Metadata, Task>? credentials = null) =>
         Endpoints.ContainsKey(Key(address))
-            ? channel.Intercept(new InProcessUnaryInterceptor(address, Key(address), options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize))
+            ? channel.Intercept(new InProcessCallInterceptor(address, Key(address), options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize, credentials))
             : channel.CreateCallInvoker();
 
     /// <param name="key">The address's <see cref="Key"/>, made once per channel rather than per call.</param>
     internal static InProcessUnaryCall? FindUnary(string key, string method) =>
         Endpoints.TryGetValue(key, out var endpoint) && endpoint.Unary is { } methods && methods.TryGetValue(method, out var call) ? call : null;
+
+    /// <inheritdoc cref="FindUnary"/>
+    internal static InProcessDuplexCall? FindDuplex(string key, string method) =>
+        Endpoints.TryGetValue(key, out var endpoint) && endpoint.Duplex is { } methods && methods.TryGetValue(method, out var call) ? call : null;
 
     /// <summary>
     /// A handler sending every request in memory to the server reserved at <paramref name="address"/>,
@@ -103,6 +126,8 @@ public static class InProcessEndpoints
         public volatile HttpMessageInvoker? Server;
 
         public volatile IReadOnlyDictionary<string, InProcessUnaryCall>? Unary;
+
+        public volatile IReadOnlyDictionary<string, InProcessDuplexCall>? Duplex;
 
         public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             Server is { } server
@@ -133,16 +158,9 @@ public static class InProcessEndpoints
         public void Dispose() => Endpoints.TryRemove(new KeyValuePair<string, Endpoint>(key, endpoint));
     }
 
-    private sealed class UnaryAttachment(Endpoint endpoint, IReadOnlyDictionary<string, InProcessUnaryCall> methods) : IDisposable
+    private sealed class MethodsAttachment(Action detach) : IDisposable
     {
-        public void Dispose() => Interlocked.CompareExchange(ref endpoint.Unary, null, methods);
-    }
-
-    private sealed class Detached : IDisposable
-    {
-        public void Dispose()
-        {
-        }
+        public void Dispose() => detach();
     }
 
     private sealed class Attachment(Endpoint endpoint, HttpMessageInvoker server) : IDisposable

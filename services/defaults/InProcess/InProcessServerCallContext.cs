@@ -3,7 +3,8 @@ using Grpc.Core;
 namespace Suite.ServiceDefaults.InProcess;
 
 /// <summary>What a method called in this process sees of its call: the caller's headers, deadline and cancellation.</summary>
-internal sealed class InProcessServerCallContext(string method, string host, DateTime deadline, Metadata headers, CancellationToken cancellationToken) : ServerCallContext
+/// <param name="headersWritten">Where the response headers the method writes go (a stream's caller waits for them).</param>
+internal sealed class InProcessServerCallContext(string method, string host, DateTime deadline, Metadata headers, CancellationToken cancellationToken, Action<Metadata>? headersWritten = null) : ServerCallContext
 {
     private readonly Metadata _trailers = [];
 
@@ -30,5 +31,9 @@ internal sealed class InProcessServerCallContext(string method, string host, Dat
     protected override ContextPropagationToken CreatePropagationTokenCore(ContextPropagationOptions? options) =>
         throw new NotSupportedException("Propagation tokens are not supported in-process.");
 
-    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
+    protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders)
+    {
+        headersWritten?.Invoke(responseHeaders);
+        return Task.CompletedTask;
+    }
 }

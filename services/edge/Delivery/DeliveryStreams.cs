@@ -54,15 +54,17 @@ public sealed class DeliveryStreams(
         var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
         var token = DaprDefaults.GetDefaultDaprApiToken(configuration);
         var headers = string.IsNullOrWhiteSpace(token) ? null : new Metadata { { "dapr-api-token", token } };
-        using var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        var channelOptions = new GrpcChannelOptions
         {
             // Pings find a sidecar that vanished without closing the connection, which would
             // otherwise look like a quiet topic forever. A sidecar in this process: in memory.
             HttpHandler = InProcessEndpoints.HandlerOr(
                 new Uri(endpoint),
                 () => new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10) }),
-        });
-        var client = new DaprGrpc.DaprClient(channel);
+        };
+        using var channel = GrpcChannel.ForAddress(endpoint, channelOptions);
+        // ... and its streams straight into its method, without an HTTP request.
+        var client = new DaprGrpc.DaprClient(InProcessEndpoints.CallInvokerFor(new Uri(endpoint), channel, channelOptions));
         var edgeId = options.Value.EdgeId;
         await Task.WhenAll(
             RunAsync(new Lane(client, headers, endpoint, DaprNames.EdgeTopic(edgeId), Urgent: false), stoppingToken),

@@ -17,7 +17,7 @@ namespace Suite.Edge.Upstream;
 public sealed class PresenceCalls : IAsyncDisposable
 {
     private readonly PresenceService.PresenceServiceClient _unary;
-    private readonly GrpcChannel? _streamChannel;
+    private readonly StreamingUpstream? _streamChannel;
     private readonly StreamedCalls<PresenceCall, PresenceCallReply> _calls;
 
     // How long a renewal of the watches may take before the edge stops waiting (the answers lapse on their own).
@@ -36,7 +36,7 @@ public sealed class PresenceCalls : IAsyncDisposable
         if (options.Value.PresenceCallStream)
         {
             _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.PresenceAddress, "presence", credentials);
-            streamClient = new PresenceService.PresenceServiceClient(_streamChannel);
+            streamClient = new PresenceService.PresenceServiceClient(_streamChannel.Invoker);
         }
 
         _calls = new StreamedCalls<PresenceCall, PresenceCallReply>("presence", streamClient is null ? null : () => streamClient.Calls(), time, logger, observer);

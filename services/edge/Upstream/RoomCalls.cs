@@ -15,7 +15,7 @@ namespace Suite.Edge.Upstream;
 public sealed class RoomCalls : IAsyncDisposable
 {
     private readonly RoomService.RoomServiceClient _unary;
-    private readonly GrpcChannel? _streamChannel;
+    private readonly StreamingUpstream? _streamChannel;
     private readonly StreamedCalls<RoomCall, RoomCallReply> _calls;
 
     public RoomCalls(RoomService.RoomServiceClient unary, IOptions<EdgeOptions> options, TimeProvider time, ILogger<RoomCalls> logger, ServiceCallCredentials? credentials = null)
@@ -25,7 +25,7 @@ public sealed class RoomCalls : IAsyncDisposable
         if (options.Value.RoomCallStream)
         {
             _streamChannel = SuiteGrpcClients.StreamingChannel(options.Value.RoomAddress, "room", credentials);
-            streamClient = new RoomService.RoomServiceClient(_streamChannel);
+            streamClient = new RoomService.RoomServiceClient(_streamChannel.Invoker);
         }
 
         _calls = new StreamedCalls<RoomCall, RoomCallReply>("room", streamClient is null ? null : () => streamClient.Calls(), time, logger);

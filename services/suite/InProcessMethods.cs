@@ -8,28 +8,37 @@ using Suite.ServiceDefaults.InProcess;
 namespace Suite.Embedded;
 
 /// <summary>
-/// The unary methods of an app's gRPC services, each behind the interceptors the app registered (in
-/// their order), for <see cref="InProcessEndpoints.AttachUnary"/>: what the app's gRPC endpoint would
-/// run for the call, without the HTTP request around it.
+/// The unary and duplex-streaming methods of an app's gRPC services, each behind the interceptors the
+/// app registered (in their order), for <see cref="InProcessEndpoints.AttachUnary"/> and
+/// <see cref="InProcessEndpoints.AttachDuplex"/>: what the app's gRPC endpoint would run for the
+/// call, without the HTTP request around it.
 /// </summary>
-internal sealed class InProcessUnaryMethods : ServiceBinderBase
+internal sealed class InProcessMethods : ServiceBinderBase
 {
-    private readonly Dictionary<string, InProcessUnaryCall> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InProcessUnaryCall> _unary = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InProcessDuplexCall> _duplex = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<Interceptor> _interceptors;
 
     private readonly int? _maxReceiveMessageSize;
 
-    private InProcessUnaryMethods(IReadOnlyList<Interceptor> interceptors, int? maxReceiveMessageSize)
+    private InProcessMethods(IReadOnlyList<Interceptor> interceptors, int? maxReceiveMessageSize)
     {
         _interceptors = interceptors;
         _maxReceiveMessageSize = maxReceiveMessageSize;
     }
 
-    /// <summary>Binds every service the app mapped (one instance each: the sidecar's services hold no per-call state).</summary>
-    public static IReadOnlyDictionary<string, InProcessUnaryCall> Of(IServiceProvider services)
+    public IReadOnlyDictionary<string, InProcessUnaryCall> Unary => _unary;
+
+    public IReadOnlyDictionary<string, InProcessDuplexCall> Duplex => _duplex;
+
+    /// <summary>
+    /// Binds every service the app mapped, one instance each (grpc-dotnet makes one per call; the
+    /// suite's services and the sidecar's hold no per-call state and depend on singletons only).
+    /// </summary>
+    public static InProcessMethods Of(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<GrpcServiceOptions>>().Value;
-        var binder = new InProcessUnaryMethods([.. options.Interceptors.Select(r => (Interceptor)ActivatorUtilities.GetServiceOrCreateInstance(services, r.Type))], options.MaxReceiveMessageSize);
+        var binder = new InProcessMethods([.. options.Interceptors.Select(r => (Interceptor)ActivatorUtilities.GetServiceOrCreateInstance(services, r.Type))], options.MaxReceiveMessageSize);
         var serviceTypes = services.GetServices<EndpointDataSource>()
             .SelectMany(source => source.Endpoints)
             .Select(endpoint => endpoint.Metadata.GetMetadata<GrpcMethodMetadata>()?.ServiceType)
@@ -41,7 +50,7 @@ internal sealed class InProcessUnaryMethods : ServiceBinderBase
             bind.Invoke(null, [binder, ActivatorUtilities.GetServiceOrCreateInstance(services, type)]);
         }
 
-        return binder._methods;
+        return binder;
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
@@ -60,7 +69,7 @@ internal sealed class InProcessUnaryMethods : ServiceBinderBase
         }
 
         var limit = _maxReceiveMessageSize;
-        _methods[method.FullName] = async (request, context) =>
+        _unary[method.FullName] = async (request, context) =>
         {
             if (request.Length > limit)
             {
@@ -72,16 +81,33 @@ internal sealed class InProcessUnaryMethods : ServiceBinderBase
         };
     }
 
-    // Streaming methods stay on the in-memory HTTP request (InProcessServer): nothing to bind.
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        var pipeline = handler;
+        foreach (var interceptor in _interceptors.Reverse())
+        {
+            var next = pipeline;
+            pipeline = (requests, responses, context) => interceptor.DuplexStreamingServerHandler(requests, responses, context, next);
+        }
+
+        var limit = _maxReceiveMessageSize;
+        _duplex[method.FullName] = (requests, responses, context) => pipeline(
+            new InProcessMessageReader<TRequest>(requests, method.RequestMarshaller, limit),
+            new InProcessMessageWriter<TResponse>(responses, method.ResponseMarshaller),
+            context);
+    }
+
+    // The suite serves no client- or server-streaming method: those stay on the in-memory HTTP request.
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
     {
     }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
-    {
-    }
-
-    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
     {
     }
 

@@ -5,14 +5,18 @@ using Grpc.Core.Interceptors;
 namespace Suite.ServiceDefaults.InProcess;
 
 /// <summary>
-/// Sends a unary call whose method the server at the channel's address serves in this process
-/// (<see cref="InProcessEndpoints.AttachUnary"/>) straight to that method: no HTTP request, no thread
-/// hop before the method runs. Everything else goes on down the channel. Failures look as they do
-/// over the network: the method's <see cref="RpcException"/> as it is, any other exception as
-/// UNKNOWN, a passed deadline as DEADLINE_EXCEEDED, the caller's cancellation as the channel's
-/// options say.
+/// Sends a unary or duplex-streaming call whose method the server at the channel's address serves in
+/// this process (<see cref="InProcessEndpoints.AttachUnary"/>, <see cref="InProcessEndpoints.AttachDuplex"/>)
+/// straight to that method: no HTTP request, no thread hop before a unary method runs. Everything
+/// else goes on down the channel. Failures look as they do over the network: the method's
+/// <see cref="RpcException"/> as it is, any other exception as UNKNOWN, a passed deadline as
+/// DEADLINE_EXCEEDED, the caller's cancellation as the channel's options say.
 /// </summary>
-internal sealed class InProcessUnaryInterceptor(Uri address, string key, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize) : Interceptor
+/// <param name="credentials">
+/// What the channel's call credentials add to a call's headers (a service token), added here on the
+/// direct path because the channel adds them only to an HTTP request.
+/// </param>
+internal sealed class InProcessCallInterceptor(Uri address, string key, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize, Func<Metadata, Task>? credentials) : Interceptor
 {
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
@@ -26,23 +30,41 @@ internal sealed class InProcessUnaryInterceptor(Uri address, string key, bool th
         return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => status, () => [], () => { });
     }
 
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        if (InProcessEndpoints.FindDuplex(key, context.Method.FullName) is not { } method)
+        {
+            return continuation(context);
+        }
+
+        var stream = new InProcessDuplexStream<TRequest, TResponse>(context.Method, context.Options, throwOperationCanceledOnCancellation, maxReceiveMessageSize);
+        stream.Start(method, context.Host ?? address.Authority, Headers(context.Options.Headers, copy: credentials is not null), credentials);
+        return stream.Call;
+    }
+
     // The caller's headers, and its trace context as the network handler would add it (the sidecar
     // puts it in the CloudEvents it publishes).
-    private static Metadata Headers(Metadata? headers)
+    // A copy when anything is added, the caller's own otherwise.
+    private static Metadata Headers(Metadata? headers, bool copy)
     {
-        if (Activity.Current is not { } activity)
+        var activity = Activity.Current;
+        if (activity is null && !copy)
         {
             return headers ?? [];
         }
 
-        var traced = new Metadata();
+        var sent = new Metadata();
         foreach (var entry in headers ?? [])
         {
-            traced.Add(entry);
+            sent.Add(entry);
         }
 
-        DistributedContextPropagator.Current.Inject(activity, traced, static (carrier, name, value) => ((Metadata)carrier!).Add(name, value));
-        return traced;
+        if (activity is not null)
+        {
+            DistributedContextPropagator.Current.Inject(activity, sent, static (carrier, name, value) => ((Metadata)carrier!).Add(name, value));
+        }
+
+        return sent;
     }
 
     private async Task<TResponse> CallAsync<TRequest, TResponse>(InProcessUnaryCall method, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Action<Status> ended)
@@ -57,9 +79,15 @@ internal sealed class InProcessUnaryInterceptor(Uri address, string key, bool th
             call.CancelAfter(deadline.ToUniversalTime() - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
         }
 
-        var server = new InProcessServerCallContext(context.Method.FullName, context.Host ?? address.Authority, deadline, Headers(options.Headers), call.Token);
+        var headers = Headers(options.Headers, copy: credentials is not null);
+        var server = new InProcessServerCallContext(context.Method.FullName, context.Host ?? address.Authority, deadline, headers, call.Token);
         try
         {
+            if (credentials is not null)
+            {
+                await credentials(headers);
+            }
+
             var reply = await method(InProcessMarshalling.Serialize(context.Method.RequestMarshaller, request), server);
             if (reply.Length > maxReceiveMessageSize)
             {

@@ -1,0 +1,36 @@
+using Grpc.Core;
+
+namespace Suite.ServiceDefaults.InProcess;
+
+/// <summary>A stream of serialized messages read as <typeparamref name="T"/>, within a receive limit.</summary>
+public sealed class InProcessMessageReader<T>(IAsyncStreamReader<byte[]> messages, Marshaller<T> marshaller, int? maxReceiveMessageSize = null) : IAsyncStreamReader<T>
+{
+    public T Current { get; private set; } = default!;
+
+    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        if (!await messages.MoveNext(cancellationToken))
+        {
+            return false;
+        }
+
+        if (messages.Current.Length > maxReceiveMessageSize)
+        {
+            // The receiving side's own limit, as gRPC applies it on the network.
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+        }
+
+        Current = InProcessMarshalling.Deserialize(marshaller, messages.Current);
+        return true;
+    }
+}
+
+/// <summary>A server's stream of <typeparamref name="T"/> written as serialized messages.</summary>
+public sealed class InProcessMessageWriter<T>(IServerStreamWriter<byte[]> messages, Marshaller<T> marshaller) : IServerStreamWriter<T>
+{
+    public WriteOptions? WriteOptions { get; set; }
+
+    public Task WriteAsync(T message) => messages.WriteAsync(InProcessMarshalling.Serialize(marshaller, message));
+
+    public Task WriteAsync(T message, CancellationToken cancellationToken) => messages.WriteAsync(InProcessMarshalling.Serialize(marshaller, message), cancellationToken);
+}
