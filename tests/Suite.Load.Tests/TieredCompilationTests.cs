@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using Suite.Load.Measurement;
+using Suite.Load.Scenarios;
 
 namespace Suite.Load.Tests;
 
-/// <summary>The bench tells tier-1 recompilation apart by the kernel name of the runtime's compilation thread.</summary>
+/// <summary>
+/// The bench tells tier-1 recompilation apart by the kernel name of the runtime's compilation thread,
+/// and warms up until it is done.
+/// </summary>
 public sealed class TieredCompilationTests
 {
     // .NET gives a named thread the same kernel name (15 characters kept), as the runtime does ".NET Tiered Com".
@@ -44,5 +48,49 @@ public sealed class TieredCompilationTests
             stop.Cancel();
             spinner.Join();
         }
+    }
+
+    [Fact]
+    public async Task A_warm_up_goes_on_in_rounds_while_the_servers_compile_and_stops_once_they_do_not()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string compiler = "LoadTestCompile";
+        var tally = new FanoutTally(expectedPerClient: 10);
+        await using var progress = new Progress(null);
+        using var stop = new CancellationTokenSource();
+        var spinner = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Thread.SpinWait(1000);
+            }
+        }) { Name = compiler, IsBackground = true };
+        spinner.Start();
+        // Messages that bring no frames: the rounds are paced by time alone (3 s each).
+        var warmUp = tally.WarmUpAsync(
+            count: 2, perSecond: 2, inFlight: 1, (_, _, _, expect, _) => { expect(0); return Task.CompletedTask; }, progress, "warm-up", TimeSpan.FromSeconds(5), ct,
+            new CompileWait([Environment.ProcessId], TimeSpan.FromSeconds(30)) { CompilerThread = compiler });
+        try
+        {
+            while (tally.CompileRounds < 2 && !warmUp.IsCompleted)
+            {
+                await Task.Delay(50, ct);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            spinner.Join();
+        }
+
+        Assert.True(await warmUp.WaitAsync(TimeSpan.FromSeconds(30), ct));
+        // Two rounds while it ran, then one (or two, if it stopped early in one) to find it quiet; far from the cap of 10.
+        Assert.InRange(tally.CompileRounds, 2, 4);
+
+        var quiet = new FanoutTally(expectedPerClient: 10);
+        Assert.True(await quiet.WarmUpAsync(
+            count: 2, perSecond: 2, inFlight: 1, (_, _, _, expect, _) => { expect(0); return Task.CompletedTask; }, progress, "warm-up", TimeSpan.FromSeconds(5), ct,
+            new CompileWait([Environment.ProcessId], TimeSpan.FromSeconds(30)) { CompilerThread = compiler }));
+        Assert.Equal(0, quiet.CompileRounds);
     }
 }

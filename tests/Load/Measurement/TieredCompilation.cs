@@ -9,7 +9,7 @@ namespace Suite.Load.Measurement;
 internal sealed class TieredCompilation
 {
     // The kernel keeps 15 characters of a thread's name: ".NET Tiered Com".
-    private const string ThreadNamePrefix = ".NET Tiered";
+    public const string ThreadNamePrefix = ".NET Tiered";
 
     private readonly Dictionary<(int Pid, int Tid), TimeSpan> _byThread;
 

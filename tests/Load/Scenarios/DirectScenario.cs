@@ -67,9 +67,9 @@ internal sealed class DirectScenario : IScenario
         // scenario's disconnects and the tier-1 JIT of every hop inside the window: over Redis at
         // 500/s, 16 % of the window's server CPU was still compilation (docs/benchmarks.md).
         var warmupCount = Math.Max(pairs, (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds));
-        var warmedUp = await tally.WarmUpAsync(
+        var warmedUp = await DeliveryWindow.WhileScrapingAsync(system, http, tally.WarmUpAsync(
             warmupCount, settings.Rate, SendsInFlight, (k, number, at, expect, ct) => SendAsync(k, number, at, n => expect(n), ct),
-            progress, $"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate}/s", RoomFanoutScenario.WarmupTimeout, cancellationToken);
+            progress, $"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate}/s", RoomFanoutScenario.WarmupTimeout, cancellationToken, untilCompiled: new(system.ServerProcessIds(), settings.WarmupDuration)), cancellationToken);
         sendFailed = 0;
 
         var window = await DeliveryWindow.OpenAsync(system, http, cancellationToken);
@@ -87,6 +87,7 @@ internal sealed class DirectScenario : IScenario
         await DeliveryWindow.DrainAsync(tally, expected, all, settings.DrainTimeout, progress, cancellationToken);
         var figures = await window.CloseAsync(tally, expected, all, start, cancellationToken);
         figures["warmupComplete"] = warmedUp;
+        figures["warmupCompileRounds"] = tally.CompileRounds;
         figures["pairs"] = pairs;
         figures["pairsAcrossEdges"] = Enumerable.Range(0, pairs).Count(p => fleet.EdgeFor(2 * p).EdgeId != fleet.EdgeFor((2 * p) + 1).EdgeId);
         figures["connected"] = clients.Count;

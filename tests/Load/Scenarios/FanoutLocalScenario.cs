@@ -58,14 +58,19 @@ internal sealed class FanoutLocalScenario : IScenario
         {
             var warmups = (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds);
             progress.Phase($"warm-up: {settings.Rate}/s for {settings.WarmupDuration.TotalSeconds:F0} s, not counted", () => $"received {tally.Frames}");
-            await PacedSends.RunAsync(
-                warmups,
-                settings.Rate,
-                PublishesInFlight,
-                (i, scheduledAt, ct) => PublishNumberedAsync(tally.WarmupNumber(i), $"{runId}-warmup-rate-{i}", scheduledAt, ct),
-                issued: null,
-                cancellationToken);
-            await tally.WarmUpAsync((long)warmups * fleet.Connected, settings.DrainTimeout, cancellationToken);
+            await DeliveryWindow.WhileScrapingAsync(system, http, WarmUpAsync(), cancellationToken);
+
+            async Task<bool> WarmUpAsync()
+            {
+                await PacedSends.RunAsync(
+                    warmups,
+                    settings.Rate,
+                    PublishesInFlight,
+                    (i, scheduledAt, ct) => PublishNumberedAsync(tally.WarmupNumber(i), $"{runId}-warmup-rate-{i}", scheduledAt, ct),
+                    issued: null,
+                    cancellationToken);
+                return await tally.WarmUpAsync((long)warmups * fleet.Connected, settings.DrainTimeout, cancellationToken);
+            }
         }
 
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);

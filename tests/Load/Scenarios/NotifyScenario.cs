@@ -71,9 +71,9 @@ internal sealed class NotifyScenario : IScenario
         // Warm-up: the same load for the warm-up duration, numbered outside the run, as the fan-out
         // and direct scenarios do, so the window measures neither the connects' aftermath nor the JIT.
         var warmupCount = Math.Max(3, (int)Math.Round(settings.Rate * settings.WarmupDuration.TotalSeconds));
-        var warmedUp = await tally.WarmUpAsync(
+        var warmedUp = await DeliveryWindow.WhileScrapingAsync(system, http, tally.WarmUpAsync(
             warmupCount, settings.Rate, PublishesInFlight, (k, number, at, expect, ct) => PublishEventAsync(k, number, $"{runId}-warmup-{k}", at, expect, ct),
-            progress, $"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate} events/s", RoomFanoutScenario.WarmupTimeout, cancellationToken);
+            progress, $"warm-up: {settings.WarmupDuration.TotalSeconds:F0} s at {settings.Rate} events/s", RoomFanoutScenario.WarmupTimeout, cancellationToken, untilCompiled: new(system.ServerProcessIds(), settings.WarmupDuration)), cancellationToken);
         failed = 0;
         lastFailure = null;
 
@@ -96,6 +96,7 @@ internal sealed class NotifyScenario : IScenario
         await DeliveryWindow.DrainAsync(tally, expected, all, settings.DrainTimeout, progress, cancellationToken);
         var figures = await window.CloseAsync(tally, expected, all, start, cancellationToken);
         figures["warmupComplete"] = warmedUp;
+        figures["warmupCompileRounds"] = tally.CompileRounds;
         figures["connected"] = clients.Count;
         figures["connectFailed"] = fleet.Failed;
         figures["rooms"] = rooms;

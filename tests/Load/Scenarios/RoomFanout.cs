@@ -144,9 +144,9 @@ internal sealed class RoomFanout : IAsyncDisposable
         // Warm-up: the same load, numbered outside the run, until every hop is compiled and connected
         // (with a dozen processes on one core the JIT alone takes seconds), then counters start at zero.
         var warmupCount = Math.Max(_senderOf.Length, (int)Math.Round(sendsPerSecond * warmup.TotalSeconds));
-        var warmedUp = await _tally.WarmUpAsync(
+        var warmedUp = await DeliveryWindow.WhileScrapingAsync(_system, http, _tally.WarmUpAsync(
             warmupCount, sendsPerSecond, SendsInFlight, SendAsync,
-            _progress, $"warm-up: {warmup.TotalSeconds:F0} s at {senderRate}/s per sender", warmupTimeout, cancellationToken);
+            _progress, $"warm-up: {warmup.TotalSeconds:F0} s at {senderRate}/s per sender", warmupTimeout, cancellationToken, untilCompiled: new(_system.ServerProcessIds(), warmup)), cancellationToken);
         sendFailed = 0;
 
         var clients = _clients.Values.ToList();
@@ -167,6 +167,7 @@ internal sealed class RoomFanout : IAsyncDisposable
         var figures = await window.CloseAsync(_tally, expected, clients, start, cancellationToken, receivedBefore, messages);
         figures["warmupComplete"] = warmedUp;
         figures["warmupMessages"] = warmupCount;
+        figures["warmupCompileRounds"] = _tally.CompileRounds;
         figures["senderRatePerSecond"] = senderRate;
         figures["messagesSent"] = messages;
         figures["sendFailed"] = sendFailed;
