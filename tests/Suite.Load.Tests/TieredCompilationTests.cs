@@ -22,14 +22,7 @@ public sealed class TieredCompilationTests
         Assert.False(TieredCompilation.Take([self], Name).RanSince(before));
 
         using var stop = new CancellationTokenSource();
-        var spinner = new Thread(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                Thread.SpinWait(1000);
-            }
-        }) { Name = Name, IsBackground = true };
-        spinner.Start();
+        var spinner = Spin(Name, stop.Token);
         try
         {
             var counted = TimeSpan.Zero;
@@ -58,14 +51,7 @@ public sealed class TieredCompilationTests
         var tally = new FanoutTally(expectedPerClient: 10);
         await using var progress = new Progress(null);
         using var stop = new CancellationTokenSource();
-        var spinner = new Thread(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                Thread.SpinWait(1000);
-            }
-        }) { Name = compiler, IsBackground = true };
-        spinner.Start();
+        var spinner = Spin(compiler, stop.Token);
         // Messages that bring no frames: the rounds are paced by time alone (3 s each).
         var warmUp = tally.WarmUpAsync(
             count: 2, perSecond: 2, inFlight: 1, (_, _, _, expect, _) => { expect(0); return Task.CompletedTask; }, progress, "warm-up", TimeSpan.FromSeconds(5), ct,
@@ -92,5 +78,19 @@ public sealed class TieredCompilationTests
             count: 2, perSecond: 2, inFlight: 1, (_, _, _, expect, _) => { expect(0); return Task.CompletedTask; }, progress, "warm-up", TimeSpan.FromSeconds(5), ct,
             new CompileWait([Environment.ProcessId], TimeSpan.FromSeconds(30)) { CompilerThread = compiler }));
         Assert.Equal(0, quiet.CompileRounds);
+    }
+
+    // A thread named as a compiler would be, busy until stopped.
+    private static Thread Spin(string name, CancellationToken stop)
+    {
+        var spinner = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Thread.SpinWait(1000);
+            }
+        }) { Name = name, IsBackground = true };
+        spinner.Start();
+        return spinner;
     }
 }

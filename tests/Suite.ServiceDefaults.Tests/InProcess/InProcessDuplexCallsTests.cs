@@ -3,9 +3,7 @@ using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Suite.LocalServers;
 using Suite.ServiceDefaults.InProcess;
-using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
 namespace Suite.ServiceDefaults.Tests.InProcess;
 
@@ -144,7 +142,7 @@ public sealed class InProcessDuplexCallsTests
         new() { InitialRequest = new SubscribeTopicEventsRequestInitialAlpha1 { PubsubName = "pubsub", Topic = topic } };
 
     // How many messages the caller read before the call failed, and how it failed.
-    private static async Task<(int Read, RpcException Failure)> ReadToTheEndAsync(Served target, CancellationToken ct)
+    private static async Task<(int Read, RpcException Failure)> ReadToTheEndAsync(InProcessTarget target, CancellationToken ct)
     {
         using var call = target.Client.SubscribeTopicEventsAlpha1(cancellationToken: ct);
         var read = 0;
@@ -158,29 +156,13 @@ public sealed class InProcessDuplexCallsTests
         return (read, failure);
     }
 
-    private static Served Target(InProcessDuplexCall call, int? maxReceiveMessageSize = 4 * 1024 * 1024, string method = Subscribe)
-    {
-        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var reservation = InProcessEndpoints.Reserve(address);
-        var attachment = InProcessEndpoints.AttachDuplex(address, new Dictionary<string, InProcessDuplexCall> { [method] = call });
-        var options = new GrpcChannelOptions { MaxReceiveMessageSize = maxReceiveMessageSize };
-        var channel = GrpcChannel.ForAddress(address, options);
-        var invoker = InProcessEndpoints.CallInvokerFor(address, channel, options, headers =>
-        {
-            headers.Add("authorization", "Bearer service-token");
-            return Task.CompletedTask;
-        });
-        return new Served(new DaprGrpc.DaprClient(invoker), channel, attachment, reservation);
-    }
-
-    private sealed record Served(DaprGrpc.DaprClient Client, GrpcChannel Channel, IDisposable Attachment, IDisposable Reservation) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            Attachment.Dispose();
-            Reservation.Dispose();
-            Channel.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
+    private static InProcessTarget Target(InProcessDuplexCall call, int? maxReceiveMessageSize = 4 * 1024 * 1024, string method = Subscribe) =>
+        InProcessTarget.Serving(
+            address => InProcessEndpoints.AttachDuplex(address, new Dictionary<string, InProcessDuplexCall> { [method] = call }),
+            new GrpcChannelOptions { MaxReceiveMessageSize = maxReceiveMessageSize },
+            headers =>
+            {
+                headers.Add("authorization", "Bearer service-token");
+                return Task.CompletedTask;
+            });
 }

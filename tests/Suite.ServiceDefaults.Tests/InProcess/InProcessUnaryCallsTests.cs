@@ -2,9 +2,7 @@ using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Suite.LocalServers;
 using Suite.ServiceDefaults.InProcess;
-using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
 namespace Suite.ServiceDefaults.Tests.InProcess;
 
@@ -106,24 +104,8 @@ public sealed class InProcessUnaryCallsTests
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
     }
 
-    private static Served Target(string method, InProcessUnaryCall call, bool throwOperationCanceled = true, int? maxReceiveMessageSize = 4 * 1024 * 1024)
-    {
-        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        var reservation = InProcessEndpoints.Reserve(address);
-        var attachment = InProcessEndpoints.AttachUnary(address, new Dictionary<string, InProcessUnaryCall> { [method] = call });
-        var options = new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = throwOperationCanceled, MaxReceiveMessageSize = maxReceiveMessageSize };
-        var channel = GrpcChannel.ForAddress(address, options);
-        return new Served(new DaprGrpc.DaprClient(InProcessEndpoints.CallInvokerFor(address, channel, options)), channel, attachment, reservation);
-    }
-
-    private sealed record Served(DaprGrpc.DaprClient Client, GrpcChannel Channel, IDisposable Attachment, IDisposable Reservation) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            Attachment.Dispose();
-            Reservation.Dispose();
-            Channel.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
+    private static InProcessTarget Target(string method, InProcessUnaryCall call, bool throwOperationCanceled = true, int? maxReceiveMessageSize = 4 * 1024 * 1024) =>
+        InProcessTarget.Serving(
+            address => InProcessEndpoints.AttachUnary(address, new Dictionary<string, InProcessUnaryCall> { [method] = call }),
+            new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = throwOperationCanceled, MaxReceiveMessageSize = maxReceiveMessageSize });
 }
