@@ -39,9 +39,11 @@ internal sealed class InProcessServer(IServer kestrel, TestServer memory, IServi
         var methods = InProcessMethods.Of(services);
         foreach (var address in kestrel.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
-            _attachments.Add(InProcessEndpoints.Attach(new Uri(address), memory.CreateHandler()));
+            // The direct methods before the in-memory server, so that no call finds the server
+            // answering requests while its methods are not attached yet.
             _attachments.Add(InProcessEndpoints.AttachUnary(new Uri(address), methods.Unary));
             _attachments.Add(InProcessEndpoints.AttachDuplex(new Uri(address), methods.Duplex));
+            _attachments.Add(InProcessEndpoints.Attach(new Uri(address), memory.CreateHandler()));
         }
     }
 

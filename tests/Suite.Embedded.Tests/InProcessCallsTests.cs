@@ -61,6 +61,9 @@ public sealed class InProcessCallsTests(SuiteAfterTraffic traffic) : IClassFixtu
         var onSuitePorts = traffic.Requests.Seen.Where(r => hosts.Contains(r[..r.IndexOf('/', StringComparison.Ordinal)])).ToList();
         Assert.Contains($"{room.Authority}/control", onSuitePorts);
         Assert.DoesNotContain(onSuitePorts, r => r.EndsWith("/Calls", StringComparison.Ordinal) || r.EndsWith("/SubscribeTopicEventsAlpha1", StringComparison.Ordinal));
+        // And they carried the traffic: the joins and the room message were not made again unary, as
+        // they are when the stream cannot be opened (a refused service token, say).
+        Assert.DoesNotContain(onSuitePorts, r => r.EndsWith("RoomService/Join", StringComparison.Ordinal) || r.EndsWith("RoomService/PublishToRoom", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -32,19 +32,29 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
     {
-        if (InProcessEndpoints.FindDuplex(key, context.Method.FullName) is not { } method)
+        var method = InProcessEndpoints.FindDuplex(key, context.Method.FullName);
+        if (method is null && InProcessEndpoints.ServesDuplex(key))
         {
+            // A method the server does not bind: its HTTP endpoint answers (UNIMPLEMENTED, say).
             return continuation(context);
         }
 
         var stream = new InProcessDuplexStream<TRequest, TResponse>(context.Method, context.Options, throwOperationCanceledOnCancellation, maxReceiveMessageSize);
+        if (method is null)
+        {
+            // Nothing serves the address yet (or any more): refused, as a closed port is. Down the
+            // channel, the call would wait in its balancer for the server and then run as an HTTP
+            // request for as long as the stream lasts.
+            stream.Refuse(new Status(StatusCode.Unavailable, $"Nothing in this process serves {address} now."));
+            return stream.Call;
+        }
+
         stream.Start(method, context.Host ?? address.Authority, Headers(context.Options.Headers, copy: credentials is not null), credentials);
         return stream.Call;
     }
 
     // The caller's headers, and its trace context as the network handler would add it (the sidecar
-    // puts it in the CloudEvents it publishes).
-    // A copy when anything is added, the caller's own otherwise.
+    // puts it in the CloudEvents it publishes): a copy when anything is added, the caller's own otherwise.
     private static Metadata Headers(Metadata? headers, bool copy)
     {
         var activity = Activity.Current;

@@ -88,6 +88,9 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
         });
     }
 
+    /// <summary>Ends the call with <paramref name="status"/> before any method runs.</summary>
+    public void Refuse(Status status) => End(status);
+
     private void WriteHeaders(Metadata headers) => _headers.TrySetResult(headers);
 
     // The first outcome is the call's. Whatever the method wrote stays readable; one that ended

@@ -16,8 +16,8 @@ namespace Suite.ServiceDefaults.InProcess;
 /// in-memory handler when it starts, and a channel made for a reserved address
 /// (<see cref="HandlerOr"/>) sends every request through it. The unary and duplex-streaming methods
 /// a server attaches (<see cref="AttachUnary"/>, <see cref="AttachDuplex"/>) are called without a
-/// request at all by the call invokers of <see cref="CallInvokerFor"/>. A process that reserves nothing (each service run on its
-/// own) keeps every call on the network.
+/// request at all by the call invokers of <see cref="CallInvokerFor"/>. A process that reserves
+/// nothing (each service run on its own) keeps every call on the network.
 /// </summary>
 public static class InProcessEndpoints
 {
@@ -109,6 +109,9 @@ public static class InProcessEndpoints
     /// <inheritdoc cref="FindUnary"/>
     internal static InProcessDuplexCall? FindDuplex(string key, string method) =>
         Endpoints.TryGetValue(key, out var endpoint) && endpoint.Duplex is { } methods && methods.TryGetValue(method, out var call) ? call : null;
+
+    /// <summary>Whether a server in this process attached its duplex methods to the address (<see cref="AttachDuplex"/>).</summary>
+    internal static bool ServesDuplex(string key) => Endpoints.TryGetValue(key, out var endpoint) && endpoint.Duplex is not null;
 
     /// <summary>
     /// A handler sending every request in memory to the server reserved at <paramref name="address"/>,

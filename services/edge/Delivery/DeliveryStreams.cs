@@ -9,6 +9,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 using Suite.ServiceDefaults.InProcess;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 using AckStatus = Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus;
@@ -51,24 +52,11 @@ public sealed class DeliveryStreams(
 
         // The SDK's own resolution (configuration, then environment), so these streams reach the
         // same sidecar as the SidecarClient used for publishing.
-        var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
-        var token = DaprDefaults.GetDefaultDaprApiToken(configuration);
-        var headers = string.IsNullOrWhiteSpace(token) ? null : new Metadata { { "dapr-api-token", token } };
-        var channelOptions = new GrpcChannelOptions
-        {
-            // Pings find a sidecar that vanished without closing the connection, which would
-            // otherwise look like a quiet topic forever. A sidecar in this process: in memory.
-            HttpHandler = InProcessEndpoints.HandlerOr(
-                new Uri(endpoint),
-                () => new SocketsHttpHandler { KeepAlivePingDelay = TimeSpan.FromSeconds(20), KeepAlivePingTimeout = TimeSpan.FromSeconds(10) }),
-        };
-        using var channel = GrpcChannel.ForAddress(endpoint, channelOptions);
-        // ... and its streams straight into its method, without an HTTP request.
-        var client = new DaprGrpc.DaprClient(InProcessEndpoints.CallInvokerFor(new Uri(endpoint), channel, channelOptions));
+        using var sidecar = new SidecarStreams(configuration);
         var edgeId = options.Value.EdgeId;
         await Task.WhenAll(
-            RunAsync(new Lane(client, headers, endpoint, DaprNames.EdgeTopic(edgeId), Urgent: false), stoppingToken),
-            RunAsync(new Lane(client, headers, endpoint, DaprNames.EdgeUrgentTopic(edgeId), Urgent: true), stoppingToken));
+            RunAsync(new Lane(sidecar.Client, sidecar.Headers, sidecar.Endpoint, DaprNames.EdgeTopic(edgeId), Urgent: false), stoppingToken),
+            RunAsync(new Lane(sidecar.Client, sidecar.Headers, sidecar.Endpoint, DaprNames.EdgeUrgentTopic(edgeId), Urgent: true), stoppingToken));
     }
 
     private async Task RunAsync(Lane lane, CancellationToken stoppingToken)

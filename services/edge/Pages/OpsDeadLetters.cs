@@ -6,6 +6,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
+using Suite.ServiceDefaults.DaprSidecar;
 using AckStatus = Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
@@ -43,14 +44,10 @@ public sealed class OpsDeadLetters(IConfiguration configuration, IHostEnvironmen
             return;
         }
 
-        var endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
-        var token = DaprDefaults.GetDefaultDaprApiToken(configuration);
-        var headers = string.IsNullOrWhiteSpace(token) ? null : new Metadata { { "dapr-api-token", token } };
-        using var channel = GrpcChannel.ForAddress(endpoint);
-        var client = new DaprGrpc.DaprClient(channel);
+        using var sidecar = new SidecarStreams(configuration);
         await Task.WhenAll(
-            KeepReadingAsync(client, headers, DaprNames.NotificationsDeadLetterTopic, stoppingToken),
-            KeepReadingAsync(client, headers, DaprNames.NotificationsUndeliveredTopic, stoppingToken));
+            KeepReadingAsync(sidecar.Client, sidecar.Headers, DaprNames.NotificationsDeadLetterTopic, stoppingToken),
+            KeepReadingAsync(sidecar.Client, sidecar.Headers, DaprNames.NotificationsUndeliveredTopic, stoppingToken));
     }
 
     private async Task KeepReadingAsync(DaprGrpc.DaprClient client, Metadata? headers, string topic, CancellationToken stoppingToken)

@@ -138,6 +138,22 @@ public sealed class InProcessDuplexCallsTests
         Assert.Equal(StatusCode.Unavailable, failed.StatusCode);
     }
 
+    [Fact]
+    public async Task A_stream_to_a_reserved_address_nothing_serves_yet_is_refused_at_once()
+    {
+        // Down the channel it would wait in the balancer for the server, then run as an HTTP request.
+        var ct = TestContext.Current.CancellationToken;
+        await using var target = InProcessTarget.Serving(_ => new CancellationTokenSource(), new GrpcChannelOptions());
+
+        using var call = target.Client.SubscribeTopicEventsAlpha1(cancellationToken: ct);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(ct));
+        var written = await Assert.ThrowsAsync<RpcException>(() => call.RequestStream.WriteAsync(Initial("a"), ct));
+
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        Assert.StartsWith("Nothing in this process serves", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Unavailable, written.StatusCode);
+    }
+
     private static SubscribeTopicEventsRequestAlpha1 Initial(string topic) =>
         new() { InitialRequest = new SubscribeTopicEventsRequestInitialAlpha1 { PubsubName = "pubsub", Topic = topic } };
 
