@@ -60,21 +60,15 @@ internal sealed class InProcessMethods : ServiceBinderBase
             return;
         }
 
-        // The first registered interceptor is the outermost, as grpc-dotnet builds its pipeline.
-        var pipeline = handler;
-        foreach (var interceptor in _interceptors.Reverse())
-        {
-            var next = pipeline;
-            pipeline = (request, context) => interceptor.UnaryServerHandler(request, context, next);
-        }
+        var pipeline = Intercepted(handler, (interceptor, next) => (request, context) => interceptor.UnaryServerHandler(request, context, next));
 
         var limit = _maxReceiveMessageSize;
         _unary[method.FullName] = async (request, context) =>
         {
-            if (request.Length > limit)
+            if (InProcessStatus.OverLimit(request, limit) is { } exhausted)
             {
                 // The server's own limit (the sidecar's 4 MiB, as daprd's), as its endpoint applies it.
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+                throw new RpcException(exhausted);
             }
 
             return InProcessMarshalling.Serialize(method.ResponseMarshaller, await pipeline(InProcessMarshalling.Deserialize(method.RequestMarshaller, request), context));
@@ -88,12 +82,7 @@ internal sealed class InProcessMethods : ServiceBinderBase
             return;
         }
 
-        var pipeline = handler;
-        foreach (var interceptor in _interceptors.Reverse())
-        {
-            var next = pipeline;
-            pipeline = (requests, responses, context) => interceptor.DuplexStreamingServerHandler(requests, responses, context, next);
-        }
+        var pipeline = Intercepted(handler, (interceptor, next) => (requests, responses, context) => interceptor.DuplexStreamingServerHandler(requests, responses, context, next));
 
         var limit = _maxReceiveMessageSize;
         _duplex[method.FullName] = (requests, responses, context) => pipeline(
@@ -110,6 +99,11 @@ internal sealed class InProcessMethods : ServiceBinderBase
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
     {
     }
+
+    // The app's interceptors around a method; the first registered is the outermost, as grpc-dotnet
+    // builds its pipeline.
+    private T Intercepted<T>(T method, Func<Interceptor, T, T> around) =>
+        _interceptors.Reverse().Aggregate(method, (next, interceptor) => around(interceptor, next));
 
     // The generated static BindService(ServiceBinderBase, TServiceBase) named by the service base
     // class's [BindServiceMethod], as grpc-dotnet finds it.

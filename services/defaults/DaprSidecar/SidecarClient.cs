@@ -45,8 +45,12 @@ public sealed class SidecarClient : IDisposable
     {
         _channel = channel;
         _client = new DaprGrpc.DaprClient(invoker ?? channel.CreateCallInvoker());
-        _headers = string.IsNullOrWhiteSpace(apiToken) ? null : new Metadata { { "dapr-api-token", apiToken } };
+        _headers = ApiTokenHeaders(apiToken);
     }
+
+    /// <summary>The call headers that carry the sidecar's API token (<c>dapr-api-token</c>), none without one.</summary>
+    internal static Metadata? ApiTokenHeaders(string? apiToken) =>
+        string.IsNullOrWhiteSpace(apiToken) ? null : new Metadata { { AppApiToken.Header, apiToken } };
 
     /// <summary>The stored bytes (empty when the key is missing) and the etag ("" when missing).</summary>
     public async Task<GetStateResponse> GetStateAsync(string store, string key, CancellationToken cancellationToken)

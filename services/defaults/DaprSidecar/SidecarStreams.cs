@@ -21,8 +21,7 @@ public sealed class SidecarStreams : IDisposable
     public SidecarStreams(IConfiguration configuration)
     {
         Endpoint = DaprDefaults.GetDefaultGrpcEndpoint(configuration);
-        var token = DaprDefaults.GetDefaultDaprApiToken(configuration);
-        Headers = string.IsNullOrWhiteSpace(token) ? null : new Metadata { { "dapr-api-token", token } };
+        Headers = SidecarClient.ApiTokenHeaders(DaprDefaults.GetDefaultDaprApiToken(configuration));
         var address = new Uri(Endpoint);
         var options = new GrpcChannelOptions
         {

@@ -45,7 +45,7 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
             // Nothing serves the address yet (or any more): refused, as a closed port is. Down the
             // channel, the call would wait in its balancer for the server and then run as an HTTP
             // request for as long as the stream lasts.
-            stream.Refuse(new Status(StatusCode.Unavailable, $"Nothing in this process serves {address} now."));
+            stream.Refuse(new Status(StatusCode.Unavailable, InProcessStatus.NotServed(address)));
             return stream.Call;
         }
 
@@ -99,23 +99,24 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
             }
 
             var reply = await method(InProcessMarshalling.Serialize(context.Method.RequestMarshaller, request), server);
-            if (reply.Length > maxReceiveMessageSize)
+            if (InProcessStatus.OverLimit(reply, maxReceiveMessageSize) is { } exhausted)
             {
                 // The channel's own limit on what it receives, as on the network.
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+                throw new RpcException(exhausted);
             }
 
             return InProcessMarshalling.Deserialize(context.Method.ResponseMarshaller, reply);
         }
         catch (Exception ex) when (options.CancellationToken.IsCancellationRequested)
         {
-            ended(new Status(StatusCode.Cancelled, "Call canceled by the client.", ex));
-            throw throwOperationCanceledOnCancellation ? new OperationCanceledException(options.CancellationToken) : new RpcException(new Status(StatusCode.Cancelled, "Call canceled by the client.", ex));
+            var cancelled = InProcessStatus.CancelledByCaller(ex);
+            ended(cancelled);
+            throw throwOperationCanceledOnCancellation ? new OperationCanceledException(options.CancellationToken) : new RpcException(cancelled);
         }
         catch (Exception ex) when (call.IsCancellationRequested)
         {
-            ended(new Status(StatusCode.DeadlineExceeded, ""));
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "", ex));
+            ended(InProcessStatus.DeadlineExceeded());
+            throw new RpcException(InProcessStatus.DeadlineExceeded(ex));
         }
         catch (RpcException ex)
         {
@@ -124,8 +125,7 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
         }
         catch (Exception ex)
         {
-            // As grpc-dotnet's server answers with EnableDetailedErrors (the sidecar's setting).
-            var status = new Status(StatusCode.Unknown, $"Exception was thrown by handler. {ex.GetType().Name}: {ex.Message}", ex);
+            var status = InProcessStatus.Unknown(ex);
             ended(status);
             throw new RpcException(status);
         }

@@ -47,13 +47,13 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
             _headers.Task,
             () => _ended?.Status ?? throw new InvalidOperationException("Unable to get the status because the call is not complete."),
             () => _ended?.Trailers ?? throw new InvalidOperationException("Can't get the call trailers because the call is not complete."),
-            () => End(new Status(StatusCode.Cancelled, "Call canceled by the client.")));
-        _callerCancelled = options.CancellationToken.Register(static s => ((InProcessDuplexStream<TRequest, TResponse>)s!).End(new Status(StatusCode.Cancelled, "Call canceled by the client.")), this);
+            () => End(InProcessStatus.CancelledByCaller()));
+        _callerCancelled = options.CancellationToken.Register(static s => ((InProcessDuplexStream<TRequest, TResponse>)s!).End(InProcessStatus.CancelledByCaller()), this);
         if (options.Deadline is { } deadline && deadline != DateTime.MaxValue)
         {
             var left = deadline.ToUniversalTime() - DateTime.UtcNow;
             _deadline = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            _deadlinePassed = _deadline.Token.Register(static s => ((InProcessDuplexStream<TRequest, TResponse>)s!).End(new Status(StatusCode.DeadlineExceeded, "")), this);
+            _deadlinePassed = _deadline.Token.Register(static s => ((InProcessDuplexStream<TRequest, TResponse>)s!).End(InProcessStatus.DeadlineExceeded()), this);
         }
     }
 
@@ -82,8 +82,8 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
             }
             catch (Exception ex)
             {
-                // As grpc-dotnet's server answers with detailed errors (an ended call keeps its status).
-                End(new Status(StatusCode.Unknown, $"Exception was thrown by handler. {ex.GetType().Name}: {ex.Message}", ex));
+                // An ended call keeps its status.
+                End(InProcessStatus.Unknown(ex));
             }
         });
     }
@@ -188,14 +188,13 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // As grpc-dotnet: cancelling a read cancels the call.
-                stream.End(new Status(StatusCode.Cancelled, "Call canceled by the client."));
+                stream.End(InProcessStatus.CancelledByCaller());
                 throw stream._throwOperationCanceledOnCancellation ? new OperationCanceledException(cancellationToken) : new RpcException(stream._ended!.Status);
             }
 
-            if (message.Length > stream._maxReceiveMessageSize)
+            if (InProcessStatus.OverLimit(message, stream._maxReceiveMessageSize) is { } exhausted)
             {
                 // The caller's own limit on what it receives, as on the network: the call ends.
-                var exhausted = new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.");
                 stream.End(exhausted);
                 throw new RpcException(exhausted);
             }

@@ -98,8 +98,8 @@ public static class InProcessEndpoints
     /// <param name="credentials">What the channel's call credentials add to every call's headers, if any
     /// (they apply to HTTP requests only, so the direct calls add it themselves).</param>
     public static CallInvoker CallInvokerFor(Uri address, GrpcChannel channel, GrpcChannelOptions options, Func<Metadata, Task>? credentials = null) =>
-        Endpoints.ContainsKey(Key(address))
-            ? channel.Intercept(new InProcessCallInterceptor(address, Key(address), options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize, credentials))
+        Key(address) is var key && Endpoints.ContainsKey(key)
+            ? channel.Intercept(new InProcessCallInterceptor(address, key, options.ThrowOperationCanceledOnCancellation, options.MaxReceiveMessageSize, credentials))
             : channel.CreateCallInvoker();
 
     /// <param name="key">The address's <see cref="Key"/>, made once per channel rather than per call.</param>
@@ -137,7 +137,7 @@ public static class InProcessEndpoints
                 ? server.SendAsync(request, cancellationToken)
                 : Task.FromException<HttpResponseMessage>(new HttpRequestException(
                     HttpRequestError.ConnectionError,
-                    $"Nothing in this process serves {address} now.",
+                    InProcessStatus.NotServed(address),
                     new SocketException((int)SocketError.ConnectionRefused)));
     }
 

@@ -14,10 +14,10 @@ public sealed class InProcessMessageReader<T>(IAsyncStreamReader<byte[]> message
             return false;
         }
 
-        if (messages.Current.Length > maxReceiveMessageSize)
+        if (InProcessStatus.OverLimit(messages.Current, maxReceiveMessageSize) is { } exhausted)
         {
             // The receiving side's own limit, as gRPC applies it on the network.
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+            throw new RpcException(exhausted);
         }
 
         Current = InProcessMarshalling.Deserialize(marshaller, messages.Current);

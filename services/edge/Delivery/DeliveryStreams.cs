@@ -1,16 +1,13 @@
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using Dapr;
 using Dapr.AppCallback.Autogen.Grpc.v1;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Suite.Contracts.Edge.V1;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.DaprSidecar;
-using Suite.ServiceDefaults.InProcess;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 using AckStatus = Dapr.AppCallback.Autogen.Grpc.v1.TopicEventResponse.Types.TopicEventResponseStatus;
 

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Dapr;
 using Dapr.AppCallback.Autogen.Grpc.v1;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Suite.ServiceDefaults;
 using Suite.ServiceDefaults.DaprSidecar;
