@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace Suite.Edge.Pages;
 
@@ -12,8 +13,10 @@ namespace Suite.Edge.Pages;
 /// </summary>
 public sealed class OpsMeter : IDisposable
 {
+    private const string Prefix = "suite.edge.";
+
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<string, long> _totals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InstrumentTotals> _instruments = new(StringComparer.Ordinal);
     private readonly long[] _latencyBuckets = new long[EdgeMetrics.LatencyBuckets.Length + 1];
     private long _latencyCount;
     private double _latencySumSeconds;
@@ -21,21 +24,41 @@ public sealed class OpsMeter : IDisposable
 
     public OpsMeter(IMeterFactory meterFactory)
     {
+        // Each instrument's totals ride along as the listener's state, so a measurement (one per
+        // frame sent, in the fan-out's loop) adds to a field: no key to build, no lookup, no allocation.
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == EdgeMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory) && Wanted(instrument.Name))
+            if (instrument.Meter.Name != EdgeMetrics.MeterName || !ReferenceEquals(instrument.Meter.Scope, meterFactory))
+            {
+                return;
+            }
+
+            if (Counted(instrument.Name) is { } counted)
+            {
+                listener.EnableMeasurementEvents(instrument, _instruments.GetOrAdd(counted.Key, counted));
+            }
+            else if (instrument.Name == "suite.edge.delivery.latency")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Count(instrument.Name, value, tags));
-        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Count(instrument.Name, value, tags));
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((InstrumentTotals)state!).Add(value, tags));
+        _listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((InstrumentTotals)state!).Add(value, tags));
         _listener.SetMeasurementEventCallback<double>((_, value, _, _) => RecordLatency(value));
         _listener.Start();
     }
 
     /// <summary>Totals since start by key: <c>frames.received</c> and <c>frames.received:{type}</c>, <c>frames.sent</c>, <c>delivery.fanout</c>, <c>frames.dropped:{reason}</c>, <c>connections.closed:{code}</c>, <c>connections.opened</c>.</summary>
-    public IReadOnlyDictionary<string, long> Totals() => new Dictionary<string, long>(_totals, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> Totals()
+    {
+        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var instrument in _instruments.Values)
+        {
+            instrument.CopyTo(totals);
+        }
+
+        return totals;
+    }
 
     public LatencySnapshot Latency()
     {
@@ -47,44 +70,15 @@ public sealed class OpsMeter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private static bool Wanted(string name) => name is "suite.edge.frames.received" or "suite.edge.frames.sent" or "suite.edge.frames.dropped"
-        or "suite.edge.connections.closed" or "suite.edge.connections.opened" or "suite.edge.delivery.latency" or "suite.edge.delivery.fanout";
-
-    private void Count(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    // Which instruments the view totals, under which key, and by which tag.
+    private static InstrumentTotals? Counted(string instrument) => instrument switch
     {
-        var name = instrument["suite.edge.".Length..];
-        switch (name)
-        {
-            case "frames.dropped":
-                Add($"{name}:{Tag(tags, "reason")}", value);
-                break;
-            case "connections.closed":
-                Add($"{name}:{Tag(tags, "code")}", value);
-                break;
-            case "frames.received":
-                Add(name, value);
-                Add($"{name}:{Tag(tags, "type")}", value);
-                break;
-            default:
-                Add(name, value);
-                break;
-        }
-    }
-
-    private void Add(string key, long value) => _totals.AddOrUpdate(key, value, (_, old) => old + value);
-
-    private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
-    {
-        foreach (var tag in tags)
-        {
-            if (tag.Key == name)
-            {
-                return Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-            }
-        }
-
-        return "";
-    }
+        "suite.edge.frames.received" => new(instrument[Prefix.Length..], tag: "type", keepTotal: true),
+        "suite.edge.frames.dropped" => new(instrument[Prefix.Length..], tag: "reason", keepTotal: false),
+        "suite.edge.connections.closed" => new(instrument[Prefix.Length..], tag: "code", keepTotal: false),
+        "suite.edge.frames.sent" or "suite.edge.connections.opened" or "suite.edge.delivery.fanout" => new(instrument[Prefix.Length..], tag: null, keepTotal: true),
+        _ => null,
+    };
 
     private void RecordLatency(double seconds)
     {
@@ -95,6 +89,56 @@ public sealed class OpsMeter : IDisposable
             _latencyBuckets[bucket]++;
             _latencyCount++;
             _latencySumSeconds += seconds;
+        }
+    }
+
+    /// <summary>
+    /// One instrument's sum (reported as <c>Key</c> once measured, when <c>keepTotal</c>) and, for a tagged
+    /// one, its sums by the tag's value (<c>Key:value</c>).
+    /// </summary>
+    private sealed class InstrumentTotals(string key, string? tag, bool keepTotal)
+    {
+        private readonly ConcurrentDictionary<string, StrongBox<long>> _byTag = new(StringComparer.Ordinal);
+        private long _total;
+        private int _measured;
+
+        public string Key { get; } = key;
+
+        public void Add(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            Interlocked.Add(ref _total, value);
+            Volatile.Write(ref _measured, 1);
+            if (tag is not null)
+            {
+                Interlocked.Add(ref _byTag.GetOrAdd(TagValue(tags, tag), static _ => new StrongBox<long>()).Value, value);
+            }
+        }
+
+        public void CopyTo(Dictionary<string, long> totals)
+        {
+            if (keepTotal && Volatile.Read(ref _measured) == 1)
+            {
+                totals[Key] = Interlocked.Read(ref _total);
+            }
+
+            foreach (var (value, sum) in _byTag)
+            {
+                totals[$"{Key}:{value}"] = Interlocked.Read(ref sum.Value);
+            }
+        }
+
+        // Tag values are strings (frame types, drop reasons) or close codes; a string is used as it is.
+        private static string TagValue(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == name)
+                {
+                    return Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+                }
+            }
+
+            return "";
         }
     }
 }
