@@ -33,9 +33,10 @@ public sealed class OpsMeter : IDisposable
                 return;
             }
 
-            if (Counted(instrument.Name) is { } counted)
+            if (Shown(instrument.Name) is { } shown)
             {
-                listener.EnableMeasurementEvents(instrument, _instruments.GetOrAdd(counted.Key, counted));
+                var key = instrument.Name[Prefix.Length..];
+                listener.EnableMeasurementEvents(instrument, _instruments.GetOrAdd(key, new InstrumentTotals(key, shown.Tag, shown.KeepTotal)));
             }
             else if (instrument.Name == "suite.edge.delivery.latency")
             {
@@ -70,13 +71,14 @@ public sealed class OpsMeter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    // Which instruments the view totals, under which key, and by which tag.
-    private static InstrumentTotals? Counted(string instrument) => instrument switch
+    // The instruments the view totals: the tag it shows each by, if any, and whether it shows the
+    // instrument's own sum too.
+    private static (string? Tag, bool KeepTotal)? Shown(string instrument) => instrument switch
     {
-        "suite.edge.frames.received" => new(instrument[Prefix.Length..], tag: "type", keepTotal: true),
-        "suite.edge.frames.dropped" => new(instrument[Prefix.Length..], tag: "reason", keepTotal: false),
-        "suite.edge.connections.closed" => new(instrument[Prefix.Length..], tag: "code", keepTotal: false),
-        "suite.edge.frames.sent" or "suite.edge.connections.opened" or "suite.edge.delivery.fanout" => new(instrument[Prefix.Length..], tag: null, keepTotal: true),
+        "suite.edge.frames.received" => ("type", true),
+        "suite.edge.frames.dropped" => ("reason", false),
+        "suite.edge.connections.closed" => ("code", false),
+        "suite.edge.frames.sent" or "suite.edge.connections.opened" or "suite.edge.delivery.fanout" => (null, true),
         _ => null,
     };
 
@@ -93,16 +95,14 @@ public sealed class OpsMeter : IDisposable
     }
 
     /// <summary>
-    /// One instrument's sum (reported as <c>Key</c> once measured, when <c>keepTotal</c>) and, for a tagged
-    /// one, its sums by the tag's value (<c>Key:value</c>).
+    /// One instrument's sum (reported as <c>key</c> once measured, when <c>keepTotal</c>) and, for a tagged
+    /// one, its sums by the tag's value (<c>key:value</c>).
     /// </summary>
     private sealed class InstrumentTotals(string key, string? tag, bool keepTotal)
     {
         private readonly ConcurrentDictionary<string, StrongBox<long>> _byTag = new(StringComparer.Ordinal);
         private long _total;
         private int _measured;
-
-        public string Key { get; } = key;
 
         public void Add(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
@@ -118,12 +118,12 @@ public sealed class OpsMeter : IDisposable
         {
             if (keepTotal && Volatile.Read(ref _measured) == 1)
             {
-                totals[Key] = Interlocked.Read(ref _total);
+                totals[key] = Interlocked.Read(ref _total);
             }
 
             foreach (var (value, sum) in _byTag)
             {
-                totals[$"{Key}:{value}"] = Interlocked.Read(ref sum.Value);
+                totals[$"{key}:{value}"] = Interlocked.Read(ref sum.Value);
             }
         }
 
