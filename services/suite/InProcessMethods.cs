@@ -71,7 +71,7 @@ internal sealed class InProcessMethods : ServiceBinderBase
                 throw new RpcException(exhausted);
             }
 
-            return InProcessMarshalling.Serialize(method.ResponseMarshaller, await pipeline(InProcessMarshalling.Deserialize(method.RequestMarshaller, request), context));
+            return InProcessMessage.Of(method.ResponseMarshaller, await pipeline(request.Read(method.RequestMarshaller), context));
         };
     }
 

@@ -18,6 +18,9 @@ namespace Suite.ServiceDefaults.InProcess;
 /// </param>
 internal sealed class InProcessCallInterceptor(Uri address, string key, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize, Func<Metadata, Task>? credentials) : Interceptor
 {
+    // The host a call without its own names (Uri builds the string anew on each read).
+    private readonly string _authority = address.Authority;
+
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         if (InProcessEndpoints.FindUnary(key, context.Method.FullName) is not { } method)
@@ -49,7 +52,7 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
             return stream.Call;
         }
 
-        stream.Start(method, context.Host ?? address.Authority, Headers(context.Options.Headers, copy: credentials is not null), credentials);
+        stream.Start(method, context.Host ?? _authority, Headers(context.Options.Headers, copy: credentials is not null), credentials);
         return stream.Call;
     }
 
@@ -90,7 +93,7 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
         }
 
         var headers = Headers(options.Headers, copy: credentials is not null);
-        var server = new InProcessServerCallContext(context.Method.FullName, context.Host ?? address.Authority, deadline, headers, call.Token);
+        var server = new InProcessServerCallContext(context.Method.FullName, context.Host ?? _authority, deadline, headers, call.Token);
         try
         {
             if (credentials is not null)
@@ -98,14 +101,14 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
                 await credentials(headers);
             }
 
-            var reply = await method(InProcessMarshalling.Serialize(context.Method.RequestMarshaller, request), server);
+            var reply = await method(InProcessMessage.Of(context.Method.RequestMarshaller, request), server);
             if (InProcessStatus.OverLimit(reply, maxReceiveMessageSize) is { } exhausted)
             {
                 // The channel's own limit on what it receives, as on the network.
                 throw new RpcException(exhausted);
             }
 
-            return InProcessMarshalling.Deserialize(context.Method.ResponseMarshaller, reply);
+            return reply.Read(context.Method.ResponseMarshaller);
         }
         catch (Exception ex) when (options.CancellationToken.IsCancellationRequested)
         {

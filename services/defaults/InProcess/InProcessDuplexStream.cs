@@ -6,7 +6,7 @@ namespace Suite.ServiceDefaults.InProcess;
 /// <summary>
 /// One duplex-streaming call to a method served in this process (<see cref="InProcessEndpoints.AttachDuplex"/>),
 /// both ends of it: the caller's <see cref="Call"/> and the method's reader, writer and context. The
-/// messages go each way through a bounded queue as their serialized bytes, one thread-pool hop per
+/// messages go each way through a bounded queue as <see cref="InProcessMessage"/>s, one thread-pool hop per
 /// message and no HTTP request. The call ends as it would on the network: the method's status
 /// (its <see cref="RpcException"/>, any other exception as UNKNOWN) after the messages it wrote; the
 /// caller's dispose or cancellation as CANCELLED and a passed deadline as DEADLINE_EXCEEDED, which
@@ -20,8 +20,8 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
     // Messages each way that may wait unread; a writer past it waits, as HTTP/2's flow control holds it.
     private const int Capacity = 64;
 
-    private readonly Channel<byte[]> _requests = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true });
-    private readonly Channel<byte[]> _responses = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+    private readonly Channel<InProcessMessage> _requests = Channel.CreateBounded<InProcessMessage>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+    private readonly Channel<InProcessMessage> _responses = Channel.CreateBounded<InProcessMessage>(new BoundedChannelOptions(Capacity) { SingleReader = true });
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // The method's token: cancelled when the call ends before the method did.
     private readonly CancellationTokenSource _aborted = new();
@@ -115,7 +115,7 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
 
     // A write waits (while the other side has not read the queue's worth) until the call ends or the
     // writer's token is cancelled; without waiting, it costs nothing but the queue.
-    private async Task WriteAsync(ChannelWriter<byte[]> queue, byte[] message, CancellationToken cancellationToken)
+    private async Task WriteAsync(ChannelWriter<InProcessMessage> queue, InProcessMessage message, CancellationToken cancellationToken)
     {
         if (queue.TryWrite(message))
         {
@@ -154,7 +154,7 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
 
             try
             {
-                await stream.WriteAsync(stream._requests.Writer, InProcessMarshalling.Serialize(stream._method.RequestMarshaller, message), cancellationToken);
+                await stream.WriteAsync(stream._requests.Writer, InProcessMessage.Of(stream._method.RequestMarshaller, message), cancellationToken);
             }
             catch (Exception ex) when ((ex is OperationCanceledException or ChannelClosedException) && stream._ended is { } ending)
             {
@@ -173,7 +173,7 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
         public async Task<bool> MoveNext(CancellationToken cancellationToken)
         {
             var responses = stream._responses.Reader;
-            byte[]? message;
+            InProcessMessage? message;
             try
             {
                 while (!responses.TryRead(out message))
@@ -199,19 +199,19 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
                 throw new RpcException(exhausted);
             }
 
-            Current = InProcessMarshalling.Deserialize(stream._method.ResponseMarshaller, message);
+            Current = message.Read(stream._method.ResponseMarshaller);
             return true;
         }
     }
 
-    private sealed class MethodReader(InProcessDuplexStream<TRequest, TResponse> stream) : IAsyncStreamReader<byte[]>
+    private sealed class MethodReader(InProcessDuplexStream<TRequest, TResponse> stream) : IAsyncStreamReader<InProcessMessage>
     {
-        public byte[] Current { get; private set; } = [];
+        public InProcessMessage Current { get; private set; } = null!;
 
         public async Task<bool> MoveNext(CancellationToken cancellationToken)
         {
             var requests = stream._requests.Reader;
-            byte[]? message;
+            InProcessMessage? message;
             while (!requests.TryRead(out message))
             {
                 if (!await requests.WaitToReadAsync(cancellationToken))
@@ -225,13 +225,13 @@ internal sealed class InProcessDuplexStream<TRequest, TResponse>
         }
     }
 
-    private sealed class MethodWriter(InProcessDuplexStream<TRequest, TResponse> stream) : IServerStreamWriter<byte[]>
+    private sealed class MethodWriter(InProcessDuplexStream<TRequest, TResponse> stream) : IServerStreamWriter<InProcessMessage>
     {
         public WriteOptions? WriteOptions { get; set; }
 
-        public Task WriteAsync(byte[] message) => WriteAsync(message, CancellationToken.None);
+        public Task WriteAsync(InProcessMessage message) => WriteAsync(message, CancellationToken.None);
 
-        public async Task WriteAsync(byte[] message, CancellationToken cancellationToken)
+        public async Task WriteAsync(InProcessMessage message, CancellationToken cancellationToken)
         {
             if (stream._ended is not null)
             {

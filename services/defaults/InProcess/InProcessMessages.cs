@@ -2,8 +2,8 @@ using Grpc.Core;
 
 namespace Suite.ServiceDefaults.InProcess;
 
-/// <summary>A stream of serialized messages read as <typeparamref name="T"/>, within a receive limit.</summary>
-public sealed class InProcessMessageReader<T>(IAsyncStreamReader<byte[]> messages, Marshaller<T> marshaller, int? maxReceiveMessageSize = null) : IAsyncStreamReader<T>
+/// <summary>A stream of in-process messages read as <typeparamref name="T"/>, within a receive limit.</summary>
+public sealed class InProcessMessageReader<T>(IAsyncStreamReader<InProcessMessage> messages, Marshaller<T> marshaller, int? maxReceiveMessageSize = null) : IAsyncStreamReader<T>
 {
     public T Current { get; private set; } = default!;
 
@@ -20,17 +20,17 @@ public sealed class InProcessMessageReader<T>(IAsyncStreamReader<byte[]> message
             throw new RpcException(exhausted);
         }
 
-        Current = InProcessMarshalling.Deserialize(marshaller, messages.Current);
+        Current = messages.Current.Read(marshaller);
         return true;
     }
 }
 
-/// <summary>A server's stream of <typeparamref name="T"/> written as serialized messages.</summary>
-public sealed class InProcessMessageWriter<T>(IServerStreamWriter<byte[]> messages, Marshaller<T> marshaller) : IServerStreamWriter<T>
+/// <summary>A server's stream of <typeparamref name="T"/> written as in-process messages.</summary>
+public sealed class InProcessMessageWriter<T>(IServerStreamWriter<InProcessMessage> messages, Marshaller<T> marshaller) : IServerStreamWriter<T>
 {
     public WriteOptions? WriteOptions { get; set; }
 
-    public Task WriteAsync(T message) => messages.WriteAsync(InProcessMarshalling.Serialize(marshaller, message));
+    public Task WriteAsync(T message) => messages.WriteAsync(InProcessMessage.Of(marshaller, message));
 
-    public Task WriteAsync(T message, CancellationToken cancellationToken) => messages.WriteAsync(InProcessMarshalling.Serialize(marshaller, message), cancellationToken);
+    public Task WriteAsync(T message, CancellationToken cancellationToken) => messages.WriteAsync(InProcessMessage.Of(marshaller, message), cancellationToken);
 }

@@ -18,8 +18,8 @@ public static class InProcessStatus
     public static Status Unknown(Exception thrown) => new(StatusCode.Unknown, $"Exception was thrown by handler. {thrown.GetType().Name}: {thrown.Message}", thrown);
 
     /// <summary>RESOURCE_EXHAUSTED when <paramref name="message"/> is over the receiving side's <paramref name="limit"/>; null within it.</summary>
-    public static Status? OverLimit(byte[] message, int? limit) =>
-        message.Length > limit ? new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.") : null;
+    public static Status? OverLimit(InProcessMessage message, int? limit) =>
+        limit is { } most && message.Size > most ? new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.") : null;
 
     /// <summary>What a call to a reserved address says while no server there attached (a refused connection's part).</summary>
     public static string NotServed(Uri address) => $"Nothing in this process serves {address} now.";

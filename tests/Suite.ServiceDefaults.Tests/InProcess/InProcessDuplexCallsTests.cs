@@ -27,8 +27,8 @@ public sealed class InProcessDuplexCallsTests
             await context.WriteResponseHeadersAsync(new Metadata { { "served-by", "memory" } });
             while (await requests.MoveNext(context.CancellationToken))
             {
-                var topic = SubscribeTopicEventsRequestAlpha1.Parser.ParseFrom(requests.Current).InitialRequest.Topic;
-                await responses.WriteAsync(new SubscribeTopicEventsResponseAlpha1 { EventMessage = new TopicEventRequest { Topic = topic } }.ToByteArray());
+                var topic = TestMessages.Read<SubscribeTopicEventsRequestAlpha1>(requests.Current).InitialRequest.Topic;
+                await responses.WriteAsync(TestMessages.Of(new SubscribeTopicEventsResponseAlpha1 { EventMessage = new TopicEventRequest { Topic = topic } }));
             }
         });
 
@@ -61,7 +61,7 @@ public sealed class InProcessDuplexCallsTests
         var fail = new Exception();
         await using var target = Target(async (_, responses, _) =>
         {
-            await responses.WriteAsync(new SubscribeTopicEventsResponseAlpha1().ToByteArray());
+            await responses.WriteAsync(TestMessages.Of(new SubscribeTopicEventsResponseAlpha1()));
             throw fail;
         });
 
@@ -115,7 +115,7 @@ public sealed class InProcessDuplexCallsTests
         await using var target = Target(async (_, responses, context) =>
         {
             context.CancellationToken.Register(methodCancelled.SetResult);
-            await responses.WriteAsync(new SubscribeTopicEventsResponseAlpha1 { EventMessage = new TopicEventRequest { Data = ByteString.CopyFrom(new byte[2048]) } }.ToByteArray());
+            await responses.WriteAsync(TestMessages.Of(new SubscribeTopicEventsResponseAlpha1 { EventMessage = new TopicEventRequest { Data = ByteString.CopyFrom(new byte[2048]) } }));
             await Task.Delay(Timeout.Infinite, context.CancellationToken);
         }, maxReceiveMessageSize: 1024);
 

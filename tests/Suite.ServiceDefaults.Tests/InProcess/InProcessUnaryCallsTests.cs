@@ -23,8 +23,8 @@ public sealed class InProcessUnaryCallsTests
         await using var target = Target(GetState, (request, context) =>
         {
             seen = context;
-            var key = GetStateRequest.Parser.ParseFrom(request).Key;
-            return Task.FromResult(new GetStateResponse { Etag = "etag-of-" + key }.ToByteArray());
+            var key = TestMessages.Read<GetStateRequest>(request).Key;
+            return Task.FromResult(TestMessages.Of(new GetStateResponse { Etag = "etag-of-" + key }));
         });
         var deadline = DateTime.UtcNow.AddSeconds(30);
 
@@ -40,7 +40,7 @@ public sealed class InProcessUnaryCallsTests
     public async Task A_method_not_served_in_process_goes_down_the_channel()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var target = Target(GetState, (_, _) => Task.FromResult(new GetStateResponse().ToByteArray()));
+        await using var target = Target(GetState, (_, _) => Task.FromResult(TestMessages.Of(new GetStateResponse())));
 
         var failed = await Assert.ThrowsAsync<RpcException>(() => target.Client.SaveStateAsync(new SaveStateRequest { StoreName = "s" }, cancellationToken: ct).ResponseAsync);
 
@@ -73,7 +73,7 @@ public sealed class InProcessUnaryCallsTests
         await using var target = Target(GetState, async (_, context) =>
         {
             await Task.Delay(Timeout.Infinite, context.CancellationToken);
-            return [];
+            return TestMessages.Of(new GetStateResponse());
         }, throwOperationCanceled);
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -97,7 +97,7 @@ public sealed class InProcessUnaryCallsTests
     public async Task A_response_over_the_channels_receive_limit_is_refused_as_on_the_network()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var target = Target(GetState, (_, _) => Task.FromResult(new GetStateResponse { Data = ByteString.CopyFrom(new byte[2048]) }.ToByteArray()), maxReceiveMessageSize: 1024);
+        await using var target = Target(GetState, (_, _) => Task.FromResult(TestMessages.Of(new GetStateResponse { Data = ByteString.CopyFrom(new byte[2048]) })), maxReceiveMessageSize: 1024);
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: ct).ResponseAsync);
 
