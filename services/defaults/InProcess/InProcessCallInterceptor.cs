@@ -18,7 +18,7 @@ namespace Suite.ServiceDefaults.InProcess;
 /// </param>
 internal sealed class InProcessCallInterceptor(Uri address, string key, bool throwOperationCanceledOnCancellation, int? maxReceiveMessageSize, Func<Metadata, Task>? credentials) : Interceptor
 {
-    // The host a call without its own names (Uri builds the string anew on each read).
+    // The host of a call that names none (Uri builds this string anew on each read).
     private readonly string _authority = address.Authority;
 
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
