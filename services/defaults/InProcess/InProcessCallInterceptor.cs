@@ -28,9 +28,17 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
             return continuation(request, context);
         }
 
-        var status = Status.DefaultSuccess;
-        var response = CallAsync(method, request, context, s => status = s);
-        return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => status, () => [], () => { });
+        // The call's status lives in one small object handed to the call as its state; the (empty)
+        // response headers are made only for a caller that asks for them.
+        var outcome = new UnaryOutcome();
+        var response = CallAsync(method, request, context, outcome);
+        return new AsyncUnaryCall<TResponse>(
+            response,
+            static _ => Task.FromResult(new Metadata()),
+            static outcome => ((UnaryOutcome)outcome).Status,
+            static _ => [],
+            static _ => { },
+            outcome);
     }
 
     public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
@@ -80,7 +88,7 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
         return sent;
     }
 
-    private async Task<TResponse> CallAsync<TRequest, TResponse>(InProcessUnaryCall method, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, Action<Status> ended)
+    private async Task<TResponse> CallAsync<TRequest, TResponse>(InProcessUnaryCall method, TRequest request, ClientInterceptorContext<TRequest, TResponse> context, UnaryOutcome outcome)
         where TRequest : class
         where TResponse : class
     {
@@ -113,24 +121,29 @@ internal sealed class InProcessCallInterceptor(Uri address, string key, bool thr
         catch (Exception ex) when (options.CancellationToken.IsCancellationRequested)
         {
             var cancelled = InProcessStatus.CancelledByCaller(ex);
-            ended(cancelled);
+            outcome.Status = cancelled;
             throw throwOperationCanceledOnCancellation ? new OperationCanceledException(options.CancellationToken) : new RpcException(cancelled);
         }
         catch (Exception ex) when (call.IsCancellationRequested)
         {
-            ended(InProcessStatus.DeadlineExceeded());
+            outcome.Status = InProcessStatus.DeadlineExceeded();
             throw new RpcException(InProcessStatus.DeadlineExceeded(ex));
         }
         catch (RpcException ex)
         {
-            ended(ex.Status);
+            outcome.Status = ex.Status;
             throw;
         }
         catch (Exception ex)
         {
             var status = InProcessStatus.Unknown(ex);
-            ended(status);
+            outcome.Status = status;
             throw new RpcException(status);
         }
+    }
+
+    private sealed class UnaryOutcome
+    {
+        public Status Status { get; set; } = Status.DefaultSuccess;
     }
 }

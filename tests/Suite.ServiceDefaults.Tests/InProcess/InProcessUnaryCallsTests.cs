@@ -64,6 +64,27 @@ public sealed class InProcessUnaryCallsTests
         Assert.Contains("InvalidOperationException: broken", broken.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_call_reports_its_status_and_empty_response_headers_once_it_ended()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var fail = false;
+        await using var target = Target(GetState, (_, _) => fail
+            ? throw new RpcException(new Status(StatusCode.NotFound, "no such key"))
+            : Task.FromResult(TestMessages.Of(new GetStateResponse())));
+
+        using var succeeded = target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: ct);
+        await succeeded.ResponseAsync;
+        fail = true;
+        using var failed = target.Client.GetStateAsync(new GetStateRequest(), cancellationToken: ct);
+        await Assert.ThrowsAsync<RpcException>(() => failed.ResponseAsync);
+
+        Assert.Equal(StatusCode.OK, succeeded.GetStatus().StatusCode);
+        Assert.Empty(await succeeded.ResponseHeadersAsync);
+        Assert.Empty(succeeded.GetTrailers());
+        Assert.Equal((StatusCode.NotFound, "no such key"), (failed.GetStatus().StatusCode, failed.GetStatus().Detail));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
