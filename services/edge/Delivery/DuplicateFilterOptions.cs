@@ -18,7 +18,7 @@ public sealed class DuplicateFilterOptions : IValidatableObject
     /// <summary>
     /// Most ids remembered at once, so a delivery rate above MaxIds / DuplicateWindow costs a
     /// shorter window (counted in suite.edge.delivery.duplicate_filter.evicted) rather than memory:
-    /// ~130 bytes an id (the id string kept alive plus its set and queue entries), ~65 MB when full.
+    /// ~50 bytes an id (its hash in a set entry and a queue entry), ~25 MB when full.
     /// </summary>
     [Range(1024, 10_000_000)]
     public int DuplicateWindowMaxIds { get; set; } = 500_000;

@@ -76,6 +76,47 @@ public sealed class RecentMessageIdsTests
     }
 
     [Fact]
+    public void Remembered_ids_do_not_keep_their_strings_alive()
+    {
+        var ids = new RecentMessageIds(Window, maxIds: 1024, _time);
+        var remembered = AddAndForget(ids);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(remembered.IsAlive);
+        Assert.False(ids.TryAdd(string.Concat("delivered-", "once")));
+    }
+
+    [Fact]
+    public void Ids_that_differ_in_one_character_or_only_in_case_are_distinct()
+    {
+        var ids = new RecentMessageIds(Window, maxIds: 100_000, _time);
+        var accepted = 0;
+        foreach (var id in new[] { "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAB", "aAAAAAAAAAAAAAAAAAAAAA", "BAAAAAAAAAAAAAAAAAAAAA", "", "A", "AA" })
+        {
+            accepted += ids.TryAdd(id) ? 1 : 0;
+        }
+
+        for (var n = 0; n < 50_000; n++)
+        {
+            accepted += ids.TryAdd($"m-{n}") ? 1 : 0;
+        }
+
+        Assert.Equal(7 + 50_000, accepted);
+    }
+
+    // A separate method, so no local of the caller's frame holds the string when it is collected.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference AddAndForget(RecentMessageIds ids)
+    {
+        var id = string.Concat("delivered-", "once");
+        Assert.True(ids.TryAdd(id));
+        return new WeakReference(id);
+    }
+
+    [Fact]
     public void The_default_window_covers_the_brokers_redelivery_horizon()
     {
         var options = Read([]);
