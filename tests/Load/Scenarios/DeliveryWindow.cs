@@ -24,6 +24,7 @@ internal sealed class DeliveryWindow
     private readonly TimeSpan _loadCpuBefore;
     private readonly long _openedAt;
     private readonly double? _roomPublishesBefore;
+    private readonly NoGcWindow _loadGc;
 
     private DeliveryWindow(ISystemUnderTest system, HttpClient http, CpuSample cpuBefore, double? roomPublishesBefore)
     {
@@ -32,6 +33,8 @@ internal sealed class DeliveryWindow
         _cpuBefore = cpuBefore;
         _compilationBefore = TieredCompilation.Take(system.ServerProcessIds());
         _roomPublishesBefore = roomPublishesBefore;
+        // Starting the region costs the generator one full collection: before its CPU and the clock start.
+        _loadGc = NoGcWindow.Start();
         _loadCpuBefore = LoadCpu();
         _openedAt = Stopwatch.GetTimestamp();
     }
@@ -92,6 +95,7 @@ internal sealed class DeliveryWindow
     public async Task<JsonObject> CloseAsync(
         FanoutTally tally, long expected, IReadOnlyCollection<IGatewayClient> clients, long scheduleStart, CancellationToken cancellationToken, long receivedBefore = 0, long? roomMessages = null)
     {
+        var loadGc = _loadGc.End();
         var cpuAfter = CpuSample.Take(_system.ServerProcesses());
         var compilation = TieredCompilation.Take(_system.ServerProcessIds()).Since(_compilationBefore);
         var cpu = cpuAfter.Total - _cpuBefore.Total;
@@ -113,6 +117,7 @@ internal sealed class DeliveryWindow
             ["latency"] = tally.Latency.ToJson(),
             ["serverProcesses"] = processes,
             ["loadCpuPercentOfCore"] = Math.Round(loadCpu.TotalSeconds / windowSeconds * 100, 1),
+            ["loadGarbageCollections"] = loadGc,
             ["errorFrames"] = Scenarios.ConnectScenario.ToJson(tally.Errors),
         };
         if (processes > 0)
