@@ -7,8 +7,9 @@ namespace Suite.ServiceDefaults.InProcess;
 /// One message of a call between a caller and a method in this process. A protobuf message crosses as
 /// a deep copy of the sender's object: each side keeps its own objects, as over the network, without
 /// writing the message's bytes and parsing them back (writing and parsing were about a third of what
-/// the embedded suite allocated; docs/benchmarks.md). The receiver takes the copy as it is when it reads the sender's
-/// type and parses the sender's bytes when it reads another; any other message crosses as its bytes.
+/// the embedded suite allocated; docs/benchmarks.md). The receiver takes the copy as it is when it
+/// reads the sender's type and parses the sender's bytes when it reads another; any other message
+/// crosses as its bytes.
 /// </summary>
 public abstract class InProcessMessage
 {
