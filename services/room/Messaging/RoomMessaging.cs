@@ -30,7 +30,6 @@ internal sealed class RoomMessaging(
         var o = options.Value;
         var key = request.IdempotencyKey;
         StoredMessage message;
-        RememberedKey? remembered = null;
         Task<int> delivering;
         using (await room.EnterAsync(cancellationToken))
         {
@@ -44,7 +43,7 @@ internal sealed class RoomMessaging(
             {
                 var edges = room.Edges();
                 var stored = earlier.Published ? null : room.History.Get(earlier.Seq);
-                return await RepeatAsync(room.Id, earlier, stored?.Id == earlier.MessageId ? stored : null, edges, cancellationToken);
+                return await RepeatAsync(room, key, earlier, stored?.Id == earlier.MessageId ? stored : null, edges, cancellationToken);
             }
 
             var seq = room.Head.Seq + 1;
@@ -70,8 +69,7 @@ internal sealed class RoomMessaging(
             room.History.Add(message);
             if (key.Length > 0)
             {
-                remembered = new RememberedKey { MessageId = id, Seq = seq, Timestamp = timestamp };
-                room.Keys.Add(key, remembered, now);
+                room.Keys.Add(key, id, seq, timestamp, now);
             }
 
             // Queued for its edges before the room's next message can be: each edge's topic gets a
@@ -81,10 +79,9 @@ internal sealed class RoomMessaging(
 
         metrics.Messages.Add(1);
         var count = await delivering;
-        if (remembered is not null)
+        if (key.Length > 0)
         {
-            remembered.EdgesTargeted = count;
-            remembered.Published = true;
+            room.Keys.MarkPublished(key, message.Seq, count);
         }
 
         return Response(message.Id, message.Seq, message.Timestamp, count);
@@ -180,23 +177,23 @@ internal sealed class RoomMessaging(
             return null;
         }
 
-        var remembered = new RememberedKey { MessageId = record.MessageId, Seq = record.Seq, Timestamp = record.Timestamp };
-        room.Keys.Add(key, remembered, now);
-        return remembered;
+        room.Keys.Add(key, record.MessageId, record.Seq, record.Timestamp, now);
+        return new RememberedKey(record.MessageId, record.Seq, record.Timestamp, Published: false, EdgesTargeted: 0);
     }
 
     // A repeat returns the first result; if the first call did not finish publishing, the repeat
     // publishes the same stored message again (edges and clients de-duplicate on its id).
-    private async Task<PublishToRoomResponse> RepeatAsync(string roomId, RememberedKey first, StoredMessage? unpublished, IReadOnlyList<string> edges, CancellationToken cancellationToken)
+    private async Task<PublishToRoomResponse> RepeatAsync(OwnedRoom room, string key, RememberedKey first, StoredMessage? unpublished, IReadOnlyList<string> edges, CancellationToken cancellationToken)
     {
         metrics.IdempotentRepeats.Add(1);
+        var edgesTargeted = first.EdgesTargeted;
         if (unpublished is not null)
         {
-            first.EdgesTargeted = await DeliverAsync(roomId, unpublished, edges, cancellationToken);
-            first.Published = true;
+            edgesTargeted = await DeliverAsync(room.Id, unpublished, edges, cancellationToken);
+            room.Keys.MarkPublished(key, first.Seq, edgesTargeted);
         }
 
-        return Response(first.MessageId, first.Seq, first.Timestamp, first.EdgesTargeted);
+        return Response(first.MessageId, first.Seq, first.Timestamp, edgesTargeted);
     }
 
     private async Task<int> DeliverAsync(string roomId, StoredMessage message, IReadOnlyList<string> edges, CancellationToken cancellationToken)
