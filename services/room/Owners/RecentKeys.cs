@@ -53,25 +53,28 @@ internal sealed class RecentKeys(TimeSpan window, int capacity, DateTimeOffset l
         lock (_lock)
         {
             Expire(now);
-            var compact = MessageIds.TryCompact(messageId, out var compactId);
-            if (!_keys.TryAdd(hash, new Entry { MessageId = compactId, Seq = seq, Timestamp = timestamp }))
+            if (_keys.ContainsKey(hash))
             {
                 return;
             }
 
-            if (!compact)
-            {
-                _otherIds[hash] = messageId;
-            }
-
-            _order.Enqueue((hash, now.UtcTicks));
-            while (_order.Count > capacity)
+            // The oldest go before the new one comes, so neither the set nor the queue ever holds more
+            // than the cap (the queue's array would double past it).
+            while (_order.Count >= capacity)
             {
                 var (evicted, addedAtTicks) = _order.Dequeue();
                 Forget(evicted);
                 var addedAt = new DateTimeOffset(addedAtTicks, TimeSpan.Zero);
                 _completeSince = addedAt > _completeSince ? addedAt : _completeSince;
             }
+
+            if (!MessageIds.TryCompact(messageId, out var compactId))
+            {
+                _otherIds[hash] = messageId;
+            }
+
+            _keys.Add(hash, new Entry { MessageId = compactId, Seq = seq, Timestamp = timestamp });
+            _order.Enqueue((hash, now.UtcTicks));
         }
     }
 
