@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Suite.Load.Measurement;
 using Suite.Load.Output;
 using Suite.Load.Scenarios;
 using Suite.Load.Targets;
@@ -96,6 +97,7 @@ internal static class LoadProgram
             return 2;
         }
 
+        InlineSocketCompletions.Enable();
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

@@ -275,6 +275,11 @@ internal sealed record LoadSettings
             throw new ArgumentException("soak: pairs must be 0 or more, notify-rate, churn-interval, burst-interval, sample-interval and rss-growth-limit positive, churn-away not negative, burst-share 0..1");
         }
 
+        if (s.Settle <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("--settle must be positive: the connect scenario's idle CPU is measured over it");
+        }
+
         return s.Connections <= 0 || s.ConnectRate <= 0 || s.Rate <= 0 || s.SourceAddresses is < 1 or > 250
             || s.Rooms <= 0 || s.Members < 2 || s.Senders <= 0 || s.SenderRate <= 0 || s.SweepRates.Count == 0 || s.SweepRates.Any(r => r <= 0)
             ? throw new ArgumentException("connections, connect-rate, rate, rooms, senders, sender-rate and rates must be positive, members at least 2; source-addresses 1..250")

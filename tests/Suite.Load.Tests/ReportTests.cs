@@ -188,6 +188,12 @@ public sealed class ReportTests
         Assert.Throws<ArgumentException>(() => LoadSettings.Parse("fanout-sweep", ["--rates", "10,0"]));
     }
 
+    [Fact]
+    public void A_settle_that_is_not_positive_is_refused_by_name()
+    {
+        Assert.Contains("--settle", Assert.Throws<ArgumentException>(() => LoadSettings.Parse("connect", ["--settle", "0s"])).Message);
+    }
+
     private static string Status(IReadOnlyList<TargetRow> rows, string target) => rows.Single(r => r.Target == target).Status;
 
     // Read back from JSON text, as the report reads result files.

@@ -147,6 +147,7 @@ internal static class ScenarioRunner
         ["collectBeforeSample"] = s.CollectBeforeSample,
         ["edgeCpus"] = s.EdgeCpus,
         ["loadCpus"] = LoadCpus(),
+        ["loadInlineSocketCompletions"] = InlineSocketCompletions.Active,
         ["edgeEnv"] = new JsonArray(s.EdgeEnv.Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
     };
 }
