@@ -6,7 +6,7 @@ namespace Suite.Load.Measurement;
 /// <summary>
 /// Runs the generator's socket completions on the socket engine's thread instead of waking a
 /// thread-pool worker for each. Its work per frame is small, and at the fan-out sweep's top step a
-/// worker woken per receive took ~40 % of its core (docs/benchmarks.md, "The sweep's top step measures
+/// worker woken per receive took ~40 % of its core (docs/benchmarks.md, "The sweep's top step measured
 /// the load generator"), so the step measured the generator. For this process only: the runtime reads
 /// the variable once, when the first socket registers with its engine, and it is put back before any
 /// server is started, so no server (the suite's services above all) inherits it.
@@ -57,6 +57,8 @@ internal static class InlineSocketCompletions
 
         receive.OnCompleted(() => offPool.SetResult(!Thread.CurrentThread.IsThreadPoolThread));
         await server.SendAsync(buffer, SocketFlags.None);
-        return await offPool.Task;
+        var result = await offPool.Task;
+        receive.GetResult();
+        return result;
     }
 }
