@@ -154,7 +154,8 @@ internal static class LoadProgram
     }
 
     /// <summary>The folder holding Suite.sln, from the current directory or this assembly's location upwards.</summary>
-    private static string FindRepoRoot()
+    /// <summary>The checkout above the working directory or this program: where the servers it starts are built.</summary>
+    internal static string FindRepoRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Suite.Load.Measurement;
 using Suite.Load.Targets;
@@ -12,9 +11,6 @@ namespace Suite.Load.Tests;
 /// </summary>
 public sealed class InlineSocketCompletionsTests
 {
-    private static readonly string EdgeDll = Path.GetFullPath(typeof(InlineSocketCompletionsTests).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EdgeDll").Value!);
-
     [Fact]
     public async Task The_generator_run_as_a_program_completes_its_receives_off_the_thread_pool_and_says_so()
     {
@@ -22,7 +18,7 @@ public sealed class InlineSocketCompletionsTests
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Suite.Load.dll"), "connect", "--mode", "edge", "--connections", "5", "--settle", "1s", "--out", output },
-            WorkingDirectory = RepoRoot(),
+            WorkingDirectory = LoadProgram.FindRepoRoot(),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -58,7 +54,7 @@ public sealed class InlineSocketCompletionsTests
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(1));
-        await using var edge = await EdgeProcess.StartAsync(EdgeDll, new LoadSettings().SigningKey, [], timeout.Token, edgeId: "edge-inline");
+        await using var edge = await EdgeProcess.StartAsync(LoadSmokeTests.EdgeDll, new LoadSettings().SigningKey, [], timeout.Token, edgeId: "edge-inline");
         var pids = ((ISystemUnderTest)edge).ServerProcessIds();
         Assert.NotEmpty(pids);
         foreach (var pid in pids)
@@ -66,18 +62,5 @@ public sealed class InlineSocketCompletionsTests
             var environment = (await File.ReadAllTextAsync($"/proc/{pid}/environ", timeout.Token)).Split('\0');
             Assert.DoesNotContain(environment, entry => entry.StartsWith(InlineSocketCompletions.Variable + "=", StringComparison.Ordinal));
         }
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Suite.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Suite.sln above " + AppContext.BaseDirectory);
     }
 }

@@ -13,7 +13,7 @@ namespace Suite.Load.Tests;
 /// </summary>
 public sealed class LoadSmokeTests
 {
-    private static readonly string EdgeDll = Path.GetFullPath(typeof(LoadSmokeTests).Assembly
+    internal static readonly string EdgeDll = Path.GetFullPath(typeof(LoadSmokeTests).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EdgeDll").Value!);
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class InlineSocketCompletions
     public static bool? Active { get; private set; }
 
     /// <summary>Call before this process opens any socket; later, the engine already chose.</summary>
-    public static bool Enable()
+    public static void Enable()
     {
         var inherited = Environment.GetEnvironmentVariable(Variable);
         Environment.SetEnvironmentVariable(Variable, "1");
@@ -28,7 +28,6 @@ internal static class InlineSocketCompletions
             // Blocking here keeps the caller on its own thread: the probe's continuation runs on the
             // engine's thread when completions are inline, and must not carry the program with it.
             Active = ProbeAsync().GetAwaiter().GetResult();
-            return Active.Value;
         }
         finally
         {
