@@ -23,6 +23,7 @@ public sealed class Connection
     public const int BatchBytes = 32 * 1024;
 
     private RateBudget _rate;
+    private SweepWheel? _wheel;
     private int _state;
     private long _lastClientFrameTicks;
     private CloseRequest? _close;
@@ -136,7 +137,12 @@ public sealed class Connection
         }
     }
 
-    public void Authenticate(ClientIdentity identity) => Identity = identity;
+    /// <summary>Sets who the client is; the sweep looks again at once, as the token's expiry is new.</summary>
+    public void Authenticate(ClientIdentity identity)
+    {
+        Identity = identity;
+        Wheel?.Wake(this);
+    }
 
     internal bool EnterAuthenticationBacklog() => Interlocked.CompareExchange(ref _inAuthenticationBacklog, 1, 0) == 0;
 
@@ -181,14 +187,27 @@ public sealed class Connection
         }
     }
 
-    /// <summary>Takes one frame of <paramref name="bytes"/> from this second's budget; false when over it.</summary>
-    public bool TryConsumeRate(int bytes) => _rate.TryConsume(bytes);
+    /// <summary>
+    /// Takes one frame of <paramref name="bytes"/> from the budget of the second the client's last
+    /// frame arrived in (<see cref="Touch"/>, called first for every frame); false when over it.
+    /// </summary>
+    public bool TryConsumeRate(int bytes) => _rate.TryConsume(bytes, Volatile.Read(ref _lastClientFrameTicks) / TimeSpan.TicksPerSecond);
 
-    /// <summary>Refused frames since the last tick.</summary>
+    /// <summary>Frames refused in the second of the client's last frame.</summary>
     public int RateStrikes => _rate.Refused;
 
-    /// <summary>The one-second tick: refill the budget and forget old strikes.</summary>
-    public void ReplenishRate() => _rate.Refill();
+    /// <summary>The sweep's schedule this connection is in while registered (<see cref="ConnectionRegistry"/>); null before and after.</summary>
+    internal SweepWheel? Wheel
+    {
+        get => Volatile.Read(ref _wheel);
+        set => Volatile.Write(ref _wheel, value);
+    }
+
+    /// <summary>For the sweep only: the second this connection is due to be visited in.</summary>
+    internal long SweepSecond { get; set; }
+
+    /// <summary>For the sweep only: the number of the last sweep that visited this connection.</summary>
+    internal long LastSweep { get; set; }
 
     /// <summary>
     /// Called by the send pump before it first waits for a frame: from then on <see cref="Send"/>
@@ -472,6 +491,9 @@ public sealed class Connection
         return now.UtcTicks >= _closeDeadlineTicks;
     }
 
+    /// <summary>When the close timeout started by <see cref="CloseOverdue"/> ends; 0 before it started.</summary>
+    internal long CloseDeadlineTicks => _closeDeadlineTicks;
+
     /// <summary>The first request wins; the send pump carries it out after the queue (or at once, without flush).</summary>
     public bool RequestClose(CloseRequest request)
     {
@@ -482,6 +504,9 @@ public sealed class Connection
 
         TransitionTo(ConnectionState.Closing);
         Queue.Complete();
+        // The close timeout starts when the sweep first sees the close: at its next tick, not at
+        // the connection's next scheduled visit.
+        Wheel?.Wake(this);
         return true;
     }
 

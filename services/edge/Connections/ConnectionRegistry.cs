@@ -26,10 +26,20 @@ public sealed class ConnectionRegistry
         }
     }
 
-    public void Add(Connection connection) => _connections[connection.Id] = connection;
+    /// <summary>When the sweep looks at each registered connection next.</summary>
+    public SweepWheel Wheel { get; } = new();
+
+    /// <summary>Registers <paramref name="connection"/>; the next sweep looks at it first.</summary>
+    public void Add(Connection connection)
+    {
+        _connections[connection.Id] = connection;
+        connection.Wheel = Wheel;
+        Wheel.Wake(connection);
+    }
 
     public void Remove(Connection connection)
     {
+        connection.Wheel = null;
         if (_connections.TryRemove(connection.Id, out _) && _connections.IsEmpty)
         {
             Volatile.Read(ref _empty)?.TrySetResult();

@@ -127,6 +127,16 @@ public sealed class WebSocketTransport : Stream
         return HeartbeatOutcome.None;
     }
 
+    /// <summary>
+    /// When <see cref="Heartbeat"/> next has something to do, as of its last call: the ping's timeout
+    /// while one is unanswered, else the end of the interval since the client was last heard;
+    /// <see cref="long.MaxValue"/> with keep-alive off.
+    /// </summary>
+    public long HeartbeatDueTicks(TimeSpan interval, TimeSpan timeout) =>
+        interval <= TimeSpan.Zero ? long.MaxValue
+        : _pingSentTicks != 0 ? _pingSentTicks + timeout.Ticks
+        : _lastHeardTicks + interval.Ticks;
+
     // Pooled: a read that has to wait (a frame still arriving, a zero-byte read) allocates a
     // state-machine box, and after ping rounds the heap held ~2.4 of them per idle connection
     // (416 B, bench/memory.sh) while each idle socket still waited here; a pooled box goes back to

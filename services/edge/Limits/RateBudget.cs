@@ -1,50 +1,44 @@
-using System.Runtime.CompilerServices;
-
 namespace Suite.Edge.Limits;
 
 /// <summary>
-/// A connection's frames and bytes allowed per second, refilled by the edge-wide sweeper tick.
+/// A connection's frames and bytes allowed per second. The second is the caller's (the connection's
+/// clock second of the frame being counted): a budget starts over by itself when a frame falls in a
+/// new second, so nothing has to visit every connection every second to refill it.
 /// Not System.Threading.RateLimiting: its limiters either run a timer each (two per connection at
-/// 100k connections) or refill from the wall clock when asked, which the sweeper's injected clock
-/// cannot drive; two counters per connection do the same job in 8 bytes.
+/// 100k connections) or refill from the wall clock when asked, which the edge's injected clock
+/// cannot drive; a few counters per connection do the same job.
 /// </summary>
+/// <remarks>Used by one thread at a time: a connection's frames are handled one after another.</remarks>
 public struct RateBudget(int framesPerSecond, int bytesPerSecond)
 {
+    private long _second;
     private int _frames;
     private int _bytes;
     private int _refused;
 
-    /// <summary>Frames refused since the last refill.</summary>
-    public readonly int Refused => Volatile.Read(ref Unsafe.AsRef(in _refused));
+    /// <summary>Frames refused in the second of the last frame counted.</summary>
+    public readonly int Refused => _refused;
 
-    /// <summary>Counts one frame of <paramref name="bytes"/>; false (and counted as refused) when over either budget.</summary>
-    public bool TryConsume(int bytes)
+    /// <summary>Counts one frame of <paramref name="bytes"/> in <paramref name="second"/>; false (and counted as refused) when over either budget.</summary>
+    public bool TryConsume(int bytes, long second)
     {
-        var frames = Interlocked.Increment(ref _frames);
-        var total = Interlocked.Add(ref _bytes, bytes);
+        if (second != _second)
+        {
+            _second = second;
+            _frames = 0;
+            _bytes = 0;
+            _refused = 0;
+        }
+
+        _frames++;
+        _bytes = (int)Math.Min(int.MaxValue, (long)_bytes + bytes);
         // A frame bigger than the whole byte budget passes alone in an otherwise empty second.
-        if (frames <= framesPerSecond && (total <= bytesPerSecond || frames == 1))
+        if (_frames <= framesPerSecond && (_bytes <= bytesPerSecond || _frames == 1))
         {
             return true;
         }
 
-        Interlocked.Increment(ref _refused);
+        _refused++;
         return false;
-    }
-
-    /// <summary>
-    /// Starts a new second. A budget nothing was taken from is left unwritten: the sweep refills every
-    /// connection every second, and most are idle, so reading first spares them a write each.
-    /// </summary>
-    public void Refill()
-    {
-        if (Volatile.Read(ref _frames) == 0 && Volatile.Read(ref _bytes) == 0 && Volatile.Read(ref _refused) == 0)
-        {
-            return;
-        }
-
-        Volatile.Write(ref _frames, 0);
-        Volatile.Write(ref _bytes, 0);
-        Volatile.Write(ref _refused, 0);
     }
 }

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+
+namespace Suite.Edge.Connections;
+
+/// <summary>
+/// When the sweep has to look at each connection: a wheel of one-second slots, each holding the
+/// connections due in that second, so a sweep visits only the connections something is due for (a
+/// ping, a timeout, a token's end) instead of every connection every second.
+/// </summary>
+/// <remarks>
+/// Deadlines move only later between visits (a client frame, a pong), except a close and a new
+/// token, which <see cref="Wake"/> the connection for the next sweep. A visit finds the deadlines
+/// as they are then and files the connection under the next one; a connection filed twice is
+/// visited only under the second it is due in (<see cref="Connection.SweepSecond"/>), and one that
+/// left the registry is dropped. Everything but <see cref="Wake"/> runs on the sweep's one thread.
+/// </remarks>
+public sealed class SweepWheel
+{
+    /// <summary>How far ahead a connection can be filed; one due later is looked at again after this.</summary>
+    public static readonly TimeSpan Horizon = TimeSpan.FromSeconds(Slots - 1);
+
+    private const int Slots = 64;
+
+    private readonly List<Connection>[] _slots = Enumerable.Range(0, Slots).Select(_ => new List<Connection>()).ToArray();
+    private readonly ConcurrentQueue<Connection> _woken = new();
+    private List<Connection> _spare = [];
+    private long _lastSecond = long.MinValue;
+    private long _sweeps;
+
+    /// <summary>Visits <paramref name="connection"/> at the next sweep (any thread).</summary>
+    public void Wake(Connection connection) => _woken.Enqueue(connection);
+
+    /// <summary>
+    /// The connections due by <paramref name="now"/> and those woken since the last sweep, each once;
+    /// every one of them must be filed again with <see cref="File"/> (or have left the registry).
+    /// </summary>
+    public List<Connection> TakeDue(DateTimeOffset now, List<Connection> due)
+    {
+        due.Clear();
+        var sweep = ++_sweeps;
+        var second = Second(now.UtcTicks);
+        while (_woken.TryDequeue(out var woken))
+        {
+            Take(woken, sweep, due);
+        }
+
+        // Seconds since the last sweep, each slot at most once (a clock that jumped past the whole
+        // wheel finds every filed connection due).
+        var first = _lastSecond == long.MinValue ? second : Math.Max(_lastSecond + 1, second - Slots + 1);
+        for (var s = first; s <= second; s++)
+        {
+            var slot = _slots[Index(s)];
+            if (slot.Count == 0)
+            {
+                continue;
+            }
+
+            // Swapped out before the visits, which file connections into other slots.
+            _slots[Index(s)] = _spare;
+            foreach (var connection in slot)
+            {
+                // Filed since under a later second (woken and visited): that entry stands, not this one.
+                if (connection.SweepSecond <= second)
+                {
+                    Take(connection, sweep, due);
+                }
+            }
+
+            slot.Clear();
+            _spare = slot;
+        }
+
+        _lastSecond = Math.Max(_lastSecond, second);
+        return due;
+    }
+
+    /// <summary>Files <paramref name="connection"/> under the second <paramref name="dueTicks"/> falls in (at least the next one, at most <see cref="Horizon"/> ahead).</summary>
+    public void File(Connection connection, long dueTicks, DateTimeOffset now)
+    {
+        var second = Second(now.UtcTicks);
+        // The second the deadline falls in: the sweep in it may come before the deadline (it finds
+        // nothing due and files the connection for the next one), but the first sweep at or after
+        // the deadline always visits, as a walk over every connection every second did.
+        var dueSecond = Math.Clamp(dueTicks / TimeSpan.TicksPerSecond, second + 1, second + Slots - 1);
+        connection.SweepSecond = dueSecond;
+        _slots[Index(dueSecond)].Add(connection);
+    }
+
+    private static void Take(Connection connection, long sweep, List<Connection> due)
+    {
+        if (connection.LastSweep != sweep && connection.Wheel is not null)
+        {
+            connection.LastSweep = sweep;
+            due.Add(connection);
+        }
+    }
+
+    private static long Second(long ticks) => ticks / TimeSpan.TicksPerSecond;
+
+    private static int Index(long second) => (int)(second & (Slots - 1));
+}
