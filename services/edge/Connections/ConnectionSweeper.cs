@@ -47,10 +47,14 @@ public sealed partial class ConnectionSweeper(
         var auth = authOptions.Value;
         lock (_due)
         {
-            var pings = PingsPerTick(registry.Count, options.HeartbeatInterval);
+            var pings = new PingBudget(PingsPerTick(registry.Count, options.HeartbeatInterval));
             foreach (var connection in registry.Wheel.TakeDue(now, _due))
             {
-                registry.Wheel.File(connection, Visit(connection, now, options, auth, ref pings), now);
+                var due = Visit(connection, now, options, auth, ref pings);
+                // Only a ping held back (this tick's share is spent, or a write is under way) is
+                // still due: the held-back ones come back over the next ticks at the same rate,
+                // not all of them every tick until each got its turn.
+                registry.Wheel.File(connection, due > now.UtcTicks ? due : pings.Retry(now), now);
             }
 
             _due.Clear();
@@ -58,7 +62,7 @@ public sealed partial class ConnectionSweeper(
     }
 
     // Does what is due for one connection and returns when it is next due (in ticks).
-    private long Visit(Connection connection, DateTimeOffset now, ConnectionOptions options, AuthOptions auth, ref int pings)
+    private long Visit(Connection connection, DateTimeOffset now, ConnectionOptions options, AuthOptions auth, ref PingBudget pings)
     {
         if (connection.Close is not null)
         {
@@ -75,10 +79,10 @@ public sealed partial class ConnectionSweeper(
             return connection.CloseDeadlineTicks;
         }
 
-        var heartbeat = connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout, mayPing: pings > 0);
+        var heartbeat = connection.Transport?.Heartbeat(now, options.HeartbeatInterval, options.HeartbeatTimeout, mayPing: pings.Left > 0);
         if (heartbeat == HeartbeatOutcome.Pinged)
         {
-            pings--;
+            pings.Left--;
         }
         else if (heartbeat == HeartbeatOutcome.Dead)
         {
@@ -142,6 +146,17 @@ public sealed partial class ConnectionSweeper(
         }
 
         return due;
+    }
+
+    // This tick's pings, and when the ones held back over it are looked at again.
+    private struct PingBudget(int perTick)
+    {
+        private readonly int _perTick = Math.Max(1, perTick);
+        private int _heldBack;
+
+        public int Left { get; set; } = perTick;
+
+        public long Retry(DateTimeOffset now) => (now + Tick * (1 + (_heldBack++ / _perTick))).UtcTicks;
     }
 
     /// <summary>

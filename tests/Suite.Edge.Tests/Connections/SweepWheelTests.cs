@@ -114,6 +114,42 @@ public sealed class SweepWheelTests : IDisposable
         Assert.Equal((Start + TimeSpan.FromSeconds(60)).UtcTicks / TimeSpan.TicksPerSecond, connection.SweepSecond);
     }
 
+    [Fact]
+    public void Pings_held_back_by_the_tick_budget_come_back_at_that_rate_rather_than_every_tick()
+    {
+        var clients = Enumerable.Range(0, 200).Select(i => Connect($"user-{i}")).ToList();
+        _sweeper.Sweep(Start + TimeSpan.FromSeconds(1));
+        var perTick = ConnectionSweeper.PingsPerTick(clients.Count, _options.HeartbeatInterval);
+        Assert.Equal(64, perTick);
+
+        var pinged = 0;
+        for (var second = 30; second <= 33; second++)
+        {
+            var visitsBefore = clients.Select(c => c.Connection.LastSweep).ToList();
+            _sweeper.Sweep(Start + TimeSpan.FromSeconds(second));
+            var visited = clients.Where((c, i) => c.Connection.LastSweep != visitsBefore[i]).Count();
+            var pingedNow = clients.Count(c => TakePing(c.Wire));
+            pinged += pingedNow;
+
+            Assert.Equal(Math.Min(perTick, clients.Count - (pinged - pingedNow)), pingedNow);
+            // The first due tick looks at all 200; after that only the ones whose turn it is.
+            Assert.Equal(second == 30 ? clients.Count : pingedNow, visited);
+        }
+
+        Assert.Equal(clients.Count, pinged);
+    }
+
+    private static bool TakePing(PipeReader wire)
+    {
+        if (!wire.TryRead(out var read))
+        {
+            return false;
+        }
+
+        wire.AdvanceTo(read.Buffer.End);
+        return true;
+    }
+
     private (Connection Connection, PipeReader Wire) Connect(string user) => Connect(user, out _);
 
     private (Connection Connection, PipeReader Wire) Connect(string user, out PipeWriter fromClient)
