@@ -109,7 +109,7 @@ public sealed partial class ConnectionSweeper(
                 break;
         }
 
-        return NextDueTicks(connection, options, auth);
+        return NextDueTicks(connection, now, options, auth);
     }
 
     private static long Close(Connection connection, CloseRequest request, DateTimeOffset now, ConnectionOptions options)
@@ -121,14 +121,16 @@ public sealed partial class ConnectionSweeper(
 
     // The earliest of the deadlines the visit checks, as they stand after it; a deadline that moves
     // earlier between visits (a close, a new token) wakes the connection instead.
-    private static long NextDueTicks(Connection connection, ConnectionOptions options, AuthOptions auth)
+    private static long NextDueTicks(Connection connection, DateTimeOffset now, ConnectionOptions options, AuthOptions auth)
     {
         var due = connection.Transport?.HeartbeatDueTicks(options.HeartbeatInterval, options.HeartbeatTimeout) ?? long.MaxValue;
         var lastFrame = connection.LastClientFrameAt;
         switch (connection.State)
         {
-            case ConnectionState.Connecting or ConnectionState.Authenticating when connection.Identity is null:
-                due = Math.Min(due, (connection.ConnectedAt + auth.AuthTimeout).UtcTicks);
+            case ConnectionState.Connecting or ConnectionState.Authenticating:
+                // Without a token: its auth timeout. With one, it is between its token and Active (the
+                // edge is telling presence), which takes moments: looked at every second until Active.
+                due = Math.Min(due, connection.Identity is null ? (connection.ConnectedAt + auth.AuthTimeout).UtcTicks : (now + Tick).UtcTicks);
                 break;
             case ConnectionState.Active or ConnectionState.Idle:
                 due = Math.Min(due, (lastFrame + options.IdleTimeout).UtcTicks);

@@ -139,6 +139,27 @@ public sealed class SweepWheelTests : IDisposable
         Assert.Equal(clients.Count, pinged);
     }
 
+    [Fact]
+    public void A_connection_between_its_token_and_active_is_looked_at_every_second_until_active()
+    {
+        var (connection, _) = Connect("frank", active: false);
+        var visits = new List<long>();
+        for (var second = 1; second <= 3; second++)
+        {
+            _sweeper.Sweep(Start + TimeSpan.FromSeconds(second));
+            visits.Add(connection.LastSweep);
+        }
+
+        Assert.Equal(3, visits.Distinct().Count());
+
+        // Active: its next deadline is the ping's, half a minute on.
+        connection.TransitionTo(ConnectionState.Active);
+        _sweeper.Sweep(Start + TimeSpan.FromSeconds(4));
+        var activeVisit = connection.LastSweep;
+        _sweeper.Sweep(Start + TimeSpan.FromSeconds(5));
+        Assert.Equal(activeVisit, connection.LastSweep);
+    }
+
     private static bool TakePing(PipeReader wire)
     {
         if (!wire.TryRead(out var read))
@@ -150,9 +171,9 @@ public sealed class SweepWheelTests : IDisposable
         return true;
     }
 
-    private (Connection Connection, PipeReader Wire) Connect(string user) => Connect(user, out _);
+    private (Connection Connection, PipeReader Wire) Connect(string user, bool active = true) => Connect(user, out _, active);
 
-    private (Connection Connection, PipeReader Wire) Connect(string user, out PipeWriter fromClient)
+    private (Connection Connection, PipeReader Wire) Connect(string user, out PipeWriter fromClient, bool active = true)
     {
         var input = new Pipe();
         var output = new Pipe();
@@ -161,7 +182,11 @@ public sealed class SweepWheelTests : IDisposable
         fromClient = input.Writer;
         var connection = new Connection(user, null, new SendQueue(new SendQueueOptions(), TimeProvider.System), _options, Start, transport);
         connection.Authenticate(new ClientIdentity(user, null, new HashSet<string>(), null, null, []));
-        connection.TransitionTo(ConnectionState.Active);
+        if (active)
+        {
+            connection.TransitionTo(ConnectionState.Active);
+        }
+
         _registry.Add(connection);
         return (connection, output.Reader);
     }
