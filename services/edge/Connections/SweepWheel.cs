@@ -10,9 +10,10 @@ namespace Suite.Edge.Connections;
 /// <remarks>
 /// Deadlines move only later between visits (a client frame, a pong), except a close and a new
 /// token, which <see cref="Wake"/> the connection for the next sweep. A visit finds the deadlines
-/// as they are then and files the connection under the next one; a connection filed twice is
-/// visited only under the second it is due in (<see cref="Connection.SweepSecond"/>), and one that
-/// left the registry is dropped. Everything but <see cref="Wake"/> runs on the sweep's one thread.
+/// as they are then and files the connection under the next one; an entry a later filing left
+/// behind is dropped when its slot comes round (<see cref="Connection.SweepSecond"/>), a connection
+/// found twice in one sweep is visited once, and one that left the registry is dropped. Everything
+/// but <see cref="Wake"/> runs on the sweep's one thread (the visits come after <see cref="TakeDue"/>).
 /// </remarks>
 public sealed class SweepWheel
 {
@@ -23,7 +24,6 @@ public sealed class SweepWheel
 
     private readonly List<Connection>[] _slots = Enumerable.Range(0, Slots).Select(_ => new List<Connection>()).ToArray();
     private readonly ConcurrentQueue<Connection> _woken = new();
-    private List<Connection> _spare = [];
     private long _lastSecond = long.MinValue;
     private long _sweeps;
 
@@ -50,13 +50,6 @@ public sealed class SweepWheel
         for (var s = first; s <= second; s++)
         {
             var slot = _slots[Index(s)];
-            if (slot.Count == 0)
-            {
-                continue;
-            }
-
-            // Swapped out before the visits, which file connections into other slots.
-            _slots[Index(s)] = _spare;
             foreach (var connection in slot)
             {
                 // Filed since under a later second (woken and visited): that entry stands, not this one.
@@ -67,7 +60,6 @@ public sealed class SweepWheel
             }
 
             slot.Clear();
-            _spare = slot;
         }
 
         _lastSecond = Math.Max(_lastSecond, second);
