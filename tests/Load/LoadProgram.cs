@@ -153,8 +153,10 @@ internal static class LoadProgram
         await File.WriteAllTextAsync(path, json + Environment.NewLine);
     }
 
-    /// <summary>The folder holding Suite.sln, from the current directory or this assembly's location upwards.</summary>
-    /// <summary>The checkout above the working directory or this program: where the servers it starts are built.</summary>
+    /// <summary>
+    /// The folder holding Suite.sln, from the current directory upwards first, then from this program's
+    /// location: where the servers it starts are built (so a run from one checkout measures that one's).
+    /// </summary>
     internal static string FindRepoRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })

@@ -61,7 +61,9 @@ public sealed partial class ConnectionSweeper(
         }
     }
 
-    // Does what is due for one connection and returns when it is next due (in ticks).
+    // Does what is due for one connection and returns when it is next due (in ticks): the earliest of
+    // the deadlines it checked that have not passed. A deadline that moves earlier between visits (a
+    // close, a new token) wakes the connection instead.
     private long Visit(Connection connection, DateTimeOffset now, ConnectionOptions options, AuthOptions auth, ref PingBudget pings)
     {
         if (connection.Close is not null)
@@ -91,25 +93,60 @@ public sealed partial class ConnectionSweeper(
             return (now + Tick).UtcTicks;
         }
 
-        var quiet = now - connection.LastClientFrameAt;
-        switch (connection.State)
+        // Each deadline is checked and, if it has not passed, is a candidate for the next visit.
+        var due = connection.Transport?.HeartbeatDueTicks(options.HeartbeatInterval, options.HeartbeatTimeout) ?? long.MaxValue;
+        var lastFrame = connection.LastClientFrameAt;
+        var state = connection.State;
+        switch (state)
         {
-            // A connection whose token was accepted is past the client's part: the edge is
-            // still telling presence (bounded by the upstream deadline), and a busy edge must not
-            // close it for its own slowness (a reconnect storm's retries would only add to it).
-            case ConnectionState.Connecting or ConnectionState.Authenticating when connection.Identity is null && now - connection.ConnectedAt >= auth.AuthTimeout:
-                return Close(connection, new CloseRequest(CloseCodes.AuthFailed, "no valid auth within the auth timeout", Flush: true), now, options);
-            case ConnectionState.Active or ConnectionState.Idle when quiet >= options.IdleTimeout:
-                return Close(connection, new CloseRequest(CloseCodes.IdleTimeout, $"idle for {options.IdleTimeout.TotalSeconds:0}s", Flush: true), now, options);
-            case ConnectionState.Active or ConnectionState.Idle when connection.Identity?.TokenExpiresAt is { } expiresAt && auth.SessionEndsAt(expiresAt) <= now:
-                return Close(connection, new CloseRequest(CloseCodes.TokenExpired, "token expired; reconnect with a fresh token", Flush: true), now, options);
-            case ConnectionState.Active when quiet >= options.IdleAfter:
-                connection.TransitionTo(ConnectionState.Idle);
-                ConnectionsLog.StateChanged(logger, connection.Id, ConnectionState.Idle);
-                break;
-        }
+            case ConnectionState.Connecting or ConnectionState.Authenticating when connection.Identity is null:
+                var authEnds = connection.ConnectedAt + auth.AuthTimeout;
+                return authEnds <= now
+                    ? Close(connection, new CloseRequest(CloseCodes.AuthFailed, "no valid auth within the auth timeout", Flush: true), now, options)
+                    : Math.Min(due, authEnds.UtcTicks);
+            case ConnectionState.Connecting or ConnectionState.Authenticating:
+                // A connection whose token was accepted is past the client's part: the edge is still
+                // telling presence (bounded by the upstream deadline), and a busy edge must not close
+                // it for its own slowness (a reconnect storm's retries would only add to it). That
+                // takes moments: it is looked at every second until Active, when its token's end counts.
+                return Math.Min(due, (now + Tick).UtcTicks);
+            case ConnectionState.Active or ConnectionState.Idle:
+                var idleEnds = lastFrame + options.IdleTimeout;
+                if (idleEnds <= now)
+                {
+                    return Close(connection, new CloseRequest(CloseCodes.IdleTimeout, $"idle for {options.IdleTimeout.TotalSeconds:0}s", Flush: true), now, options);
+                }
 
-        return NextDueTicks(connection, now, options, auth);
+                if (connection.Identity?.TokenExpiresAt is { } expiresAt)
+                {
+                    var sessionEnds = auth.SessionEndsAt(expiresAt);
+                    if (sessionEnds <= now)
+                    {
+                        return Close(connection, new CloseRequest(CloseCodes.TokenExpired, "token expired; reconnect with a fresh token", Flush: true), now, options);
+                    }
+
+                    due = Math.Min(due, sessionEnds.UtcTicks);
+                }
+
+                due = Math.Min(due, idleEnds.UtcTicks);
+                if (state == ConnectionState.Active)
+                {
+                    var idleAt = lastFrame + options.IdleAfter;
+                    if (idleAt > now)
+                    {
+                        due = Math.Min(due, idleAt.UtcTicks);
+                    }
+                    else
+                    {
+                        connection.TransitionTo(ConnectionState.Idle);
+                        ConnectionsLog.StateChanged(logger, connection.Id, ConnectionState.Idle);
+                    }
+                }
+
+                return due;
+            default:
+                return due;
+        }
     }
 
     private static long Close(Connection connection, CloseRequest request, DateTimeOffset now, ConnectionOptions options)
@@ -117,37 +154,6 @@ public sealed partial class ConnectionSweeper(
         connection.RequestClose(request);
         connection.CloseOverdue(now, options.CloseTimeout);
         return connection.CloseDeadlineTicks;
-    }
-
-    // The earliest of the deadlines the visit checks, as they stand after it; a deadline that moves
-    // earlier between visits (a close, a new token) wakes the connection instead.
-    private static long NextDueTicks(Connection connection, DateTimeOffset now, ConnectionOptions options, AuthOptions auth)
-    {
-        var due = connection.Transport?.HeartbeatDueTicks(options.HeartbeatInterval, options.HeartbeatTimeout) ?? long.MaxValue;
-        var lastFrame = connection.LastClientFrameAt;
-        switch (connection.State)
-        {
-            case ConnectionState.Connecting or ConnectionState.Authenticating:
-                // Without a token: its auth timeout. With one, it is between its token and Active (the
-                // edge is telling presence), which takes moments: looked at every second until Active.
-                due = Math.Min(due, connection.Identity is null ? (connection.ConnectedAt + auth.AuthTimeout).UtcTicks : (now + Tick).UtcTicks);
-                break;
-            case ConnectionState.Active or ConnectionState.Idle:
-                due = Math.Min(due, (lastFrame + options.IdleTimeout).UtcTicks);
-                if (connection.Identity?.TokenExpiresAt is { } expiresAt)
-                {
-                    due = Math.Min(due, auth.SessionEndsAt(expiresAt).UtcTicks);
-                }
-
-                if (connection.State == ConnectionState.Active)
-                {
-                    due = Math.Min(due, (lastFrame + options.IdleAfter).UtcTicks);
-                }
-
-                break;
-        }
-
-        return due;
     }
 
     // This tick's pings, and when the ones held back over it are looked at again.

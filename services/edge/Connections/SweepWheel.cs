@@ -17,9 +17,6 @@ namespace Suite.Edge.Connections;
 /// </remarks>
 public sealed class SweepWheel
 {
-    /// <summary>How far ahead a connection can be filed; one due later is looked at again after this.</summary>
-    public static readonly TimeSpan Horizon = TimeSpan.FromSeconds(Slots - 1);
-
     private const int Slots = 64;
 
     private readonly List<Connection>[] _slots = Enumerable.Range(0, Slots).Select(_ => new List<Connection>()).ToArray();
@@ -66,7 +63,7 @@ public sealed class SweepWheel
         return due;
     }
 
-    /// <summary>Files <paramref name="connection"/> under the second <paramref name="dueTicks"/> falls in (at least the next one, at most <see cref="Horizon"/> ahead).</summary>
+    /// <summary>Files <paramref name="connection"/> under the second <paramref name="dueTicks"/> falls in (at least the next one, at most 63 s ahead: one due later is looked at again then).</summary>
     public void File(Connection connection, long dueTicks, DateTimeOffset now)
     {
         var second = Second(now.UtcTicks);
