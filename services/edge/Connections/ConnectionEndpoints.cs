@@ -1,4 +1,5 @@
 using Suite.ServiceDefaults.Publishing;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Instrumentation.AspNetCore;
@@ -40,6 +41,9 @@ public static class ConnectionEndpoints
         services.AddSingleton<ClientCommands>();
         services.AddSingleton<ConnectionHandler>();
         services.AddSingleton<ConnectionAcceptor>();
+        services.AddSingleton<ClientHandshake>();
+        // Registered after Kestrel's socket transport, so Kestrel asks this one first.
+        services.AddSingleton<IConnectionListenerFactory, ClientListenerFactory>();
         WebSocketHandshake.AddToListenPorts(services);
         services.AddOptions<SocketTransportOptions>().Configure<IOptions<ConnectionOptions>>((sockets, connections) =>
             sockets.UnsafePreferInlineScheduling |= connections.Value.InlineSocketScheduling);
@@ -84,7 +88,7 @@ public static class ConnectionEndpoints
         if (!context.WebSockets.IsWebSocketRequest)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return context.Response.WriteAsync(WebSocketHandshake.NotWebSocketMessage, context.RequestAborted);
+            return context.Response.WriteAsync(ClientHandshake.NotWebSocketMessage, context.RequestAborted);
         }
 
         if (!Subprotocols.TryChoose(context.WebSockets.WebSocketRequestedProtocols, out var encoding, out var echo))

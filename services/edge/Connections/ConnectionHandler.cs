@@ -133,7 +133,10 @@ public sealed partial class ConnectionHandler(
                             return;
                         }
 
-                        await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+                        using (transport?.WatchForEnd() ?? default)
+                        {
+                            await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+                        }
                     }
                     finally
                     {
@@ -177,6 +180,11 @@ public sealed partial class ConnectionHandler(
                 ConnectionsLog.Closed(logger, connection.Id, connection.Identity?.UserId, code, connection.Close?.Reason ?? "");
                 connection.Socket.Dispose();
             }
+        }
+        catch (Exception ex)
+        {
+            // Nobody awaits a connection of the edge's own listener (Kestrel logged its own connections' failures).
+            ConnectionsLog.Failed(logger, connection.Id, ex);
         }
         finally
         {

@@ -28,4 +28,7 @@ internal static partial class ConnectionsLog
 
     [LoggerMessage(9, LogLevel.Information, "Connection {ConnectionId}: presence knows it now, after its Connect failed at first")]
     public static partial void PresenceConnectRepaired(ILogger logger, string connectionId);
+
+    [LoggerMessage(10, LogLevel.Error, "Connection {ConnectionId} failed")]
+    public static partial void Failed(ILogger logger, string connectionId, Exception exception);
 }

@@ -42,8 +42,9 @@ public sealed class WebSocketTransport : Stream
     private const int MaxControlPayload = 125;
 
     private readonly PipeReader _input;
-    private readonly PipeWriter _output;
+    private readonly PipeWriter? _output;
     private readonly Socket? _socket;
+    private readonly bool _ownsSocket;
 
     // Writes are ordered under the transport's own monitor rather than a Lock object per connection
     // (40 B): uncontended, a monitor lives in the object header. Nothing else locks a transport.
@@ -67,10 +68,17 @@ public sealed class WebSocketTransport : Stream
     /// The connection's socket, written directly (see <see cref="WriteFrameAsync"/>); the caller
     /// writes nothing more to <paramref name="output"/>, or bytes could reach the client out of order.
     /// </param>
-    public WebSocketTransport(PipeReader input, PipeWriter output, DateTimeOffset now, Socket? socket = null)
+    /// <param name="ownsSocket">Closing the transport closes <paramref name="socket"/> (no Kestrel connection owns it).</param>
+    public WebSocketTransport(PipeReader input, PipeWriter? output, DateTimeOffset now, Socket? socket = null, bool ownsSocket = false)
     {
+        if (socket is null && output is null)
+        {
+            throw new ArgumentException("A transport writes to its socket or its output pipe.", nameof(output));
+        }
+
         _input = input;
         _output = output;
+        _ownsSocket = ownsSocket && socket is not null;
         _lastHeardTicks = now.UtcTicks;
         if (socket is not null)
         {
@@ -80,6 +88,9 @@ public sealed class WebSocketTransport : Stream
             _socket = socket;
         }
     }
+
+    /// <summary>The connection runs on its bare socket, accepted by the edge's own listener (<see cref="ClientListenerFactory"/>), not on a Kestrel connection.</summary>
+    public bool OwnsSocket => _ownsSocket;
 
     public override bool CanRead => true;
 
@@ -221,6 +232,12 @@ public sealed class WebSocketTransport : Stream
         return result.IsCompleted && data.IsEmpty ? InputArrival.End : InputArrival.Frame;
     }
 
+    /// <summary>
+    /// Over the edge's own listener, notices a client that leaves while its message is handled
+    /// (<see cref="SocketReader.WatchForEnd"/>); Kestrel's receive loop does that for its connections.
+    /// </summary>
+    public SocketReader.Watch WatchForEnd() => _input is SocketReader reader ? reader.WatchForEnd() : default;
+
     /// <summary>The socket's own frames (close, pong); each is one whole frame.</summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -282,8 +299,10 @@ public sealed class WebSocketTransport : Stream
     {
         if (_socket is not { } socket)
         {
-            _output.Write(frame.Span);
-            var flush = _output.FlushAsync(CancellationToken.None);
+            // The constructor made sure of one or the other.
+            var output = _output!;
+            output.Write(frame.Span);
+            var flush = output.FlushAsync(CancellationToken.None);
             if (!flush.IsCompletedSuccessfully)
             {
                 return FlushRestAsync(flush);
@@ -365,15 +384,35 @@ public sealed class WebSocketTransport : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     // The pipes belong to the connection, which completes them when its handler returns; closing the
-    // stream (the socket's Abort or Dispose) only ends reads, so a pending receive fails at once.
+    // stream (the socket's Abort or Dispose) only ends reads, so a pending receive fails at once. A
+    // socket of the edge's own listener has no connection to close it: closing the stream does, after
+    // the sends the handler waited for (or at once, for an abort).
     protected override void Dispose(bool disposing)
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _input.CancelPendingRead();
+            if (_ownsSocket)
+            {
+                CloseSocket(_socket!);
+            }
         }
 
         base.Dispose(disposing);
+    }
+
+    private static void CloseSocket(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Reset by the client already.
+        }
+
+        socket.Dispose();
     }
 
     // At a frame boundary: drops complete pongs from the front of data and, once the next frame's

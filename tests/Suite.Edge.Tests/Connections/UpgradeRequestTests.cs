@@ -94,7 +94,7 @@ public sealed class UpgradeRequestTests
 
     [Fact]
     public void Accept_key_is_the_one_in_rfc_6455() =>
-        Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", WebSocketHandshake.AcceptKey(Key));
+        Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", ClientHandshake.AcceptKey(Key));
 
     private static ReadOnlySequence<byte> TwoSegments(byte[] bytes, int split)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Suite.Edge.Connections;
 
 namespace Suite.Edge.Tests.Integration;
@@ -24,7 +25,7 @@ public sealed class HandshakeTests : IAsyncLifetime
 
         var head = await client.ReadHeadAsync(ct);
         Assert.StartsWith("HTTP/1.1 101 ", head, StringComparison.Ordinal);
-        Assert.Contains($"Sec-WebSocket-Accept: {WebSocketHandshake.AcceptKey(key)}\r\n", head, StringComparison.Ordinal);
+        Assert.Contains($"Sec-WebSocket-Accept: {ClientHandshake.AcceptKey(key)}\r\n", head, StringComparison.Ordinal);
         Assert.Contains("Upgrade: websocket\r\n", head, StringComparison.OrdinalIgnoreCase);
         var ok = JsonDocument.Parse(await client.ReadTextFrameAsync(ct)).RootElement;
         Assert.Equal("auth:ok", ok.GetProperty("type").GetString());
@@ -77,6 +78,27 @@ public sealed class HandshakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_whole_upgrade_runs_on_the_edges_own_listener_and_a_head_past_its_peek_on_kestrels()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var registry = _edge.Services.GetRequiredService<ConnectionRegistry>();
+        await using var whole = await RawClient.ConnectAsync(_edge.Port, ct);
+        await whole.SendAsync(RawClient.Upgrade("/ws?access_token=" + _edge.Token("erin"), RawClient.NewKey()), ct);
+        Assert.StartsWith("HTTP/1.1 101 ", await whole.ReadHeadAsync(ct), StringComparison.Ordinal);
+        Assert.Contains("\"erin\"", await whole.ReadTextFrameAsync(ct), StringComparison.Ordinal);
+
+        // More than the listener peeks at (4 KB) but within Kestrel's header limits: Kestrel reads the
+        // head, the edge's handshake in front of its HTTP pipeline answers it.
+        await using var padded = await RawClient.ConnectAsync(_edge.Port, ct);
+        await padded.SendAsync(RawClient.Upgrade("/ws?access_token=" + _edge.Token("frank"), RawClient.NewKey(), extra: $"X-Padding: {new string('p', 6000)}\r\n"), ct);
+        Assert.StartsWith("HTTP/1.1 101 ", await padded.ReadHeadAsync(ct), StringComparison.Ordinal);
+        Assert.Contains("\"frank\"", await padded.ReadTextFrameAsync(ct), StringComparison.Ordinal);
+
+        Assert.True(registry.All.Single(c => c.Identity?.UserId == "erin").Transport!.OwnsSocket);
+        Assert.False(registry.All.Single(c => c.Identity?.UserId == "frank").Transport!.OwnsSocket);
+    }
+
+    [Fact]
     public async Task Unsupported_websocket_version_gets_426_naming_version_13()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -110,7 +132,7 @@ public sealed class HandshakeTests : IAsyncLifetime
         var health = await http.GetAsync("/healthz", ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
-        Assert.Equal(WebSocketHandshake.NotWebSocketMessage, await plain.Content.ReadAsStringAsync(ct));
+        Assert.Equal(ClientHandshake.NotWebSocketMessage, await plain.Content.ReadAsStringAsync(ct));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
