@@ -35,6 +35,7 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
     private readonly ConnectionRegistry _registry;
     private readonly TimeProvider _time;
     private readonly SocketConnectionContextFactory _kestrelConnections;
+    private readonly ILogger _logger;
 
     public ClientListenerFactory(
         IOptions<SocketTransportOptions> sockets,
@@ -53,6 +54,7 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
         _handler = handler;
         _registry = registry;
         _time = time;
+        _logger = loggers.CreateLogger<ClientListenerFactory>();
         // What Kestrel's own socket transport would make of the same socket, with the same settings.
         _kestrelConnections = new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions
@@ -95,6 +97,8 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
     {
         // A head longer than this (a very long token in the query, say) is handed to Kestrel.
         private const int HeadPeek = 4096;
+
+        private static readonly TimeSpan AcceptRetry = TimeSpan.FromMilliseconds(100);
 
         private readonly ClientListenerFactory _factory;
         private readonly Socket _listenSocket;
@@ -160,9 +164,22 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
                     {
                         socket = await _listenSocket.AcceptAsync();
                     }
-                    catch (SocketException)
+                    catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
                     {
                         // One connection failed between the client's connect and the accept; go on.
+                        continue;
+                    }
+                    catch (SocketException ex) when (ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
+                    {
+                        // The listen socket was closed under the accept: unbound.
+                        return;
+                    }
+                    catch (SocketException ex)
+                    {
+                        // Out of file descriptors or memory: the next accept would fail at once too.
+                        // Clients wait in the listen backlog meanwhile, as they would behind Kestrel.
+                        ConnectionsLog.AcceptFailed(_factory._logger, EndPoint.ToString() ?? "", ex.SocketErrorCode, AcceptRetry);
+                        await Task.Delay(AcceptRetry, _factory._time);
                         continue;
                     }
 

@@ -133,10 +133,14 @@ public sealed partial class ConnectionHandler(
                             return;
                         }
 
-                        using (transport?.WatchForEnd() ?? default)
+                        var handling = commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+                        if (!handling.IsCompleted)
                         {
-                            await commands.HandleAsync(connection, message.Type, message.Buffer.AsMemory(0, message.Length), aborted);
+                            // Waiting on something upstream: a client that leaves meanwhile cancels it.
+                            transport?.WatchForEnd();
                         }
+
+                        await handling;
                     }
                     finally
                     {

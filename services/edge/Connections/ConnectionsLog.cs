@@ -31,4 +31,7 @@ internal static partial class ConnectionsLog
 
     [LoggerMessage(10, LogLevel.Error, "Connection {ConnectionId} failed")]
     public static partial void Failed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(11, LogLevel.Warning, "Accepting on {EndPoint} failed with {Error}; trying again in {Retry}")]
+    public static partial void AcceptFailed(ILogger logger, string endPoint, System.Net.Sockets.SocketError error, TimeSpan retry);
 }

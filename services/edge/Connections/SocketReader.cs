@@ -36,6 +36,9 @@ public sealed class SocketReader : PipeReader
     private bool _ended;
     private int _cancelPending;
 
+    // A wait for the socket to become readable that WatchForEnd started; the next read waits on it.
+    private Task? _watch;
+
     public SocketReader(Socket socket) => _socket = socket;
 
     /// <summary>Cancelled when the client's stream ends or the transport over this reader closes.</summary>
@@ -70,10 +73,21 @@ public sealed class SocketReader : PipeReader
     {
         try
         {
+            // Idle: wait for the client holding no buffer (on the watch's wait, if one runs: two
+            // receives queued on one socket would take the bytes in turns), then rent one.
+            var watch = _watch;
+            _watch = null;
+            if (watch is not null)
+            {
+                await watch.WaitAsync(cancellationToken);
+            }
+            else if (_buffer is null)
+            {
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+            }
+
             if (_buffer is null)
             {
-                // Idle: wait for the client holding no buffer, then rent one for what arrived.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
                 _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             }
             else
@@ -120,35 +134,28 @@ public sealed class SocketReader : PipeReader
     /// <summary>
     /// While the connection handles a client message nobody reads its socket, so a client that
     /// leaves meanwhile would go unnoticed until the handling ends: this waits for the socket to
-    /// become readable until the returned watch is disposed, and cancels <see cref="Closed"/> (the
-    /// handling's upstream calls) if what it finds is the end of the stream or a reset. Bytes the
-    /// client sent meanwhile stay where they are for the next read.
+    /// become readable and cancels <see cref="Closed"/> (the handling's upstream calls) if what it
+    /// finds is the end of the stream or a reset. The wait is not cancelled when the handling ends: it
+    /// is the next read's wait for data (a cancelled socket receive stays queued on the socket until
+    /// its next event, ~400 B per connection), and bytes the client sent stay where they are for it.
     /// </summary>
-    public Watch WatchForEnd()
+    public void WatchForEnd()
     {
-        if (_ended || _end > _start || _closed.IsCancellationRequested)
+        if (_ended || _end > _start || _watch is not null || _closed.IsCancellationRequested)
         {
-            return default;
+            return;
         }
 
-        var stop = new CancellationTokenSource();
-        _ = WatchAsync(stop.Token);
-        return new Watch(stop);
+        _watch = WatchAsync();
     }
 
-    private async Task WatchAsync(CancellationToken stop)
+    // No reader runs until this completes (the next read awaits it), so the peek cannot race one.
+    private async Task WatchAsync()
     {
         try
         {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, stop);
-            if (stop.IsCancellationRequested)
-            {
-                // The handling ended: the connection's reader may be taking these bytes already.
-                return;
-            }
-
-            // The socket does not block (WebSocketTransport): bytes a reader took meanwhile read as
-            // WouldBlock, not as the end; 0 with success is the end of the client's stream.
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+            // The socket does not block (WebSocketTransport); 0 with success is the end of the client's stream.
             var peeked = _socket.Receive(PeekedByte, 0, 1, SocketFlags.Peek, out var error);
             if (error is not (SocketError.Success or SocketError.WouldBlock) || (peeked == 0 && error == SocketError.Success))
             {
@@ -159,22 +166,9 @@ public sealed class SocketReader : PipeReader
         {
             Cancel();
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        catch (ObjectDisposedException)
         {
-            // The handling ended first, or the connection did.
-        }
-    }
-
-    /// <summary>Ends a <see cref="WatchForEnd"/> (its pending receive is cancelled, the socket stays open).</summary>
-    public readonly struct Watch(CancellationTokenSource? stop) : IDisposable
-    {
-        public void Dispose()
-        {
-            if (stop is not null)
-            {
-                stop.Cancel();
-                stop.Dispose();
-            }
+            // Closed under the watch: the connection is ending anyway.
         }
     }
 

@@ -236,7 +236,7 @@ public sealed class WebSocketTransport : Stream
     /// Over the edge's own listener, notices a client that leaves while its message is handled
     /// (<see cref="SocketReader.WatchForEnd"/>); Kestrel's receive loop does that for its connections.
     /// </summary>
-    public SocketReader.Watch WatchForEnd() => _input is SocketReader reader ? reader.WatchForEnd() : default;
+    public void WatchForEnd() => (_input as SocketReader)?.WatchForEnd();
 
     /// <summary>The socket's own frames (close, pong); each is one whole frame.</summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
