@@ -190,7 +190,7 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
                     }
                     else
                     {
-                        _handedOn.Writer.TryWrite(_factory.ForKestrel(socket));
+                        await HandOnAsync(socket);
                     }
                 }
             }
@@ -208,6 +208,7 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
         private async Task TriageAsync(Socket socket)
         {
             UpgradeRequest? request;
+            IPAddress? remote;
             try
             {
                 using (var timeout = new CancellationTokenSource(_factory._limits.RequestHeadersTimeout))
@@ -220,7 +221,7 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
                 {
                     if (handOn)
                     {
-                        _handedOn.Writer.TryWrite(_factory.ForKestrel(socket));
+                        await HandOnAsync(socket);
                     }
                     else
                     {
@@ -229,6 +230,8 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
 
                     return;
                 }
+
+                remote = (socket.RemoteEndPoint as IPEndPoint)?.Address;
             }
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
@@ -241,7 +244,17 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
             // (the handler logs what fails; the transport closes the socket when the connection ends).
             var reader = new SocketReader(socket);
             var transport = new WebSocketTransport(reader, output: null, _factory._time.GetUtcNow(), socket, ownsSocket: true);
-            _ = _factory._handler.RunAsync(OpenAsync(transport, request, (socket.RemoteEndPoint as IPEndPoint)?.Address, reader.Closed), reader.Closed);
+            _ = _factory._handler.RunAsync(OpenAsync(transport, request, remote, reader.Closed), reader.Closed);
+        }
+
+        // Kestrel's from here on; a listener unbound meanwhile takes none, so the connection ends here.
+        private async ValueTask HandOnAsync(Socket socket)
+        {
+            var connection = _factory.ForKestrel(socket);
+            if (!_handedOn.Writer.TryWrite(connection))
+            {
+                await connection.DisposeAsync();
+            }
         }
 
         // Not all of the handshake is ours to finish: a refused one, or a client gone during it, leaves
