@@ -32,7 +32,6 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
     private readonly int _internalPort;
     private readonly ClientHandshake _handshake;
     private readonly ConnectionHandler _handler;
-    private readonly ConnectionRegistry _registry;
     private readonly TimeProvider _time;
     private readonly SocketConnectionContextFactory _kestrelConnections;
     private readonly ILogger _logger;
@@ -43,7 +42,6 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
         IOptions<EdgeOptions> edge,
         ClientHandshake handshake,
         ConnectionHandler handler,
-        ConnectionRegistry registry,
         TimeProvider time,
         ILoggerFactory loggers)
     {
@@ -52,7 +50,6 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
         _internalPort = edge.Value.InternalPort;
         _handshake = handshake;
         _handler = handler;
-        _registry = registry;
         _time = time;
         _logger = loggers.CreateLogger<ClientListenerFactory>();
         // What Kestrel's own socket transport would make of the same socket, with the same settings.
@@ -143,15 +140,9 @@ public sealed class ClientListenerFactory : IConnectionListenerFactory, IConnect
             await _accepting;
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await UnbindAsync();
-            // The drain (EdgeDrain) closed the clients before Kestrel stopped; any still here go now.
-            foreach (var connection in _factory._registry.All)
-            {
-                connection.Socket.Abort();
-            }
-        }
+        // The clients are not closed here: the drain (EdgeDrain) closed them, or aborted what was left
+        // after its timeout, before Kestrel stops.
+        public ValueTask DisposeAsync() => UnbindAsync();
 
         private async Task AcceptLoopAsync()
         {

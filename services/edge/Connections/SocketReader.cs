@@ -186,9 +186,7 @@ public sealed class SocketReader : PipeReader
         _examinedAll = examined.GetInteger() == _end && _end > _start;
         if (_start == _end)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
-            _start = _end = 0;
+            ReturnBuffer();
         }
     }
 
@@ -215,12 +213,17 @@ public sealed class SocketReader : PipeReader
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
-            _start = _end = 0;
+            ReturnBuffer();
         }
 
         Cancel();
+    }
+
+    private void ReturnBuffer()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer!);
+        _buffer = null;
+        _start = _end = 0;
     }
 
     private void End()
@@ -229,14 +232,6 @@ public sealed class SocketReader : PipeReader
         Cancel();
     }
 
-    private void Cancel()
-    {
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
+    // Never disposed (it has no timer), so cancelling is always allowed.
+    private void Cancel() => _closed.Cancel();
 }
